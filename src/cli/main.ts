@@ -1,0 +1,87 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, UsageError } from './exit-codes.js';
+import type { ExitCodeValue } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { processIo } from './io.js';
+import { version } from './version.js';
+import { validateCommand } from './validate-command.js';
+import type { ValidateFormat } from './validate-command.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const exitCodesHelp = `
+Exit codes (the same for every command; when several apply, the first of 70, 2, 1, 4, 3 wins):
+  0   success, or nothing to do
+  1   findings: invalid input
+  2   usage or configuration error
+  3   changes pending (--check)
+  4   partial failure: some imports failed, everything else done
+  70  internal error (please report it)`;
+
+function buildProgram(io: CliIo, setResult: (code: ExitCodeValue) => void): Command {
+  const program = new Command('imagestreams')
+    .description('OpenShift ImageStream semantics for any Git repository: validate stream definitions, import from registries, reconcile status and workloads.')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .addHelpText('after', exitCodesHelp);
+
+  program
+    .command('validate')
+    .description('Check ImageStream definitions and the workloads that use them against the schemas and OpenShift\'s rules. Reports every problem in one pass as file:line:col.')
+    .argument('[paths...]', 'files or directories to check (default: the current directory)')
+    .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json', 'github']).default('text'))
+    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present; env IMAGESTREAMS_CONFIG)')
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (default: "default"; env IMAGESTREAMS_NAMESPACE)')
+    .option('--include <glob>', 'only read files matching this glob (repeatable; default **/*.yaml, **/*.yml, **/*.json)', collect)
+    .option('--exclude <glob>', 'leave out files or directories matching this glob (repeatable)', collect)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  imagestreams validate                       check the current directory
+  imagestreams validate streams/ apps/web.yaml
+  imagestreams validate -o github             annotations for a GitHub Actions pull-request check
+  imagestreams validate -o json | jq '.[] | select(.severity == "error")'
+
+Exit status: 0 when there are no errors (warnings allowed), 1 when there are errors, 2 for a usage error.`,
+    )
+    .action(async (paths: string[], opts: { output: ValidateFormat; config?: string; namespace?: string; include?: string[]; exclude?: string[] }) => {
+      setResult(await validateCommand(paths, opts, io));
+    });
+
+  return program;
+}
+
+/** Run the CLI with the given arguments; returns the exit code and never throws. */
+export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let result: ExitCodeValue = ExitCode.ok;
+  const program = buildProgram(io, (code) => {
+    result = code;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return result;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage; // commander has already printed the message
+    }
+    if (err instanceof UsageError) {
+      io.stderr(`imagestreams: ${err.message}\n`);
+      return ExitCode.usage;
+    }
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    io.stderr(
+      `imagestreams ${version}: internal error: ${detail}\n` +
+        'This is a bug in imagestreams. Please report it with the command you ran and the output above.\n',
+    );
+    return ExitCode.internal;
+  }
+}

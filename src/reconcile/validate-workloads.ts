@@ -1,0 +1,213 @@
+import type { Finding } from './codes.js';
+import { finding } from './codes.js';
+import { findContainer, parseFieldPath, podSpecPathByKind } from './fieldpath.js';
+import { annotations } from './model.js';
+import type { LocatedFinding, ManifestObject } from './objects.js';
+import { holdsTemplateParameter, isRecord, locate } from './objects.js';
+import type { StreamIndex } from './stream-index.js';
+import { describeEntry, objectNamespace, streamTagNames } from './stream-index.js';
+
+/** A schema check for one parsed trigger annotation, injected by the caller (ajv lives at the edge). */
+export type TriggerSchemaCheck = (value: unknown) => ReadonlyArray<{ readonly pointer: string; readonly message: string }>;
+
+export interface WorkloadCheckContext {
+  readonly index: StreamIndex;
+  readonly triggerSchema: TriggerSchemaCheck;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Kinds whose pod template we know (semantics.md §9.3) plus DeploymentConfig (its own triggers, §13.2). */
+export function podSpecPath(kind: string): string | undefined {
+  if (kind === 'DeploymentConfig') return 'spec.template.spec';
+  return (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
+}
+
+function getPath(value: unknown, path: string): unknown {
+  let v = value;
+  for (const part of path.split('.')) {
+    if (!isRecord(v)) return undefined;
+    v = v[part];
+  }
+  return v;
+}
+
+interface PodSpecView {
+  readonly containers?: ReadonlyArray<{ readonly name?: string }>;
+  readonly initContainers?: ReadonlyArray<{ readonly name?: string }>;
+}
+
+function podSpecOf(object: ManifestObject): PodSpecView | undefined {
+  const path = podSpecPath(object.kind);
+  const spec = path ? getPath(object.value, path) : undefined;
+  if (!isRecord(spec)) return undefined;
+  const list = (v: unknown): Array<{ name?: string }> | undefined =>
+    Array.isArray(v) ? v.map((c) => (isRecord(c) && typeof c.name === 'string' ? { name: c.name } : {})) : undefined;
+  const containers = list(spec.containers);
+  const initContainers = list(spec.initContainers);
+  return { ...(containers ? { containers } : {}), ...(initContainers ? { initContainers } : {}) };
+}
+
+function annotationPointer(base: string, key: string): string {
+  return `${base}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+/** Where a referenced ImageStreamTag stands in the repository. */
+function checkTarget(ctx: WorkloadCheckContext, namespace: string, stream: string, tag: string, pointer: string, label: string, out: Finding[]): void {
+  const found = ctx.index.lookup(namespace, stream);
+  if (found.kind === 'missing') {
+    out.push(finding('trigger-stream-not-found', pointer, `${label}: the image stream "${namespace}/${stream}" is not defined in the repository`));
+  } else if (found.kind === 'ambiguous') {
+    out.push(finding('ambiguous-stream', pointer, `${label}: the image stream "${namespace}/${stream}" is defined more than once (${found.entries.map(describeEntry).join(', ')})`));
+  } else if (!streamTagNames(found.entry.object.value).has(tag)) {
+    out.push(finding('trigger-tag-not-found', pointer, `${label}: the image stream "${namespace}/${stream}" has no tag "${tag}"`));
+  }
+}
+
+/** `<stream>:<tag>` with exactly one ':' and no '@' (lgo imageutil ParseImageStreamTagName). */
+function splitStreamTag(name: string): { stream: string; tag: string } | undefined {
+  const parts = name.split(':');
+  if (parts.length !== 2 || name.includes('@') || parts[0] === '' || parts[1] === '') return undefined;
+  return { stream: parts[0] as string, tag: parts[1] as string };
+}
+
+function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx: WorkloadCheckContext, out: Finding[]): void {
+  const metadata = object.value.metadata;
+  const notes = isRecord(metadata) ? metadata.annotations : undefined;
+  if (!isRecord(notes)) return;
+  const raw = notes[annotations.triggers];
+  if (raw === undefined) return;
+  const pointer = annotationPointer('/metadata/annotations', annotations.triggers);
+  const label = `metadata.annotations["${annotations.triggers}"]`;
+  if (typeof raw !== 'string') return; // the object schema (annotations are strings) is Kubernetes', not ours to report twice
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    out.push(finding('triggers-invalid-json', pointer, `${label}: invalid JSON: ${err instanceof Error ? err.message : String(err)}`));
+    return;
+  }
+  const schemaErrors = ctx.triggerSchema(value);
+  for (const e of schemaErrors) out.push(finding('invalid-trigger', pointer, `${label}${e.pointer.replace(/\/(\d+)/g, '[$1]').replace(/\/([^/[]+)/g, '.$1')}: ${e.message}`));
+  if (schemaErrors.length > 0 || !Array.isArray(value)) return;
+
+  const kindPath = podSpecPath(object.kind);
+  const podSpec = podSpecOf(object);
+  const seenPaths = new Map<string, number>();
+  value.forEach((entry: unknown, i: number) => {
+    if (!isRecord(entry)) return;
+    const at = `${label}[${i}]`;
+    const from = isRecord(entry.from) ? entry.from : {};
+    const fieldPath = str(entry.fieldPath) ?? '';
+    if (typeof entry.paused === 'string') {
+      out.push(finding('trigger-paused-string', pointer, `${at}.paused: "${entry.paused}" is a string; the in-cluster controller requires a boolean and would reject the whole annotation (imagestreams accepts it)`));
+    }
+    const first = seenPaths.get(fieldPath);
+    if (first !== undefined) out.push(finding('trigger-duplicate-fieldpath', pointer, `${at}.fieldPath: duplicate triggers are not allowed (same fieldPath as [${first}])`));
+    else seenPaths.set(fieldPath, i);
+    if (from.kind !== 'ImageStreamTag') {
+      out.push(finding('trigger-unsupported-kind', pointer, `${at}.from.kind: Unsupported value: "${String(from.kind)}": supported values: "ImageStreamTag"`));
+    }
+    if (str(from.apiVersion)) {
+      out.push(finding('trigger-not-watched', pointer, `${at}.from.apiVersion: "${String(from.apiVersion)}" is set; the in-cluster trigger controller only watches triggers without apiVersion`));
+    }
+    const name = str(from.name) ?? '';
+    const fromNamespace = str(from.namespace);
+    const templated = holdsTemplateParameter(name) || holdsTemplateParameter(fromNamespace);
+    const target = templated ? undefined : splitStreamTag(name);
+    if (!templated && !target) {
+      out.push(finding('trigger-invalid-from-name', pointer, `${at}.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`));
+    }
+    if (holdsTemplateParameter(fieldPath)) return;
+    if (!kindPath) return; // no pod template we know of: upstream ignores the trigger as well
+    const parsed = parseFieldPath(object.kind, fieldPath);
+    if (parsed.kind === 'outside-pod-spec') {
+      out.push(finding('trigger-outside-pod-spec', pointer, `${at}.fieldPath: "${fieldPath}" does not start with "${kindPath}." for a ${object.kind}; OpenShift ignores this trigger`));
+      return;
+    }
+    if (parsed.kind === 'invalid') {
+      out.push(finding('trigger-invalid-fieldpath', pointer, `${at}.fieldPath: ${parsed.error}`));
+      return;
+    }
+    if (parsed.selector.kind === 'name' && parsed.selector.quoteStyle === 'documented') {
+      out.push(finding('trigger-documented-selector', pointer, `${at}.fieldPath: "${fieldPath}" uses the documentation's selector quoting; the in-cluster controller only accepts [?(@.name=="${parsed.selector.name}")]`));
+    }
+    if (podSpec) {
+      const found = findContainer(podSpec, parsed, fieldPath);
+      if ('error' in found) out.push(finding('trigger-container-not-found', pointer, `${at}.fieldPath: ${found.error}`));
+    }
+    if (target) checkTarget(ctx, fromNamespace || namespace, target.stream, target.tag, pointer, `${at}.from`, out);
+  });
+}
+
+function checkResolveNames(object: ManifestObject, out: Finding[]): void {
+  const places: Array<[string, unknown]> = [['/metadata', object.value.metadata]];
+  const path = podSpecPath(object.kind);
+  if (path) {
+    const templatePath = path.replace(/\.spec$/, '');
+    places.push([`/${templatePath.split('.').join('/')}/metadata`, getPath(object.value, `${templatePath}.metadata`)]);
+  }
+  for (const [base, metadata] of places) {
+    const notes = isRecord(metadata) ? metadata.annotations : undefined;
+    if (!isRecord(notes) || !(annotations.resolveNames in notes)) continue;
+    const value = notes[annotations.resolveNames];
+    if (value !== '*' && !holdsTemplateParameter(value)) {
+      out.push(finding('invalid-resolve-names', annotationPointer(`${base}/annotations`, annotations.resolveNames), `annotation "${annotations.resolveNames}": Unsupported value: ${JSON.stringify(value)}: the only valid value is "*"`));
+    }
+  }
+}
+
+/** DeploymentConfig `spec.triggers[]` of type ImageChange (apps.openshift.io/v1; semantics.md §13.2). */
+function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string, ctx: WorkloadCheckContext, out: Finding[]): void {
+  const spec = object.value.spec;
+  if (!isRecord(spec) || !Array.isArray(spec.triggers)) return;
+  const podSpec = podSpecOf(object);
+  const names = new Set([...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? [])].map((c) => c.name));
+  spec.triggers.forEach((trigger: unknown, i: number) => {
+    if (!isRecord(trigger) || trigger.type !== 'ImageChange') return;
+    const base = `/spec/triggers/${i}`;
+    const params = trigger.imageChangeParams;
+    if (!isRecord(params)) {
+      out.push(finding('missing-field', base, `spec.triggers[${i}].imageChangeParams: Required value`));
+      return;
+    }
+    const from = isRecord(params.from) ? params.from : undefined;
+    if (!from) {
+      out.push(finding('missing-field', `${base}/imageChangeParams`, `spec.triggers[${i}].imageChangeParams.from: Required value`));
+    } else {
+      const name = str(from.name) ?? '';
+      const fromNamespace = str(from.namespace);
+      if (from.kind !== 'ImageStreamTag') {
+        out.push(finding('trigger-unsupported-kind', `${base}/imageChangeParams/from`, `spec.triggers[${i}].imageChangeParams.from.kind: Invalid value: "${String(from.kind)}": kind must be an ImageStreamTag`));
+      } else if (!holdsTemplateParameter(name) && !holdsTemplateParameter(fromNamespace)) {
+        const target = splitStreamTag(name);
+        if (!target) out.push(finding('trigger-invalid-from-name', `${base}/imageChangeParams/from/name`, `spec.triggers[${i}].imageChangeParams.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`));
+        else checkTarget(ctx, fromNamespace || namespace, target.stream, target.tag, `${base}/imageChangeParams/from/name`, `spec.triggers[${i}].imageChangeParams.from`, out);
+      }
+    }
+    const containerNames = params.containerNames;
+    if (!Array.isArray(containerNames) || containerNames.length === 0) {
+      out.push(finding('trigger-no-containers', `${base}/imageChangeParams`, `spec.triggers[${i}].imageChangeParams.containerNames: Required value`));
+      return;
+    }
+    containerNames.forEach((c: unknown, k: number) => {
+      if (typeof c !== 'string' || holdsTemplateParameter(c) || !podSpec) return;
+      if (!names.has(c)) out.push(finding('trigger-container-not-found', `${base}/imageChangeParams/containerNames/${k}`, `spec.triggers[${i}].imageChangeParams.containerNames[${k}]: no such container: "${c}"`));
+    });
+  });
+}
+
+/** The trigger, lookup and DeploymentConfig rules of semantics.md §8, §9 and §13 for every workload. */
+export function validateWorkloads(objects: readonly ManifestObject[], ctx: WorkloadCheckContext): LocatedFinding[] {
+  const out: LocatedFinding[] = [];
+  for (const object of objects) {
+    if (object.kind === 'ImageStream') continue;
+    const findings: Finding[] = [];
+    const namespace = objectNamespace(object, ctx.index.defaultNamespace);
+    checkAnnotationTriggers(object, namespace, ctx, findings);
+    checkResolveNames(object, findings);
+    if (object.kind === 'DeploymentConfig') checkDeploymentConfigTriggers(object, namespace, ctx, findings);
+    for (const f of findings) out.push(locate(object, f));
+  }
+  return out;
+}

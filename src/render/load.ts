@@ -1,0 +1,57 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import path from 'node:path';
+import type { Diagnostic } from './diagnostic.js';
+import { parseJson } from './json-source.js';
+import type { LoadLimits } from './limits.js';
+import { defaultLoadLimits } from './limits.js';
+import { LineIndex } from './positions.js';
+import type { ParsedFile, SourceFormat } from './source.js';
+import { bytePosition, firstInvalidUtf8 } from './utf8.js';
+import { parseYaml } from './yaml-source.js';
+
+export function formatOf(file: string): SourceFormat {
+  return file.toLowerCase().endsWith('.json') ? 'json' : 'yaml';
+}
+
+export type LoadResult = { readonly ok: true; readonly file: ParsedFile } | { readonly ok: false; readonly diagnostic: Diagnostic };
+
+function fileProblem(file: string, code: Diagnostic['code'], message: string, line = 1, col = 1): LoadResult {
+  return { ok: false, diagnostic: { file, line, col, document: 0, pointer: '', severity: 'error', code, message } };
+}
+
+/**
+ * Read and parse one file. `absolute` is where it is on disk, `display` the name diagnostics use. Size is checked
+ * before reading and encoding before parsing, so a huge or binary file costs little and says why it was refused.
+ */
+export async function loadFile(absolute: string, display: string, limits: LoadLimits = defaultLoadLimits): Promise<LoadResult> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(absolute);
+    if (info.size > limits.maxFileBytes) {
+      return fileProblem(display, 'file-too-large', `file is ${info.size} bytes, larger than the limit of ${limits.maxFileBytes} bytes; not read`);
+    }
+    bytes = await readFile(absolute);
+  } catch (err) {
+    return fileProblem(display, 'read-error', `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (bytes.length > limits.maxFileBytes) {
+    return fileProblem(display, 'file-too-large', `file is ${bytes.length} bytes, larger than the limit of ${limits.maxFileBytes} bytes; not read`);
+  }
+  if (!isUtf8(bytes)) {
+    const offset = firstInvalidUtf8(bytes);
+    const at = bytePosition(bytes, Math.max(offset, 0));
+    return fileProblem(display, 'invalid-utf8', `file is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at byte offset ${offset})`, at.line, at.col);
+  }
+  const text = bytes.toString('utf8');
+  const format = formatOf(display);
+  const parsed = format === 'json' ? parseJson(text, limits) : parseYaml(text, limits);
+  return { ok: true, file: { path: display, format, text, lines: new LineIndex(text), ...parsed } };
+}
+
+/** Forward-slash path for display, relative to `base` when the file is under it. */
+export function displayPath(base: string, absolute: string): string {
+  const rel = path.relative(base, absolute);
+  const shown = rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? absolute : rel;
+  return shown.split(path.sep).join('/');
+}

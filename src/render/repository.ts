@@ -1,0 +1,85 @@
+import path from 'node:path';
+import type { ManifestObject, LocatedFinding } from '../reconcile/objects.js';
+import { collectObjects } from '../reconcile/objects.js';
+import type { Diagnostic } from './diagnostic.js';
+import { compareDiagnostics } from './diagnostic.js';
+import type { LoadLimits } from './limits.js';
+import { displayPath, loadFile } from './load.js';
+import type { ParsedFile } from './source.js';
+import type { WalkOptions } from './walk.js';
+import { isDirectory, walkRepository } from './walk.js';
+
+export interface LoadOptions {
+  readonly walk: WalkOptions;
+  readonly limits: LoadLimits;
+  /** Base for the names diagnostics print (the working directory for the CLI). */
+  readonly displayBase: string;
+}
+
+/** Everything read from a set of paths: parsed files, the Kubernetes objects in them, and what went wrong. */
+export interface LoadedRepository {
+  readonly files: ReadonlyMap<string, ParsedFile>;
+  readonly objects: readonly ManifestObject[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Load the files under each path (a directory is walked, a file is read as given). One unreadable or broken file
+ * becomes diagnostics and never stops the others. Files are read a few at a time to bound memory.
+ */
+export async function loadRepository(paths: readonly string[], options: LoadOptions): Promise<LoadedRepository> {
+  const diagnostics: Diagnostic[] = [];
+  const targets: Array<{ absolute: string; display: string }> = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const absolute = path.resolve(options.displayBase, p);
+    if (await isDirectory(absolute)) {
+      const walked = await walkRepository(absolute, options.walk);
+      for (const problem of walked.problems) {
+        diagnostics.push({ file: displayPath(options.displayBase, path.join(absolute, problem.path)), line: 1, col: 1, document: 0, pointer: '', severity: 'error', code: problem.code, message: problem.message });
+      }
+      for (const rel of walked.files) {
+        const abs = path.join(absolute, rel);
+        if (!seen.has(abs)) targets.push({ absolute: abs, display: displayPath(options.displayBase, abs) });
+        seen.add(abs);
+      }
+    } else if (!seen.has(absolute)) {
+      seen.add(absolute);
+      targets.push({ absolute, display: displayPath(options.displayBase, absolute) });
+    }
+  }
+  const files = new Map<string, ParsedFile>();
+  const concurrency = 16;
+  for (let i = 0; i < targets.length; i += concurrency) {
+    const batch = await Promise.all(targets.slice(i, i + concurrency).map((t) => loadFile(t.absolute, t.display, options.limits)));
+    for (const result of batch) {
+      if (!result.ok) {
+        diagnostics.push(result.diagnostic);
+        continue;
+      }
+      files.set(result.file.path, result.file);
+      for (const problem of result.file.problems) {
+        const { line, col } = result.file.lines.position(problem.offset);
+        diagnostics.push({ file: result.file.path, line, col, document: problem.document, pointer: '', severity: problem.severity, code: problem.code, message: problem.message });
+      }
+    }
+  }
+  const documents = [...files.values()].flatMap((f) => f.documents.map((d) => ({ file: f.path, index: d.index, value: d.value })));
+  const collected = collectObjects(documents);
+  diagnostics.push(...collected.findings.map((f) => placeFinding(files, f)));
+  return { files, objects: collected.objects, diagnostics: diagnostics.sort(compareDiagnostics) };
+}
+
+/** Give a finding its line and column: the pointer's value, its key for `atKey`, or the nearest enclosing value. */
+export function placeFinding(files: ReadonlyMap<string, ParsedFile>, f: LocatedFinding): Diagnostic {
+  const file = files.get(f.file);
+  const doc = file?.documents.find((d) => d.index === f.document);
+  let offset = doc?.start ?? 0;
+  if (doc) {
+    const exact = doc.positions.get(f.pointer);
+    const range = exact ?? doc.positions.nearest(f.pointer);
+    if (range) offset = f.atKey && exact?.keyStart !== undefined ? exact.keyStart : range.start;
+  }
+  const { line, col } = file ? file.lines.position(offset) : { line: 1, col: 1 };
+  return { file: f.file, line, col, document: f.document, pointer: f.pointer, severity: f.severity, code: f.code, message: f.message };
+}

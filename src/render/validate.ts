@@ -1,0 +1,78 @@
+import type { DiagnosticCode } from '../reconcile/codes.js';
+import { finding } from '../reconcile/codes.js';
+import type { LocatedFinding, ManifestObject } from '../reconcile/objects.js';
+import { holdsTemplateParameter, isRecord, locate } from '../reconcile/objects.js';
+import { StreamIndex } from '../reconcile/stream-index.js';
+import { validateStreams } from '../reconcile/validate-streams.js';
+import { validateWorkloads } from '../reconcile/validate-workloads.js';
+import type { Diagnostic } from './diagnostic.js';
+import { compareDiagnostics } from './diagnostic.js';
+import { parsePointer } from './positions.js';
+import type { LoadedRepository } from './repository.js';
+import { placeFinding } from './repository.js';
+import { validateImageStreamSchema, validateTriggersSchema } from './schemas.js';
+
+export interface ValidateOptions {
+  /** Namespace of objects that name none (what `oc apply` without `-n` would use). */
+  readonly defaultNamespace: string;
+}
+
+function valueAt(value: unknown, pointer: string): unknown {
+  let v = value;
+  for (const key of parsePointer(pointer)) {
+    if (Array.isArray(v)) v = v[Number(key)];
+    else if (isRecord(v)) v = v[key];
+    else return undefined;
+  }
+  return v;
+}
+
+/** Upstream validation texts for the enums the schema also checks (oas validation.go; semantics.md §1.3, §1.4, §1.9). */
+function schemaCode(pointer: string, keyword: string): { code: DiagnosticCode; message?: string } {
+  if (/\/from\/kind$/.test(pointer) && keyword === 'enum') {
+    return { code: 'invalid-from-kind', message: "valid values are 'DockerImage', 'ImageStreamImage', 'ImageStreamTag'" };
+  }
+  if (/\/importPolicy\/importMode$/.test(pointer) && keyword === 'enum') {
+    return { code: 'invalid-import-mode', message: "invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'" };
+  }
+  if (/\/referencePolicy\/type$/.test(pointer) && keyword === 'enum') {
+    return { code: 'invalid-reference-policy', message: 'valid values are "Source", "Local"' };
+  }
+  switch (keyword) {
+    case 'required':
+      return { code: 'missing-field' };
+    case 'additionalProperties':
+      return { code: 'unknown-field' };
+    case 'type':
+      return { code: 'wrong-type' };
+    case 'enum':
+    case 'const':
+      return { code: 'invalid-value' };
+    case 'format':
+      return { code: 'invalid-format' };
+    default:
+      return { code: 'schema' };
+  }
+}
+
+/** JSON Schema findings for one ImageStream; values holding a Template parameter are not judged until substituted. */
+function schemaFindings(object: ManifestObject): LocatedFinding[] {
+  return validateImageStreamSchema(object.value).flatMap((e) => {
+    if (object.template && holdsTemplateParameter(valueAt(object.value, e.pointer))) return [];
+    const mapped = schemaCode(e.pointer, e.keyword);
+    const label = e.pointer === '' ? '' : `${parsePointer(e.pointer).join('.')}: `;
+    const message = mapped.message ? `${label}Unsupported value: ${JSON.stringify(valueAt(object.value, e.pointer))}: ${mapped.message}` : e.message;
+    return [locate(object, finding(mapped.code, e.pointer, message, { atKey: e.keyword === 'additionalProperties' }))];
+  });
+}
+
+/** Every rule over a loaded repository: schema, streams, workloads. Returns all diagnostics, sorted. */
+export function validateRepository(repo: LoadedRepository, options: ValidateOptions): Diagnostic[] {
+  const index = new StreamIndex(repo.objects, options.defaultNamespace);
+  const findings: LocatedFinding[] = [];
+  for (const object of repo.objects) if (object.kind === 'ImageStream') findings.push(...schemaFindings(object));
+  findings.push(...validateStreams(repo.objects, { index }));
+  findings.push(...validateWorkloads(repo.objects, { index, triggerSchema: validateTriggersSchema }));
+  const diagnostics = [...repo.diagnostics, ...findings.map((f) => placeFinding(repo.files, f))];
+  return diagnostics.sort(compareDiagnostics);
+}
