@@ -1,0 +1,122 @@
+/**
+ * The trigger annotation's `fieldPath` grammar, exactly as the in-cluster controller reads it (semantics.md §9.5),
+ * plus the selector quoting OpenShift's documentation shows (§13.1), which upstream rejects.
+ */
+
+/** Where each kind keeps its pod spec (§9.3). */
+export const podSpecPathByKind = {
+  Pod: 'spec',
+  PodTemplate: 'template.spec',
+  ReplicationController: 'spec.template.spec',
+  Deployment: 'spec.template.spec',
+  DaemonSet: 'spec.template.spec',
+  ReplicaSet: 'spec.template.spec',
+  StatefulSet: 'spec.template.spec',
+  Job: 'spec.template.spec',
+  CronJob: 'spec.jobTemplate.spec.template.spec',
+} as const satisfies Readonly<Record<string, string>>;
+
+export type ContainerList = 'containers' | 'initContainers';
+
+export type Selector =
+  | { readonly kind: 'index'; readonly index: number }
+  | { readonly kind: 'name'; readonly name: string; readonly quoteStyle: 'upstream' | 'documented' }
+  | { readonly kind: 'unrecognized' };
+
+export type ParsedFieldPath =
+  | { readonly kind: 'outside-pod-spec' }
+  | { readonly kind: 'invalid'; readonly error: string }
+  | { readonly kind: 'ok'; readonly list: ContainerList; readonly selector: Selector };
+
+export interface FieldPathOptions {
+  /** Accept `[?(@.name=='x')]`, `[?(@.name="x")]`, `[?(@.name='x')]` (§13.1). Default true. */
+  readonly documentedSelectors?: boolean;
+}
+
+/** Go's strconv.Atoi: optional sign, decimal digits, 64-bit range. */
+function goAtoi(text: string): number | undefined {
+  if (!/^[+-]?[0-9]+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
+  return Number(n);
+}
+
+const upstreamPrefix = '?(@.name=="';
+const upstreamSuffix = '")';
+const documentedForm = /^\?\(@\.name(?:==|=)(['"])(.*)\1\)$/s;
+
+function parseSelector(text: string, documented: boolean): Selector {
+  const index = goAtoi(text);
+  if (index !== undefined) return { kind: 'index', index };
+  const exactUpstream = text.startsWith(upstreamPrefix) && text.endsWith(upstreamSuffix) && text.length >= upstreamPrefix.length + upstreamSuffix.length;
+  if (documented && !exactUpstream) {
+    const m = documentedForm.exec(text);
+    if (m) return { kind: 'name', name: m[2] ?? '', quoteStyle: 'documented' };
+  }
+  // Upstream strips the prefix and/or the suffix; if either was there, the rest is taken as a name.
+  let name = text.startsWith(upstreamPrefix) ? text.slice(upstreamPrefix.length) : text;
+  name = name.endsWith(upstreamSuffix) ? name.slice(0, -upstreamSuffix.length) : name;
+  if (name !== text) return { kind: 'name', name, quoteStyle: 'upstream' };
+  return { kind: 'unrecognized' };
+}
+
+/** Parses a fieldPath for an object of `kind`; `kind` must have a pod spec path. */
+export function parseFieldPath(kind: string, fieldPath: string, options: FieldPathOptions = {}): ParsedFieldPath {
+  const base = (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
+  if (base === undefined || !fieldPath.startsWith(`${base}.`)) return { kind: 'outside-pod-spec' };
+  const invalid: ParsedFieldPath = { kind: 'invalid', error: `field path is not valid: ${fieldPath}` };
+  let rest = fieldPath.slice(base.length + 1);
+  let list: ContainerList;
+  if (rest.startsWith('containers[')) {
+    list = 'containers';
+    rest = rest.slice('containers['.length);
+  } else if (rest.startsWith('initContainers[')) {
+    list = 'initContainers';
+    rest = rest.slice('initContainers['.length);
+  } else {
+    return invalid;
+  }
+  const end = rest.indexOf(']');
+  if (end === -1) return invalid;
+  const selectorText = rest.slice(0, end);
+  let remainder = rest.slice(end + 1);
+  if (remainder.startsWith('.')) remainder = remainder.slice(1);
+  if (remainder !== 'image') return invalid;
+  return { kind: 'ok', list, selector: parseSelector(selectorText, options.documentedSelectors ?? true) };
+}
+
+export interface PodSpecContainers {
+  readonly containers?: ReadonlyArray<{ readonly name?: string }>;
+  readonly initContainers?: ReadonlyArray<{ readonly name?: string }>;
+}
+
+export type ContainerMatch =
+  | { readonly list: ContainerList; readonly index: number; readonly name: string | undefined }
+  | { readonly error: string };
+
+/**
+ * Finds the container a parsed fieldPath designates. An index selects from the named list; a name is looked
+ * up in initContainers first, then containers, whichever list the path named (upstream behaviour).
+ */
+export function findContainer(podSpec: PodSpecContainers, parsed: Extract<ParsedFieldPath, { kind: 'ok' }>, fieldPath: string): ContainerMatch {
+  const notFound = { error: `no such container: ${fieldPath}` };
+  const { selector } = parsed;
+  if (selector.kind === 'index') {
+    const items = podSpec[parsed.list] ?? [];
+    const item = selector.index >= 0 ? items[selector.index] : undefined;
+    return item ? { list: parsed.list, index: selector.index, name: item.name } : notFound;
+  }
+  if (selector.kind === 'name') {
+    for (const list of ['initContainers', 'containers'] as const) {
+      const index = (podSpec[list] ?? []).findIndex((c) => c.name === selector.name);
+      if (index !== -1) return { list, index, name: selector.name };
+    }
+  }
+  return notFound;
+}
+
+/** Writes the canonical, upstream-accepted fieldPath for a container (used by the authoring verbs). */
+export function formatFieldPath(kind: string, container: string, list: ContainerList = 'containers'): string | undefined {
+  const base = (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
+  return base === undefined ? undefined : `${base}.${list}[?(@.name=="${container}")].image`;
+}
