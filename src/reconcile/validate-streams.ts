@@ -3,6 +3,7 @@ import { finding } from './codes.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
+import { parseImageSource, parseTagSource } from './tag-names.js';
 import type { StreamIndex } from './stream-index.js';
 import { describeEntry, objectNamespace, streamTagNames } from './stream-index.js';
 
@@ -41,30 +42,6 @@ function specTags(stream: Readonly<Record<string, unknown>>): SpecTagView[] {
 
 /** The label upstream uses for a spec tag in messages: spec.tags[<name>]. */
 const tagLabel = (t: SpecTagView): string => `spec.tags[${t.name ?? t.index}]`;
-
-/**
- * ImageStreamTag `from.name` forms (semantics.md §2.4, §3.3, §3.6): `<tag>` or `<stream>:<tag>`. Returns the
- * target or the upstream error text.
- */
-export function parseTagSource(fromName: string): { stream: string | undefined; tag: string } | { error: string } {
-  const parts = fromName.split(':');
-  if (parts.length > 2 || fromName.includes('@')) return { error: 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>' };
-  if (parts.length === 1) return parts[0] === '' ? { error: 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>' } : { stream: undefined, tag: parts[0] as string };
-  const [stream, tag] = parts as [string, string];
-  if (stream === '' || tag === '') return { error: 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>' };
-  return { stream, tag };
-}
-
-/** ImageStreamImage `from.name` forms: `<id>` or `<stream>@<id>` (§2.4, §3.5, §3.6). */
-export function parseImageSource(fromName: string): { stream: string | undefined; id: string } | { error: string } {
-  const parts = fromName.split('@');
-  const bad = { error: 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>' };
-  if (parts.length > 2) return bad;
-  if (parts.length === 1) return parts[0] === '' ? bad : { stream: undefined, id: parts[0] as string };
-  const [stream, id] = parts as [string, string];
-  if (stream === '' || id === '') return bad;
-  return { stream, id };
-}
 
 function checkName(stream: Readonly<Record<string, unknown>>, namespace: string, out: Finding[]): void {
   const metadata = stream.metadata;

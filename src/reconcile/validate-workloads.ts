@@ -1,5 +1,6 @@
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
+import { parseImageStreamTagName } from './tag-names.js';
 import { findContainer, parseFieldPath, podSpecPathByKind } from './fieldpath.js';
 import { annotations } from './model.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
@@ -65,12 +66,6 @@ function checkTarget(ctx: WorkloadCheckContext, namespace: string, stream: strin
 }
 
 /** `<stream>:<tag>` with exactly one ':' and no '@' (lgo imageutil ParseImageStreamTagName). */
-function splitStreamTag(name: string): { stream: string; tag: string } | undefined {
-  const parts = name.split(':');
-  if (parts.length !== 2 || name.includes('@') || parts[0] === '' || parts[1] === '') return undefined;
-  return { stream: parts[0] as string, tag: parts[1] as string };
-}
-
 function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx: WorkloadCheckContext, out: Finding[]): void {
   const metadata = object.value.metadata;
   const notes = isRecord(metadata) ? metadata.annotations : undefined;
@@ -114,7 +109,7 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
     const name = str(from.name) ?? '';
     const fromNamespace = str(from.namespace);
     const templated = holdsTemplateParameter(name) || holdsTemplateParameter(fromNamespace);
-    const target = templated ? undefined : splitStreamTag(name);
+    const target = templated ? undefined : parseImageStreamTagName(name);
     if (!templated && !target) {
       out.push(finding('trigger-invalid-from-name', pointer, `${at}.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`));
     }
@@ -180,7 +175,7 @@ function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string
       if (from.kind !== 'ImageStreamTag') {
         out.push(finding('trigger-unsupported-kind', `${base}/imageChangeParams/from`, `spec.triggers[${i}].imageChangeParams.from.kind: Invalid value: "${String(from.kind)}": kind must be an ImageStreamTag`));
       } else if (!holdsTemplateParameter(name) && !holdsTemplateParameter(fromNamespace)) {
-        const target = splitStreamTag(name);
+        const target = parseImageStreamTagName(name);
         if (!target) out.push(finding('trigger-invalid-from-name', `${base}/imageChangeParams/from/name`, `spec.triggers[${i}].imageChangeParams.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`));
         else checkTarget(ctx, fromNamespace || namespace, target.stream, target.tag, `${base}/imageChangeParams/from/name`, `spec.triggers[${i}].imageChangeParams.from`, out);
       }
