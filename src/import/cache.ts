@@ -1,0 +1,127 @@
+/**
+ * The content-addressed metadata cache: manifests and config blobs by digest, and which child a list digest
+ * resolved to for a platform. Images are immutable, so an entry is valid forever; every read is verified against
+ * its digest (a damaged file is a miss, never a wrong answer). Writes go to a temporary file and are renamed into
+ * place, so concurrent writers and crashes never leave a partial entry. Never inside the repository.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { digestOf } from './manifest.js';
+import type { Platform } from './types.js';
+
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>): string {
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(base, 'imagestreams');
+}
+
+const safeDigest = (digest: string): [string, string] | undefined => {
+  const m = /^(sha256|sha384|sha512):([a-f0-9]{64,128})$/.exec(digest);
+  return m ? [m[1] as string, m[2] as string] : undefined;
+};
+
+export interface CachedManifest {
+  readonly bytes: Buffer;
+  readonly mediaType: string;
+}
+
+export class MetadataCache {
+  constructor(readonly dir: string | undefined) {}
+
+  private blobPath(digest: string): string | undefined {
+    const parts = safeDigest(digest);
+    return parts && this.dir ? path.join(this.dir, 'blobs', parts[0], parts[1]) : undefined;
+  }
+
+  private async writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Verified bytes of a blob, or undefined. */
+  async getBlob(digest: string): Promise<Buffer | undefined> {
+    const file = this.blobPath(digest);
+    if (!file) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      return undefined;
+    }
+    if (digestOf(bytes, digest) !== digest) {
+      await rm(file, { force: true });
+      return undefined;
+    }
+    return bytes;
+  }
+
+  async putBlob(digest: string, bytes: Uint8Array): Promise<void> {
+    const file = this.blobPath(digest);
+    if (!file) return;
+    try {
+      await this.writeAtomic(file, bytes);
+    } catch {
+      // A cache that cannot be written costs requests, never correctness.
+    }
+  }
+
+  async getManifest(digest: string): Promise<CachedManifest | undefined> {
+    const bytes = await this.getBlob(digest);
+    if (!bytes) return undefined;
+    const file = this.blobPath(digest);
+    let mediaType = '';
+    try {
+      mediaType = (await readFile(`${file}.type`, 'utf8')).trim();
+    } catch {
+      // The body's own mediaType or shape decides.
+    }
+    return { bytes, mediaType };
+  }
+
+  async putManifest(digest: string, bytes: Uint8Array, mediaType: string): Promise<void> {
+    const file = this.blobPath(digest);
+    if (!file) return;
+    try {
+      await this.writeAtomic(`${file}.type`, mediaType);
+      await this.writeAtomic(file, bytes);
+    } catch {
+      // See putBlob.
+    }
+  }
+
+  private resolvedPath(listDigest: string, platform: Platform): string | undefined {
+    const parts = safeDigest(listDigest);
+    const name = [platform.os, platform.architecture, platform.variant ?? ''].join('_').replace(/[^a-zA-Z0-9_.-]/g, '-');
+    return parts && this.dir ? path.join(this.dir, 'resolved', parts[0], parts[1], name) : undefined;
+  }
+
+  /** The child digest a list resolved to for the wanted platform, if remembered. */
+  async getResolved(listDigest: string, platform: Platform): Promise<string | undefined> {
+    const file = this.resolvedPath(listDigest, platform);
+    if (!file) return undefined;
+    try {
+      const digest = (await readFile(file, 'utf8')).trim();
+      return safeDigest(digest) ? digest : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putResolved(listDigest: string, platform: Platform, childDigest: string): Promise<void> {
+    const file = this.resolvedPath(listDigest, platform);
+    if (!file) return;
+    try {
+      await this.writeAtomic(file, childDigest);
+    } catch {
+      // See putBlob.
+    }
+  }
+}

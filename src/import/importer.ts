@@ -1,0 +1,265 @@
+/**
+ * `importImages(requests)`: resolve DockerImage references to images as OpenShift's importer does (semantics.md
+ * §6.4–6.6, §6.9), at the lowest request cost: one HEAD per tag, a GET only for a digest not already known, each
+ * config fetched once per digest, ever (the disk cache), identical sources fetched once per call. Never throws for
+ * one image: every request gets an Observation.
+ */
+import { apiRegistryHost, dockerClientDefaults, exactReference, isDigest, mostSpecific, parseOpenShiftReference } from '../reconcile/reference.js';
+import type { OpenShiftReference } from '../reconcile/reference.js';
+import type { MetadataCache } from './cache.js';
+import { choosePlatform, defaultPlatform, digestOf, ManifestError, parseManifest, verifyDigest } from './manifest.js';
+import type { Descriptor } from './manifest.js';
+import { imageMetadata, layersOf } from './metadata.js';
+import type { RegistryClient, Target } from './registry-client.js';
+import { manifestAccept, RegistryError } from './registry-client.js';
+import type { DockerImageMetadata, ImportedImage, ImportFailure, ImportMode, ImportRequest, Observation, Platform } from './types.js';
+
+export interface RegistryPolicy {
+  /** When non-empty, only these registries may be imported from. */
+  readonly allowed?: readonly string[];
+  readonly blocked?: readonly string[];
+  /** Registries for which insecure imports are refused even when a tag asks for them. */
+  readonly insecureForbidden?: readonly string[];
+}
+
+export interface ImporterOptions {
+  readonly client: RegistryClient;
+  readonly cache: MetadataCache;
+  readonly platform?: Platform;
+  readonly maxManifestBytes?: number;
+  readonly maxConfigBytes?: number;
+  readonly policy?: RegistryPolicy;
+}
+
+/** What a network resolution yields, before it is dressed with the user's own reference. */
+interface Resolved {
+  readonly digest: string;
+  readonly manifestMediaType: string;
+  readonly metadata?: DockerImageMetadata;
+  readonly layers: ImportedImage['layers'];
+  readonly children?: ImportedImage['children'];
+  readonly listDigest?: string;
+  readonly platform?: Platform;
+}
+
+interface ParsedSource {
+  readonly ref: OpenShiftReference;
+  readonly target: Target;
+  /** `docker.io/library/ruby:3.3`: what OpenShift's messages name. */
+  readonly normalized: string;
+  /** The tag or digest to ask the registry for. */
+  readonly reference: string;
+}
+
+const registryMatches = (list: readonly string[] | undefined, registry: string, host: string): boolean =>
+  (list ?? []).some((r) => r === registry || r === host || (r === 'docker.io' && host === 'registry-1.docker.io'));
+
+const fail = (failure: ImportFailure): Observation => ({ ok: false, failure });
+
+export class Importer {
+  constructor(private readonly options: ImporterOptions) {}
+
+  /** Parses a `from.name` for the network: Docker defaults apply only here (§6.4). */
+  parseSource(from: string, insecure: boolean): ParsedSource | ImportFailure {
+    const parsed = parseOpenShiftReference(from);
+    if (!parsed.ok || parsed.value.name === '') {
+      const why = parsed.ok ? 'the reference names a registry but no repository' : parsed.error;
+      return { kind: 'invalid', reason: 'Invalid', message: `from.name: Invalid value: "${from}": invalid name: ${why}` };
+    }
+    const ref = parsed.value;
+    const d = dockerClientDefaults(ref);
+    const host = apiRegistryHost(d.registry);
+    const repository = d.namespace ? `${d.namespace}/${d.name}` : d.name;
+    const normalized = exactReference(mostSpecific(d));
+    const reference = d.id && isDigest(d.id) ? d.id : d.tag;
+    return { ref, target: { host, registry: d.registry, repository, insecure }, normalized, reference };
+  }
+
+  /** One observation per request, in order. Identical sources (same repository, reference, mode) are fetched once. */
+  async importImages(requests: readonly ImportRequest[]): Promise<Observation[]> {
+    const inflight = new Map<string, Promise<Resolved | ImportFailure>>();
+    return Promise.all(
+      requests.map(async (request) => {
+        const source = this.parseSource(request.from, request.insecure);
+        if (!('target' in source)) return fail(source);
+        const blocked = this.checkPolicy(source, request.insecure);
+        if (blocked) return fail(blocked);
+        const platform = this.wantedPlatform(request);
+        const key = JSON.stringify([source.target.host, source.target.repository, source.reference, request.importMode, request.insecure, platform]);
+        let p = inflight.get(key);
+        if (!p) {
+          p = this.resolve(source, request.importMode, platform).catch((err: unknown) => this.failure(err, source));
+          inflight.set(key, p);
+        }
+        const result = await p;
+        if ('kind' in result && 'reason' in result) return fail(result);
+        const resolved = result as Resolved;
+        const dockerImageReference = exactReference(mostSpecific({ ...source.ref, id: resolved.digest }));
+        const image: ImportedImage = { ...resolved, dockerImageReference };
+        return { ok: true, image } satisfies Observation;
+      }),
+    );
+  }
+
+  /** All tags of the repository a reference names, for whole-repository imports. */
+  async listTags(from: string, insecure: boolean): Promise<{ ok: true; tags: string[] } | { ok: false; failure: ImportFailure }> {
+    const source = this.parseSource(from, insecure);
+    if (!('target' in source)) return { ok: false, failure: source };
+    const blocked = this.checkPolicy(source, insecure);
+    if (blocked) return { ok: false, failure: blocked };
+    try {
+      const tags = await this.options.client.listTags(source.target);
+      return { ok: true, tags: tags.map((t) => (t === '' ? 'latest' : t)) };
+    } catch (err) {
+      return { ok: false, failure: this.failure(err, { ...source, normalized: exactReference({ ...source.ref, tag: '', id: '' }) }) };
+    }
+  }
+
+  private wantedPlatform(request: ImportRequest): Platform {
+    const configured = this.options.platform ?? defaultPlatform;
+    return {
+      os: request.preferOs ?? configured.os,
+      architecture: request.preferArch ?? configured.architecture,
+      ...(request.preferArch === undefined && configured.variant ? { variant: configured.variant } : {}),
+    };
+  }
+
+  private checkPolicy(source: ParsedSource, insecure: boolean): ImportFailure | undefined {
+    const { registry, host } = source.target;
+    const policy = this.options.policy ?? {};
+    const notAllowed = (policy.allowed?.length ?? 0) > 0 && !registryMatches(policy.allowed, registry, host);
+    if (registryMatches(policy.blocked, registry, host) || notAllowed) {
+      return { kind: 'forbidden', reason: 'Forbidden', message: `forbidden: registry ${registry} blocked` };
+    }
+    if (insecure && registryMatches(policy.insecureForbidden, registry, host)) {
+      return { kind: 'forbidden', reason: 'Forbidden', message: `forbidden: insecure imports from registry ${registry} are not allowed` };
+    }
+    return undefined;
+  }
+
+  private async resolve(source: ParsedSource, mode: ImportMode, platform: Platform): Promise<Resolved> {
+    const { target, reference } = source;
+    const { cache } = this.options;
+    let digest: string;
+    let manifest: { bytes: Buffer; mediaType: string } | undefined;
+    if (isDigest(reference)) {
+      digest = reference;
+    } else {
+      // One HEAD resolves a tag; the body is fetched only for a digest we have not seen.
+      const head = await this.options.client.call(target, 'HEAD', `manifests/${reference}`, { accept: manifestAccept, maxBytes: 0 });
+      const headerDigest = head.headers['docker-content-digest'];
+      if (headerDigest && isDigest(headerDigest)) {
+        digest = headerDigest;
+      } else {
+        const res = await this.options.client.call(target, 'GET', `manifests/${reference}`, { accept: manifestAccept, maxBytes: this.maxManifest });
+        const stated = res.headers['docker-content-digest'];
+        digest = stated && isDigest(stated) ? stated : digestOf(res.body);
+        verifyDigest(res.body, digest, `manifest ${reference}`);
+        manifest = { bytes: res.body, mediaType: res.headers['content-type'] ?? '' };
+        await cache.putManifest(digest, res.body, manifest.mediaType);
+      }
+    }
+    manifest ??= await this.manifest(target, digest);
+    const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+    if (parsed.kind === 'schema1') throw new ManifestError('unsupported', 'the image uses the Docker schema 1 manifest format, which is not supported; push it again with a current client');
+    if (parsed.kind === 'image') return { digest, manifestMediaType: parsed.mediaType, ...(await this.image(target, parsed.config, parsed.layers)) };
+
+    if (mode === 'PreserveOriginal') {
+      const children = [];
+      for (const child of parsed.manifests) {
+        if (!child.platform || child.platform.os === 'unknown') continue; // attestations are not images to run
+        const childManifest = parseManifest((await this.manifest(target, child.digest)).bytes, child.mediaType);
+        if (childManifest.kind !== 'image') throw new ManifestError('unsupported', `list entry ${child.digest} is not an image manifest`);
+        const img = await this.image(target, childManifest.config, childManifest.layers);
+        children.push({ digest: child.digest, platform: child.platform, manifestMediaType: childManifest.mediaType, ...(img.metadata ? { metadata: img.metadata } : {}) });
+      }
+      return { digest, manifestMediaType: parsed.mediaType, layers: [], children };
+    }
+
+    // Legacy: one child, by platform; remembered so the next HEAD returning this list digest needs no GET.
+    let childDigest = await cache.getResolved(digest, platform);
+    let child: Descriptor | undefined = childDigest ? parsed.manifests.find((m) => m.digest === childDigest) : undefined;
+    if (!child) {
+      child = choosePlatform(parsed.manifests, { os: platform.os, architecture: platform.architecture, variant: platform.variant });
+      if (!child) throw new ManifestError('malformed', 'the manifest list is empty');
+      childDigest = child.digest;
+      await cache.putResolved(digest, platform, childDigest);
+    }
+    const childManifest = parseManifest((await this.manifest(target, child.digest)).bytes, child.mediaType);
+    if (childManifest.kind !== 'image') throw new ManifestError('unsupported', `list entry ${child.digest} is not an image manifest`);
+    const img = await this.image(target, childManifest.config, childManifest.layers);
+    return { digest: child.digest, manifestMediaType: childManifest.mediaType, listDigest: digest, ...(child.platform ? { platform: child.platform } : {}), ...img };
+  }
+
+  private get maxManifest(): number {
+    return this.options.maxManifestBytes ?? 4 * 1024 * 1024;
+  }
+
+  /** A manifest by digest: the cache, else one GET, verified. */
+  private async manifest(target: Target, digest: string): Promise<{ bytes: Buffer; mediaType: string }> {
+    const cached = await this.options.cache.getManifest(digest);
+    if (cached) return cached;
+    const res = await this.options.client.call(target, 'GET', `manifests/${digest}`, { accept: manifestAccept, maxBytes: this.maxManifest });
+    verifyDigest(res.body, digest, `manifest ${digest}`);
+    const mediaType = res.headers['content-type'] ?? '';
+    await this.options.cache.putManifest(digest, res.body, mediaType);
+    return { bytes: res.body, mediaType };
+  }
+
+  private async image(target: Target, config: Descriptor, layerDescriptors: readonly Descriptor[]): Promise<{ metadata: DockerImageMetadata; layers: ImportedImage['layers'] }> {
+    let bytes = await this.options.cache.getBlob(config.digest);
+    if (!bytes) {
+      const res = await this.options.client.call(target, 'GET', `blobs/${config.digest}`, { maxBytes: this.options.maxConfigBytes ?? 8 * 1024 * 1024 });
+      verifyDigest(res.body, config.digest, `image config ${config.digest}`);
+      bytes = res.body;
+      await this.options.cache.putBlob(config.digest, bytes);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new ManifestError('malformed', `image config ${config.digest} is not JSON`);
+    }
+    const layers = layersOf(layerDescriptors);
+    return { metadata: imageMetadata(parsed, layers), layers };
+  }
+
+  /** A failure in OpenShift's reason and message (§6.9), with our detail. */
+  private failure(err: unknown, source: Pick<ParsedSource, 'normalized' | 'target'>): ImportFailure {
+    const ref = source.normalized;
+    const internal = (kind: ImportFailure['kind'], text: string, detail?: string): ImportFailure => ({
+      kind,
+      reason: 'InternalError',
+      message: `Internal error occurred: ${ref}: ${text}`,
+      ...(detail ? { detail } : {}),
+    });
+    if (err instanceof ManifestError) return internal(err.kind === 'unsupported' ? 'unsupported' : 'bad-response', err.message);
+    if (!(err instanceof RegistryError)) return internal('bad-response', err instanceof Error ? err.message : String(err));
+    switch (err.kind) {
+      case 'not-found':
+        return { kind: 'not-found', reason: 'NotFound', message: `dockerimage.image.openshift.io "${ref}" not found`, detail: err.message };
+      case 'unauthorized':
+      case 'forbidden': {
+        const badCredentials = /refused the credentials/.test(err.message);
+        const message = badCredentials
+          ? `incorrect username or password for image "${ref}"`
+          : err.details.hadCredentials === false
+            ? `you may not have access to the container image "${ref}" and did not have credentials to the repository`
+            : `you may not have access to the container image "${ref}"`;
+        return { kind: 'unauthorized', reason: 'Unauthorized', message, detail: err.message };
+      }
+      case 'insecure-required':
+        return { kind: 'insecure-required', reason: 'BadRequest', message: `the repository ${source.target.host}/${source.target.repository} is HTTP only and requires the insecure flag to import` };
+      case 'not-v2':
+        return { kind: 'bad-response', reason: 'NotV2Registry', message: `registry "${source.target.host}" does not support the v2 Registry API` };
+      case 'rate-limited':
+        return internal('rate-limited', err.message, err.details.detail);
+      case 'timeout':
+        return internal('timeout', err.message);
+      case 'unavailable':
+        return internal('unavailable', err.message);
+      default:
+        return internal('bad-response', err.message);
+    }
+  }
+}

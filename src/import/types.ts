@@ -1,0 +1,81 @@
+/**
+ * What the import layer takes and gives back. An import never throws for one image: every request yields an
+ * Observation, either the image or a failure with a reason a person can act on (semantics.md §6.9).
+ */
+
+export type ImportMode = 'Legacy' | 'PreserveOriginal';
+
+export interface ImportRequest {
+  /** The DockerImage reference exactly as written in `from.name` (never normalized: §6.6 keeps it). */
+  readonly from: string;
+  readonly importMode: ImportMode;
+  /** importPolicy.insecure, or the stream's insecureRepository annotation (docs/registries.md). */
+  readonly insecure: boolean;
+  /** The spec tag's importer.image.openshift.io/prefer-arch and prefer-os annotations. */
+  readonly preferArch?: string | undefined;
+  readonly preferOs?: string | undefined;
+}
+
+export interface Platform {
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant?: string | undefined;
+}
+
+export interface ImageLayer {
+  readonly name: string;
+  readonly size: number;
+  readonly mediaType: string;
+}
+
+/** What OpenShift shows as `dockerImageMetadata` (the subset a config blob gives). */
+export interface DockerImageMetadata {
+  readonly Architecture?: string;
+  readonly Os?: string;
+  readonly Variant?: string;
+  readonly Created?: string;
+  readonly Author?: string;
+  readonly Config?: {
+    readonly Cmd?: readonly string[];
+    readonly Entrypoint?: readonly string[];
+    readonly Env?: readonly string[];
+    readonly ExposedPorts?: Readonly<Record<string, object>>;
+    readonly Labels?: Readonly<Record<string, string>>;
+    readonly User?: string;
+    readonly WorkingDir?: string;
+  };
+  readonly Size: number;
+}
+
+/** One imported image: a single-platform manifest, or a list kept whole (PreserveOriginal). */
+export interface ImportedImage {
+  /** The image name: the manifest digest (for Legacy on a list, the chosen child's digest). */
+  readonly digest: string;
+  /** The user's reference with the tag replaced by `digest` (§6.6). */
+  readonly dockerImageReference: string;
+  readonly manifestMediaType: string;
+  /** Absent for a list kept whole. */
+  readonly metadata?: DockerImageMetadata;
+  readonly layers: readonly ImageLayer[];
+  /** For a list kept whole (PreserveOriginal): each child, imported too. */
+  readonly children?: ReadonlyArray<{ readonly digest: string; readonly platform: Platform; readonly manifestMediaType: string; readonly metadata?: DockerImageMetadata }>;
+  /** When `digest` is a child chosen from a list (Legacy), the list's digest. */
+  readonly listDigest?: string;
+  readonly platform?: Platform;
+}
+
+/** Why an import failed, in our words; `reason` is OpenShift's Status reason written into the condition. */
+export type FailureKind = 'invalid' | 'forbidden' | 'insecure-required' | 'unauthorized' | 'not-found' | 'rate-limited' | 'unavailable' | 'bad-response' | 'timeout' | 'unsupported';
+
+export type StatusReason = 'Invalid' | 'Forbidden' | 'BadRequest' | 'Unauthorized' | 'NotFound' | 'InternalError' | 'NotV2Registry';
+
+export interface ImportFailure {
+  readonly kind: FailureKind;
+  readonly reason: StatusReason;
+  /** OpenShift's message text (semantics.md §6.9), which goes into the ImportSuccess=False condition. */
+  readonly message: string;
+  /** Our own detail where it helps (the Retry-After we waited, the HTTP status), for logs and `inspect`. */
+  readonly detail?: string;
+}
+
+export type Observation = { readonly ok: true; readonly image: ImportedImage } | { readonly ok: false; readonly failure: ImportFailure };
