@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
@@ -17,6 +18,27 @@ export interface Config {
   readonly defaultNamespace: string;
   /** The file the settings came from, if any (for messages). */
   readonly source: string | undefined;
+  readonly registry: RegistrySettings;
+}
+
+/** Everything the import layer needs, settled here so that the edge never reads the environment. */
+export interface RegistrySettings {
+  readonly authFile: string | undefined;
+  readonly pullSecrets: readonly string[];
+  readonly dockerConfigDir: string | undefined;
+  readonly homeDir: string | undefined;
+  readonly cacheDir: string;
+  readonly certsDirs: readonly string[] | undefined;
+  readonly platform: { readonly os: string; readonly architecture: string; readonly variant?: string } | undefined;
+  readonly allowed: readonly string[];
+  readonly blocked: readonly string[];
+  readonly insecureForbidden: readonly string[];
+  readonly concurrency: number;
+  readonly retries: number;
+  readonly maxRetryAfterMs: number;
+  readonly timeoutMs: number | undefined;
+  readonly maxConfigBytes: number;
+  readonly proxy: { readonly httpProxy?: string; readonly httpsProxy?: string; readonly noProxy?: string };
 }
 
 interface ConfigFile {
@@ -24,6 +46,19 @@ interface ConfigFile {
   exclude?: string[];
   defaultNamespace?: string;
   limits?: Partial<LoadLimits>;
+  cacheDir?: string;
+  registries?: {
+    allowed?: string[];
+    blocked?: string[];
+    insecureForbidden?: string[];
+    certsDirs?: string[];
+    platform?: string;
+    concurrency?: number;
+    retries?: number;
+    maxRetryAfterSeconds?: number;
+    timeoutSeconds?: number;
+    maxConfigBytes?: number;
+  };
 }
 
 /** Flags a command passes in; undefined means "not given". */
@@ -32,6 +67,11 @@ export interface ConfigFlags {
   readonly include?: readonly string[] | undefined;
   readonly exclude?: readonly string[] | undefined;
   readonly namespace?: string | undefined;
+  readonly authFile?: string | undefined;
+  readonly pullSecret?: readonly string[] | undefined;
+  readonly cacheDir?: string | undefined;
+  readonly certsDir?: readonly string[] | undefined;
+  readonly platform?: string | undefined;
 }
 
 export const defaultConfigFileName = '.imagestreams.yaml';
@@ -91,5 +131,43 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
     limits: Object.freeze({ ...defaultLoadLimits, ...fromFile.limits }),
     defaultNamespace: namespace,
     source,
+    registry: Object.freeze(registrySettings(flags, env, cwd, fromFile)),
   });
+}
+
+function parsePlatform(value: string | undefined, where: string): RegistrySettings['platform'] {
+  if (value === undefined) return undefined;
+  const m = /^([a-z0-9]+)\/([a-z0-9_]+)(?:\/([a-z0-9]+))?$/.exec(value);
+  if (!m) throw new UsageError(`${where}: invalid platform "${value}": expected os/architecture[/variant], e.g. linux/arm64/v8`);
+  return { os: m[1] as string, architecture: m[2] as string, ...(m[3] ? { variant: m[3] } : {}) };
+}
+
+function registrySettings(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, file: ConfigFile): RegistrySettings {
+  const r = file.registries ?? {};
+  const resolve = (p: string | undefined): string | undefined => (p ? path.resolve(cwd, p) : undefined);
+  const home = env.HOME;
+  const cacheBase = env.XDG_CACHE_HOME || (home ? path.join(home, '.cache') : path.join(os.homedir(), '.cache'));
+  const cacheDir = resolve(flags.cacheDir ?? env.IMAGESTREAMS_CACHE_DIR ?? file.cacheDir) ?? path.join(cacheBase, 'imagestreams');
+  const pick = (...names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  const httpProxy = pick('http_proxy', 'HTTP_PROXY');
+  const httpsProxy = pick('https_proxy', 'HTTPS_PROXY');
+  const noProxy = pick('no_proxy', 'NO_PROXY');
+  return {
+    authFile: resolve(flags.authFile ?? env.REGISTRY_AUTH_FILE),
+    pullSecrets: (flags.pullSecret ?? []).map((p) => path.resolve(cwd, p)),
+    dockerConfigDir: env.DOCKER_CONFIG,
+    homeDir: home,
+    cacheDir,
+    certsDirs: flags.certsDir?.length ? flags.certsDir.map((d) => path.resolve(cwd, d)) : r.certsDirs,
+    platform: parsePlatform(flags.platform ?? env.IMAGESTREAMS_PLATFORM ?? r.platform, flags.platform ? '--platform' : 'platform'),
+    allowed: r.allowed ?? [],
+    blocked: r.blocked ?? [],
+    insecureForbidden: r.insecureForbidden ?? [],
+    concurrency: r.concurrency ?? 8,
+    retries: r.retries ?? 3,
+    maxRetryAfterMs: (r.maxRetryAfterSeconds ?? 60) * 1000,
+    timeoutMs: r.timeoutSeconds !== undefined ? r.timeoutSeconds * 1000 : undefined,
+    maxConfigBytes: r.maxConfigBytes ?? 8 * 1024 * 1024,
+    proxy: { ...(httpProxy ? { httpProxy } : {}), ...(httpsProxy ? { httpsProxy } : {}), ...(noProxy ? { noProxy } : {}) },
+  };
 }

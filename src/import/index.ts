@@ -1,0 +1,73 @@
+/** The registry edge's way in: build an Importer from plain settings (the shell settles them). */
+import { MetadataCache } from './cache.js';
+import { CredentialStore } from './credentials.js';
+import { Importer } from './importer.js';
+import type { Clock } from './limits.js';
+import { systemClock } from './limits.js';
+import type { RequestEvent } from './registry-client.js';
+import { RegistryClient } from './registry-client.js';
+import { Transport } from './transport.js';
+import type { ProxySettings } from './transport.js';
+import type { Platform } from './types.js';
+
+export type { ImportFailure, ImportMode, ImportRequest, ImportedImage, Observation, Platform, DockerImageMetadata } from './types.js';
+export type { RequestEvent } from './registry-client.js';
+export { Importer } from './importer.js';
+export { CredentialError } from './credentials.js';
+
+export interface ImporterSettings {
+  readonly authFile: string | undefined;
+  readonly pullSecrets: readonly string[];
+  readonly dockerConfigDir: string | undefined;
+  readonly homeDir: string | undefined;
+  readonly cacheDir: string | undefined;
+  readonly certsDirs: readonly string[] | undefined;
+  readonly platform: Platform | undefined;
+  readonly allowed: readonly string[];
+  readonly blocked: readonly string[];
+  readonly insecureForbidden: readonly string[];
+  readonly concurrency: number;
+  readonly retries: number;
+  readonly maxRetryAfterMs: number;
+  readonly timeoutMs: number | undefined;
+  readonly maxConfigBytes: number;
+  readonly proxy: ProxySettings;
+}
+
+export interface RegistryImporter {
+  readonly importer: Importer;
+  close(): Promise<void>;
+}
+
+/** Reads the credential sources (a named file that cannot be read throws CredentialError) and wires the layers. */
+export async function createRegistryImporter(settings: ImporterSettings, hooks: { clock?: Clock; onRequest?: (e: RequestEvent) => void } = {}): Promise<RegistryImporter> {
+  const credentials = await CredentialStore.load({
+    authFile: settings.authFile,
+    pullSecrets: settings.pullSecrets,
+    env: settings.dockerConfigDir ? { DOCKER_CONFIG: settings.dockerConfigDir } : {},
+    homeDir: settings.homeDir,
+  });
+  const transport = new Transport({
+    ...(settings.certsDirs ? { certsDirs: settings.certsDirs } : {}),
+    ...(settings.timeoutMs ? { connectTimeoutMs: settings.timeoutMs, headersTimeoutMs: settings.timeoutMs } : {}),
+    proxy: settings.proxy,
+    connectionsPerHost: settings.concurrency,
+  });
+  const client = new RegistryClient({
+    transport,
+    credentials,
+    clock: hooks.clock ?? systemClock,
+    concurrencyPerRegistry: settings.concurrency,
+    retries: settings.retries,
+    maxRetryAfterMs: settings.maxRetryAfterMs,
+    ...(hooks.onRequest ? { onRequest: hooks.onRequest } : {}),
+  });
+  const importer = new Importer({
+    client,
+    cache: new MetadataCache(settings.cacheDir),
+    ...(settings.platform ? { platform: settings.platform } : {}),
+    maxConfigBytes: settings.maxConfigBytes,
+    policy: { allowed: settings.allowed, blocked: settings.blocked, insecureForbidden: settings.insecureForbidden },
+  });
+  return { importer, close: () => client.close() };
+}
