@@ -15,7 +15,7 @@ import { validateRepository } from '../src/render/validate.js';
 import { defaultWalkOptions, walkRepository } from '../src/render/walk.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const corpus = process.env.IMAGESTREAMS_CORPUS_DIR ?? path.resolve(here, '../../shared/corpus/openshift-library');
+const corpus = process.env.IMAGESTREAMS_CORPUS_DIR ?? path.resolve(here, '../fixtures/corpus/openshift-library');
 
 async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<{ medianMs: number; minMs: number }> {
   const times: number[] = [];

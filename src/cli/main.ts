@@ -4,6 +4,8 @@ import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 import { version } from './version.js';
+import { inspectCommand } from './inspect-command.js';
+import type { InspectOptions } from './inspect-command.js';
 import { validateCommand } from './validate-command.js';
 import type { ValidateFormat } from './validate-command.js';
 
@@ -50,6 +52,33 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
     )
     .action(async (paths: string[], opts: { output: ValidateFormat; config?: string; namespace?: string; include?: string[]; exclude?: string[] }) => {
       setResult(await validateCommand(paths, opts, io));
+    });
+
+  program
+    .command('inspect')
+    .description('Resolve image references as an import would (same auth, transport, cache and platform choice) and print the digest and metadata. Reads no repository and writes nothing but the metadata cache.')
+    .argument('<references...>', 'image references, e.g. quay.io/org/app:1.2 or docker.io/library/ruby:3.3')
+    .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present)')
+    .option('--insecure', 'skip TLS verification and fall back to plain HTTP, like importPolicy.insecure')
+    .addOption(new Option('--import-mode <mode>', 'Legacy picks one image from a manifest list; PreserveOriginal keeps the list').choices(['Legacy', 'PreserveOriginal']).default('Legacy'))
+    .option('--platform <os/arch[/variant]>', 'platform Legacy imports pick from a list (default linux/amd64; env IMAGESTREAMS_PLATFORM)')
+    .option('--auth-file <file>', 'registry credentials file, read first (env REGISTRY_AUTH_FILE); then $DOCKER_CONFIG/config.json, ~/.docker/config.json')
+    .option('--pull-secret <file>', 'a Kubernetes Secret of type dockerconfigjson or dockercfg to read credentials from (repeatable)', collect)
+    .option('--cache-dir <dir>', 'metadata cache directory (default $XDG_CACHE_HOME/imagestreams or ~/.cache/imagestreams; env IMAGESTREAMS_CACHE_DIR)')
+    .option('--certs-dir <dir>', 'CA and client certificates in the containers layout <dir>/<host[:port]>/ (repeatable; default /etc/containers/certs.d and /etc/docker/certs.d)', collect)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  imagestreams inspect docker.io/library/ruby:3.3
+  imagestreams inspect --platform linux/arm64 -o json quay.io/org/app:1.2
+  imagestreams inspect --insecure 127.0.0.1:5000/team/app:latest
+
+Exit status: 0 when every reference resolved, 1 when none did, 4 when some did not, 2 for a usage error.`,
+    )
+    .action(async (refs: string[], opts: InspectOptions) => {
+      setResult(await inspectCommand(refs, opts, io));
     });
 
   return program;

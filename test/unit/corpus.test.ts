@@ -1,5 +1,5 @@
 /**
- * The real-world corpus (../shared/corpus/openshift-library, or IMAGESTREAMS_CORPUS_DIR): every ImageStream must
+ * The real-world corpus (fixtures/corpus/openshift-library, copied from ../shared/corpus, or IMAGESTREAMS_CORPUS_DIR): every ImageStream must
  * validate with zero errors and every trigger annotation in its templates must parse. The corpus is required:
  * a missing corpus fails the test rather than skipping it.
  */
@@ -16,7 +16,7 @@ import { defaultWalkOptions } from '../../src/render/walk.js';
 import { validateTriggersSchema } from '../../src/render/schemas.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const corpus = process.env.IMAGESTREAMS_CORPUS_DIR ?? path.resolve(here, '../../../shared/corpus/openshift-library');
+const corpus = process.env.IMAGESTREAMS_CORPUS_DIR ?? path.resolve(here, '../../fixtures/corpus/openshift-library');
 
 describe('openshift/library corpus', () => {
   it('is present (set IMAGESTREAMS_CORPUS_DIR to point elsewhere)', () => {
