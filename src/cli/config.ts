@@ -5,6 +5,7 @@ import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
+import type { ImporterSettings } from '../import/index.js';
 import type { LoadLimits } from '../render/limits.js';
 import { defaultLoadLimits } from '../render/limits.js';
 import type { WalkOptions } from '../render/walk.js';
@@ -22,24 +23,7 @@ export interface Config {
 }
 
 /** Everything the import layer needs, settled here so that the edge never reads the environment. */
-export interface RegistrySettings {
-  readonly authFile: string | undefined;
-  readonly pullSecrets: readonly string[];
-  readonly dockerConfigDir: string | undefined;
-  readonly homeDir: string | undefined;
-  readonly cacheDir: string;
-  readonly certsDirs: readonly string[] | undefined;
-  readonly platform: { readonly os: string; readonly architecture: string; readonly variant?: string } | undefined;
-  readonly allowed: readonly string[];
-  readonly blocked: readonly string[];
-  readonly insecureForbidden: readonly string[];
-  readonly concurrency: number;
-  readonly retries: number;
-  readonly maxRetryAfterMs: number;
-  readonly timeoutMs: number | undefined;
-  readonly maxConfigBytes: number;
-  readonly proxy: { readonly httpProxy?: string; readonly httpsProxy?: string; readonly noProxy?: string };
-}
+export type RegistrySettings = ImporterSettings;
 
 interface ConfigFile {
   include?: string[];
