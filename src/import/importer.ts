@@ -6,6 +6,7 @@
  */
 import { apiRegistryHost, dockerClientDefaults, exactReference, isDigest, mostSpecific, parseOpenShiftReference } from '../reconcile/reference.js';
 import type { OpenShiftReference } from '../reconcile/reference.js';
+import { prioritizeTags } from '../reconcile/tag-order.js';
 import type { MetadataCache } from './cache.js';
 import { choosePlatform, defaultPlatform, digestOf, ManifestError, parseManifest, verifyDigest } from './manifest.js';
 import type { Descriptor } from './manifest.js';
@@ -88,7 +89,7 @@ export class Importer {
         const key = JSON.stringify([source.target.host, source.target.repository, source.reference, request.importMode, request.insecure, platform]);
         let p = inflight.get(key);
         if (!p) {
-          p = this.resolve(source, request.importMode, platform).catch((err: unknown) => this.failure(err, source));
+          p = this.resolveWithFallback(source, request.importMode, platform);
           inflight.set(key, p);
         }
         const result = await p;
@@ -99,6 +100,36 @@ export class Importer {
         return { ok: true, image } satisfies Observation;
       }),
     );
+  }
+
+  /**
+   * Like OpenShift (semantics.md §6.9): when credentials are refused as a wrong username or password, try once
+   * without them (a public image stays importable); if that fails too, the original failure stands.
+   */
+  private async resolveWithFallback(source: ParsedSource, mode: ImportMode, platform: Platform): Promise<Resolved | ImportFailure> {
+    try {
+      return await this.resolve(source, mode, platform, false);
+    } catch (err) {
+      const failure = this.failure(err, source);
+      if (failure.reason !== 'Unauthorized' || !/username or password/.test(failure.message)) return failure;
+      try {
+        return await this.resolve(source, mode, platform, true);
+      } catch {
+        return failure;
+      }
+    }
+  }
+
+  /**
+   * The tags a whole-repository import takes (§6.12): every remote tag (an empty name is `latest`), in OpenShift's
+   * priority order, the first `cap` of them (-1: all); the rest are `additionalTags`.
+   */
+  async repositoryTags(from: string, insecure: boolean, cap = 50): Promise<{ ok: true; tags: string[]; additionalTags: string[] } | { ok: false; failure: ImportFailure }> {
+    const listed = await this.listTags(from, insecure);
+    if (!listed.ok) return listed;
+    const ordered = prioritizeTags(listed.tags);
+    const n = cap < 0 ? ordered.length : cap;
+    return { ok: true, tags: ordered.slice(0, n), additionalTags: ordered.slice(n) };
   }
 
   /** All tags of the repository a reference names, for whole-repository imports. */
@@ -137,8 +168,9 @@ export class Importer {
     return undefined;
   }
 
-  private async resolve(source: ParsedSource, mode: ImportMode, platform: Platform): Promise<Resolved> {
-    const { target, reference } = source;
+  private async resolve(source: ParsedSource, mode: ImportMode, platform: Platform, anonymous: boolean): Promise<Resolved> {
+    const target = anonymous ? { ...source.target, anonymous: true } : source.target;
+    const { reference } = source;
     const { cache } = this.options;
     let digest: string;
     let manifest: { bytes: Buffer; mediaType: string } | undefined;

@@ -43,6 +43,8 @@ export interface Target {
   readonly registry: string;
   readonly repository: string;
   readonly insecure: boolean;
+  /** Send no credentials (the retry after refused credentials, §6.9). */
+  readonly anonymous?: boolean;
 }
 
 export interface RequestEvent {
@@ -161,8 +163,9 @@ export class RegistryClient {
     const s = this.state(target.host, target.insecure);
     const { base, challenge } = await this.ping(target);
     const scope = `repository:${target.repository}:pull`;
-    const credential = await this.options.credentials.lookup(target.registry, target.repository);
+    const credential = target.anonymous ? undefined : await this.options.credentials.lookup(target.registry, target.repository);
     const realmCredential = async (realmHost: string): Promise<Credential | undefined> => {
+      if (target.anonymous) return undefined;
       if (realmHost === target.host || realmHost === target.registry) return credential;
       // Docker Hub's token service lives on auth.docker.io; it is the same trust domain as docker.io.
       if (realmHost === 'auth.docker.io' && (target.registry === 'docker.io' || target.host === 'registry-1.docker.io')) return credential;

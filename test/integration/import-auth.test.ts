@@ -101,11 +101,14 @@ describe('token auth', () => {
   let tokens: TokenServer;
   let registry: Registry;
   let digest: string;
+  let publicDigest: string;
   let realmHost: string;
   beforeAll(async () => {
-    tokens = await startTokenServer({ users: { carol: 'token-pw' } });
+    // Anonymous callers may pull public/* only; carol may do anything.
+    tokens = await startTokenServer({ users: { carol: 'token-pw' }, policy: (user, scope) => (user === null ? (scope.name.startsWith('public/') ? scope.actions.filter((a) => a === 'pull') : []) : scope.actions) });
     registry = await startRegistry({ token: tokens });
     digest = await pushImage(registry, 'team/app', '1', buildImage({ seed: 'token-app' }), { username: 'carol', password: 'token-pw' });
+    publicDigest = await pushImage(registry, 'public/app', '1', buildImage({ seed: 'token-public' }), { username: 'carol', password: 'token-pw' });
     realmHost = new URL(tokens.realm).host;
   });
   afterAll(async () => {
@@ -115,10 +118,10 @@ describe('token auth', () => {
 
   it('gets an anonymous pull token once and reuses it', async () => {
     tokens.reset();
-    const results = await withImporter(testSettings(), (r) => r.importer.importImages([req(`${registry.host}/team/app:1`, { insecure: true }), req(`${registry.host}/team/app@${digest}`, { insecure: true })]));
+    const results = await withImporter(testSettings(), (r) => r.importer.importImages([req(`${registry.host}/public/app:1`, { insecure: true }), req(`${registry.host}/public/app@${publicDigest}`, { insecure: true })]));
     expect(results.map((o) => o.ok)).toEqual([true, true]);
     expect(tokens.requests.map((t) => [t.user, t.status])).toEqual([[null, 200]]);
-    expect(tokens.requests[0]?.scopes).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
+    expect(tokens.requests[0]?.scopes).toEqual([{ type: 'repository', name: 'public/app', actions: ['pull'] }]);
   });
 
   it('sends credentials configured for the realm host to the token service', async () => {
@@ -130,13 +133,23 @@ describe('token auth', () => {
 
   it('never sends the registry host\'s credentials to a realm on another host', async () => {
     tokens.reset();
-    const [o] = await withImporter(testSettings({ authFile: authFile('registry-only.json', { [registry.host]: 'carol:token-pw' }) }), (r) => r.importer.importImages([req(`${registry.host}/team/app:1`, { insecure: true })]));
+    const [o] = await withImporter(testSettings({ authFile: authFile('registry-only.json', { [registry.host]: 'carol:token-pw' }) }), (r) => r.importer.importImages([req(`${registry.host}/public/app:1`, { insecure: true })]));
     expect(o).toMatchObject({ ok: true });
     expect(tokens.requests.map((t) => [t.user, t.authorization])).toEqual([[null, undefined]]);
   });
 
-  it('wrong credentials at the token service: Unauthorized, incorrect username or password', async () => {
+  it('wrong credentials at the token service: Unauthorized, incorrect username or password (after one anonymous try)', async () => {
+    tokens.reset();
     const [o] = await withImporter(testSettings({ authFile: authFile('token-bad.json', { [realmHost]: 'carol:nope' }) }), (r) => r.importer.importImages([req(`${registry.host}/team/app:1`, { insecure: true })]));
     expect(o).toMatchObject({ ok: false, failure: { reason: 'Unauthorized', message: `incorrect username or password for image "${registry.host}/team/app:1"` } });
+    const seen = tokens.requests.map((t) => [t.authorization ? 'credentials' : 'anonymous', t.status]);
+    expect(seen[0]).toEqual(['credentials', 401]);
+    expect(seen.slice(1).length).toBeGreaterThan(0);
+    expect(seen.slice(1).every(([who]) => who === 'anonymous')).toBe(true);
+  });
+
+  it('wrong credentials for a public image: the anonymous retry imports it, as OpenShift does', async () => {
+    const [o] = await withImporter(testSettings({ authFile: authFile('token-bad2.json', { [realmHost]: 'carol:nope' }) }), (r) => r.importer.importImages([req(`${registry.host}/public/app:1`, { insecure: true })]));
+    expect(o).toMatchObject({ ok: true, image: { digest: publicDigest } });
   });
 });

@@ -141,4 +141,22 @@ describe('import faults', () => {
     const [o] = await run();
     expect(o).toMatchObject({ ok: false, failure: { reason: 'NotV2Registry', message: `registry "${server.host}" does not support the v2 Registry API` } });
   });
+
+  it('whole-repository tags: Link pagination followed, empty name is latest, priority order, then the cap', async () => {
+    server.on('GET /v2/r/tags/list', (q, res) => {
+      const page = new URL(q.url ?? '', 'http://x').searchParams.get('last');
+      if (!page) res.writeHead(200, { link: '</v2/r/tags/list?n=3&last=b>; rel="next"', 'content-type': 'application/json' }).end(JSON.stringify({ name: 'r', tags: ['b', '1.0', ''] }));
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'r', tags: ['2.0', 'a', 'latest', 'v2.0.1'] }));
+    });
+    const result = await withImporter(testSettings(), (r) => r.importer.repositoryTags(`${server.host}/r`, true, 4));
+    expect(result).toEqual({ ok: true, tags: ['latest', '2.0', '1.0', 'v2.0.1'], additionalTags: ['a', 'b'] });
+    const all = await withImporter(testSettings(), (r) => r.importer.repositoryTags(`${server.host}/r`, true, -1));
+    expect(all).toMatchObject({ ok: true, additionalTags: [] });
+  });
+
+  it('a Link to another host is not followed with this registry\'s credentials', async () => {
+    server.on('GET /v2/r/tags/list', (_q, res) => res.writeHead(200, { link: '<http://elsewhere.example:1/v2/r/tags/list?last=b>; rel="next"' }).end('{"tags":["a"]}'));
+    const result = await withImporter(testSettings(), (r) => r.importer.repositoryTags(`${server.host}/r`, true));
+    expect(result).toMatchObject({ ok: false, failure: { message: expect.stringContaining('paginated tags/list to another host') } });
+  });
 });
