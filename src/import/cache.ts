@@ -26,8 +26,21 @@ export interface CachedManifest {
   readonly mediaType: string;
 }
 
+/** Entries kept in memory besides the disk (small ones only), so a pass over unchanged tags reads no files. */
+const memoryEntries = 4096;
+const memoryEntryBytes = 1 << 20;
+
 export class MetadataCache {
+  private readonly memory = new Map<string, Buffer | string>();
+
   constructor(readonly dir: string | undefined) {}
+
+  private remember(key: string, value: Buffer | string): void {
+    if (typeof value !== 'string' && value.length > memoryEntryBytes) return;
+    this.memory.delete(key);
+    this.memory.set(key, value);
+    if (this.memory.size > memoryEntries) this.memory.delete(this.memory.keys().next().value as string);
+  }
 
   private blobPath(digest: string): string | undefined {
     const parts = safeDigest(digest);
@@ -48,6 +61,8 @@ export class MetadataCache {
 
   /** Verified bytes of a blob, or undefined. */
   async getBlob(digest: string): Promise<Buffer | undefined> {
+    const inMemory = this.memory.get(`blob:${digest}`);
+    if (typeof inMemory !== 'string' && inMemory !== undefined) return inMemory;
     const file = this.blobPath(digest);
     if (!file) return undefined;
     let bytes: Buffer;
@@ -60,10 +75,12 @@ export class MetadataCache {
       await rm(file, { force: true });
       return undefined;
     }
+    this.remember(`blob:${digest}`, bytes);
     return bytes;
   }
 
   async putBlob(digest: string, bytes: Uint8Array): Promise<void> {
+    if (digestOf(bytes, digest) === digest) this.remember(`blob:${digest}`, Buffer.from(bytes));
     const file = this.blobPath(digest);
     if (!file) return;
     try {
@@ -76,6 +93,8 @@ export class MetadataCache {
   async getManifest(digest: string): Promise<CachedManifest | undefined> {
     const bytes = await this.getBlob(digest);
     if (!bytes) return undefined;
+    const known = this.memory.get(`type:${digest}`);
+    if (typeof known === 'string') return { bytes, mediaType: known };
     const file = this.blobPath(digest);
     let mediaType = '';
     try {
@@ -83,10 +102,13 @@ export class MetadataCache {
     } catch {
       // The body's own mediaType or shape decides.
     }
+    this.remember(`type:${digest}`, mediaType);
     return { bytes, mediaType };
   }
 
   async putManifest(digest: string, bytes: Uint8Array, mediaType: string): Promise<void> {
+    this.remember(`type:${digest}`, mediaType);
+    if (digestOf(bytes, digest) === digest) this.remember(`blob:${digest}`, Buffer.from(bytes));
     const file = this.blobPath(digest);
     if (!file) return;
     try {
@@ -105,10 +127,14 @@ export class MetadataCache {
 
   /** The child digest a list resolved to for the wanted platform, if remembered. */
   async getResolved(listDigest: string, platform: Platform): Promise<string | undefined> {
+    const key = `resolved:${listDigest}:${platform.os}/${platform.architecture}/${platform.variant ?? ''}`;
+    const inMemory = this.memory.get(key);
+    if (typeof inMemory === 'string') return inMemory;
     const file = this.resolvedPath(listDigest, platform);
     if (!file) return undefined;
     try {
       const digest = (await readFile(file, 'utf8')).trim();
+      if (safeDigest(digest)) this.remember(key, digest);
       return safeDigest(digest) ? digest : undefined;
     } catch {
       return undefined;
@@ -116,6 +142,7 @@ export class MetadataCache {
   }
 
   async putResolved(listDigest: string, platform: Platform, childDigest: string): Promise<void> {
+    this.remember(`resolved:${listDigest}:${platform.os}/${platform.architecture}/${platform.variant ?? ''}`, childDigest);
     const file = this.resolvedPath(listDigest, platform);
     if (!file) return;
     try {

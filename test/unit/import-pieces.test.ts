@@ -183,7 +183,8 @@ describe('metadata cache', () => {
     const leftovers = (await readdir(path.join(d, 'blobs', 'sha256'))).filter((f) => f.endsWith('.tmp'));
     expect(leftovers).toEqual([]);
     await writeFile(path.join(d, 'blobs', 'sha256', digest.slice(7)), 'tampered');
-    expect(await cache.getBlob(digest)).toBeUndefined();
+    expect(await cache.getBlob(digest)).toEqual(bytes); // this process verified it when it stored it
+    expect(await new MetadataCache(d).getBlob(digest)).toBeUndefined(); // a damaged file on disk is a miss
     await cache.putResolved(digest, { os: 'linux', architecture: 'arm64', variant: 'v8' }, `sha256:${'c'.repeat(64)}`);
     expect(await cache.getResolved(digest, { os: 'linux', architecture: 'arm64', variant: 'v8' })).toBe(`sha256:${'c'.repeat(64)}`);
     expect(await cache.getResolved(digest, { os: 'linux', architecture: 'amd64' })).toBeUndefined();
