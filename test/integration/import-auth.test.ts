@@ -97,6 +97,26 @@ describe('htpasswd over TLS with a generated CA', () => {
   });
 });
 
+describe('mutual TLS: client certificates from the certs directory', () => {
+  let registry: Registry;
+  let digest: string;
+  beforeAll(async () => {
+    registry = await startRegistry({ tls: true, clientCertificates: true });
+    digest = await pushImage(registry, 'mtls/app', '1', buildImage({ seed: 'mtls' }));
+  });
+  afterAll(() => registry.stop());
+
+  it('presents client.cert/client.key found next to the CA, and fails without them', async () => {
+    file(`mtls-certs/${registry.host}/ca.crt`, registry.caPem ?? '');
+    const [without] = await withImporter(testSettings({ certsDirs: [path.join(dir, 'mtls-certs')] }), (r) => r.importer.importImages([req(`${registry.host}/mtls/app:1`)]));
+    expect(without).toMatchObject({ ok: false, failure: { reason: 'InternalError' } });
+    file(`mtls-certs/${registry.host}/client.cert`, registry.clientCertPem ?? '');
+    file(`mtls-certs/${registry.host}/client.key`, registry.clientKeyPem ?? '');
+    const [withCert] = await withImporter(testSettings({ certsDirs: [path.join(dir, 'mtls-certs')] }), (r) => r.importer.importImages([req(`${registry.host}/mtls/app:1`)]));
+    expect(withCert).toMatchObject({ ok: true, image: { digest } });
+  });
+});
+
 describe('token auth', () => {
   let tokens: TokenServer;
   let registry: Registry;
@@ -105,7 +125,7 @@ describe('token auth', () => {
   let realmHost: string;
   beforeAll(async () => {
     // Anonymous callers may pull public/* only; carol may do anything.
-    tokens = await startTokenServer({ users: { carol: 'token-pw' }, policy: (user, scope) => (user === null ? (scope.name.startsWith('public/') ? scope.actions.filter((a) => a === 'pull') : []) : scope.actions) });
+    tokens = await startTokenServer({ users: { carol: 'token-pw' }, refreshTokens: { 'identity-token-123': 'carol' }, policy: (user, scope) => (user === null ? (scope.name.startsWith('public/') ? scope.actions.filter((a) => a === 'pull') : []) : scope.actions) });
     registry = await startRegistry({ token: tokens });
     digest = await pushImage(registry, 'team/app', '1', buildImage({ seed: 'token-app' }), { username: 'carol', password: 'token-pw' });
     publicDigest = await pushImage(registry, 'public/app', '1', buildImage({ seed: 'token-public' }), { username: 'carol', password: 'token-pw' });
@@ -129,6 +149,14 @@ describe('token auth', () => {
     const [o] = await withImporter(testSettings({ authFile: authFile('token-auth.json', { [realmHost]: 'carol:token-pw' }) }), (r) => r.importer.importImages([req(`${registry.host}/team/app:1`, { insecure: true })]));
     expect(o).toMatchObject({ ok: true, image: { digest } });
     expect(tokens.requests.map((t) => t.user)).toEqual(['carol']);
+  });
+
+  it('exchanges an identity token (refresh token grant) for a pull token', async () => {
+    tokens.reset();
+    const auth = file('identity.json', JSON.stringify({ auths: { [realmHost]: { identitytoken: 'identity-token-123' } } }));
+    const [o] = await withImporter(testSettings({ authFile: auth }), (r) => r.importer.importImages([req(`${registry.host}/team/app:1`, { insecure: true })]));
+    expect(o).toMatchObject({ ok: true, image: { digest } });
+    expect(tokens.requests.map((t) => [t.user, t.status])).toEqual([['carol', 200]]);
   });
 
   it('never sends the registry host\'s credentials to a realm on another host', async () => {

@@ -159,4 +159,23 @@ describe('import faults', () => {
     const result = await withImporter(testSettings(), (r) => r.importer.repositoryTags(`${server.host}/r`, true));
     expect(result).toMatchObject({ ok: false, failure: { message: expect.stringContaining('paginated tags/list to another host') } });
   });
+
+  it('keeps at most the configured number of requests in flight per registry', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const many = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    for (const t of many) {
+      server.on(`HEAD /v2/r/manifests/${t}`, (_q, res) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        setTimeout(() => {
+          inFlight -= 1;
+          res.writeHead(200, { 'docker-content-digest': manifest.digest }).end();
+        }, 30);
+      });
+    }
+    const out = await withImporter(testSettings({ concurrency: 3 }), (r) => r.importer.importImages(many.map((t) => req(`${server.host}/r:${t}`))));
+    expect(out.every((o) => o.ok)).toBe(true);
+    expect(most).toBe(3);
+  });
 });

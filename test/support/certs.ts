@@ -52,14 +52,14 @@ export interface ServerCertFiles {
 }
 
 /** Generate a server cert signed by the CA with SAN IP:127.0.0.1 and DNS:localhost. */
-export function generateServerCert(dir: string, ca: CaFiles, name = 'tls'): ServerCertFiles {
+export function generateServerCert(dir: string, ca: CaFiles, name = 'tls', usage: 'serverAuth' | 'clientAuth' = 'serverAuth'): ServerCertFiles {
   const cfg = join(dir, `${name}.cnf`);
   writeFileSync(
     cfg,
     `${REQ_CONFIG}[v3]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
+extendedKeyUsage = ${usage}
 subjectAltName = IP:127.0.0.1,DNS:localhost
 authorityKeyIdentifier = keyid
 `,

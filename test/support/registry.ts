@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { generateCa, generateServerCert } from './certs.js';
@@ -40,6 +40,8 @@ export interface RegistryOptions {
   htpasswd?: HtpasswdOptions;
   /** Serve HTTPS with a freshly generated CA. */
   tls?: boolean;
+  /** With tls: require a client certificate signed by the same CA (mutual TLS); one is generated. */
+  clientCertificates?: boolean;
   /** Token auth; pass a TokenServer (it has realm/service/issuer/certPath) or explicit values. */
   token?: TokenAuthOptions | { realm: string; service: string; issuer: string; certPath: string };
   notifications?: NotificationOptions | NotificationOptions[];
@@ -60,6 +62,9 @@ export interface Registry {
   /** CA certificate PEM (TLS mode). */
   caPem?: string;
   caPath?: string;
+  /** With clientCertificates: a client certificate and key (PEM) the registry accepts. */
+  clientCertPem?: string;
+  clientKeyPem?: string;
   /** Basic credentials of the first htpasswd user, if any. */
   username?: string;
   password?: string;
@@ -111,12 +116,19 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
 
   let caPem: string | undefined;
   let caPath: string | undefined;
+  let clientCertPem: string | undefined;
+  let clientKeyPem: string | undefined;
   if (options.tls) {
     const ca = generateCa(dir);
     const server = generateServerCert(dir, ca);
-    http.tls = { certificate: server.certPath, key: server.keyPath };
+    http.tls = { certificate: server.certPath, key: server.keyPath, ...(options.clientCertificates ? { clientcas: [ca.caCertPath] } : {}) };
     caPem = ca.caPem;
     caPath = ca.caCertPath;
+    if (options.clientCertificates) {
+      const client = generateServerCert(dir, ca, 'client', 'clientAuth');
+      clientCertPem = client.certPem;
+      clientKeyPem = readFileSync(client.keyPath, 'utf8');
+    }
   }
 
   let username: string | undefined;
@@ -150,7 +162,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     env,
     logFile: join(dir, 'registry.log'),
   });
-  const dispatcher = new Agent(caPem ? { connect: { ca: caPem } } : {});
+  const dispatcher = new Agent(caPem ? { connect: { ca: caPem, ...(clientCertPem && clientKeyPem ? { cert: clientCertPem, key: clientKeyPem } : {}) } } : {});
   const url = `${options.tls ? 'https' : 'http'}://${host}`;
   try {
     await waitForHttp(`${url}/v2/`, {
@@ -175,6 +187,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     tls: options.tls === true,
     caPem,
     caPath,
+    ...(clientCertPem ? { clientCertPem } : {}),
+    ...(clientKeyPem ? { clientKeyPem } : {}),
     username,
     password,
     dir,

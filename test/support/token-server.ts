@@ -39,6 +39,8 @@ export interface TokenServerOptions {
   policy?: AccessPolicy;
   /** Token lifetime in seconds (default 300). */
   expiresIn?: number;
+  /** OAuth2 refresh tokens (identity tokens) -> username, accepted by POST /token grant_type=refresh_token. */
+  refreshTokens?: Record<string, string>;
 }
 
 export interface TokenServer {
@@ -111,9 +113,10 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
     ((user, scope) => (user === null ? scope.actions.filter((a) => anonymousActions.includes(a)) : scope.actions));
   const requests: TokenRequestRecord[] = [];
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const handler = (req: IncomingMessage, res: ServerResponse, form?: URLSearchParams): void => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' || u.pathname !== '/token') {
+    if (form) for (const [k, v] of form) if (k === 'scope' || k === 'service') u.searchParams.append(k, v);
+    if ((req.method !== 'GET' && !form) || u.pathname !== '/token') {
       res.writeHead(404).end();
       return;
     }
@@ -139,7 +142,14 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
       res.writeHead(status, headers).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message }] }));
     };
     const basic = parseBasic(req.headers.authorization);
-    if (req.headers.authorization !== undefined) {
+    if (form) {
+      const user = form.get('grant_type') === 'refresh_token' ? options.refreshTokens?.[form.get('refresh_token') ?? ''] : undefined;
+      if (user === undefined) {
+        fail(401, 'invalid refresh token');
+        return;
+      }
+      record.user = user;
+    } else if (req.headers.authorization !== undefined) {
       if (basic === null || users[basic.user] === undefined || users[basic.user] !== basic.pass) {
         fail(401, 'invalid credentials');
         return;
@@ -174,7 +184,17 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
       );
   };
 
-  const server = createServer(handler);
+  const server = createServer((req, res) => {
+    if (req.method !== 'POST') {
+      handler(req, res);
+      return;
+    }
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString('utf8');
+    });
+    req.on('end', () => handler(req, res, new URLSearchParams(body)));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
