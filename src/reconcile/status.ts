@@ -1,0 +1,205 @@
+/**
+ * OpenShift's status model for one stream, on the v1 wire shapes (semantics.md §3, §4, §6.7, §6.8, §7): the tag
+ * history rule, tracking, ImageStreamImage resolution, applying import results. Functions mutate the working copy
+ * they are given (the planner owns it) and say whether anything changed. Pure: the clock comes in as `now`.
+ */
+import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
+
+export interface TagEvent {
+  created?: string;
+  dockerImageReference: string;
+  image: string;
+  generation: number;
+}
+
+export interface TagCondition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+  generation: number;
+}
+
+export interface StatusTag {
+  tag: string;
+  items: TagEvent[] | null;
+  conditions?: TagCondition[];
+}
+
+/** The v1 spec tag, as far as the status model reads it. */
+export interface SpecTag {
+  name: string;
+  from?: { kind?: string; name?: string; namespace?: string };
+  reference?: boolean;
+  generation?: number | null;
+  importPolicy?: { insecure?: boolean; scheduled?: boolean; importMode?: string };
+  referencePolicy?: { type?: string };
+  annotations?: Record<string, string> | null;
+}
+
+export const importSuccessCondition = 'ImportSuccess';
+
+/** The status entry of a tag, created in sorted position when missing (v1 lists are sorted by tag name, §1.6). */
+export function statusTagFor(tags: StatusTag[], tag: string): StatusTag {
+  let entry = tags.find((t) => t.tag === tag);
+  if (!entry) {
+    entry = { tag, items: null };
+    const at = tags.findIndex((t) => t.tag > tag);
+    tags.splice(at === -1 ? tags.length : at, 0, entry);
+  }
+  return entry;
+}
+
+/** §4.2: compare only with items[0]; in-place updates keep `created`; any change clears conditions. */
+export function addTagEvent(tags: StatusTag[], tag: string, next: TagEvent): boolean {
+  const entry = statusTagFor(tags, tag);
+  const head = entry.items?.[0];
+  if (!entry.items || entry.items.length === 0 || !head) {
+    entry.items = [{ ...next }];
+    delete entry.conditions;
+    return true;
+  }
+  const sameRef = head.dockerImageReference === next.dockerImageReference;
+  const sameImage = head.image === next.image;
+  if (sameRef && sameImage) {
+    if (head.generation === next.generation) return false;
+    head.generation = next.generation;
+  } else if (sameRef) {
+    head.image = next.image;
+    head.generation = next.generation;
+  } else if (sameImage) {
+    head.dockerImageReference = next.dockerImageReference;
+    head.generation = next.generation;
+  } else {
+    entry.items.unshift({ ...next });
+  }
+  delete entry.conditions;
+  return true;
+}
+
+/** §4.4: items[0] of a tag (an empty name means `latest`). */
+export function latestTaggedImage(tags: readonly StatusTag[], tag: string): TagEvent | undefined {
+  const name = tag === '' ? 'latest' : tag;
+  return tags.find((t) => t.tag === name)?.items?.[0];
+}
+
+/**
+ * §7: the pull spec consumers use. `Local` gives `<status repository>@<image>`, falling back to the source pull
+ * spec when the repository is empty or does not parse, or the image is empty.
+ */
+export function resolveLatestTaggedImage(tags: readonly StatusTag[], specTags: readonly SpecTag[], statusRepository: string, tag: string): string | undefined {
+  const name = tag === '' ? 'latest' : tag;
+  const head = latestTaggedImage(tags, name);
+  if (!head) return undefined;
+  const policy = specTags.find((t) => t.name === name)?.referencePolicy?.type;
+  if (policy === 'Local' && statusRepository !== '' && head.image !== '') {
+    const parsed = parseOpenShiftReference(statusRepository);
+    if (parsed.ok && parsed.value.name !== '') return `${repositoryOf(parsed.value)}@${head.image}`;
+  }
+  return head.dockerImageReference;
+}
+
+/** §3.7: did the head of a tag's history change (any field)? A list that became empty counts as deleted. */
+export function statusHeadChanged(oldItems: readonly TagEvent[] | null, newItems: readonly TagEvent[] | null): { changed: boolean; deleted: boolean } {
+  const o = oldItems?.[0];
+  const n = newItems?.[0];
+  if (!n) return { changed: false, deleted: o !== undefined };
+  if (!o) return { changed: true, deleted: false };
+  const same = o.created === n.created && o.dockerImageReference === n.dockerImageReference && o.image === n.image && o.generation === n.generation;
+  return { changed: !same, deleted: false };
+}
+
+/** §5.3: does a spec tag count as changed (re-derive status, re-import)? */
+export function tagRefChanged(old: SpecTag, next: SpecTag, streamNamespace: string): boolean {
+  if (next.generation === 0) return true;
+  if (!next.from) return false;
+  if (!old.from) return (next.from.name ?? '') !== '';
+  if ((old.from.namespace || streamNamespace) !== (next.from.namespace || streamNamespace)) return true;
+  if (old.from.name !== next.from.name) return true;
+  if ((old.reference ?? false) !== (next.reference ?? false)) return true;
+  return (old.importPolicy?.importMode ?? '') !== (next.importPolicy?.importMode ?? '');
+}
+
+/** Same-stream ImageStreamTag targets (§3.3): `<tag>` or `<thisStream>:<tag>`, namespace empty or this one. */
+export function trackedTag(spec: SpecTag, streamName: string, streamNamespace: string): string | undefined {
+  const from = spec.from;
+  if (from?.kind !== 'ImageStreamTag' || !from.name) return undefined;
+  if (from.namespace && from.namespace !== streamNamespace) return undefined;
+  const colon = from.name.indexOf(':');
+  if (colon === -1) return from.name;
+  return from.name.slice(0, colon) === streamName ? from.name.slice(colon + 1) : undefined;
+}
+
+/** §3.7: give every tag that tracks `updated` the new head; returns how many changed. */
+export function updateTrackingTags(tags: StatusTag[], specTags: readonly SpecTag[], streamName: string, streamNamespace: string, updated: string, event: TagEvent): number {
+  let count = 0;
+  for (const spec of specTags) {
+    if (spec.name === updated) continue;
+    if (trackedTag(spec, streamName, streamNamespace) !== updated) continue;
+    if (addTagEvent(tags, spec.name, event)) count += 1;
+  }
+  return count;
+}
+
+export type ResolveImageResult = { ok: true; event: Pick<TagEvent, 'dockerImageReference' | 'image'> } | { ok: false; kind: 'not-found' | 'conflict'; message: string };
+
+/** §3.5: an ImageStreamImage id or prefix, matched against every history item of every tag. */
+export function resolveImageID(tags: readonly StatusTag[], id: string): ResolveImageResult {
+  const matches = new Map<string, TagEvent>();
+  for (const t of tags) {
+    for (const item of t.items ?? []) {
+      const hex = isDigest(item.image) ? item.image.slice(item.image.indexOf(':') + 1) : undefined;
+      if (item.image.startsWith(id) || (hex !== undefined && hex.startsWith(id))) {
+        if (!matches.has(item.image)) matches.set(item.image, item);
+      }
+    }
+  }
+  if (matches.size === 1) {
+    const [item] = matches.values();
+    return { ok: true, event: { dockerImageReference: (item as TagEvent).dockerImageReference, image: (item as TagEvent).image } };
+  }
+  if (matches.size === 0) return { ok: false, kind: 'not-found', message: `imagestreamimage.image.openshift.io "${id}" not found` };
+  return {
+    ok: false,
+    kind: 'conflict',
+    message: `Operation cannot be fulfilled on imagestreamimage.image.openshift.io "${id}": multiple images match the prefix "${id}": ${[...matches.keys()].join(', ')}`,
+  };
+}
+
+/** §6.2: the generation an import last observed for a tag. */
+export function observedGeneration(entry: StatusTag | undefined): number {
+  const head = entry?.items?.[0]?.generation ?? 0;
+  const condition = entry?.conditions?.find((c) => c.type === importSuccessCondition)?.generation ?? 0;
+  return Math.max(head, condition);
+}
+
+/**
+ * §6.7: a successful import. Adds the event when the tag "changed" (no status, different reference or image, or
+ * a spec generation newer than the head's), and always clears the tag's conditions. Returns whether status changed.
+ */
+export function applyImportSuccess(tags: StatusTag[], tag: string, specGeneration: number | null | undefined, event: TagEvent): boolean {
+  const entry = tags.find((t) => t.tag === tag);
+  const head = entry?.items?.[0];
+  const changed = !head || specGeneration == null || head.dockerImageReference !== event.dockerImageReference || head.image !== event.image || specGeneration > head.generation;
+  let any = false;
+  if (changed) any = addTagEvent(tags, tag, event);
+  if (entry?.conditions && entry.conditions.length > 0) {
+    delete entry.conditions;
+    any = true;
+  }
+  return any;
+}
+
+/**
+ * §6.8: a failed import. One ImportSuccess=False condition replaces the tag's conditions, unless an identical one
+ * (type, status, reason and message) is already there. Items are kept. Returns whether status changed.
+ */
+export function applyImportFailure(tags: StatusTag[], tag: string, failure: { reason: string; message: string }, generation: number, now: string): boolean {
+  const entry = statusTagFor(tags, tag);
+  const message = failure.message || 'unknown error prevented import';
+  const same = entry.conditions?.some((c) => c.type === importSuccessCondition && c.status === 'False' && c.reason === failure.reason && c.message === message);
+  if (same) return false;
+  entry.conditions = [{ type: importSuccessCondition, status: 'False', lastTransitionTime: now, reason: failure.reason, message, generation }];
+  return true;
+}
