@@ -1,0 +1,183 @@
+/**
+ * Which imports are due now, and why (semantics.md §6.1–6.3, §6.13, §13.5). Pure: `now` and the daemon's memory of
+ * its own last checks come in; a one-shot run passes no memory, so every scheduled tag is checked (one HEAD each).
+ */
+import { readImportRecord, tagSpecHash } from './import-record.js';
+import { annotations as knownAnnotations } from './model.js';
+import { isRecord } from './objects.js';
+import { isDigest, parseOpenShiftReference } from './reference.js';
+import type { SpecTag, StatusTag } from './status.js';
+import { observedGeneration } from './status.js';
+
+/** A stream the planner may change, with where it is (the key is opaque to the core). */
+export interface StreamInput {
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+export type DueReason = 'never-imported' | 'spec-changed' | 'generation-zero' | 'pending-generation' | 'scheduled' | 'forced' | 'repository';
+
+export interface DueTagImport {
+  readonly kind: 'tag';
+  readonly stream: string;
+  readonly tag: string;
+  readonly from: string;
+  readonly importMode: 'Legacy' | 'PreserveOriginal';
+  readonly insecure: boolean;
+  readonly preferArch?: string;
+  readonly preferOs?: string;
+  readonly reason: DueReason;
+}
+
+export interface DueRepositoryImport {
+  readonly kind: 'repository';
+  readonly stream: string;
+  readonly from: string;
+  readonly insecure: boolean;
+  readonly cap: number;
+  readonly reason: DueReason;
+}
+
+export type DueImport = DueTagImport | DueRepositoryImport;
+
+export interface DueOptions {
+  readonly now: string;
+  /** When each scheduled tag (`namespace/name:tag`) was last checked; absent = due now. */
+  readonly lastChecked?: ReadonlyMap<string, string>;
+  /** Default 15 minutes (OpenShift's minimum interval). */
+  readonly scheduleIntervalMs?: number;
+  readonly forceImport?: boolean;
+  /** Tags taken from a whole-repository import (default 50; -1 = all). */
+  readonly repositoryTagCap?: number;
+}
+
+/** Per-stream schedule interval: `imagestreams.dev/import-interval: 5m` (s, m, h; at least 1 minute). */
+export const importIntervalAnnotation = 'imagestreams.dev/import-interval';
+
+export function parseInterval(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^(\d+)(s|m|h)$/.exec(value.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
+  return ms >= 60_000 ? ms : undefined;
+}
+
+export const defaultScheduleIntervalMs = 15 * 60_000;
+
+export function specTagsOf(value: Readonly<Record<string, unknown>>): SpecTag[] {
+  const spec = value.spec;
+  const tags = isRecord(spec) && Array.isArray(spec.tags) ? spec.tags : [];
+  return tags.filter((t): t is SpecTag => isRecord(t) && typeof t.name === 'string') as SpecTag[];
+}
+
+export function statusTagsOf(value: Readonly<Record<string, unknown>>): StatusTag[] {
+  const status = value.status;
+  const tags = isRecord(status) && Array.isArray(status.tags) ? status.tags : [];
+  return tags.filter((t): t is StatusTag => isRecord(t) && typeof t.tag === 'string') as StatusTag[];
+}
+
+export function annotationsOf(value: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const metadata = value.metadata;
+  return isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
+}
+
+/** §6.1: imported from a registry. */
+export const importable = (t: SpecTag): boolean => t.from?.kind === 'DockerImage' && !t.reference && typeof t.from.name === 'string' && t.from.name !== '';
+
+/** A tag pinned by digest stops being scheduled once an import of it succeeded (§6.13). */
+function pinnedAndImported(t: SpecTag, entry: StatusTag | undefined): boolean {
+  const parsed = parseOpenShiftReference(t.from?.name ?? '');
+  if (!parsed.ok || !isDigest(parsed.value.id)) return false;
+  const head = entry?.items?.[0];
+  if (!head) return false;
+  return head.image === parsed.value.id || (typeof t.generation === 'number' && head.generation === t.generation);
+}
+
+export function scheduleKey(namespace: string, name: string, tag: string): string {
+  return `${namespace}/${name}:${tag}`;
+}
+
+/** Why a tag needs an import now, or undefined. */
+export function tagDue(stream: StreamInput, t: SpecTag, status: readonly StatusTag[], record: ReadonlyMap<string, string>, options: DueOptions, intervalMs: number): DueReason | undefined {
+  if (!importable(t)) return undefined;
+  if (options.forceImport) return 'forced';
+  const entry = status.find((s) => s.tag === t.name);
+  if (t.generation === 0) return 'generation-zero';
+  // OpenShift's own rule (§6.3), for files that carry spec generations (exported from a cluster, or ours).
+  if (typeof t.generation === 'number' && t.generation > observedGeneration(entry)) return 'pending-generation';
+  const recorded = record.get(t.name);
+  const hasItems = (entry?.items?.length ?? 0) > 0;
+  if (recorded === undefined) {
+    // Never imported by imagestreams: import unless earlier status (say, a cluster's) already answers this spec.
+    if (!hasItems && !entry?.conditions?.length) return 'never-imported';
+    const observedBySpecGeneration = typeof t.generation === 'number' && t.generation <= observedGeneration(entry);
+    if (!observedBySpecGeneration) {
+      if (!hasItems) return undefined; // a failure recorded by someone else for this spec: like §6.3, wait
+      if (!sameRepository(entry?.items?.[0]?.dockerImageReference ?? '', t.from?.name ?? '')) return 'spec-changed';
+    }
+  } else if (recorded !== tagSpecHash(t, stream.namespace)) {
+    return 'spec-changed';
+  }
+  if (t.importPolicy?.scheduled && !pinnedAndImported(t, entry)) {
+    const last = options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name));
+    if (last === undefined || Date.parse(last) + intervalMs <= Date.parse(options.now)) return 'scheduled';
+  }
+  return undefined;
+}
+
+function sameRepository(pullSpec: string, from: string): boolean {
+  const a = parseOpenShiftReference(pullSpec);
+  const b = parseOpenShiftReference(from);
+  if (!a.ok || !b.ok) return false;
+  return a.value.registry === b.value.registry && a.value.namespace === b.value.namespace && a.value.name === b.value.name;
+}
+
+export function streamInterval(stream: StreamInput, options: DueOptions): number {
+  return parseInterval(annotationsOf(stream.value)[importIntervalAnnotation]) ?? options.scheduleIntervalMs ?? defaultScheduleIntervalMs;
+}
+
+/** Every import due now across the streams, and when the next scheduled one comes due. */
+export function dueImports(streams: readonly StreamInput[], options: DueOptions): { imports: DueImport[]; nextDueAt: string | undefined } {
+  const imports: DueImport[] = [];
+  let next: number | undefined;
+  const now = Date.parse(options.now);
+  for (const stream of streams) {
+    const notes = annotationsOf(stream.value);
+    const streamInsecure = notes[knownAnnotations.insecureRepository] === 'true';
+    const record = readImportRecord(notes);
+    const status = statusTagsOf(stream.value);
+    const intervalMs = streamInterval(stream, options);
+    const spec = isRecord(stream.value.spec) ? stream.value.spec : {};
+    const repository = typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : '';
+    const checked = notes[knownAnnotations.dockerRepositoryCheck];
+    const fullImport = repository !== '' && (options.forceImport || typeof checked !== 'string' || checked === '');
+    if (fullImport) {
+      imports.push({ kind: 'repository', stream: stream.key, from: repository, insecure: streamInsecure, cap: options.repositoryTagCap ?? 50, reason: options.forceImport ? 'forced' : 'repository' });
+    }
+    for (const t of specTagsOf(stream.value)) {
+      const reason = fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, intervalMs);
+      if (t.importPolicy?.scheduled && importable(t) && !pinnedAndImported(t, status.find((s) => s.tag === t.name))) {
+        const last = reason ? now : Date.parse(options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name)) ?? options.now);
+        next = Math.min(next ?? Infinity, last + intervalMs);
+      }
+      if (!reason) continue;
+      const notesOfTag = isRecord(t.annotations) ? t.annotations : {};
+      const preferArch = typeof notesOfTag[knownAnnotations.preferArch] === 'string' ? (notesOfTag[knownAnnotations.preferArch] as string) : undefined;
+      const preferOs = typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : undefined;
+      imports.push({
+        kind: 'tag',
+        stream: stream.key,
+        tag: t.name,
+        from: t.from?.name ?? '',
+        importMode: t.importPolicy?.importMode === 'PreserveOriginal' ? 'PreserveOriginal' : 'Legacy',
+        insecure: t.importPolicy?.insecure === true || streamInsecure,
+        ...(preferArch ? { preferArch } : {}),
+        ...(preferOs ? { preferOs } : {}),
+        reason,
+      });
+    }
+  }
+  return { imports, nextDueAt: next === undefined || !Number.isFinite(next) ? undefined : new Date(next).toISOString() };
+}

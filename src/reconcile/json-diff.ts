@@ -1,0 +1,56 @@
+/**
+ * The smallest JSON-Patch-style edits that turn one value into another, shaped for byte-exact rendering: maps are
+ * compared key by key, a list that only gained entries (a prepended history item, a status tag inserted in sorted
+ * order) gets `add`s at those indexes, same-length lists are compared item by item, anything else is replaced.
+ */
+
+export type FieldEdit =
+  | { readonly op: 'replace'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'add'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const seg = (k: string | number): string => String(k).replace(/~/g, '~0').replace(/\//g, '~1');
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Indexes of `next` that are insertions, when `next` is `old` with entries inserted (order kept); else undefined. */
+function insertions(old: readonly unknown[], next: readonly unknown[]): number[] | undefined {
+  if (next.length <= old.length) return undefined;
+  const added: number[] = [];
+  let j = 0;
+  for (let i = 0; i < next.length; i += 1) {
+    if (j < old.length && deepEqual(next[i], old[j])) j += 1;
+    else added.push(i);
+  }
+  return j === old.length ? added : undefined;
+}
+
+export function diffValues(old: unknown, next: unknown, path = ''): FieldEdit[] {
+  if (deepEqual(old, next)) return [];
+  if (isObject(old) && isObject(next)) {
+    const out: FieldEdit[] = [];
+    for (const k of Object.keys(old)) if (old[k] !== undefined && (!Object.hasOwn(next, k) || next[k] === undefined)) out.push({ op: 'remove', path: `${path}/${seg(k)}` });
+    for (const [k, v] of Object.entries(next)) {
+      if (v === undefined) continue;
+      if (!Object.hasOwn(old, k) || old[k] === undefined) out.push({ op: 'add', path: `${path}/${seg(k)}`, value: v });
+      else out.push(...diffValues(old[k], v, `${path}/${seg(k)}`));
+    }
+    return out;
+  }
+  if (Array.isArray(old) && Array.isArray(next)) {
+    const added = insertions(old, next);
+    if (added) return added.map((i) => ({ op: 'add' as const, path: `${path}/${i}`, value: next[i] }));
+    if (old.length === next.length) return next.flatMap((v, i) => diffValues(old[i], v, `${path}/${i}`));
+  }
+  return [{ op: 'replace', path, value: next }];
+}

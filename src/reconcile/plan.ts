@@ -1,0 +1,277 @@
+/**
+ * `plan`: stream definitions + what the registries said + `now` → field edits and skips (semantics.md §3–§7).
+ * Pure and deterministic; planning again over its own output with the same observations gives no edits.
+ */
+import type { DueImport, StreamInput } from './due.js';
+import { annotationsOf, specTagsOf, statusTagsOf } from './due.js';
+import { formatImportRecord, importRecordAnnotation, readImportRecord, tagSpecHash } from './import-record.js';
+import type { FieldEdit } from './json-diff.js';
+import { diffValues } from './json-diff.js';
+import { annotations as knownAnnotations } from './model.js';
+import { isRecord } from './objects.js';
+import type { SpecTag, StatusTag, TagEvent } from './status.js';
+import { addTagEvent, applyImportFailure, applyImportSuccess, resolveImageID, trackedTag } from './status.js';
+import { parseImageSource, parseTagSource } from './tag-names.js';
+
+/** What one import gave, as the core needs it (the registry edge's Observation fits this shape). */
+export type ImportOutcome =
+  | { readonly ok: true; readonly image: { readonly digest: string; readonly dockerImageReference: string } }
+  | { readonly ok: false; readonly failure: { readonly reason: string; readonly message: string } };
+
+export interface RepositoryOutcome {
+  readonly ok: boolean;
+  readonly tags: ReadonlyArray<{ readonly tag: string; readonly outcome: ImportOutcome }>;
+  readonly failure?: { readonly reason: string; readonly message: string };
+}
+
+export interface ReconcilePolicy {
+  /** Integrated-registry stand-in for `Local` reference policy and status.dockerImageRepository (§6.14, §13.4). */
+  readonly localRegistry?: string | undefined;
+  /** Keep at most this many history items per tag (our policy; 0 or undefined = no cap, as OpenShift). */
+  readonly historyLimit?: number | undefined;
+}
+
+export interface PlanInput {
+  readonly streams: readonly StreamInput[];
+  /** The imports that ran, with their outcomes, by stream key then tag. */
+  readonly tagResults: ReadonlyMap<string, ReadonlyMap<string, ImportOutcome>>;
+  readonly repositoryResults: ReadonlyMap<string, RepositoryOutcome>;
+  readonly now: string;
+  readonly policy: ReconcilePolicy;
+}
+
+export interface TagChange {
+  readonly tag: string;
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+  readonly kind: 'imported' | 'import-failed' | 'derived' | 'tracked';
+  readonly detail?: string;
+}
+
+export interface Skip {
+  readonly stream: string;
+  readonly tag?: string;
+  readonly reason: string;
+}
+
+export interface StreamPlan {
+  readonly stream: string;
+  readonly edits: readonly FieldEdit[];
+  readonly changes: readonly TagChange[];
+}
+
+export interface Plan {
+  readonly streams: readonly StreamPlan[];
+  readonly skips: readonly Skip[];
+}
+
+interface Work {
+  readonly input: StreamInput;
+  readonly spec: SpecTag[];
+  readonly status: StatusTag[];
+  readonly record: Map<string, string>;
+  readonly nextGeneration: number;
+  readonly changes: TagChange[];
+  readonly generationWrites: Map<string, number>;
+  imported: boolean;
+  statusChanged: boolean;
+}
+
+/** The highest generation written anywhere in the stream (there is no server to keep one, §13.3). */
+function streamGeneration(value: Readonly<Record<string, unknown>>, spec: readonly SpecTag[], status: readonly StatusTag[]): number {
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  let g = typeof metadata.generation === 'number' ? metadata.generation : 1;
+  for (const t of spec) if (typeof t.generation === 'number') g = Math.max(g, t.generation);
+  for (const t of status) {
+    for (const i of t.items ?? []) if (typeof i.generation === 'number') g = Math.max(g, i.generation);
+    for (const c of t.conditions ?? []) if (typeof c.generation === 'number') g = Math.max(g, c.generation);
+  }
+  return g;
+}
+
+const head = (w: Work, tag: string): TagEvent | undefined => w.status.find((t) => t.tag === tag)?.items?.[0];
+
+function event(now: string, ref: string, image: string, generation: number): TagEvent {
+  return { created: now, dockerImageReference: ref, image, generation };
+}
+
+function applyImports(w: Work, input: PlanInput): void {
+  const results = input.tagResults.get(w.input.key);
+  for (const [tag, outcome] of results ?? []) {
+    const spec = w.spec.find((t) => t.name === tag);
+    if (!spec) continue;
+    const before = head(w, tag)?.image;
+    w.imported = true;
+    if (outcome.ok) {
+      // `generation: 0` means "re-import": the update that asked for it gives the tag the new generation (§5.2).
+      const specGeneration = spec.generation === 0 ? w.nextGeneration : (spec.generation ?? head(w, tag)?.generation ?? null);
+      const e = event(input.now, outcome.image.dockerImageReference, outcome.image.digest, w.nextGeneration);
+      if (applyImportSuccess(w.status, tag, specGeneration, e)) {
+        w.statusChanged = true;
+        if (before !== outcome.image.digest) w.changes.push({ tag, from: before, to: outcome.image.digest, kind: 'imported' });
+      }
+    } else if (applyImportFailure(w.status, tag, outcome.failure, w.nextGeneration, input.now)) {
+      w.statusChanged = true;
+      w.changes.push({ tag, from: before, to: before, kind: 'import-failed', detail: `${outcome.failure.reason}: ${outcome.failure.message}` });
+    }
+    // The tool's own bookkeeping (§6.7): an explicit `generation: 0` asked for this import; now it has happened.
+    if (spec.generation === 0) w.generationWrites.set(tag, w.nextGeneration);
+    w.record.set(tag, tagSpecHash(spec, w.input.namespace));
+  }
+  const repo = input.repositoryResults.get(w.input.key);
+  if (repo) {
+    w.imported = true;
+    for (const { tag, outcome } of repo.tags) {
+      const before = head(w, tag)?.image;
+      if (outcome.ok) {
+        if (applyImportSuccess(w.status, tag, head(w, tag)?.generation ?? null, event(input.now, outcome.image.dockerImageReference, outcome.image.digest, w.nextGeneration))) {
+          w.statusChanged = true;
+          if (before !== outcome.image.digest) w.changes.push({ tag, from: before, to: outcome.image.digest, kind: 'imported' });
+        }
+      } else if (applyImportFailure(w.status, tag, outcome.failure, w.nextGeneration, input.now)) {
+        w.statusChanged = true;
+      }
+    }
+  }
+}
+
+/** §3.2–3.5 for changed tags, and §3.7 tracking for all; returns whether anything changed. */
+function derive(w: Work, works: ReadonlyMap<string, Work[]>, input: PlanInput, skips: Skip[]): boolean {
+  let any = false;
+  const ns = w.input.namespace;
+  for (const t of w.spec) {
+    const from = t.from;
+    if (!from?.name || !from.kind) continue;
+    const changed = w.record.get(t.name) !== tagSpecHash(t, ns);
+    if (from.kind === 'DockerImage') {
+      if (!t.reference || !changed) continue;
+      if (addTagEvent(w.status, t.name, event(input.now, from.name, '', w.nextGeneration))) {
+        w.changes.push({ tag: t.name, from: undefined, to: from.name, kind: 'derived' });
+        any = true;
+      }
+      w.record.set(t.name, tagSpecHash(t, ns));
+      continue;
+    }
+    if (from.kind === 'ImageStreamTag') {
+      const own = trackedTag(t, w.input.name, ns);
+      if (own !== undefined) {
+        const target = head(w, own);
+        if (target && addTagEvent(w.status, t.name, { ...target })) {
+          w.changes.push({ tag: t.name, from: undefined, to: target.image || target.dockerImageReference, kind: 'tracked' });
+          any = true;
+        }
+        continue;
+      }
+      if (!changed) continue;
+      const parsed = parseTagSource(from.name);
+      if ('error' in parsed || parsed.stream === undefined) continue;
+      const source = findStream(works, from.namespace || ns, parsed.stream, w, t, skips);
+      const copied = source ? head(source, parsed.tag) : undefined;
+      if (!copied) continue; // nothing to copy yet: tried again on the next pass (§13)
+      if (addTagEvent(w.status, t.name, { ...copied, generation: w.nextGeneration })) {
+        w.changes.push({ tag: t.name, from: undefined, to: copied.image || copied.dockerImageReference, kind: 'derived' });
+        any = true;
+      }
+      w.record.set(t.name, tagSpecHash(t, ns));
+      continue;
+    }
+    if (from.kind === 'ImageStreamImage' && changed) {
+      const parsed = parseImageSource(from.name);
+      if ('error' in parsed) continue;
+      const source = parsed.stream === undefined || (parsed.stream === w.input.name && (from.namespace || ns) === ns) ? w : findStream(works, from.namespace || ns, parsed.stream, w, t, skips);
+      if (!source) continue;
+      const resolved = resolveImageID(source.status, parsed.id);
+      if (!resolved.ok) {
+        skips.push({ stream: w.input.key, tag: t.name, reason: `error generating tag event: ${resolved.message}` });
+        continue;
+      }
+      if (addTagEvent(w.status, t.name, event(input.now, resolved.event.dockerImageReference, resolved.event.image, w.nextGeneration))) {
+        w.changes.push({ tag: t.name, from: undefined, to: resolved.event.image, kind: 'derived' });
+        any = true;
+      }
+      w.record.set(t.name, tagSpecHash(t, ns));
+    }
+  }
+  if (any) w.statusChanged = true;
+  return any;
+}
+
+function findStream(works: ReadonlyMap<string, Work[]>, namespace: string, name: string, w: Work, t: SpecTag, skips: Skip[]): Work | undefined {
+  const found = works.get(`${namespace}/${name}`) ?? [];
+  if (found.length === 1) return found[0];
+  const reason = found.length === 0
+    ? `spec.tags[${t.name}].from.name: Not found: "${t.from?.name ?? ''}" (no stream ${namespace}/${name} in the repository)`
+    : `spec.tags[${t.name}].from.name: the stream ${namespace}/${name} is defined ${found.length} times in the repository; which one is meant is ambiguous`;
+  if (!skips.some((s) => s.stream === w.input.key && s.tag === t.name && s.reason === reason)) skips.push({ stream: w.input.key, tag: t.name, reason });
+  return undefined;
+}
+
+/** The new object value for a stream, changed only where the plan changed something. */
+function render(w: Work, input: PlanInput): Record<string, unknown> {
+  const value = structuredClone(w.input.value) as Record<string, unknown>;
+  const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
+  const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const checkMissingBefore = typeof notes[knownAnnotations.dockerRepositoryCheck] !== 'string' || notes[knownAnnotations.dockerRepositoryCheck] === '';
+  // A check that finds nothing new writes nothing (§6.10); first contact with a stream records the check.
+  if (!w.statusChanged && w.generationWrites.size === 0 && !(w.imported && checkMissingBefore)) return structuredClone(w.input.value) as Record<string, unknown>;
+  const originalRecord = readImportRecord(annotationsOf(w.input.value));
+  const specNames = new Set(w.spec.map((t) => t.name));
+  for (const k of [...w.record.keys()]) if (!specNames.has(k)) w.record.delete(k);
+  const recordChanged = formatImportRecord(w.record) !== formatImportRecord(originalRecord) || typeof annotationsOf(w.input.value)[importRecordAnnotation] !== 'string';
+  const checkMissing = typeof notes[knownAnnotations.dockerRepositoryCheck] !== 'string' || notes[knownAnnotations.dockerRepositoryCheck] === '';
+  if ((w.imported && (w.statusChanged || checkMissing)) || recordChanged) {
+    if (w.imported && (w.statusChanged || checkMissing)) notes[knownAnnotations.dockerRepositoryCheck] = input.now;
+    if (w.record.size > 0) notes[importRecordAnnotation] = formatImportRecord(w.record);
+    metadata.annotations = notes;
+  }
+  if (w.generationWrites.size > 0) {
+    const tags = isRecord(value.spec) && Array.isArray(value.spec.tags) ? value.spec.tags : [];
+    for (const t of tags) if (isRecord(t) && typeof t.name === 'string' && w.generationWrites.has(t.name)) t.generation = w.generationWrites.get(t.name);
+  }
+  if (w.statusChanged) {
+    const limit = input.policy.historyLimit ?? 0;
+    if (limit > 0) for (const t of w.status) if (t.items && t.items.length > limit) t.items = t.items.slice(0, limit);
+    const status = isRecord(value.status) ? value.status : undefined;
+    const repository = input.policy.localRegistry ? `${input.policy.localRegistry}/${w.input.namespace}/${w.input.name}` : undefined;
+    if (status) {
+      status.tags = w.status;
+      if (repository !== undefined && status.dockerImageRepository !== repository) status.dockerImageRepository = repository;
+    } else {
+      const spec = isRecord(value.spec) ? value.spec : {};
+      value.status = { dockerImageRepository: repository ?? (typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : ''), tags: w.status };
+    }
+  }
+  return value;
+}
+
+export function plan(input: PlanInput): Plan {
+  const skips: Skip[] = [];
+  const works: Work[] = input.streams.map((s) => {
+    const spec = structuredClone(specTagsOf(s.value));
+    const status = structuredClone(statusTagsOf(s.value));
+    return {
+      input: s,
+      spec,
+      status,
+      record: readImportRecord(annotationsOf(s.value)),
+      nextGeneration: streamGeneration(s.value, spec, status) + 1,
+      changes: [],
+      generationWrites: new Map(),
+      imported: false,
+      statusChanged: false,
+    };
+  });
+  const byName = new Map<string, Work[]>();
+  for (const w of works) byName.set(`${w.input.namespace}/${w.input.name}`, [...(byName.get(`${w.input.namespace}/${w.input.name}`) ?? []), w]);
+  for (const w of works) applyImports(w, input);
+  // Tracking and copies settle across streams in a few rounds (a chain of n streams needs n).
+  for (let round = 0; round <= works.length; round += 1) {
+    let changed = false;
+    for (const w of works) if (derive(w, byName, input, skips)) changed = true;
+    if (!changed) break;
+  }
+  const streams = works.map((w) => ({ stream: w.input.key, edits: diffValues(w.input.value, render(w, input)), changes: w.changes }));
+  return { streams, skips };
+}
+
+export type { DueImport };

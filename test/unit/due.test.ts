@@ -1,0 +1,92 @@
+/** The due rule (semantics §6.3, §6.13) against tag-events.json, plus the record-based change detection (§13.3). */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { dueImports, parseInterval } from '../../src/reconcile/due.js';
+import type { StreamInput } from '../../src/reconcile/due.js';
+import { formatImportRecord, importRecordAnnotation, tagSpecHash } from '../../src/reconcile/import-record.js';
+
+type Stream = { metadata: { name: string; namespace: string; annotations?: Record<string, string> }; spec: Record<string, unknown>; status?: unknown };
+const groups = (JSON.parse(readFileSync(new URL('../../fixtures/vectors/tag-events.json', import.meta.url), 'utf8')) as { groups: Record<string, { cases: Array<Record<string, unknown>> }> }).groups;
+const input = (s: Stream): StreamInput => ({ key: 'k', namespace: s.metadata.namespace, name: s.metadata.name, value: s as unknown as Record<string, unknown> });
+const now = '2024-05-01T12:00:00Z';
+
+describe('controllerImportDecision (§6.3)', () => {
+  for (const c of groups.controllerImportDecision?.cases ?? []) {
+    it(String(c.name), () => {
+      // The vectors leave scheduling out; so does this run (everything was just checked).
+      const { imports } = dueImports([input(c.stream as Stream)], { now });
+      const expected = c.expectedImportSpec as null | { images: Array<{ from: { name: string }; to: string; importPolicy: { insecure?: boolean } }>; repository?: { from: { name: string }; importPolicy: { insecure?: boolean } } };
+      if (expected === null) {
+        expect(imports).toEqual([]);
+        return;
+      }
+      expect(imports.filter((i) => i.kind === 'tag').map((i) => [i.kind === 'tag' ? i.tag : '', i.from])).toEqual(expected.images.map((i) => [i.to, i.from.name]));
+      const repo = imports.find((i) => i.kind === 'repository');
+      if (expected.repository) expect(repo).toMatchObject({ from: expected.repository.from.name, insecure: expected.repository.importPolicy.insecure === true });
+      else expect(repo).toBeUndefined();
+    });
+  }
+});
+
+describe('scheduledImport (§6.13)', () => {
+  for (const c of groups.scheduledImport?.cases ?? []) {
+    it(String(c.name), () => {
+      // A one-shot run remembers no checks: every scheduled tag that still needs scheduling is due.
+      const { imports } = dueImports([input(c.stream as Stream)], { now });
+      expect(imports.some((i) => i.reason === 'scheduled')).toBe(c.needsScheduling);
+    });
+  }
+});
+
+describe('record-based change detection and scheduling', () => {
+  const stream = (tags: unknown[], record?: Record<string, string>, status?: unknown): Stream => ({
+    metadata: { name: 'app', namespace: 'ns', ...(record ? { annotations: { [importRecordAnnotation]: formatImportRecord(new Map(Object.entries(record))) } } : {}) },
+    spec: { tags },
+    ...(status ? { status } : {}),
+  });
+  const tag = { name: '1', from: { kind: 'DockerImage', name: 'quay.io/a/b:1' } };
+  const hash = tagSpecHash(tag, 'ns');
+  const imported = { tags: [{ tag: '1', items: [{ created: now, dockerImageReference: 'quay.io/a/b@sha256:' + 'a'.repeat(64), image: 'sha256:' + 'a'.repeat(64), generation: 2 }] }] };
+
+  it('imports a tag never imported, not one whose recorded spec is unchanged', () => {
+    expect(dueImports([input(stream([tag]))], { now }).imports).toMatchObject([{ tag: '1', reason: 'never-imported' }]);
+    expect(dueImports([input(stream([tag], { 1: hash }, imported))], { now }).imports).toEqual([]);
+  });
+  it('re-imports when from changes, but not for referencePolicy, insecure or scheduled (§5.3)', () => {
+    const moved = { ...tag, from: { kind: 'DockerImage', name: 'quay.io/a/b:2' } };
+    expect(dueImports([input(stream([moved], { 1: hash }, imported))], { now }).imports).toMatchObject([{ reason: 'spec-changed', from: 'quay.io/a/b:2' }]);
+    const cosmetic = { ...tag, referencePolicy: { type: 'Local' }, importPolicy: { insecure: true } };
+    expect(dueImports([input(stream([cosmetic], { 1: hash }, imported))], { now }).imports).toEqual([]);
+  });
+  it('generation: 0 asks for a re-import', () => {
+    expect(dueImports([input(stream([{ ...tag, generation: 0 }], { 1: hash }, imported))], { now }).imports).toMatchObject([{ reason: 'generation-zero' }]);
+  });
+  it('scheduled tags are due after the interval (global or per stream), and nextDueAt says when', () => {
+    const scheduled = { ...tag, importPolicy: { scheduled: true } };
+    const checked = new Map([['ns/app:1', '2024-05-01T11:50:00Z']]);
+    const s = input(stream([scheduled], { 1: hash }, imported));
+    expect(dueImports([s], { now, lastChecked: checked })).toEqual({ imports: [], nextDueAt: '2024-05-01T12:05:00.000Z' });
+    expect(dueImports([s], { now, lastChecked: checked, scheduleIntervalMs: 5 * 60_000 }).imports).toMatchObject([{ reason: 'scheduled' }]);
+    const fast = stream([scheduled], { 1: hash }, imported);
+    fast.metadata.annotations = { ...fast.metadata.annotations, 'imagestreams.dev/import-interval': '5m' };
+    expect(dueImports([input(fast)], { now, lastChecked: checked }).imports).toMatchObject([{ reason: 'scheduled' }]);
+  });
+  it('a pinned digest stops being scheduled once imported', () => {
+    const pinned = { name: '1', from: { kind: 'DockerImage', name: 'quay.io/a/b@sha256:' + 'a'.repeat(64) }, importPolicy: { scheduled: true } };
+    expect(dueImports([input(stream([pinned], { 1: tagSpecHash(pinned, 'ns') }, imported))], { now }).imports).toEqual([]);
+  });
+  it('the insecure annotation of the stream applies to every tag (§13.7), prefer-arch/os come from the tag', () => {
+    const s = stream([{ ...tag, annotations: { 'importer.image.openshift.io/prefer-arch': 'arm64' } }]);
+    s.metadata.annotations = { 'openshift.io/image.insecureRepository': 'true' };
+    expect(dueImports([input(s)], { now }).imports).toMatchObject([{ insecure: true, preferArch: 'arm64' }]);
+  });
+  it('--force-import imports every importable tag', () => {
+    expect(dueImports([input(stream([tag, { name: 'r', reference: true, from: { kind: 'DockerImage', name: 'x:1' } }], { 1: hash }, imported))], { now, forceImport: true }).imports).toMatchObject([{ tag: '1', reason: 'forced' }]);
+  });
+  it('reads intervals', () => {
+    expect(parseInterval('90s')).toBe(90_000);
+    expect(parseInterval('2h')).toBe(7_200_000);
+    expect(parseInterval('30s')).toBeUndefined();
+    expect(parseInterval('soon')).toBeUndefined();
+  });
+});
