@@ -6,6 +6,7 @@ import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import type { ImporterSettings } from '../import/index.js';
+import { parseInterval } from '../reconcile/due.js';
 import type { LoadLimits } from '../render/limits.js';
 import { defaultLoadLimits } from '../render/limits.js';
 import type { WalkOptions } from '../render/walk.js';
@@ -20,6 +21,14 @@ export interface Config {
   /** The file the settings came from, if any (for messages). */
   readonly source: string | undefined;
   readonly registry: RegistrySettings;
+  readonly reconcile: ReconcileSettings;
+}
+
+export interface ReconcileSettings {
+  readonly localRegistry: string | undefined;
+  readonly historyLimit: number | undefined;
+  readonly scheduleIntervalMs: number | undefined;
+  readonly repositoryTagCap: number | undefined;
 }
 
 /** Everything the import layer needs, settled here so that the edge never reads the environment. */
@@ -31,6 +40,7 @@ interface ConfigFile {
   defaultNamespace?: string;
   limits?: Partial<LoadLimits>;
   cacheDir?: string;
+  reconcile?: { localRegistry?: string; historyLimit?: number; scheduleInterval?: string; repositoryTagCap?: number };
   registries?: {
     allowed?: string[];
     blocked?: string[];
@@ -42,6 +52,7 @@ interface ConfigFile {
     maxRetryAfterSeconds?: number;
     timeoutSeconds?: number;
     maxConfigBytes?: number;
+    mirrors?: Array<{ registry: string; mirror: string; insecure?: boolean }>;
   };
 }
 
@@ -116,6 +127,12 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
     defaultNamespace: namespace,
     source,
     registry: Object.freeze(registrySettings(flags, env, cwd, fromFile)),
+    reconcile: Object.freeze({
+      localRegistry: env.IMAGESTREAMS_LOCAL_REGISTRY || fromFile.reconcile?.localRegistry,
+      historyLimit: fromFile.reconcile?.historyLimit,
+      scheduleIntervalMs: parseInterval(fromFile.reconcile?.scheduleInterval),
+      repositoryTagCap: fromFile.reconcile?.repositoryTagCap,
+    }),
   });
 }
 
@@ -153,5 +170,6 @@ function registrySettings(flags: ConfigFlags, env: Readonly<Record<string, strin
     timeoutMs: r.timeoutSeconds !== undefined ? r.timeoutSeconds * 1000 : undefined,
     maxConfigBytes: r.maxConfigBytes ?? 8 * 1024 * 1024,
     proxy: { ...(httpProxy ? { httpProxy } : {}), ...(httpsProxy ? { httpsProxy } : {}), ...(noProxy ? { noProxy } : {}) },
+    mirrors: r.mirrors ?? [],
   };
 }

@@ -15,6 +15,13 @@ import type { RegistryClient, Target } from './registry-client.js';
 import { manifestAccept, RegistryError } from './registry-client.js';
 import type { DockerImageMetadata, ImportedImage, ImportFailure, ImportMode, ImportRequest, Observation, Platform } from './types.js';
 
+/** Fetch a registry's images from another host (a pull-through cache, an air-gapped copy). Pull specs keep the original. */
+export interface RegistryMirror {
+  readonly registry: string;
+  readonly mirror: string;
+  readonly insecure?: boolean;
+}
+
 export interface RegistryPolicy {
   /** When non-empty, only these registries may be imported from. */
   readonly allowed?: readonly string[];
@@ -30,6 +37,7 @@ export interface ImporterOptions {
   readonly maxManifestBytes?: number;
   readonly maxConfigBytes?: number;
   readonly policy?: RegistryPolicy;
+  readonly mirrors?: readonly RegistryMirror[];
 }
 
 /** What a network resolution yields, before it is dressed with the user's own reference. */
@@ -73,6 +81,10 @@ export class Importer {
     const repository = d.namespace ? `${d.namespace}/${d.name}` : d.name;
     const normalized = exactReference(mostSpecific(d));
     const reference = d.id && isDigest(d.id) ? d.id : d.tag;
+    const mirror = this.options.mirrors?.find((m) => m.registry === d.registry || m.registry === host || (m.registry === 'docker.io' && host === 'registry-1.docker.io'));
+    if (mirror) {
+      return { ref, target: { host: mirror.mirror, registry: mirror.mirror, repository, insecure: insecure || mirror.insecure === true }, normalized, reference };
+    }
     return { ref, target: { host, registry: d.registry, repository, insecure }, normalized, reference };
   }
 

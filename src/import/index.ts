@@ -2,6 +2,7 @@
 import { MetadataCache } from './cache.js';
 import { CredentialStore } from './credentials.js';
 import { Importer } from './importer.js';
+import type { RegistryMirror } from './importer.js';
 import type { Clock } from './limits.js';
 import { systemClock } from './limits.js';
 import type { RequestEvent } from './registry-client.js';
@@ -13,6 +14,7 @@ import type { Platform } from './types.js';
 export type { ImportFailure, ImportMode, ImportRequest, ImportedImage, Observation, Platform, DockerImageMetadata } from './types.js';
 export type { RequestEvent } from './registry-client.js';
 export { Importer } from './importer.js';
+export type { RegistryMirror } from './importer.js';
 export { CredentialError } from './credentials.js';
 
 export interface ImporterSettings {
@@ -32,6 +34,7 @@ export interface ImporterSettings {
   readonly timeoutMs: number | undefined;
   readonly maxConfigBytes: number;
   readonly proxy: ProxySettings;
+  readonly mirrors?: readonly RegistryMirror[];
 }
 
 export interface RegistryImporter {
@@ -68,6 +71,7 @@ export async function createRegistryImporter(settings: ImporterSettings, hooks: 
     ...(settings.platform ? { platform: settings.platform } : {}),
     maxConfigBytes: settings.maxConfigBytes,
     policy: { allowed: settings.allowed, blocked: settings.blocked, insecureForbidden: settings.insecureForbidden },
+    ...(settings.mirrors ? { mirrors: settings.mirrors } : {}),
   });
   return { importer, close: () => client.close() };
 }

@@ -101,6 +101,11 @@ describe('import over plain HTTP (insecure)', () => {
     expect(insecure).toMatchObject({ ok: false, failure: { reason: 'Forbidden', message: expect.stringContaining('insecure') } });
   });
 
+  it('fetches through a configured mirror while the pull spec keeps the original registry', async () => {
+    const [o] = await withImporter(testSettings({ mirrors: [{ registry: 'docker.io', mirror: host, insecure: true }] }), (r) => r.importer.importImages([req('docker.io/team/app:1.0', { insecure: false })]));
+    expect(o).toMatchObject({ ok: true, image: { digest: digests.image, dockerImageReference: `docker.io/team/app@${digests.image}` } });
+  });
+
   it('reports an unparseable name as Invalid without any request', async () => {
     const [o] = await withImporter(testSettings(), (r) => r.importer.importImages([req('test///un/parse/able/image')]));
     expect(o).toEqual({ ok: false, failure: { kind: 'invalid', reason: 'Invalid', message: 'from.name: Invalid value: "test///un/parse/able/image": invalid name: invalid reference format' } });
