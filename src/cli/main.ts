@@ -5,6 +5,8 @@ import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 import { version } from './version.js';
 import { inspectCommand } from './inspect-command.js';
+import { reconcileCommand } from './reconcile-command.js';
+import type { ReconcileOptions } from './reconcile-command.js';
 import type { InspectOptions } from './inspect-command.js';
 import { validateCommand } from './validate-command.js';
 import type { ValidateFormat } from './validate-command.js';
@@ -52,6 +54,43 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
     )
     .action(async (paths: string[], opts: { output: ValidateFormat; config?: string; namespace?: string; include?: string[]; exclude?: string[] }) => {
       setResult(await validateCommand(paths, opts, io));
+    });
+
+  program
+    .command('reconcile')
+    .description('One pass, as OpenShift would do it: import what is due from the registries, write the resolved status back into the stream files (only the values that change, byte for byte), and report. For CI and for people; the daemon runs the same pass in a loop.')
+    .option('--repo <dir>', 'the repository (working tree) to reconcile', '.')
+    .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--offline', 'no registry access: only what follows from the repository itself (tracking, copies, ImageStreamImage, reference tags)')
+    .option('--dry-run', 'print a unified diff of what would change; write nothing')
+    .option('--check', 'write nothing; exit 3 when anything would change, 0 when reconciled (with --offline: the pull-request check)')
+    .option('--force-import', 'import every importable tag now, as if due')
+    .option('--now <time>', 'the clock, RFC 3339 (for reproducible runs), e.g. 2024-05-01T12:00:00Z')
+    .option('--local-registry <host>', 'stand-in for the integrated registry: status.dockerImageRepository and referencePolicy Local (env IMAGESTREAMS_LOCAL_REGISTRY)')
+    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present)')
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (default "default"; env IMAGESTREAMS_NAMESPACE)')
+    .option('--include <glob>', 'only read files matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'leave out files or directories matching this glob (repeatable)', collect)
+    .option('--platform <os/arch[/variant]>', 'platform Legacy imports pick from a list (default linux/amd64)')
+    .option('--auth-file <file>', 'registry credentials file, read first (env REGISTRY_AUTH_FILE)')
+    .option('--pull-secret <file>', 'a Kubernetes pull secret to read credentials from (repeatable)', collect)
+    .option('--cache-dir <dir>', 'metadata cache directory (default $XDG_CACHE_HOME/imagestreams)')
+    .option('--certs-dir <dir>', 'CA and client certificates, <dir>/<host[:port]>/ (repeatable)', collect)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  imagestreams reconcile                              import what is due and write status in the current repository
+  imagestreams reconcile --dry-run                    show the diff only
+  imagestreams reconcile --offline --check            pull-request check: is everything derivable already written?
+  imagestreams reconcile --check --now 2024-05-01T12:00:00Z -o json
+
+Exit status: 0 done (or nothing to do), 1 invalid files (reported and skipped; every valid file is still
+reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed (everything else written),
+70 internal error.`,
+    )
+    .action(async (opts: ReconcileOptions) => {
+      setResult(await reconcileCommand(opts, io));
     });
 
   program

@@ -25,25 +25,28 @@ export function tagSpecHash(tag: SpecTag, streamNamespace: string): string {
   return shortHash(JSON.stringify([from?.namespace || streamNamespace, from?.name ?? '', tag.reference ?? false, tag.importPolicy?.importMode ?? '']));
 }
 
-/** The record in a stream's annotations; unreadable values count as no record (every tag looks changed). */
+/** Tag names are not validated by OpenShift (§1.9): escape the record's own separators. */
+const escapeTag = (tag: string): string => tag.replace(/[%,=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const unescapeTag = (text: string): string => text.replace(/%(25|2C|3D)/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/**
+ * The record in a stream's annotations, `<tag>=<hash>,<tag>=<hash>` (plain in YAML, readable in a diff).
+ * Entries that do not read count as no record for that tag (it looks changed and is imported again).
+ */
 export function readImportRecord(annotations: unknown): Map<string, string> {
   const out = new Map<string, string>();
   if (typeof annotations !== 'object' || annotations === null) return out;
   const raw = (annotations as Record<string, unknown>)[importRecordAnnotation];
   if (typeof raw !== 'string') return out;
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out.set(k, v);
-    }
-  } catch {
-    // A hand-edited record that no longer parses: treat every tag as changed, and rewrite it.
+  for (const entry of raw.split(',')) {
+    const m = /^\s*([^=]+)=([0-9a-f]{8})\s*$/.exec(entry);
+    if (m) out.set(unescapeTag(m[1] as string), m[2] as string);
   }
   return out;
 }
 
-/** Compact JSON with tags in name order, so the same record always prints the same. */
+/** Tags in name order, so the same record always prints the same. */
 export function formatImportRecord(record: ReadonlyMap<string, string>): string {
   const sorted = [...record.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(Object.fromEntries(sorted));
+  return sorted.map(([tag, hash]) => `${escapeTag(tag)}=${hash}`).join(',');
 }

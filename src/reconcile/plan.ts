@@ -182,7 +182,7 @@ function derive(w: Work, works: ReadonlyMap<string, Work[]>, input: PlanInput, s
       if (!source) continue;
       const resolved = resolveImageID(source.status, parsed.id);
       if (!resolved.ok) {
-        skips.push({ stream: w.input.key, tag: t.name, reason: `error generating tag event: ${resolved.message}` });
+        addSkip(skips, { stream: w.input.key, tag: t.name, reason: `error generating tag event: ${resolved.message}` });
         continue;
       }
       if (addTagEvent(w.status, t.name, event(input.now, resolved.event.dockerImageReference, resolved.event.image, w.nextGeneration))) {
@@ -202,8 +202,13 @@ function findStream(works: ReadonlyMap<string, Work[]>, namespace: string, name:
   const reason = found.length === 0
     ? `spec.tags[${t.name}].from.name: Not found: "${t.from?.name ?? ''}" (no stream ${namespace}/${name} in the repository)`
     : `spec.tags[${t.name}].from.name: the stream ${namespace}/${name} is defined ${found.length} times in the repository; which one is meant is ambiguous`;
-  if (!skips.some((s) => s.stream === w.input.key && s.tag === t.name && s.reason === reason)) skips.push({ stream: w.input.key, tag: t.name, reason });
+  addSkip(skips, { stream: w.input.key, tag: t.name, reason });
   return undefined;
+}
+
+/** Derivation runs in rounds; a skip is reported once. */
+function addSkip(skips: Skip[], skip: Skip): void {
+  if (!skips.some((s) => s.stream === skip.stream && s.tag === skip.tag && s.reason === skip.reason)) skips.push(skip);
 }
 
 /** The new object value for a stream, changed only where the plan changed something. */

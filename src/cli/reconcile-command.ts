@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { CredentialError, createRegistryImporter } from '../import/index.js';
+import type { RegistryImporter } from '../import/index.js';
+import { loadConfig } from './config.js';
+import type { ConfigFlags } from './config.js';
+import { combineExitCodes, ExitCode, UsageError } from './exit-codes.js';
+import type { ExitCodeValue } from './exit-codes.js';
+import { formatText } from './format-diagnostics.js';
+import type { CliIo } from './io.js';
+import type { PassResult } from './pipeline.js';
+import { reconcilePass } from './pipeline.js';
+
+export interface ReconcileOptions extends ConfigFlags {
+  readonly repo?: string;
+  readonly output: 'text' | 'json';
+  readonly offline?: boolean;
+  readonly dryRun?: boolean;
+  readonly check?: boolean;
+  readonly forceImport?: boolean;
+  readonly now?: string;
+  readonly localRegistry?: string;
+  readonly insecure?: boolean;
+  readonly importMode?: string;
+}
+
+/** RFC 3339 in UTC to the second, as OpenShift writes times. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function parseNow(value: string | undefined): string {
+  if (value === undefined) return rfc3339(Date.now());
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(ms)) {
+    throw new UsageError(`--now: "${value}" is not an RFC 3339 time such as 2024-05-01T12:00:00Z`);
+  }
+  return rfc3339(ms);
+}
+
+/** Replace every file or none: write all to temporary files next to them, then rename each into place. */
+async function writeAll(result: PassResult): Promise<void> {
+  const staged: Array<{ tmp: string; target: string }> = [];
+  try {
+    for (const c of result.changes) {
+      const tmp = path.join(path.dirname(c.absolute), `.${path.basename(c.absolute)}.imagestreams-${randomBytes(4).toString('hex')}.tmp`);
+      await writeFile(tmp, c.after, 'utf8');
+      await chmod(tmp, (await stat(c.absolute)).mode & 0o7777);
+      staged.push({ tmp, target: c.absolute });
+    }
+  } catch (err) {
+    await Promise.all(staged.map((s) => rm(s.tmp, { force: true })));
+    throw err;
+  }
+  for (const s of staged) await rename(s.tmp, s.target);
+}
+
+function summary(result: PassResult, requests: number, mode: string): string {
+  const lines: string[] = [];
+  const changedStreams = result.plan.streams.filter((s) => s.edits.length > 0);
+  for (const s of changedStreams) {
+    const name = result.streams.find((x) => x.key === s.stream);
+    const label = name ? `${name.namespace}/${name.name}` : s.stream;
+    for (const c of s.changes) {
+      const what = c.kind === 'import-failed' ? `import failed: ${c.detail ?? ''}` : `${c.kind}: ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
+      lines.push(`${label}:${c.tag}  ${what}`);
+    }
+  }
+  for (const s of result.skips) lines.push(`skipped ${s.stream}${s.tag ? ` tag ${s.tag}` : ''}: ${s.reason}`);
+  for (const e of result.renderErrors) lines.push(`render error in ${e.file}: ${e.error} (file left untouched)`);
+  const failed = result.imports.filter((i) => !i.result.ok).length;
+  lines.push(
+    `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} ${mode}, ${result.imports.length} import${result.imports.length === 1 ? '' : 's'} (${failed} failed, ${requests} registry requests), ${result.streams.length} streams, ${result.skips.length} skipped`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function json(result: PassResult, requests: number): string {
+  const lineOf = (file: string, pointer: string, document: number): number | undefined => {
+    const f = result.files.get(file);
+    const doc = f?.documents.find((d) => d.index === document);
+    const range = doc?.positions.get(pointer) ?? doc?.positions.nearest(pointer);
+    return range && f ? f.lines.position(range.keyStart ?? range.start).line : undefined;
+  };
+  const valueAt = (file: string, document: number, pointer: string): unknown => {
+    let v: unknown = result.files.get(file)?.documents.find((d) => d.index === document)?.value;
+    for (const part of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
+    return v;
+  };
+  return `${JSON.stringify(
+    {
+      edits: result.changes.flatMap((c) =>
+        c.edits.map((e) => ({ file: c.file, line: lineOf(c.file, e.op.path, e.document), document: e.document, pointer: e.op.path, op: e.op.op, old: e.op.op === 'add' ? undefined : valueAt(c.file, e.document, e.op.path), new: 'value' in e.op ? e.op.value : undefined, stream: e.stream })),
+      ),
+      changes: result.plan.streams.flatMap((s) => s.changes.map((c) => ({ stream: s.stream, ...c }))),
+      skips: result.skips,
+      imports: result.imports.map((i) => ({ stream: i.stream, tag: i.tag, from: i.from, reason: i.reason, ...i.result })),
+      renderErrors: result.renderErrors,
+      diagnostics: result.diagnostics,
+      requests,
+      nextDueAt: result.nextDueAt,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** `imagestreams reconcile`: one pass; write, print a diff, or check. */
+export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
+  const config = await loadConfig(options, io.env, io.cwd);
+  const now = parseNow(options.now);
+  if (options.dryRun && options.check) throw new UsageError('--dry-run and --check cannot be combined: --check already writes nothing');
+  const repoDir = path.resolve(io.cwd, options.repo ?? '.');
+  let registry: RegistryImporter | undefined;
+  let requests = 0;
+  if (!options.offline) {
+    try {
+      registry = await createRegistryImporter(config.registry, { onRequest: () => void (requests += 1) });
+    } catch (err) {
+      if (err instanceof CredentialError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  let result: PassResult;
+  try {
+    result = await reconcilePass({
+      repoDir,
+      displayBase: io.cwd,
+      walk: config.walk,
+      limits: config.limits,
+      defaultNamespace: config.defaultNamespace,
+      now,
+      offline: options.offline ?? false,
+      forceImport: options.forceImport ?? false,
+      localRegistry: options.localRegistry ?? config.reconcile.localRegistry,
+      historyLimit: config.reconcile.historyLimit,
+      scheduleIntervalMs: config.reconcile.scheduleIntervalMs,
+      repositoryTagCap: config.reconcile.repositoryTagCap,
+      importer: registry?.importer,
+    });
+  } finally {
+    await registry?.close();
+  }
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) io.stderr(formatText(errors, { files: result.files.size, streams: result.streams.length, workloads: 0 }).split('\n').slice(0, -2).join('\n') + '\n');
+  const mode = options.check ? 'would change' : options.dryRun ? 'would change (dry run)' : 'changed';
+  if (options.dryRun) {
+    for (const c of result.changes) io.stdout(createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
+  }
+  if (!options.check && !options.dryRun && result.changes.length > 0) await writeAll(result);
+  io.stdout(options.output === 'json' ? json(result, requests) : summary(result, requests, mode));
+  const codes: ExitCodeValue[] = [ExitCode.ok];
+  if (errors.length > 0) codes.push(ExitCode.findings);
+  if (result.renderErrors.length > 0) codes.push(ExitCode.internal);
+  if (result.imports.some((i) => !i.result.ok)) codes.push(ExitCode.partial);
+  if (options.check && result.changes.length > 0) codes.push(ExitCode.pending);
+  return combineExitCodes(...codes);
+}
