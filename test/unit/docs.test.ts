@@ -14,8 +14,7 @@ describe('docs stay true to the code', () => {
   it('README opens with the two newcomer commands', () => {
     const readme = read('README.md');
     const blocks = [...readme.matchAll(/```(?:sh|bash)?\n([\s\S]*?)```/g)].map((m) => (m[1] ?? '').trim());
-    expect(blocks[0]).toContain('npx imagestreams');
-    expect(blocks[0]).toContain('examples');
+    expect(blocks[0]).toContain('npm run demo');
     expect(blocks[1]).toContain('npm test');
     // Both commands come before any other section.
     expect(readme.indexOf(blocks[1] ?? '')).toBeLessThan(readme.indexOf('\n## '));
