@@ -203,3 +203,40 @@ export function applyImportFailure(tags: StatusTag[], tag: string, failure: { re
   entry.conditions = [{ type: importSuccessCondition, status: 'False', lastTransitionTime: now, reason: failure.reason, message, generation }];
   return true;
 }
+
+export interface PullSpecResolution {
+  readonly pullSpec: string;
+  readonly hasNewer: boolean;
+  readonly hasStatus: boolean;
+  readonly isTagEmpty: boolean;
+}
+
+/**
+ * The richer resolution `oc describe` and ImageStreamTag reads use (lgo resolvePullSpecForTag; vectors
+ * `resolvePullSpecForTag`): a tag with no image yet resolves to `<repository>:<tag>`; a spec newer than the status
+ * either returns the older image flagged `hasNewer`, or (requireLatest) the spec's own DockerImage reference.
+ */
+export function resolvePullSpecForTag(
+  stream: { readonly spec?: { readonly tags?: readonly SpecTag[] | null }; readonly status?: { readonly dockerImageRepository?: string; readonly publicDockerImageRepository?: string; readonly tags?: readonly StatusTag[] | null } },
+  tag: string,
+  defaultExternal: boolean,
+  requireLatest: boolean,
+): { ok: true; value: PullSpecResolution } | { ok: false; error: string } {
+  const status = stream.status ?? {};
+  const repository = defaultExternal && status.publicDockerImageRepository ? status.publicDockerImageRepository : (status.dockerImageRepository ?? '');
+  if (repository === '') return { ok: false, error: 'no image repository has been set on the image stream status' };
+  const spec = (stream.spec?.tags ?? []).find((t) => t.name === tag);
+  const latest = latestTaggedImage(status.tags ?? [], tag);
+  if (!latest) return { ok: true, value: { pullSpec: `${repository}:${tag}`, hasNewer: false, hasStatus: false, isTagEmpty: true } };
+  let hasNewer = false;
+  if (spec && typeof spec.generation === 'number' && latest.generation < spec.generation) {
+    if (requireLatest && spec.from?.kind === 'DockerImage' && spec.from.name) {
+      return { ok: true, value: { pullSpec: spec.from.name, hasNewer: false, hasStatus: false, isTagEmpty: false } };
+    }
+    hasNewer = true;
+  }
+  const local = spec?.referencePolicy?.type === 'Local' && latest.image !== '';
+  const parsed = local ? parseOpenShiftReference(repository) : undefined;
+  const pullSpec = parsed?.ok && parsed.value.name !== '' ? `${repositoryOf(parsed.value)}@${latest.image}` : latest.dockerImageReference;
+  return { ok: true, value: { pullSpec, hasNewer, hasStatus: true, isTagEmpty: false } };
+}

@@ -74,8 +74,9 @@ class Ctx {
   constructor(
     readonly text: string,
     readonly doc: Document.Parsed,
+    eol: string,
   ) {
-    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
+    this.eol = eol;
     visit(doc, { Alias: (_, node) => void this.aliased.add(node.source) });
   }
 
@@ -168,10 +169,10 @@ function resolve(ctx: Ctx, segments: readonly string[]): Step[] {
     if (isMap(cur)) {
       let index = -1;
       cur.items.forEach((pair, i) => {
-        if (isScalar(pair.key) && String(pair.key.value) === seg) index = i;
+        if (isScalar(pair.key) && typeof pair.key.value !== 'symbol' && String(pair.key.value) === seg) index = i;
       });
       if (index < 0) {
-        const merged = cur.items.some((pair) => isScalar(pair.key) && pair.key.value === '<<');
+        const merged = cur.items.some((pair) => isScalar(pair.key) && typeof pair.key.value === 'symbol');
         throw new PatchError(merged ? `${at} comes from a merge key (<<); edit the merged mapping instead` : `${at}: no such key`);
       }
       steps.push({ node: (cur.items[index] as Pair<unknown, unknown>).value as ParsedNode | null, parent: cur, index });
@@ -217,6 +218,10 @@ function rerenderFlow(ctx: Ctx, coll: Collection, change: { index: number; remov
   const token = coll.srcToken as CST.FlowCollection | undefined;
   if (!token || token.type !== 'flow-collection' || token.items.length !== coll.items.length) {
     throw new PatchError('this flow collection is too unusual to edit');
+  }
+  const range0 = (coll as ParsedNode).range;
+  if (/(^|\s)#/.test(ctx.text.slice(range0[0], range0[1]).replace(/"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'/g, '""'))) {
+    throw new PatchError('cannot edit a flow collection ([...] or {...}) that holds comments without losing them');
   }
   const parts = coll.items.map((item, i) => {
     const props = token.items[i]?.start.find((t) => t.type === 'anchor' || t.type === 'tag');
@@ -353,12 +358,15 @@ function removeOp(ctx: Ctx, steps: Step[]): Edit {
   return { start: lineStart, end: after, text: '' };
 }
 
-/** Apply one operation to document `docIndex` of the stream and return the new text of the whole file. */
-export function applyYamlOp(text: string, docIndex: number, op: PatchOp): string {
+/**
+ * Apply one operation to document `docIndex` of `text` (the whole stream, or one document's own text) and return
+ * the new text; new lines use `eol`.
+ */
+export function applyYamlOp(text: string, docIndex: number, op: PatchOp, eol: string): string {
   const { docs } = parseYamlStream(text, 'the YAML (after the previous edits)');
   const doc = docs[docIndex];
   if (!doc) throw new PatchError(`the file has no document ${docIndex}`);
-  const ctx = new Ctx(text, doc);
+  const ctx = new Ctx(text, doc, eol);
   if (op.path !== '' && !op.path.startsWith('/')) throw new PatchError(`"${op.path}" is not a JSON pointer`);
   const segments = parsePointer(op.path);
   let edit: Edit;

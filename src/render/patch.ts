@@ -138,6 +138,7 @@ function mergePatches(patches: readonly DocumentPatch[]): Map<number, PatchOp[]>
 
 function patchYaml(text: string, patches: readonly DocumentPatch[]): string {
   const before = parseYamlStream(text);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const byDoc = mergePatches(patches);
   const expected = new Map<number, unknown>();
   for (const [index, ops] of byDoc) {
@@ -147,9 +148,22 @@ function patchYaml(text: string, patches: readonly DocumentPatch[]): string {
     for (const op of ops) value = applyOpToValue(value, op);
     expected.set(index, value);
   }
+  // Each op re-parses only its own document's text (directives could change how a document reads alone, so a
+  // stream that has any is re-parsed whole).
+  const whole = /^%/m.test(text);
+  const starts = before.docs.map((d) => d.range[0]);
   let out = text;
-  for (const [index, ops] of byDoc) for (const op of ops) out = applyYamlOp(out, index, op);
-  const after = parseYamlStream(out);
+  for (const [index, ops] of byDoc) {
+    for (const op of ops) {
+      const start = whole ? 0 : (starts[index] ?? 0);
+      const end = whole ? out.length : (starts[index + 1] ?? out.length);
+      const edited = applyYamlOp(out.slice(start, end), whole ? index : 0, op, eol);
+      out = out.slice(0, start) + edited + out.slice(end);
+      const delta = edited.length - (end - start);
+      if (!whole) for (let j = index + 1; j < starts.length; j++) starts[j] = (starts[j] ?? 0) + delta;
+    }
+  }
+  const after = parseYamlStream(out, 'internal check failed: the edited YAML');
   if (after.docs.length !== before.docs.length) throw new PatchError(`the edit changed the number of documents (${before.docs.length} → ${after.docs.length})`);
   if (after.prefix !== before.prefix) throw new PatchError('the edit changed the text before the first document');
   for (let i = 0; i < before.docs.length; i++) {

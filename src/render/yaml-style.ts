@@ -51,7 +51,8 @@ const plainCache = new Map<string, boolean>();
  * (`[...]`) or as a mapping key when asked.
  */
 export function isPlainSafe(s: string, context: 'block' | 'flow' | 'key' | 'flow-key'): boolean {
-  if (s === '' || s.trim() !== s || /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u.test(s)) return false;
+  // Never start with an indicator, even where YAML would allow it (`:x`, `-x`): other readers disagree there.
+  if (s === '' || s.trim() !== s || /^[-?:,[\]{}#&*!|>'"%@`]/.test(s) || /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u.test(s)) return false;
   if (/[\ud800-\udfff]/u.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return false;
   const cacheKey = `${context}\u0000${s}`;
   const cached = plainCache.get(cacheKey);

@@ -90,3 +90,45 @@ describe('importSuccessful (§6.7), status part', () => {
     });
   });
 });
+
+describe('resolvePullSpecForTag', () => {
+  cases('resolvePullSpecForTag').forEach((c, i) => {
+    it(title(c, i), async () => {
+      const { resolvePullSpecForTag } = await import('../../src/reconcile/status.js');
+      const got = resolvePullSpecForTag(c.stream as never, c.tag as string, c.defaultExternal as boolean, c.requireLatest as boolean);
+      if (c.expectedError) expect(got).toEqual({ ok: false, error: c.expectedError });
+      else expect(got).toEqual({ ok: true, value: c.expected });
+    });
+  });
+});
+
+describe('specTagChangeToStatus (§3), through the planner', () => {
+  // Deliberate difference (semantics §13.3): with no API server, new events carry the stream's next generation, not
+  // the server's stream generation (0 in these vectors), so generations are left out of the comparison; "changed"
+  // comes from the import record, built here from `previousSpecTags`.
+  cases('specTagChangeToStatus').forEach((c, i) => {
+    it(title(c, i), async () => {
+      const { plan } = await import('../../src/reconcile/plan.js');
+      const { formatImportRecord, importRecordAnnotation, tagSpecHash } = await import('../../src/reconcile/import-record.js');
+      const previous = (c.previousSpecTags as SpecTag[] | null) ?? [];
+      const record = formatImportRecord(new Map(previous.map((t) => [t.name, tagSpecHash(t, 'ns')])));
+      const value = {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStream',
+        metadata: { name: 'stream', namespace: 'ns', ...(previous.length > 0 ? { annotations: { [importRecordAnnotation]: record } } : {}) },
+        spec: { tags: c.specTags },
+        status: { dockerImageRepository: c.statusDockerImageRepository, tags: c.statusTagsBefore },
+      };
+      const result = plan({ streams: [{ key: 's', namespace: 'ns', name: 'stream', value }], tagResults: new Map(), repositoryResults: new Map(), now: '<now>', policy: {} });
+      const status = structuredClone(value.status) as { tags: StatusTag[] };
+      for (const e of result.streams[0]?.edits ?? []) {
+        if (!e.path.startsWith('/status')) continue;
+        const { applyOpToValue } = await import('../../src/render/patch.js');
+        const next = applyOpToValue({ status }, { ...e, path: e.path } as never) as { status: { tags: StatusTag[] } };
+        Object.assign(status, next.status);
+      }
+      const strip = (tags: StatusTag[]) => tags.map((t) => ({ ...t, items: (t.items ?? []).map(({ generation: _g, ...rest }) => rest) }));
+      expect(strip(status.tags)).toEqual(strip(c.statusTagsAfter as StatusTag[]));
+    });
+  });
+});
