@@ -35,6 +35,16 @@ function insertions(old: readonly unknown[], next: readonly unknown[]): number[]
   return j === old.length ? added : undefined;
 }
 
+/** `next` = k new entries, then the first entries of `old` (a prepend with the tail cut, as a history cap does). */
+function prependCut(old: readonly unknown[], next: readonly unknown[]): number | undefined {
+  for (let k = 1; k <= next.length; k += 1) {
+    const kept = next.length - k;
+    if (kept < 1 || kept >= old.length) continue;
+    if (next.slice(k).every((v, i) => deepEqual(v, old[i]))) return k;
+  }
+  return undefined;
+}
+
 export function diffValues(old: unknown, next: unknown, path = ''): FieldEdit[] {
   if (deepEqual(old, next)) return [];
   if (isObject(old) && isObject(next)) {
@@ -50,6 +60,12 @@ export function diffValues(old: unknown, next: unknown, path = ''): FieldEdit[] 
   if (Array.isArray(old) && Array.isArray(next)) {
     const added = insertions(old, next);
     if (added) return added.map((i) => ({ op: 'add' as const, path: `${path}/${i}`, value: next[i] }));
+    const k = prependCut(old, next);
+    if (k !== undefined) {
+      const removes: FieldEdit[] = [];
+      for (let i = old.length - 1; i >= next.length - k; i -= 1) removes.push({ op: 'remove', path: `${path}/${i}` });
+      return [...removes, ...next.slice(0, k).map((v, i) => ({ op: 'add' as const, path: `${path}/${i}`, value: v }))];
+    }
     if (old.length === next.length) return next.flatMap((v, i) => diffValues(old[i], v, `${path}/${i}`));
   }
   return [{ op: 'replace', path, value: next }];

@@ -101,6 +101,13 @@ describe('reconcile against the real registry', () => {
     expect(status().tags.find((t) => t.tag === 'latest')?.items.map((i) => i.image)).toEqual([next, digests.web]);
   });
 
+  it('--force-import imports every importable tag, scheduled or not, and finds nothing new', async () => {
+    const r = await runCli(['reconcile', '--force-import', '-o', 'json', '--exclude', '.cache/**'], { cwd: work, env: env() });
+    const report = JSON.parse(r.stdout) as { imports: Array<{ tag: string; reason: string }>; edits: unknown[] };
+    expect(report.imports.map((i) => [i.tag, i.reason]).sort()).toEqual([['api', 'forced'], ['web', 'forced']]);
+    expect(report.edits).toEqual([]);
+  });
+
   it('a failed import exits 4, records the condition, and keeps the current image', async () => {
     writeFileSync(path.join(work, 'gone.yaml'), stream(proxy.host).replace('name: shop\n', 'name: gone\n').replace('shop/web:stable', 'shop/nothing:here'));
     const r = await runCli(['reconcile', '--now', '2024-05-01T12:30:00Z', '--exclude', '.cache/**'], { cwd: work, env: env() });

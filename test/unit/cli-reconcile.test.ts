@@ -69,3 +69,39 @@ describe('imagestreams reconcile --offline', () => {
     expect((await runCli(['reconcile', '-o', 'yaml'], { cwd: d })).code).toBe(2);
   });
 });
+
+describe('reconcile: Templates, history cap, force', () => {
+  const template = (name: string) => JSON.stringify({
+    apiVersion: 'template.openshift.io/v1',
+    kind: 'Template',
+    metadata: { name: 't' },
+    objects: [{ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name }, spec: { tags: [{ name: 'r', reference: true, from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } }] } }],
+    parameters: [{ name: 'NAME' }],
+  }, null, 2);
+
+  it('reconciles a Template\'s stream that names no parameter, and skips one that does', async () => {
+    const d = await writeFixture({ 'plain.json': template('fixed'), 'param.json': template('${NAME}') });
+    dirs.push(d);
+    const r = await runCli(['reconcile', '--offline', '--now', now, '-o', 'json'], { cwd: d });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { skips: Array<{ stream: string; reason: string }>; edits: Array<{ file: string; pointer: string }> };
+    expect(report.edits.map((e) => e.file)).toContain('plain.json');
+    expect(report.edits.every((e) => e.file === 'plain.json' && e.pointer.startsWith('/objects/0/'))).toBe(true);
+    expect(report.skips).toEqual([{ stream: 'param.json#0/objects/0', reason: expect.stringContaining('${PARAMETER}') }]);
+    expect(readFileSync(path.join(d, 'param.json'), 'utf8')).toBe(template('${NAME}'));
+  });
+
+  it('historyLimit caps the history it writes', async () => {
+    const { plan } = await import('../../src/reconcile/plan.js');
+    const item = (c: string, g: number) => ({ created: now, dockerImageReference: `q/a@sha256:${c.repeat(64)}`, image: `sha256:${c.repeat(64)}`, generation: g });
+    const value = { metadata: { name: 'a', namespace: 'n', annotations: { 'imagestreams.dev/import-spec': 'x=00000000' } }, spec: { tags: [{ name: 'x', from: { kind: 'DockerImage', name: 'q/a:1' } }] }, status: { dockerImageRepository: '', tags: [{ tag: 'x', items: [item('b', 2), item('a', 1)] }] } };
+    const outcome = { ok: true as const, image: { digest: `sha256:${'c'.repeat(64)}`, dockerImageReference: `q/a@sha256:${'c'.repeat(64)}` } };
+    const p = plan({ streams: [{ key: 'k', namespace: 'n', name: 'a', value }], tagResults: new Map([['k', new Map([['x', outcome]])]]), repositoryResults: new Map(), now, policy: { historyLimit: 2 } });
+    const edits = p.streams[0]?.edits ?? [];
+    // The oldest item goes, the new one is prepended: two edits, nothing else in the history is rewritten.
+    expect(edits.filter((e) => e.path.startsWith('/status'))).toEqual([
+      { op: 'remove', path: '/status/tags/0/items/1' },
+      { op: 'add', path: '/status/tags/0/items/0', value: { ...item('c', 3), created: now } },
+    ]);
+  });
+});
