@@ -29,6 +29,7 @@ export interface ReconcileSettings {
   readonly historyLimit: number | undefined;
   readonly scheduleIntervalMs: number | undefined;
   readonly repositoryTagCap: number | undefined;
+  readonly imagePullers: ReadonlyMap<string, readonly string[]> | undefined;
 }
 
 /** Everything the import layer needs, settled here so that the edge never reads the environment. */
@@ -40,7 +41,7 @@ interface ConfigFile {
   defaultNamespace?: string;
   limits?: Partial<LoadLimits>;
   cacheDir?: string;
-  reconcile?: { localRegistry?: string; historyLimit?: number; scheduleInterval?: string; repositoryTagCap?: number };
+  reconcile?: { localRegistry?: string; historyLimit?: number; scheduleInterval?: string; repositoryTagCap?: number; imagePullers?: Record<string, string[]> };
   registries?: {
     allowed?: string[];
     blocked?: string[];
@@ -132,6 +133,7 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
       historyLimit: fromFile.reconcile?.historyLimit,
       scheduleIntervalMs: parseInterval(fromFile.reconcile?.scheduleInterval),
       repositoryTagCap: fromFile.reconcile?.repositoryTagCap,
+      imagePullers: fromFile.reconcile?.imagePullers ? new Map(Object.entries(fromFile.reconcile.imagePullers)) : undefined,
     }),
   });
 }

@@ -10,6 +10,8 @@ import type { ImportOutcome, Plan, RepositoryOutcome, Skip } from '../reconcile/
 import { plan as planStreams } from '../reconcile/plan.js';
 import { holdsTemplateParameter, isRecord } from '../reconcile/objects.js';
 import { objectNamespace } from '../reconcile/stream-index.js';
+import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from '../reconcile/workloads.js';
+import { planWorkloads } from '../reconcile/workloads.js';
 import type { ManifestObject } from '../reconcile/objects.js';
 import type { Diagnostic } from '../render/diagnostic.js';
 import type { LoadLimits } from '../render/limits.js';
@@ -35,6 +37,8 @@ export interface PassOptions {
   readonly scheduleIntervalMs?: number | undefined;
   readonly repositoryTagCap?: number | undefined;
   readonly lastChecked?: ReadonlyMap<string, string>;
+  /** Source namespace → namespaces allowed to use its streams (reconcile.imagePullers). */
+  readonly imagePullers?: ReadonlyMap<string, readonly string[]> | undefined;
   /** Where observations come from: the registry importer (absent when offline). */
   readonly importer?: ImportSource | undefined;
 }
@@ -67,6 +71,8 @@ export interface PassResult {
   readonly nextDueAt: string | undefined;
   readonly imports: readonly ImportReport[];
   readonly plan: Plan;
+  readonly workloads: readonly WorkloadPlan[];
+  readonly workloadSkips: readonly WorkloadSkip[];
   readonly skips: readonly Skip[];
   readonly changes: readonly FileChange[];
   readonly renderErrors: ReadonlyArray<{ readonly file: string; readonly error: string }>;
@@ -91,6 +97,37 @@ function reconcilableStreams(objects: readonly ManifestObject[], badFiles: Reado
       continue;
     }
     out.push({ key, namespace: objectNamespace(o, defaultNamespace), name, value: o.value, object: o });
+  }
+  return out;
+}
+
+/** What a workload's image resolution reads: its namespace, trigger annotation, DeploymentConfig triggers, images. */
+function templateReferences(value: Readonly<Record<string, unknown>>): unknown {
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const images: unknown[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (isRecord(v)) for (const [k, x] of Object.entries(v)) k === 'image' ? images.push(x) : walk(x);
+  };
+  walk(value.spec);
+  return [metadata.namespace, notes['image.openshift.io/triggers'], notes['alpha.image.policy.openshift.io/resolve-names'], isRecord(value.spec) ? value.spec.triggers : undefined, images];
+}
+
+const workloadKinds = new Set(['Pod', 'PodTemplate', 'ReplicationController', 'Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'DeploymentConfig']);
+
+/** Workloads a pass may change: in a file without errors; inside a Template only when they name no `${PARAM}`. */
+function reconcilableWorkloads(objects: readonly ManifestObject[], badFiles: ReadonlySet<string>, defaultNamespace: string): Array<{ input: WorkloadInput; object: ManifestObject; skip?: string }> {
+  const out: Array<{ input: WorkloadInput; object: ManifestObject; skip?: string }> = [];
+  for (const o of objects) {
+    if (!workloadKinds.has(o.kind)) continue;
+    const input = { key: streamKey(o), kind: o.kind, namespace: objectNamespace(o, defaultNamespace), value: o.value };
+    if (badFiles.has(o.location.file)) continue; // the file's diagnostics already say why
+    if (o.template && holdsTemplateParameter(JSON.stringify(templateReferences(o.value)))) {
+      out.push({ input: { ...input, kind: '' }, object: o, skip: 'inside a Template with ${PARAMETER} references: only known once the template is processed' });
+      continue;
+    }
+    out.push({ input, object: o });
   }
   return out;
 }
@@ -141,8 +178,30 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   const planned = planStreams({ streams, tagResults: ran.tagResults, repositoryResults: ran.repositoryResults, now: options.now, policy: { localRegistry: options.localRegistry, historyLimit: options.historyLimit } });
   skips.push(...planned.skips);
 
+  // Workloads resolve against the status computed in this same pass, so one pass converges.
+  const planValues = new Map(planned.streams.map((p) => [p.stream, p.value]));
+  const resolved = repo.objects
+    .filter((o) => o.kind === 'ImageStream' && !o.template)
+    .map((o) => {
+      const metadata = isRecord(o.value.metadata) ? o.value.metadata : {};
+      return { namespace: objectNamespace(o, options.defaultNamespace), name: typeof metadata.name === 'string' ? metadata.name : '', value: planValues.get(streamKey(o)) ?? o.value };
+    });
+  const workloadInputs = reconcilableWorkloads(repo.objects, badFiles, options.defaultNamespace);
+  const workloadPlan = planWorkloads(workloadInputs.map((w) => w.input), resolved, { imagePullers: options.imagePullers });
+  const workloadSkips: WorkloadSkip[] = [...workloadInputs.flatMap((w) => (w.skip ? [{ workload: w.input.key, reason: w.skip }] : [])), ...workloadPlan.skips];
+
   // Group the edits by file and document; render each file once, verified, or not at all.
   const byFile = new Map<string, Map<number, Array<{ op: PatchOp; stream: string }>>>();
+  for (const wp of workloadPlan.plans) {
+    const object = workloadInputs.find((w) => w.input.key === wp.workload)?.object;
+    if (!object) continue;
+    const { file, documentIndex, pointer } = object.location;
+    const docs = byFile.get(file) ?? new Map<number, Array<{ op: PatchOp; stream: string }>>();
+    const ops = docs.get(documentIndex) ?? [];
+    for (const e of wp.edits) ops.push({ op: { ...e, path: pointer + e.path } as PatchOp, stream: wp.workload });
+    docs.set(documentIndex, ops);
+    byFile.set(file, docs);
+  }
   for (const sp of planned.streams) {
     if (sp.edits.length === 0) continue;
     const stream = streams.find((s) => s.key === sp.stream);
@@ -169,5 +228,5 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     const edits = [...docs.entries()].flatMap(([document, ops]) => ops.map((o) => ({ document, op: o.op, stream: o.stream })));
     changes.push({ file, absolute: path.resolve(options.displayBase, file), before: parsed.text, after: result.text, edits });
   }
-  return { diagnostics, files: repo.files, streams, due, nextDueAt, imports: ran.reports, plan: planned, skips, changes, renderErrors };
+  return { diagnostics, files: repo.files, streams, due, nextDueAt, imports: ran.reports, plan: planned, workloads: workloadPlan.plans, workloadSkips, skips, changes, renderErrors };
 }

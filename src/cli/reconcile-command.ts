@@ -68,11 +68,15 @@ function summary(result: PassResult, requests: number, mode: string): string {
       lines.push(`${label}:${c.tag}  ${what}`);
     }
   }
+  for (const wp of result.workloads) {
+    for (const c of wp.changes) lines.push(`${wp.workload} ${c.path}  ${c.old} -> ${c.new}  (${c.via} ${c.cause})`);
+  }
   for (const s of result.skips) lines.push(`skipped ${s.stream}${s.tag ? ` tag ${s.tag}` : ''}: ${s.reason}`);
+  for (const s of result.workloadSkips) lines.push(`skipped ${s.workload}: ${s.reason}`);
   for (const e of result.renderErrors) lines.push(`render error in ${e.file}: ${e.error} (file left untouched)`);
   const failed = result.imports.filter((i) => !i.result.ok).length;
   lines.push(
-    `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} ${mode}, ${result.imports.length} import${result.imports.length === 1 ? '' : 's'} (${failed} failed, ${requests} registry requests), ${result.streams.length} streams, ${result.skips.length} skipped`,
+    `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} ${mode}, ${result.imports.length} import${result.imports.length === 1 ? '' : 's'} (${failed} failed, ${requests} registry requests), ${result.streams.length} streams, ${result.workloads.reduce((n, w) => n + w.changes.length, 0)} workload images, ${result.skips.length + result.workloadSkips.length} skipped`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -95,7 +99,9 @@ function json(result: PassResult, requests: number): string {
         c.edits.map((e) => ({ file: c.file, line: lineOf(c.file, e.op.path, e.document), document: e.document, pointer: e.op.path, op: e.op.op, old: e.op.op === 'add' ? undefined : valueAt(c.file, e.document, e.op.path), new: 'value' in e.op ? e.op.value : undefined, stream: e.stream })),
       ),
       changes: result.plan.streams.flatMap((s) => s.changes.map((c) => ({ stream: s.stream, ...c }))),
+      workloadChanges: result.workloads.flatMap((w) => w.changes.map((c) => ({ workload: w.workload, ...c }))),
       skips: result.skips,
+      workloadSkips: result.workloadSkips,
       imports: result.imports.map((i) => ({ stream: i.stream, tag: i.tag, from: i.from, reason: i.reason, ...i.result })),
       renderErrors: result.renderErrors,
       diagnostics: result.diagnostics,
@@ -138,6 +144,7 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
       historyLimit: config.reconcile.historyLimit,
       scheduleIntervalMs: config.reconcile.scheduleIntervalMs,
       repositoryTagCap: config.reconcile.repositoryTagCap,
+      imagePullers: config.reconcile.imagePullers,
       importer: registry?.importer,
     });
   } finally {

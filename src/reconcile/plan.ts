@@ -56,6 +56,8 @@ export interface Skip {
 
 export interface StreamPlan {
   readonly stream: string;
+  /** The stream as it will be after the edits (what workloads resolve against in the same pass). */
+  readonly value: Readonly<Record<string, unknown>>;
   readonly edits: readonly FieldEdit[];
   readonly changes: readonly TagChange[];
 }
@@ -275,7 +277,10 @@ export function plan(input: PlanInput): Plan {
     for (const w of works) if (derive(w, byName, input, skips)) changed = true;
     if (!changed) break;
   }
-  const streams = works.map((w) => ({ stream: w.input.key, edits: diffValues(w.input.value, render(w, input)), changes: w.changes }));
+  const streams = works.map((w) => {
+    const value = render(w, input);
+    return { stream: w.input.key, value, edits: diffValues(w.input.value, value), changes: w.changes };
+  });
   return { streams, skips };
 }
 

@@ -1,0 +1,324 @@
+/**
+ * Workloads (semantics.md §8, §9, §13.1, §13.2): the image values the in-cluster controllers would set, computed in
+ * Git. Triggers (`image.openshift.io/triggers`), DeploymentConfig ImageChange triggers, and image lookup
+ * (`lookupPolicy.local`, `resolve-names`). Any error in an object's triggers leaves the whole object unchanged (§9.6).
+ */
+import { findContainer, parseFieldPath } from './fieldpath.js';
+import type { FieldEdit } from './json-diff.js';
+import { annotations as knownAnnotations } from './model.js';
+import { isRecord } from './objects.js';
+import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
+import type { SpecTag, StatusTag } from './status.js';
+import { latestTaggedImage, resolveLatestTaggedImage } from './status.js';
+import { splitImageStreamTag } from './tag-names.js';
+
+export interface WorkloadInput {
+  readonly key: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+export interface ResolvedStream {
+  readonly namespace: string;
+  readonly name: string;
+  /** The stream after this pass's status changes. */
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+export interface WorkloadOptions {
+  /** Source namespace → consumer namespaces allowed to reference its streams ('*' = all); absent = allowed. */
+  readonly imagePullers?: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface WorkloadChange {
+  readonly path: string;
+  readonly old: string;
+  readonly new: string;
+  /** `namespace/stream:tag` that caused it, and how. */
+  readonly cause: string;
+  readonly via: 'trigger' | 'deployment-config' | 'lookup';
+}
+
+export interface WorkloadPlan {
+  readonly workload: string;
+  readonly edits: readonly FieldEdit[];
+  readonly changes: readonly WorkloadChange[];
+}
+
+export interface WorkloadSkip {
+  readonly workload: string;
+  readonly reason: string;
+}
+
+/** Where each kind keeps its pod spec, as JSON pointer segments (§9.3, plus DeploymentConfig). */
+const podSpecSegments: Readonly<Record<string, readonly string[]>> = {
+  Pod: ['spec'],
+  PodTemplate: ['template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  DeploymentConfig: ['spec', 'template', 'spec'],
+};
+
+export const lookupRecordAnnotation = 'imagestreams.dev/image-lookup';
+
+const at = (v: unknown, segments: readonly string[]): unknown => segments.reduce<unknown>((o, k) => (isRecord(o) ? o[k] : undefined), v);
+const containersOf = (spec: unknown, list: 'containers' | 'initContainers'): Array<Record<string, unknown>> => {
+  const l = isRecord(spec) ? spec[list] : undefined;
+  return Array.isArray(l) ? l.map((c) => (isRecord(c) ? c : {})) : [];
+};
+
+class StreamTable {
+  private readonly byName = new Map<string, ResolvedStream[]>();
+  constructor(streams: readonly ResolvedStream[], private readonly options: WorkloadOptions) {
+    for (const s of streams) this.byName.set(`${s.namespace}/${s.name}`, [...(this.byName.get(`${s.namespace}/${s.name}`) ?? []), s]);
+  }
+
+  find(namespace: string, name: string, consumer: string): { stream: ResolvedStream } | { skip: string } | undefined {
+    const found = this.byName.get(`${namespace}/${name}`) ?? [];
+    if (found.length === 0) return undefined;
+    if (found.length > 1) return { skip: `the image stream ${namespace}/${name} is defined ${found.length} times in the repository; which one is meant is ambiguous` };
+    if (namespace !== consumer) {
+      const allowed = this.options.imagePullers?.get(namespace);
+      if (allowed && !allowed.includes('*') && !allowed.includes(consumer)) {
+        return { skip: `cross-namespace reference not allowed: namespace ${consumer} may not use image streams of ${namespace} (reconcile.imagePullers)` };
+      }
+    }
+    return { stream: found[0] as ResolvedStream };
+  }
+}
+
+function streamParts(s: ResolvedStream): { spec: SpecTag[]; status: StatusTag[]; repo: string; lookup: boolean } {
+  const spec = isRecord(s.value.spec) ? s.value.spec : {};
+  const status = isRecord(s.value.status) ? s.value.status : {};
+  return {
+    spec: Array.isArray(spec.tags) ? (spec.tags as SpecTag[]) : [],
+    status: Array.isArray(status.tags) ? (status.tags as StatusTag[]) : [],
+    repo: typeof status.dockerImageRepository === 'string' ? status.dockerImageRepository : '',
+    lookup: isRecord(spec.lookupPolicy) && spec.lookupPolicy.local === true,
+  };
+}
+
+/** §9.7: the value a trigger sets, or undefined when the tag has no image yet. */
+function triggerValue(s: ResolvedStream, tag: string): string | undefined {
+  const p = streamParts(s);
+  return resolveLatestTaggedImage(p.status, p.spec, p.repo, tag);
+}
+
+interface Pending {
+  readonly path: string;
+  readonly value: string;
+  readonly old: string;
+  readonly cause: string;
+  readonly via: WorkloadChange['via'];
+}
+
+/** `image.openshift.io/triggers` (§9.1, §9.5, §9.6). Returns the writes, or a reason the object is left alone. */
+function annotationTriggers(w: WorkloadInput, segments: readonly string[], table: StreamTable, skips: WorkloadSkip[]): Pending[] | { error: string } {
+  const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
+  const raw = isRecord(metadata.annotations) ? metadata.annotations[knownAnnotations.triggers] : undefined;
+  if (typeof raw !== 'string') return [];
+  let triggers: unknown;
+  try {
+    triggers = JSON.parse(raw);
+  } catch {
+    return { error: `the ${knownAnnotations.triggers} annotation is not valid JSON` };
+  }
+  if (!Array.isArray(triggers)) return { error: `the ${knownAnnotations.triggers} annotation is not a JSON array` };
+  const spec = at(w.value, segments);
+  const pod = { containers: containersOf(spec, 'containers').map((c) => ({ name: c.name as string })), initContainers: containersOf(spec, 'initContainers').map((c) => ({ name: c.name as string })) };
+  const out: Pending[] = [];
+  const seen = new Set<string>();
+  for (const [i, t] of triggers.entries()) {
+    if (!isRecord(t) || !isRecord(t.from)) return { error: `trigger [${i}] has no from` };
+    const fieldPath = typeof t.fieldPath === 'string' ? t.fieldPath : '';
+    if (seen.has(fieldPath)) return { error: 'duplicate triggers are not allowed' };
+    seen.add(fieldPath);
+    const name = typeof t.from.name === 'string' ? t.from.name : '';
+    const label = `trigger [${i}] (${name})`;
+    if (t.paused === true || t.paused === 'true') {
+      skips.push({ workload: w.key, reason: `${label}: paused` });
+      continue;
+    }
+    if (t.from.kind !== 'ImageStreamTag') {
+      skips.push({ workload: w.key, reason: `${label}: from.kind ${String(t.from.kind)} is not ImageStreamTag` });
+      continue;
+    }
+    const parsedPath = parseFieldPath(w.kind, fieldPath);
+    if (parsedPath.kind === 'outside-pod-spec') {
+      skips.push({ workload: w.key, reason: `${label}: fieldPath ${fieldPath} is outside this ${w.kind}'s pod spec; ignored, as OpenShift ignores it` });
+      continue;
+    }
+    const split = splitImageStreamTag(name);
+    const namespace = typeof t.from.namespace === 'string' && t.from.namespace !== '' ? t.from.namespace : w.namespace;
+    const found = split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
+    if (found && 'skip' in found) return { error: `${label}: ${found.skip}` };
+    const value = found ? triggerValue(found.stream, split.tag) : undefined;
+    if (value === undefined) {
+      skips.push({ workload: w.key, reason: found ? `${label}: no image yet for ${namespace}/${name}` : `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
+      continue; // §9.6: a tag without an image is skipped before its fieldPath is looked at
+    }
+    if (parsedPath.kind === 'invalid') return { error: parsedPath.error };
+    const container = findContainer(pod, parsedPath, fieldPath);
+    if ('error' in container) return { error: container.error };
+    const c = containersOf(spec, container.list)[container.index] ?? {};
+    out.push({ path: `/${[...segments, container.list, String(container.index), 'image'].join('/')}`, value, old: typeof c.image === 'string' ? c.image : '', cause: `${namespace}/${split.stream}:${split.tag}`, via: 'trigger' });
+  }
+  return out;
+}
+
+/** DeploymentConfig ImageChange triggers (§13.2): automatic ones follow the tag; manual ones are set once. */
+function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: WorkloadSkip[]): { pending: Pending[]; params: FieldEdit[] } | { error: string } {
+  const spec = isRecord(w.value.spec) ? w.value.spec : {};
+  const triggers = Array.isArray(spec.triggers) ? spec.triggers : [];
+  const pod = at(w.value, ['spec', 'template', 'spec']);
+  const pending: Pending[] = [];
+  const params: FieldEdit[] = [];
+  for (const [i, t] of triggers.entries()) {
+    if (!isRecord(t) || t.type !== 'ImageChange' || !isRecord(t.imageChangeParams)) continue;
+    const p = t.imageChangeParams;
+    const from = isRecord(p.from) ? p.from : {};
+    const name = typeof from.name === 'string' ? from.name : '';
+    const label = `spec.triggers[${i}] (${name})`;
+    const last = typeof p.lastTriggeredImage === 'string' ? p.lastTriggeredImage : '';
+    if (p.automatic !== true && last !== '') {
+      skips.push({ workload: w.key, reason: `${label}: automatic is false and the image was already set once; change it by hand or set automatic: true` });
+      continue;
+    }
+    const split = splitImageStreamTag(name);
+    const namespace = typeof from.namespace === 'string' && from.namespace !== '' ? from.namespace : w.namespace;
+    const found = from.kind === 'ImageStreamTag' && split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
+    if (found && 'skip' in found) return { error: `${label}: ${found.skip}` };
+    const value = found ? triggerValue(found.stream, split.tag) : undefined;
+    if (value === undefined) {
+      skips.push({ workload: w.key, reason: found ? `${label}: no image yet for ${namespace}/${name}` : `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
+      continue;
+    }
+    const names = Array.isArray(p.containerNames) ? p.containerNames.filter((n): n is string => typeof n === 'string') : [];
+    for (const cname of names) {
+      let placed = false;
+      for (const list of ['initContainers', 'containers'] as const) {
+        containersOf(pod, list).forEach((c, index) => {
+          if (c.name !== cname) return;
+          placed = true;
+          pending.push({ path: `/spec/template/spec/${list}/${index}/image`, value, old: typeof c.image === 'string' ? c.image : '', cause: `${namespace}/${split.stream}:${split.tag}`, via: 'deployment-config' });
+        });
+      }
+      if (!placed) return { error: `${label}: no such container: ${cname}` };
+    }
+    if (last !== value) params.push({ op: last === '' && !('lastTriggeredImage' in p) ? 'add' : 'replace', path: `/spec/triggers/${i}/imageChangeParams/lastTriggeredImage`, value });
+  }
+  return { pending, params };
+}
+
+const lookupRecord = (v: unknown): Map<string, string> => {
+  const out = new Map<string, string>();
+  if (typeof v !== 'string') return out;
+  for (const part of v.split(',')) {
+    const m = /^\s*(containers|initContainers)\.([^=]+)=(.+?)\s*$/.exec(part);
+    if (m) out.set(`${m[1]}.${m[2]}`, m[3] as string);
+  }
+  return out;
+};
+
+/**
+ * Image lookup (§8). A short name that a stream with `lookupPolicy.local` answers (or any digest-less name under
+ * `resolve-names: '*'`) becomes the tag's pull spec with `@<digest>`. The short name is kept in the annotation
+ * `imagestreams.dev/image-lookup` (`containers.web=ruby:3.3,...`) so the next pass can resolve it again.
+ */
+function lookups(w: WorkloadInput, segments: readonly string[], table: StreamTable, taken: ReadonlySet<string>): { pending: Pending[]; record: Map<string, string> } {
+  const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
+  const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const templateMeta = at(w.value, [...segments.slice(0, -1), 'metadata']);
+  const templateNotes = isRecord(templateMeta) && isRecord(templateMeta.annotations) ? templateMeta.annotations : {};
+  const resolveNames = notes[knownAnnotations.resolveNames] === '*' || templateNotes[knownAnnotations.resolveNames] === '*';
+  const record = lookupRecord(notes[lookupRecordAnnotation]);
+  const pending: Pending[] = [];
+  const spec = at(w.value, segments);
+  for (const list of ['initContainers', 'containers'] as const) {
+    containersOf(spec, list).forEach((c, index) => {
+      const path = `/${[...segments, list, String(index), 'image'].join('/')}`;
+      const image = typeof c.image === 'string' ? c.image : '';
+      const key = `${list}.${String(c.name)}`;
+      if (taken.has(path) || image === '') return;
+      const parsed = parseOpenShiftReference(image);
+      const candidate = parsed.ok && parsed.value.name !== '' && !isDigest(parsed.value.id) && (resolveNames || (parsed.value.registry === '' && parsed.value.namespace === ''));
+      const source = candidate ? image : record.get(key);
+      if (!source) return;
+      const ref = parseOpenShiftReference(source);
+      if (!ref.ok) return;
+      const found = table.find(w.namespace, ref.value.name, w.namespace);
+      if (!found || 'skip' in found) return;
+      const p = streamParts(found.stream);
+      if (!p.lookup && !resolveNames) return;
+      const tag = ref.value.tag || 'latest';
+      const head = latestTaggedImage(p.status, tag);
+      let value: string | undefined;
+      if (head && head.image !== '') {
+        const resolved = parseOpenShiftReference(resolveLatestTaggedImage(p.status, p.spec, p.repo, tag) ?? '');
+        if (resolved.ok) value = `${repositoryOf(resolved.value)}@${head.image}`;
+      } else if (p.repo !== '') {
+        value = `${p.repo}:${tag}`;
+      }
+      if (value === undefined) return;
+      if (!candidate) {
+        // A recorded short name: follow it only while the image still comes from that stream's repository.
+        const now = parseOpenShiftReference(image);
+        const next = parseOpenShiftReference(value);
+        if (!now.ok || !next.ok || repositoryOf(now.value) !== repositoryOf(next.value)) return;
+      }
+      record.set(key, source);
+      pending.push({ path, value, old: image, cause: `${w.namespace}/${ref.value.name}:${tag}`, via: 'lookup' });
+    });
+  }
+  return { pending, record };
+}
+
+export function planWorkloads(workloads: readonly WorkloadInput[], streams: readonly ResolvedStream[], options: WorkloadOptions = {}): { plans: WorkloadPlan[]; skips: WorkloadSkip[] } {
+  const table = new StreamTable(streams, options);
+  const plans: WorkloadPlan[] = [];
+  const skips: WorkloadSkip[] = [];
+  for (const w of workloads) {
+    const segments = podSpecSegments[w.kind];
+    if (!segments) continue;
+    const local: WorkloadSkip[] = [];
+    const fromTriggers = annotationTriggers(w, segments, table, local);
+    if ('error' in fromTriggers) {
+      skips.push({ workload: w.key, reason: `left unchanged: ${fromTriggers.error}` });
+      continue;
+    }
+    const dc = w.kind === 'DeploymentConfig' ? deploymentConfigTriggers(w, table, local) : { pending: [], params: [] };
+    if ('error' in dc) {
+      skips.push({ workload: w.key, reason: `left unchanged: ${dc.error}` });
+      continue;
+    }
+    skips.push(...local);
+    const pending = [...fromTriggers, ...dc.pending];
+    const taken = new Set(pending.map((p) => p.path));
+    const looked = lookups(w, segments, table, taken);
+    pending.push(...looked.pending);
+    const edits: FieldEdit[] = [];
+    const changes: WorkloadChange[] = [];
+    for (const p of pending) {
+      if (p.old === p.value) continue;
+      edits.push({ op: 'replace', path: p.path, value: p.value });
+      changes.push({ path: p.path, old: p.old, new: p.value, cause: p.cause, via: p.via });
+    }
+    edits.push(...dc.params);
+    const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
+    const notes = isRecord(metadata.annotations) ? metadata.annotations : undefined;
+    const recordText = [...looked.record.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',');
+    const before = notes?.[lookupRecordAnnotation];
+    if (looked.record.size > 0 && before !== recordText) {
+      if (!notes) edits.push({ op: 'add', path: '/metadata/annotations', value: { [lookupRecordAnnotation]: recordText } });
+      else edits.push({ op: before === undefined ? 'add' : 'replace', path: `/metadata/annotations/${lookupRecordAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: recordText });
+    }
+    if (edits.length > 0) plans.push({ workload: w.key, edits, changes });
+  }
+  return { plans, skips };
+}
