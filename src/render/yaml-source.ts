@@ -98,7 +98,7 @@ export function parseYaml(text: string, limits: LoadLimits): ParsedText {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (/alias/i.test(message)) {
+      if (/excessive alias count/i.test(message)) {
         problems.push({
           code: 'alias-limit',
           severity: 'error',

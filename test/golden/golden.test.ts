@@ -23,7 +23,7 @@ interface Observed {
   readonly images?: Record<string, { digest: string } | { failure: { reason: string; message: string } }>;
   readonly repositories?: Record<string, string[]>;
   /** What the pass should report besides file changes. */
-  readonly expect?: { skips?: string[]; importCount?: number };
+  readonly expect?: { skips?: string[]; importCount?: number; workloadSkips?: string[] };
 }
 
 /** Observations recorded for the case: each `from` answers as the registry did when the case was written. */
@@ -106,6 +106,7 @@ describe('golden repositories', () => {
         }
         expect(tree(dir)).toEqual(tree(afterDir));
         if (observed.expect?.skips) expect(first.result.skips.map((s) => `${s.tag ?? ''}: ${s.reason}`)).toEqual(observed.expect.skips);
+        if (observed.expect?.workloadSkips) expect(first.result.workloadSkips.map((s) => `${s.workload}: ${s.reason}`)).toEqual(observed.expect.workloadSkips);
         if (observed.expect?.importCount !== undefined) expect(first.asked.length).toBe(observed.expect.importCount);
         // Idempotence: the same observations over the result change nothing.
         const second = await pass(dir, observed);

@@ -135,3 +135,11 @@ describe('walking a repository', () => {
     expect(repo.objects).toHaveLength(1);
   });
 });
+
+describe('YAML aliases across documents', () => {
+  it('an alias to an anchor of another document is a syntax error, not an alias bomb', () => {
+    const parsed = parseYaml('a: &x 1\n---\nb: *x\n', defaultLoadLimits);
+    expect(parsed.problems.map((p) => [p.code, p.document])).toEqual([['yaml-syntax', 1]]);
+    expect(parsed.problems[0]?.message).toMatch(/alias/i);
+  });
+});
