@@ -113,7 +113,8 @@ function triggerValue(s: ResolvedStream, tag: string): string | undefined {
 interface Pending {
   readonly path: string;
   readonly value: string;
-  readonly old: string;
+  /** The current image; undefined when the container has no `image` field yet (it is added). */
+  readonly old: string | undefined;
   readonly cause: string;
   readonly via: WorkloadChange['via'];
 }
@@ -167,7 +168,7 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
     const container = findContainer(pod, parsedPath, fieldPath);
     if ('error' in container) return { error: container.error };
     const c = containersOf(spec, container.list)[container.index] ?? {};
-    out.push({ path: `/${[...segments, container.list, String(container.index), 'image'].join('/')}`, value, old: typeof c.image === 'string' ? c.image : '', cause: `${namespace}/${split.stream}:${split.tag}`, via: 'trigger' });
+    out.push({ path: `/${[...segments, container.list, String(container.index), 'image'].join('/')}`, value, old: typeof c.image === 'string' ? c.image : undefined, cause: `${namespace}/${split.stream}:${split.tag}`, via: 'trigger' });
   }
   return out;
 }
@@ -206,7 +207,7 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
         containersOf(pod, list).forEach((c, index) => {
           if (c.name !== cname) return;
           placed = true;
-          pending.push({ path: `/spec/template/spec/${list}/${index}/image`, value, old: typeof c.image === 'string' ? c.image : '', cause: `${namespace}/${split.stream}:${split.tag}`, via: 'deployment-config' });
+          pending.push({ path: `/spec/template/spec/${list}/${index}/image`, value, old: typeof c.image === 'string' ? c.image : undefined, cause: `${namespace}/${split.stream}:${split.tag}`, via: 'deployment-config' });
         });
       }
       if (!placed) return { error: `${label}: no such container: ${cname}` };
@@ -306,8 +307,8 @@ export function planWorkloads(workloads: readonly WorkloadInput[], streams: read
     const changes: WorkloadChange[] = [];
     for (const p of pending) {
       if (p.old === p.value) continue;
-      edits.push({ op: 'replace', path: p.path, value: p.value });
-      changes.push({ path: p.path, old: p.old, new: p.value, cause: p.cause, via: p.via });
+      edits.push({ op: p.old === undefined ? 'add' : 'replace', path: p.path, value: p.value });
+      changes.push({ path: p.path, old: p.old ?? '', new: p.value, cause: p.cause, via: p.via });
     }
     edits.push(...dc.params);
     const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};

@@ -31,7 +31,10 @@ describe('lookupPolicyResolution (§8)', () => {
         value: { metadata: { name: 'w' }, spec: { template: { metadata: { annotations: c.templateAnnotations ?? {} }, spec: { containers: c.containers.containers.map((image, i) => ({ name: `c${i}`, image })), initContainers: (c.containers.initContainers ?? []).map((image, i) => ({ name: `i${i}`, image })) } } } },
       };
       const { plans } = planWorkloads([w], streamsFor(c));
-      const images = c.containers.containers.map((img, i) => plans[0]?.edits.find((e) => e.path === `/spec/template/spec/containers/${i}/image`)?.value ?? img);
+      const images = c.containers.containers.map((img, i) => {
+        const edit = plans[0]?.edits.find((e) => e.path === `/spec/template/spec/containers/${i}/image`);
+        return edit && 'value' in edit ? edit.value : img;
+      });
       if (c.expect.admitted) expect(images).toEqual(c.expect.containers);
       else {
         // Deliberate difference: there is no admission to reject the object in Git (policy RequiredRewrite);
