@@ -51,7 +51,27 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'imagestreams-reconcile-'));
   writeFileSync(path.join(work, 'streams.yaml'), stream(proxy.host));
   writeFileSync(path.join(work, 'broken.yaml'), 'kind: [\n');
+  writeFileSync(path.join(work, 'deploy.yaml'), deployment);
 });
+
+const deployment = `# The storefront.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: storefront
+  namespace: prod
+  annotations:
+    image.openshift.io/triggers: '[{"from":{"kind":"ImageStreamTag","name":"shop:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\\"web\\")].image"}]'
+spec:
+  replicas: 3   # three is enough
+  template:
+    spec:
+      containers:
+      - name: web
+        image: storefront:dev
+        ports: [{containerPort: 8080}]
+`;
+const deployed = (): string => readFileSync(path.join(work, 'deploy.yaml'), 'utf8');
 afterAll(async () => {
   await proxy.stop();
   rmSync(work, { recursive: true, force: true });
@@ -72,6 +92,8 @@ describe('reconcile against the real registry', () => {
     expect(byTag.api).toMatchObject({ image: digests.api });
     expect(byTag.latest).toMatchObject({ image: digests.web });
     expect(readFileSync(path.join(work, 'streams.yaml'), 'utf8')).toContain('# Streams for the shop (comments stay).');
+    // The workload follows the tag in the same pass, and only its image value changed.
+    expect(deployed()).toBe(deployment.replace('image: storefront:dev', `image: ${proxy.host}/shop/web@${digests.web}`));
   });
 
   it('a second run changes nothing and makes only HEAD requests (plus the ping)', async () => {
@@ -99,6 +121,7 @@ describe('reconcile against the real registry', () => {
     const web = status().tags.find((t) => t.tag === 'web');
     expect(web?.items.map((i) => i.image)).toEqual([next, digests.web]);
     expect(status().tags.find((t) => t.tag === 'latest')?.items.map((i) => i.image)).toEqual([next, digests.web]);
+    expect(deployed()).toBe(deployment.replace('image: storefront:dev', `image: ${proxy.host}/shop/web@${next}`));
   });
 
   it('--force-import imports every importable tag, scheduled or not, and finds nothing new', async () => {
