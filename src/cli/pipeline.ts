@@ -37,6 +37,8 @@ export interface PassOptions {
   readonly scheduleIntervalMs?: number | undefined;
   readonly repositoryTagCap?: number | undefined;
   readonly lastChecked?: ReadonlyMap<string, string>;
+  /** Import now the tags whose from.name this accepts (registry notifications). */
+  readonly forceSources?: ((from: string) => boolean) | undefined;
   /** Source namespace → namespaces allowed to use its streams (reconcile.imagePullers). */
   readonly imagePullers?: ReadonlyMap<string, readonly string[]> | undefined;
   /** Where observations come from: the registry importer (absent when offline). */
@@ -171,6 +173,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     now: options.now,
     forceImport: options.forceImport,
     ...(options.lastChecked ? { lastChecked: options.lastChecked } : {}),
+    ...(options.forceSources ? { forceSources: options.forceSources } : {}),
     ...(options.scheduleIntervalMs ? { scheduleIntervalMs: options.scheduleIntervalMs } : {}),
     ...(options.repositoryTagCap !== undefined ? { repositoryTagCap: options.repositoryTagCap } : {}),
   });

@@ -17,7 +17,7 @@ export interface StreamInput {
   readonly value: Readonly<Record<string, unknown>>;
 }
 
-export type DueReason = 'never-imported' | 'spec-changed' | 'generation-zero' | 'pending-generation' | 'scheduled' | 'forced' | 'repository';
+export type DueReason = 'never-imported' | 'spec-changed' | 'generation-zero' | 'pending-generation' | 'scheduled' | 'forced' | 'notified' | 'repository';
 
 export interface DueTagImport {
   readonly kind: 'tag';
@@ -51,6 +51,8 @@ export interface DueOptions {
   readonly forceImport?: boolean;
   /** Tags taken from a whole-repository import (default 50; -1 = all). */
   readonly repositoryTagCap?: number;
+  /** Import now the tags whose `from.name` this accepts (registry notifications: a push to that source). */
+  readonly forceSources?: (from: string) => boolean;
 }
 
 /** Per-stream schedule interval: `imagestreams.dev/import-interval: 5m` (s, m, h; at least 1 minute). */
@@ -103,6 +105,7 @@ export function scheduleKey(namespace: string, name: string, tag: string): strin
 export function tagDue(stream: StreamInput, t: SpecTag, status: readonly StatusTag[], record: ReadonlyMap<string, string>, options: DueOptions, intervalMs: number): DueReason | undefined {
   if (!importable(t)) return undefined;
   if (options.forceImport) return 'forced';
+  if (options.forceSources?.(t.from?.name ?? '')) return 'notified';
   const entry = status.find((s) => s.tag === t.name);
   if (t.generation === 0) return 'generation-zero';
   // OpenShift's own rule (§6.3), for files that carry spec generations (exported from a cluster, or ours).
