@@ -6,6 +6,8 @@ import { processIo } from './io.js';
 import { version } from './version.js';
 import { inspectCommand } from './inspect-command.js';
 import { reconcileCommand } from './reconcile-command.js';
+import { runCommand } from './run-command.js';
+import type { RunOptions } from './run-command.js';
 import type { ReconcileOptions } from './reconcile-command.js';
 import type { InspectOptions } from './inspect-command.js';
 import { validateCommand } from './validate-command.js';
@@ -91,6 +93,48 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed (
     )
     .action(async (opts: ReconcileOptions) => {
       setResult(await reconcileCommand(opts, io));
+    });
+
+  program
+    .command('run')
+    .description('The daemon: follow a Git repository and keep it reconciled. A pass runs at startup, when the remote branch moves, when scheduled tags come due and on registry notifications; each pass that changes something makes one commit and pushes it (never forced; on a race it fetches, plans again and retries).')
+    .option('--repo-url <url>', 'clone this repository (shallow, one branch) into a working directory the daemon owns, and push to it')
+    .option('--repo <dir>', 'or: a local working tree; watched for changes, committed locally, pushed only if it has a remote')
+    .option('--branch <name>', 'branch to follow', 'main')
+    .option('--push-branch <name>', 'push to this branch instead (for protected branches)')
+    .option('--workdir <dir>', 'where --repo-url is cloned (default: under the cache directory; reused across restarts)')
+    .option('--listen <host:port>', 'address for /healthz, /readyz, /metrics and the hooks', '127.0.0.1:8080')
+    .option('--poll-interval <duration>', 'how often to check the remote branch', '30s')
+    .option('--debounce <duration>', 'collect bursts of events into one pass', '2s')
+    .option('--max-wait <duration>', 'longest a request waits while a burst continues', '15s')
+    .option('--git-credentials <file>', 'HTTP(S) credentials for Git: JSON {"username","password"} or user:password (or env IMAGESTREAMS_GIT_USERNAME / IMAGESTREAMS_GIT_PASSWORD)')
+    .option('--git-hook-secret-file <file>', 'shared secret for POST /hooks/git (or env IMAGESTREAMS_GIT_HOOK_SECRET)')
+    .option('--registry-hook-secret-file <file>', 'shared secret for POST /hooks/registry (or env IMAGESTREAMS_REGISTRY_HOOK_SECRET)')
+    .option('--host-alias <hosts>', 'names of one registry, e.g. registry.internal:5000=10.0.0.5:5000 (repeatable)', collect)
+    .option('--author <author>', 'commit author', 'imagestreams <imagestreams@localhost>')
+    .option('--no-push', 'commit but do not push')
+    .option('--local-registry <host>', 'stand-in for the integrated registry (see reconcile)')
+    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present)')
+    .option('-n, --namespace <ns>', 'namespace of objects that name none (default "default")')
+    .option('--platform <os/arch[/variant]>', 'platform Legacy imports pick from a list (default linux/amd64)')
+    .option('--auth-file <file>', 'registry credentials file, read first (env REGISTRY_AUTH_FILE)')
+    .option('--pull-secret <file>', 'a Kubernetes pull secret to read registry credentials from (repeatable)', collect)
+    .option('--cache-dir <dir>', 'metadata cache directory')
+    .option('--certs-dir <dir>', 'CA and client certificates, <dir>/<host[:port]>/ (repeatable)', collect)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  imagestreams run --repo-url https://git.example.com/ops/deploy.git --git-credentials /secrets/git
+  imagestreams run --repo . --no-push          keep a local checkout reconciled, commit locally
+
+Endpoints: GET /healthz, GET /readyz (200 once a pass succeeded), GET /metrics (Prometheus),
+POST /hooks/git (forge push webhook), POST /hooks/registry (distribution notifications).
+Hooks need their secret: Authorization: Bearer <secret>, X-Gitlab-Token, or X-Hub-Signature-256.
+Logs are JSON lines on stderr. SIGTERM finishes the current pass, then exits 0. See docs/daemon.md.`,
+    )
+    .action(async (opts: RunOptions) => {
+      setResult(await runCommand(opts, io));
     });
 
   program

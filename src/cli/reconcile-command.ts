@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CredentialError, createRegistryImporter } from '../import/index.js';
@@ -12,6 +10,7 @@ import { formatText } from './format-diagnostics.js';
 import type { CliIo } from './io.js';
 import type { PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
+import { writeAll } from './write-files.js';
 
 export interface ReconcileOptions extends ConfigFlags {
   readonly repo?: string;
@@ -38,23 +37,6 @@ function parseNow(value: string | undefined): string {
     throw new UsageError(`--now: "${value}" is not an RFC 3339 time such as 2024-05-01T12:00:00Z`);
   }
   return rfc3339(ms);
-}
-
-/** Replace every file or none: write all to temporary files next to them, then rename each into place. */
-async function writeAll(result: PassResult): Promise<void> {
-  const staged: Array<{ tmp: string; target: string }> = [];
-  try {
-    for (const c of result.changes) {
-      const tmp = path.join(path.dirname(c.absolute), `.${path.basename(c.absolute)}.imagestreams-${randomBytes(4).toString('hex')}.tmp`);
-      await writeFile(tmp, c.after, 'utf8');
-      await chmod(tmp, (await stat(c.absolute)).mode & 0o7777);
-      staged.push({ tmp, target: c.absolute });
-    }
-  } catch (err) {
-    await Promise.all(staged.map((s) => rm(s.tmp, { force: true })));
-    throw err;
-  }
-  for (const s of staged) await rename(s.tmp, s.target);
 }
 
 function summary(result: PassResult, requests: number, mode: string): string {
@@ -156,7 +138,7 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
   if (options.dryRun) {
     for (const c of result.changes) io.stdout(createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
   }
-  if (!options.check && !options.dryRun && result.changes.length > 0) await writeAll(result);
+  if (!options.check && !options.dryRun && result.changes.length > 0) await writeAll(result.changes);
   io.stdout(options.output === 'json' ? json(result, requests) : summary(result, requests, mode));
   const codes: ExitCodeValue[] = [ExitCode.ok];
   if (errors.length > 0) codes.push(ExitCode.findings);

@@ -121,11 +121,45 @@ export class GitRepo {
     return !(s === 'unmodified' || s === 'absent' || s === 'ignored');
   }
 
-  /** Stage exactly these files and commit them. Returns the new commit. */
-  async commit(filepaths: readonly string[], message: string): Promise<string> {
-    for (const filepath of filepaths) await git.add({ fs, dir: this.dir, filepath, cache });
+  /**
+   * Commit exactly these files' contents on top of HEAD, building the new tree from HEAD's (only the changed paths'
+   * trees are rewritten). The index is not used, so nothing a person staged is swept into the commit; afterwards
+   * the index entries of these files are set to the new commit. Returns the new commit.
+   */
+  async commitFiles(files: ReadonlyArray<{ readonly path: string; readonly content: string }>, message: string): Promise<string> {
+    const head = await this.head();
+    const { commit } = await git.readCommit({ fs, dir: this.dir, oid: head, cache });
+    const tree = await this.updateTree(commit.tree, files.map((f) => ({ parts: f.path.split('/'), content: f.content })));
     const { name, email } = this.options.author;
-    return git.commit({ fs, dir: this.dir, message, author: { name, email }, cache });
+    const oid = await git.commit({ fs, dir: this.dir, message, author: { name, email }, tree, parent: [head], cache });
+    for (const f of files) await git.resetIndex({ fs, dir: this.dir, filepath: f.path, cache });
+    return oid;
+  }
+
+  private async updateTree(treeOid: string | undefined, changes: ReadonlyArray<{ parts: string[]; content: string }>): Promise<string> {
+    const entries = treeOid ? [...(await git.readTree({ fs, dir: this.dir, oid: treeOid, cache })).tree] : [];
+    const groups = new Map<string, Array<{ parts: string[]; content: string }>>();
+    for (const c of changes) {
+      const [first, ...rest] = c.parts;
+      if (first === undefined) continue;
+      if (rest.length === 0) {
+        const blob = await git.writeBlob({ fs, dir: this.dir, blob: Buffer.from(c.content, 'utf8') });
+        const i = entries.findIndex((e) => e.path === first);
+        const entry = { mode: i >= 0 ? (entries[i] as { mode: string }).mode : '100644', path: first, oid: blob, type: 'blob' as const };
+        if (i >= 0) entries[i] = entry;
+        else entries.push(entry);
+      } else {
+        groups.set(first, [...(groups.get(first) ?? []), { parts: rest, content: c.content }]);
+      }
+    }
+    for (const [dirName, sub] of groups) {
+      const i = entries.findIndex((e) => e.path === dirName && e.type === 'tree');
+      const oid = await this.updateTree(i >= 0 ? (entries[i] as { oid: string }).oid : undefined, sub);
+      const entry = { mode: '040000', path: dirName, oid, type: 'tree' as const };
+      if (i >= 0) entries[i] = entry;
+      else entries.push(entry);
+    }
+    return git.writeTree({ fs, dir: this.dir, tree: entries });
   }
 
   /** Push HEAD to the push branch; never forced. Rejections come back as GitError('push-rejected'). */
