@@ -23,6 +23,16 @@ export interface ReconcileOptions extends ConfigFlags {
   readonly localRegistry?: string;
   readonly insecure?: boolean;
   readonly importMode?: string;
+  readonly commit?: boolean;
+  readonly push?: boolean;
+  readonly author?: string;
+  readonly gitCredentials?: string;
+}
+
+async function currentBranch(dir: string): Promise<string | undefined> {
+  const git = (await import('isomorphic-git')).default;
+  const fs = await import('node:fs');
+  return (await git.currentBranch({ fs, dir, fullname: false })) ?? undefined;
 }
 
 /** RFC 3339 in UTC to the second, as OpenShift writes times. */
@@ -95,8 +105,21 @@ function json(result: PassResult, requests: number): string {
   )}\n`;
 }
 
+/** A Git failure of --commit/--push: reported plainly, exit 4 (the files are written and committed locally). */
+class GitFailure extends Error {}
+
 /** `imagestreams reconcile`: one pass; write, print a diff, or check. */
 export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
+  try {
+    return await reconcileOnce(options, io);
+  } catch (err) {
+    if (!(err instanceof GitFailure)) throw err;
+    io.stderr(`imagestreams: ${err.message}\n`);
+    return ExitCode.partial;
+  }
+}
+
+async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
   const config = await loadConfig(options, io.env, io.cwd);
   const now = parseNow(options.now);
   if (options.dryRun && options.check) throw new UsageError('--dry-run and --check cannot be combined: --check already writes nothing');
@@ -111,9 +134,7 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
       throw err;
     }
   }
-  let result: PassResult;
-  try {
-    result = await reconcilePass({
+  const passOptions = {
       repoDir,
       displayBase: io.cwd,
       walk: config.walk,
@@ -128,7 +149,29 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
       repositoryTagCap: config.reconcile.repositoryTagCap,
       imagePullers: config.reconcile.imagePullers,
       importer: registry?.importer,
-    });
+  };
+  if (options.push && !options.commit) throw new UsageError('--push needs --commit');
+  if (options.commit && (options.dryRun || options.check)) throw new UsageError('--commit writes; it cannot be combined with --dry-run or --check');
+  let result: PassResult;
+  let committed: { commit: string | undefined; pushed: boolean } | undefined;
+  try {
+    if (options.commit) {
+      const author = /^(.+?)\s*<([^>]+)>$/.exec(options.author ?? 'imagestreams <imagestreams@localhost>');
+      if (!author) throw new UsageError(`--author: "${options.author ?? ''}" is not "Name <email>"`);
+      const { GitRepo } = await import('../gitsource/repo.js');
+      const { commitPass } = await import('./commit-pass.js');
+      const { gitCredentials } = await import('./run-command.js');
+      const repo = new GitRepo({ dir: repoDir, branch: (await currentBranch(repoDir)) ?? 'main', credentials: gitCredentials(options.gitCredentials, io.env), author: { name: author[1] as string, email: author[2] as string } });
+      const out = await commitPass(repo, () => passOptions, { push: options.push ?? false, localTree: true }).catch((err: unknown) => {
+        if (err instanceof Error && err.name === 'GitError') throw new GitFailure(err.message);
+        throw err;
+      });
+      result = out.result;
+      committed = { commit: out.commit, pushed: out.pushed };
+      for (const f of out.heldBack) io.stderr(`imagestreams: left ${f} alone: it has uncommitted edits\n`);
+    } else {
+      result = await reconcilePass(passOptions);
+    }
   } finally {
     await registry?.close();
   }
@@ -138,7 +181,8 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
   if (options.dryRun) {
     for (const c of result.changes) io.stdout(createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
   }
-  if (!options.check && !options.dryRun && result.changes.length > 0) await writeAll(result.changes);
+  if (!options.check && !options.dryRun && !options.commit && result.changes.length > 0) await writeAll(result.changes);
+  if (committed?.commit) io.stderr(`imagestreams: committed ${committed.commit.slice(0, 12)}${committed.pushed ? ' and pushed' : ''}\n`);
   io.stdout(options.output === 'json' ? json(result, requests) : summary(result, requests, mode));
   const codes: ExitCodeValue[] = [ExitCode.ok];
   if (errors.length > 0) codes.push(ExitCode.findings);

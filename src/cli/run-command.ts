@@ -52,7 +52,7 @@ function readSecret(file: string | undefined, env: string | undefined, what: str
 }
 
 /** Git credentials from a file (`{"username","password"}` JSON or `user:password`) or the environment, never the repo. */
-function gitCredentials(file: string | undefined, env: Readonly<Record<string, string | undefined>>): GitCredentials | undefined {
+export function gitCredentials(file: string | undefined, env: Readonly<Record<string, string | undefined>>): GitCredentials | undefined {
   if (file) {
     const text = readSecret(file, undefined, 'Git credentials') ?? '';
     try {
