@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { GitRepo } from '../gitsource/repo.js';
 import { GitError } from '../gitsource/repo.js';
 import { commitMessage } from './commit-message.js';
-import type { PassOptions, PassResult } from './pipeline.js';
+import type { FileChange, PassOptions, PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
 import { writeAll } from './write-files.js';
 
@@ -20,6 +20,8 @@ export interface CommitPassOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly onRetry?: (attempt: number, reason: string) => void;
+  /** Called with the files about to be written (the daemon ignores its own writes in a watched tree). */
+  readonly beforeWrite?: (changes: readonly FileChange[]) => void;
 }
 
 export interface CommitPassResult {
@@ -50,6 +52,7 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
       else changes.push(c);
     }
     if (changes.length === 0) return { result, commit: undefined, pushed: false, retries: attempt, heldBack };
+    options.beforeWrite?.(changes);
     await writeAll(changes);
     const commit = await repo.commitFiles(
       changes.map((c) => ({ path: path.relative(repo.dir, c.absolute).split(path.sep).join('/'), content: c.after })),

@@ -65,10 +65,12 @@ export class Daemon {
     this.requestPass('startup', undefined, true);
     if (!this.options.local) {
       this.poller = setInterval(() => void this.checkRemote(), this.options.pollIntervalMs);
-      this.poller.unref();
     } else {
+      // Edits are seen by the watcher; a person's commit changes no working file, so HEAD is checked too.
       this.watchTree();
+      this.poller = setInterval(() => void this.checkLocalHead(), this.options.pollIntervalMs);
     }
+    this.poller.unref();
     // node-cron drives the scheduler's tick; the core said when the next scheduled tag is due.
     this.cron = schedule('* * * * * *', () => {
       if (this.nextDueAt !== undefined && this.now() >= this.nextDueAt) {
@@ -85,6 +87,19 @@ export class Daemon {
       if (remote && remote !== (await this.options.repo.head())) this.requestPass('remote moved');
     } catch (err) {
       this.options.logger.warn({ err: String(err) }, 'remote check failed');
+    }
+  }
+
+  private seenHead: string | undefined;
+
+  private async checkLocalHead(): Promise<void> {
+    if (this.running || this.stopping) return;
+    try {
+      const head = await this.options.repo.head();
+      if (this.seenHead !== undefined && head !== this.seenHead) this.requestPass('local commit');
+      this.seenHead = head;
+    } catch {
+      // an empty repository has no HEAD yet
     }
   }
 
@@ -153,6 +168,9 @@ export class Daemon {
         {
           push: this.options.push,
           localTree: this.options.local,
+          beforeWrite: (changes) => {
+            for (const c of changes) this.ownWrites.set(path.resolve(c.absolute), createHash('sha256').update(c.after).digest('hex'));
+          },
           onRetry: (attempt, why) => {
             this.options.metrics.pushRetries.inc();
             log.warn({ attempt, why }, 'push rejected; fetching and planning again on the new head');
@@ -171,7 +189,7 @@ export class Daemon {
         this.options.metrics.imports.inc({ registry, result: i.result.ok ? 'success' : 'failure' });
       }
       this.nextDueAt = r.nextDueAt ? Date.parse(r.nextDueAt) : undefined;
-      for (const c of r.changes) this.ownWrites.set(path.resolve(c.absolute), createHash('sha256').update(c.after).digest('hex'));
+      if (this.options.local) this.seenHead = await this.options.repo.head().catch(() => undefined);
       if (out.commit) this.options.metrics.commits.inc();
       const errors = r.diagnostics.filter((d) => d.severity === 'error');
       for (const d of errors) log.warn({ file: d.file, line: d.line, col: d.col, code: d.code }, d.message);

@@ -157,3 +157,84 @@ describe('imagestreams run', () => {
     expect(metrics).toMatch(/imagestreams_last_successful_pass_timestamp_seconds \d/);
   });
 });
+
+describe('imagestreams run: crash safety, local trees, real registry notifications', () => {
+  it('SIGKILL during a pass, then restart: converges, with no duplicate history', async () => {
+    const repo = 'daemon/crash';
+    const digest = await pushImage({ url: registryUrl }, repo, 'live', buildImage({ seed: 'crash-1' }));
+    createBareRepo(projectRoot, 'crash', { files: { 'streams/app.yaml': streamFile(repo), 'apps/app.yaml': deployment } });
+    const args = ['--repo-url', `${gitUrl}/crash.git`, '--workdir', path.join(work, 'crash-wd'), '--cache-dir', path.join(work, 'crash-cache'), '--poll-interval', '1s', '--debounce', '100ms'];
+    const first = await startDaemon(args, { logFile: path.join(work, 'crash-1.log') });
+    await until('the pass to start', async () => (first.logs().some((l) => l.msg === 'pass started') ? true : undefined));
+    process.kill(first.proc.pid, 'SIGKILL');
+    await until('the process to die', async () => (first.proc.exited() ? true : undefined));
+    const second = await startDaemon(args, { logFile: path.join(work, 'crash-2.log') });
+    try {
+      const text = await until('the converged commit', async () => {
+        const r = await remoteFile('crash', 'streams/app.yaml');
+        return digestOf(r.text) === digest ? r.text : undefined;
+      });
+      const items = (parse(text) as { status: { tags: Array<{ items: unknown[] }> } }).status.tags[0]?.items;
+      expect(items).toHaveLength(1);
+      await until('a quiet pass', async () => (second.logs().some((l) => l.msg === 'pass found nothing to commit') || second.logs().filter((l) => l.msg === 'pass committed').length >= 1 ? true : undefined));
+      expect((await remoteFile('crash', 'apps/app.yaml')).text).toContain(`@${digest}`);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('follows a local working tree: commits locally, reacts to edits, never loops on its own writes', async () => {
+    const dir = mkdtempSync(path.join(work, 'local-'));
+    await gitAsync(['init', '-q', '-b', 'main', dir]);
+    writeFileSync(path.join(dir, 'tools.yaml'), `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: tools\n  namespace: ops\nspec:\n  tags:\n  - name: pinned\n    reference: true\n    from:\n      kind: DockerImage\n      name: registry.example.com/ops/tools:1\n`);
+    await gitAsync(['add', '-A'], dir);
+    await gitAsync(['commit', '-qm', 'start'], dir);
+    const d = await startDaemon(['--repo', dir, '--no-push', '--debounce', '100ms', '--poll-interval', '300ms', '--cache-dir', path.join(work, 'local-cache')], { logFile: path.join(work, 'local.log') });
+    try {
+      const count = async (): Promise<number> => Number((await gitAsync(['rev-list', '--count', 'HEAD'], dir)).trim());
+      await until('the local commit', async () => (await count() === 2 ? true : undefined));
+      writeFileSync(path.join(dir, 'more.yaml'), `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: more\n  namespace: ops\nspec:\n  tags:\n  - name: pinned\n    reference: true\n    from:\n      kind: DockerImage\n      name: registry.example.com/ops/more:1\n`);
+      // A new file a person has not committed yet is theirs: reported and left alone.
+      await until('the held-back report', async () => (d.logs().some((l) => l.msg === 'left alone: the file has uncommitted edits' && l.file === 'more.yaml') ? true : undefined));
+      expect(await count()).toBe(2);
+      expect(readFileSync(path.join(dir, 'more.yaml'), 'utf8')).not.toContain('status:');
+      // Once they commit it, the daemon notices the new HEAD and reconciles it in a commit of its own.
+      await gitAsync(['add', 'more.yaml'], dir);
+      await gitAsync(['commit', '-qm', 'a person adds more'], dir);
+      await until('a commit for the new file', async () => (await count() === 4 ? true : undefined));
+      expect((await gitAsync(['log', '--format=%s', '-1'], dir)).trim()).toBe('imagestreams: 1 file reconciled');
+      // It does not react to its own writes: no further commits.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await count()).toBe(4);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('takes notifications from a real registry configured to call it', async () => {
+    const { startRegistry } = await import('../support/registry.js');
+    const repo = 'notify/app';
+    createBareRepo(projectRoot, 'notified', { files: { 'streams/app.yaml': '' } });
+    const d = await startDaemon(['--repo-url', `${gitUrl}/notified.git`, '--workdir', path.join(work, 'n-wd'), '--cache-dir', path.join(work, 'n-cache'), '--poll-interval', '1s', '--debounce', '300ms'], {
+      env: { IMAGESTREAMS_REGISTRY_HOOK_SECRET: secret },
+      logFile: path.join(work, 'n.log'),
+    });
+    const registry = await startRegistry({ notifications: { url: `${d.url}/hooks/registry`, headers: { Authorization: [`Bearer ${secret}`] }, ignorePull: true } });
+    try {
+      await pushImage(registry, repo, 'live', buildImage({ seed: 'n-1' }));
+      // The stream appears after the first push (a person adds it), then a second push is notified.
+      const human = mkdtempSync(path.join(work, 'n-human-'));
+      await gitAsync(['clone', '-q', `${gitUrl}/notified.git`, human]);
+      writeFileSync(path.join(human, 'streams/app.yaml'), streamFile(repo).replaceAll(registryHost, registry.host));
+      await gitAsync(['commit', '-qam', 'add the stream'], human);
+      await gitAsync(['push', '-q', 'origin', 'main'], human);
+      await until('the first import (the daemon polls the branch)', async () => (digestOf((await remoteFile('notified', 'streams/app.yaml')).text) ? true : undefined));
+      const next = await pushImage(registry, repo, 'live', buildImage({ seed: 'n-2' }));
+      await until('the notified import', async () => (digestOf((await remoteFile('notified', 'streams/app.yaml')).text) === next ? true : undefined));
+      expect(d.logs().some((l) => l.msg === 'registry notification' && Array.isArray(l.pushes) && (l.pushes as string[]).some((p) => p.endsWith(`${repo}:live`)))).toBe(true);
+    } finally {
+      await registry.stop();
+      await d.stop();
+    }
+  }, 120_000);
+});
