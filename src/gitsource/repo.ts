@@ -82,6 +82,12 @@ export class GitRepo {
     }
   }
 
+  private async remoteBranchExists(branch: string): Promise<boolean> {
+    if (!this.options.url) return false;
+    const refs = await git.listServerRefs({ http, url: this.options.url, prefix: `refs/heads/${branch}`, ...this.auth });
+    return refs.some((r) => r.ref === `refs/heads/${branch}`);
+  }
+
   /** The commit the remote branch points at now: one small request, no objects. */
   async remoteHead(): Promise<string | undefined> {
     if (!this.options.url) return undefined;
@@ -103,7 +109,9 @@ export class GitRepo {
    */
   async syncToRemote(): Promise<string> {
     try {
-      const result = await git.fetch({ fs, http, dir: this.dir, ref: this.options.branch, singleBranch: true, depth: 1, tags: false, cache, ...this.auth });
+      // With a separate push branch, plan from it when it exists, so our earlier commits there are the base.
+      const base = this.pushBranch !== this.options.branch && (await this.remoteBranchExists(this.pushBranch)) ? this.pushBranch : this.options.branch;
+      const result = await git.fetch({ fs, http, dir: this.dir, ref: base, singleBranch: true, depth: 1, tags: false, cache, ...this.auth });
       const oid = result.fetchHead;
       if (!oid) throw new GitError('not-found', `the remote has no branch ${this.options.branch}`);
       await git.writeRef({ fs, dir: this.dir, ref: `refs/heads/${this.options.branch}`, value: oid, force: true });

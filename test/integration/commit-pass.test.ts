@@ -88,6 +88,19 @@ describe('commit and push a pass', () => {
     expect(again.commit).toBeUndefined();
   });
 
+  it('--push-branch: commits go to another branch, and later passes plan from it', async () => {
+    createBareRepo(projectRoot, 'protected', { files: { 'a.yaml': stream('a') } });
+    const repo = new GitRepo({ dir: path.join(work, 'protected'), url: `${gitUrl}/protected.git`, branch: 'main', pushBranch: 'imagestreams', author });
+    await repo.ensureCloned();
+    const first = await commitPass(repo, () => passFor(repo.dir), { push: true, localTree: false });
+    expect(first.pushed).toBe(true);
+    const second = await commitPass(repo, () => passFor(repo.dir, '2024-05-01T13:00:00Z'), { push: true, localTree: false });
+    expect(second.commit).toBeUndefined();
+    const branches = await gitAsync(['ls-remote', '--heads', `${gitUrl}/protected.git`]);
+    expect(branches).toMatch(/refs\/heads\/imagestreams/);
+    expect(await log('protected')).toEqual(['initial commit']); // main is untouched
+  });
+
   it('reconcile --commit --push commits only the changed files in a local checkout and leaves a person\'s edits alone', async () => {
     createBareRepo(projectRoot, 'ci', { files: { 'a.yaml': stream('a'), 'b.yaml': stream('b'), 'notes.txt': 'x\n' } });
     const dir = path.join(work, 'ci');
