@@ -13,6 +13,7 @@ import { schedule } from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { GitRepo } from '../gitsource/repo.js';
+import type { LoadCache } from '../render/repository.js';
 import { scheduleKey } from '../reconcile/due.js';
 import type { PushedImage } from '../reconcile/registry-events.js';
 import { hostMatcher, pushedSources } from '../reconcile/registry-events.js';
@@ -44,6 +45,7 @@ export class Daemon {
   private reasons = new Set<string>();
   private pushes: PushedImage[] = [];
   private readonly lastChecked = new Map<string, string>();
+  private readonly loadCache: LoadCache = new Map();
   private nextDueAt: number | undefined;
   private poller: NodeJS.Timeout | undefined;
   private cron: ScheduledTask | undefined;
@@ -164,7 +166,7 @@ export class Daemon {
       const forceSources = pushes.length > 0 ? pushedSources(pushes, hostMatcher(this.options.hostAliases)) : undefined;
       const out = await commitPass(
         this.options.repo,
-        () => ({ ...this.options.pass, now: rfc3339(this.now()), lastChecked: this.lastChecked, forceSources, repoDir: this.options.repo.dir, displayBase: this.options.repo.dir }),
+        () => ({ ...this.options.pass, now: rfc3339(this.now()), lastChecked: this.lastChecked, loadCache: this.loadCache, forceSources, repoDir: this.options.repo.dir, displayBase: this.options.repo.dir }),
         {
           push: this.options.push,
           localTree: this.options.local,

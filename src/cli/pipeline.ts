@@ -18,6 +18,7 @@ import type { LoadLimits } from '../render/limits.js';
 import type { DocumentPatch, PatchOp } from '../render/patch.js';
 import { applyPatches } from '../render/patch.js';
 import { loadRepository } from '../render/repository.js';
+import type { LoadCache } from '../render/repository.js';
 import type { ParsedFile } from '../render/source.js';
 import { validateRepository } from '../render/validate.js';
 import type { WalkOptions } from '../render/walk.js';
@@ -41,6 +42,8 @@ export interface PassOptions {
   readonly forceSources?: ((from: string) => boolean) | undefined;
   /** Source namespace → namespaces allowed to use its streams (reconcile.imagePullers). */
   readonly imagePullers?: ReadonlyMap<string, readonly string[]> | undefined;
+  /** Parsed files kept across passes (the daemon's; see LoadCache). */
+  readonly loadCache?: LoadCache | undefined;
   /** Where observations come from: the registry importer (absent when offline). */
   readonly importer?: ImportSource | undefined;
 }
@@ -164,7 +167,7 @@ async function runImports(due: readonly DueImport[], importer: ImportSource): Pr
 }
 
 export async function reconcilePass(options: PassOptions): Promise<PassResult> {
-  const repo = await loadRepository([options.repoDir], { walk: options.walk, limits: options.limits, displayBase: options.displayBase });
+  const repo = await loadRepository([options.repoDir], { walk: options.walk, limits: options.limits, displayBase: options.displayBase, ...(options.loadCache ? { cache: options.loadCache } : {}) });
   const diagnostics = validateRepository(repo, { defaultNamespace: options.defaultNamespace });
   const badFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
   const skips: Skip[] = [];

@@ -4,6 +4,8 @@ import { collectObjects } from '../reconcile/objects.js';
 import type { Diagnostic } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
 import type { LoadLimits } from './limits.js';
+import { stat } from 'node:fs/promises';
+import type { LoadResult } from './load.js';
 import { displayPath, loadFile } from './load.js';
 import type { ParsedFile } from './source.js';
 import type { WalkOptions } from './walk.js';
@@ -14,6 +16,29 @@ export interface LoadOptions {
   readonly limits: LoadLimits;
   /** Base for the names diagnostics print (the working directory for the CLI). */
   readonly displayBase: string;
+  /**
+   * Parsed files from earlier loads, reused while a file's size and modification time are unchanged (the daemon
+   * keeps one across passes, so a pass re-reads only what changed).
+   */
+  readonly cache?: LoadCache;
+}
+
+export type LoadCache = Map<string, { readonly mtimeMs: number; readonly ctimeMs: number; readonly size: number; readonly result: LoadResult }>;
+
+async function loadCached(absolute: string, display: string, limits: LoadLimits, cache: LoadCache | undefined): Promise<LoadResult> {
+  if (!cache) return loadFile(absolute, display, limits);
+  let info;
+  try {
+    info = await stat(absolute);
+  } catch {
+    cache.delete(absolute);
+    return loadFile(absolute, display, limits);
+  }
+  const hit = cache.get(absolute);
+  if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.ctimeMs === info.ctimeMs) return hit.result;
+  const result = await loadFile(absolute, display, limits);
+  cache.set(absolute, { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size, result });
+  return result;
 }
 
 /** Everything read from a set of paths: parsed files, the Kubernetes objects in them, and what went wrong. */
@@ -51,7 +76,7 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
   const files = new Map<string, ParsedFile>();
   const concurrency = 16;
   for (let i = 0; i < targets.length; i += concurrency) {
-    const batch = await Promise.all(targets.slice(i, i + concurrency).map((t) => loadFile(t.absolute, t.display, options.limits)));
+    const batch = await Promise.all(targets.slice(i, i + concurrency).map((t) => loadCached(t.absolute, t.display, options.limits, options.cache)));
     for (const result of batch) {
       if (!result.ok) {
         diagnostics.push(result.diagnostic);
