@@ -91,7 +91,7 @@ describe('imagestreams run', () => {
     first = await pushImage({ url: registryUrl }, repo, 'live', buildImage({ seed: 'daemon-1' }));
     createBareRepo(projectRoot, 'deploy', { files: { 'streams/app.yaml': streamFile(repo), 'apps/app.yaml': deployment, 'broken.yaml': 'kind: [\n' } });
     daemon = await startDaemon(['--repo-url', `${gitUrl}/deploy.git`, '--workdir', path.join(work, 'wd'), '--cache-dir', path.join(work, 'cache'), '--poll-interval', '1s', '--debounce', '200ms', '--author', 'bot <bot@example.com>'], {
-      env: { IMAGESTREAMS_REGISTRY_HOOK_SECRET: secret },
+      env: { IMAGESTREAMS_REGISTRY_HOOK_SECRET: secret, IMAGESTREAMS_GIT_HOOK_SECRET: 'git-secret' },
       logFile: path.join(work, 'daemon.log'),
     });
   }, 60_000);
@@ -145,6 +145,18 @@ describe('imagestreams run', () => {
     expect(remote.log[0]).toMatch(/^bot\|imagestreams: /);
     expect(remote.log[1]).toMatch(/\|a person writes docs$/);
     expect((await remoteFile('deploy', 'README.md')).text).toBe('hand-written\n');
+  });
+
+  it('a forge push webhook (GitHub-style HMAC, or GitLab token) triggers a pass; a bad signature does not', async () => {
+    const { createHmac } = await import('node:crypto');
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const bad = await fetch(`${daemon.url}/hooks/git`, { method: 'POST', headers: { 'x-hub-signature-256': 'sha256=00' }, body });
+    expect(bad.status).toBe(401);
+    const passes = daemon.logs().filter((l) => l.msg === 'pass started' && Array.isArray(l.reasons) && (l.reasons as string[]).includes('git webhook')).length;
+    const good = await fetch(`${daemon.url}/hooks/git`, { method: 'POST', headers: { 'x-hub-signature-256': `sha256=${createHmac('sha256', 'git-secret').update(body).digest('hex')}` }, body });
+    expect(good.status).toBe(202);
+    expect((await fetch(`${daemon.url}/hooks/git`, { method: 'POST', headers: { 'x-gitlab-token': 'git-secret' }, body })).status).toBe(202);
+    await until('the webhook pass', async () => (daemon.logs().filter((l) => l.msg === 'pass started' && Array.isArray(l.reasons) && (l.reasons as string[]).includes('git webhook')).length > passes ? true : undefined));
   });
 
   it('serves health and Prometheus metrics', async () => {

@@ -1,0 +1,74 @@
+/** The scheduler: node-cron ticks; the core's nextDueAt says when; an injected clock jumps past the interval. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Daemon } from '../../src/cli/daemon.js';
+import { DaemonMetrics } from '../../src/cli/metrics.js';
+import { GitRepo } from '../../src/gitsource/repo.js';
+import { createRegistryImporter } from '../../src/import/index.js';
+import { defaultLoadLimits } from '../../src/render/limits.js';
+import { defaultWalkOptions } from '../../src/render/walk.js';
+import { createBareRepo } from '../support/git-server.js';
+import { buildImage } from '../support/images.js';
+import { pushImage } from '../support/push.js';
+import { testSettings } from '../helpers/importer.js';
+
+const registryUrl = inject('registryUrl');
+const registryHost = inject('registryHost');
+const gitUrl = inject('gitUrl');
+const projectRoot = inject('gitProjectRoot');
+const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-schedule-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('scheduled imports in the daemon', () => {
+  it('a scheduled tag is checked again once its interval has passed, and a new digest lands', async () => {
+    await pushImage({ url: registryUrl }, 'sched/app', 'live', buildImage({ seed: 'sched-1' }));
+    createBareRepo(projectRoot, 'sched', {
+      files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: prod\n  annotations:\n    imagestreams.dev/import-interval: 5m\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registryHost}/sched/app:live\n    importPolicy:\n      insecure: true\n      scheduled: true\n` },
+    });
+    let now = Date.parse('2024-05-01T12:00:00Z');
+    const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(work, 'cache') }));
+    const repo = new GitRepo({ dir: path.join(work, 'wd'), url: `${gitUrl}/sched.git`, branch: 'main', author: { name: 'b', email: 'b@x' } });
+    const logger = pino({ level: 'silent' });
+    const metrics = new DaemonMetrics();
+    const daemon = new Daemon({
+      repo,
+      local: false,
+      push: true,
+      pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', offline: false, forceImport: false, importer: imp.importer },
+      pollIntervalMs: 3_600_000,
+      debounceMs: 10,
+      maxWaitMs: 100,
+      hostAliases: [],
+      logger,
+      metrics,
+      clock: () => now,
+    });
+    const until = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
+      const start = Date.now();
+      while (!(await fn())) {
+        if (Date.now() - start > 20_000) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await daemon.start();
+      await until('the first pass', async () => daemon.passes === 1 && daemon.ready);
+      const first = await repo.remoteHead();
+      const next = await pushImage({ url: registryUrl }, 'sched/app', 'live', buildImage({ seed: 'sched-2' }));
+      // Not due yet: a tick passes and nothing runs.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(daemon.passes).toBe(1);
+      now += 5 * 60_000 + 1000;
+      await until('the scheduled pass to commit', async () => (await repo.remoteHead()) !== first);
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(path.join(repo.dir, 'is.yaml'), 'utf8')).toContain(`image: ${next}`);
+      expect(daemon.passes).toBe(2);
+    } finally {
+      await daemon.stop();
+      await imp.close();
+    }
+  });
+});
