@@ -250,3 +250,32 @@ describe('imagestreams run: crash safety, local trees, real registry notificatio
     }
   }, 120_000);
 });
+
+describe('two daemons on one repository', () => {
+  it('converge without losing either\'s work', async () => {
+    const repo = 'daemon/two';
+    createBareRepo(projectRoot, 'twin', { files: { 'streams/app.yaml': streamFile(repo), 'streams/other.yaml': streamFile('daemon/two-other').replace('name: app\n', 'name: other\n') } });
+    await pushImage({ url: registryUrl }, repo, 'live', buildImage({ seed: 'twin-1' }));
+    await pushImage({ url: registryUrl }, 'daemon/two-other', 'live', buildImage({ seed: 'twin-o1' }));
+    const common = ['--repo-url', `${gitUrl}/twin.git`, '--poll-interval', '500ms', '--debounce', '50ms'];
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map((n) => startDaemon([...common, '--workdir', path.join(work, `twin-${n}`), '--cache-dir', path.join(work, `twin-cache-${n}`), '--author', `daemon-${n} <${n}@x>`], { env: { IMAGESTREAMS_REGISTRY_HOOK_SECRET: secret }, logFile: path.join(work, `twin-${n}.log`) })),
+    );
+    try {
+      const next = await pushImage({ url: registryUrl }, repo, 'live', buildImage({ seed: 'twin-2' }));
+      const otherNext = await pushImage({ url: registryUrl }, 'daemon/two-other', 'live', buildImage({ seed: 'twin-o2' }));
+      // Each daemon hears about a different push, at the same time.
+      await Promise.all([notify(a as DaemonProcess, repo, 'live'), notify(b as DaemonProcess, 'daemon/two-other', 'live')]);
+      await until('both updates on the remote', async () => {
+        const app = digestOf((await remoteFile('twin', 'streams/app.yaml')).text);
+        const other = digestOf((await remoteFile('twin', 'streams/other.yaml')).text);
+        return app === next && other === otherNext ? true : undefined;
+      });
+      const { log } = await remoteFile('twin', 'streams/app.yaml');
+      expect(log.at(-1)).toMatch(/initial commit$/);
+      expect(log.every((l) => /^(daemon-a|daemon-b)\|imagestreams: |initial commit$/.test(l))).toBe(true);
+    } finally {
+      await Promise.all([a?.stop(), b?.stop()]);
+    }
+  }, 90_000);
+});
