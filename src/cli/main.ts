@@ -24,6 +24,21 @@ Exit codes (the same for every command; when several apply, the first of 70, 2, 
   4   partial failure: some imports failed, everything else done
   70  internal error (please report it)`;
 
+/** Options several commands share, defined once so their help stays the same everywhere. */
+const configOption = (): Option => new Option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present; env IMAGESTREAMS_CONFIG)');
+const namespaceOption = (): Option => new Option('-n, --namespace <ns>', 'namespace of objects that name none (default "default"; env IMAGESTREAMS_NAMESPACE)');
+const includeOption = (): Option => new Option('--include <glob>', 'only read files matching this glob (repeatable; default **/*.yaml, **/*.yml, **/*.json)').argParser(collect);
+const excludeOption = (): Option => new Option('--exclude <glob>', 'leave out files or directories matching this glob (repeatable)').argParser(collect);
+
+function withRegistryOptions(command: Command): Command {
+  return command
+    .option('--platform <os/arch[/variant]>', 'platform Legacy imports pick from a manifest list (default linux/amd64; env IMAGESTREAMS_PLATFORM)')
+    .option('--auth-file <file>', 'registry credentials file, read first (env REGISTRY_AUTH_FILE); then $DOCKER_CONFIG/config.json, ~/.docker/config.json')
+    .option('--pull-secret <file>', 'a Kubernetes Secret of type dockerconfigjson or dockercfg to read registry credentials from (repeatable)', collect)
+    .option('--cache-dir <dir>', 'metadata cache directory (default $XDG_CACHE_HOME/imagestreams or ~/.cache/imagestreams; env IMAGESTREAMS_CACHE_DIR)')
+    .option('--certs-dir <dir>', 'CA and client certificates in the containers layout <dir>/<host[:port]>/ (repeatable; default /etc/containers/certs.d and /etc/docker/certs.d)', collect);
+}
+
 function buildProgram(io: CliIo, setResult: (code: ExitCodeValue) => void): Command {
   const program = new Command('imagestreams')
     .description('OpenShift ImageStream semantics for any Git repository: validate stream definitions, import from registries, reconcile status and workloads.')
@@ -39,10 +54,10 @@ function buildProgram(io: CliIo, setResult: (code: ExitCodeValue) => void): Comm
     .description('Check ImageStream definitions and the workloads that use them against the schemas and OpenShift\'s rules. Reports every problem in one pass as file:line:col.')
     .argument('[paths...]', 'files or directories to check (default: the current directory)')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json', 'github']).default('text'))
-    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present; env IMAGESTREAMS_CONFIG)')
-    .option('-n, --namespace <ns>', 'namespace of objects that name none (default: "default"; env IMAGESTREAMS_NAMESPACE)')
-    .option('--include <glob>', 'only read files matching this glob (repeatable; default **/*.yaml, **/*.yml, **/*.json)', collect)
-    .option('--exclude <glob>', 'leave out files or directories matching this glob (repeatable)', collect)
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addOption(includeOption())
+    .addOption(excludeOption())
     .addHelpText(
       'after',
       `
@@ -58,8 +73,7 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
       setResult(await validateCommand(paths, opts, io));
     });
 
-  program
-    .command('reconcile')
+  withRegistryOptions(program.command('reconcile'))
     .description('One pass, as OpenShift would do it: import what is due from the registries, write the resolved status back into the stream files (only the values that change, byte for byte), and report. For CI and for people; the daemon runs the same pass in a loop.')
     .option('--repo <dir>', 'the repository (working tree) to reconcile', '.')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
@@ -73,15 +87,10 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
     .option('--push', 'with --commit: push the commit to the branch\'s remote (never forced)')
     .option('--author <author>', 'commit author for --commit', 'imagestreams <imagestreams@localhost>')
     .option('--git-credentials <file>', 'HTTP(S) credentials for --push: JSON {"username","password"} or user:password')
-    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present)')
-    .option('-n, --namespace <ns>', 'namespace of objects that name none (default "default"; env IMAGESTREAMS_NAMESPACE)')
-    .option('--include <glob>', 'only read files matching this glob (repeatable)', collect)
-    .option('--exclude <glob>', 'leave out files or directories matching this glob (repeatable)', collect)
-    .option('--platform <os/arch[/variant]>', 'platform Legacy imports pick from a list (default linux/amd64)')
-    .option('--auth-file <file>', 'registry credentials file, read first (env REGISTRY_AUTH_FILE)')
-    .option('--pull-secret <file>', 'a Kubernetes pull secret to read credentials from (repeatable)', collect)
-    .option('--cache-dir <dir>', 'metadata cache directory (default $XDG_CACHE_HOME/imagestreams)')
-    .option('--certs-dir <dir>', 'CA and client certificates, <dir>/<host[:port]>/ (repeatable)', collect)
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addOption(includeOption())
+    .addOption(excludeOption())
     .addHelpText(
       'after',
       `
@@ -99,8 +108,7 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed (
       setResult(await reconcileCommand(opts, io));
     });
 
-  program
-    .command('run')
+  withRegistryOptions(program.command('run'))
     .description('The daemon: follow a Git repository and keep it reconciled. A pass runs at startup, when the remote branch moves, when scheduled tags come due and on registry notifications; each pass that changes something makes one commit and pushes it (never forced; on a race it fetches, plans again and retries).')
     .option('--repo-url <url>', 'clone this repository (shallow, one branch) into a working directory the daemon owns, and push to it')
     .option('--repo <dir>', 'or: a local working tree; watched for changes, committed locally, pushed only if it has a remote')
@@ -118,13 +126,8 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed (
     .option('--author <author>', 'commit author', 'imagestreams <imagestreams@localhost>')
     .option('--no-push', 'commit but do not push')
     .option('--local-registry <host>', 'stand-in for the integrated registry (see reconcile)')
-    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present)')
-    .option('-n, --namespace <ns>', 'namespace of objects that name none (default "default")')
-    .option('--platform <os/arch[/variant]>', 'platform Legacy imports pick from a list (default linux/amd64)')
-    .option('--auth-file <file>', 'registry credentials file, read first (env REGISTRY_AUTH_FILE)')
-    .option('--pull-secret <file>', 'a Kubernetes pull secret to read registry credentials from (repeatable)', collect)
-    .option('--cache-dir <dir>', 'metadata cache directory')
-    .option('--certs-dir <dir>', 'CA and client certificates, <dir>/<host[:port]>/ (repeatable)', collect)
+    .addOption(configOption())
+    .addOption(namespaceOption())
     .addHelpText(
       'after',
       `
@@ -141,19 +144,13 @@ Logs are JSON lines on stderr. SIGTERM finishes the current pass, then exits 0. 
       setResult(await runCommand(opts, io));
     });
 
-  program
-    .command('inspect')
+  withRegistryOptions(program.command('inspect'))
     .description('Resolve image references as an import would (same auth, transport, cache and platform choice) and print the digest and metadata. Reads no repository and writes nothing but the metadata cache.')
     .argument('<references...>', 'image references, e.g. quay.io/org/app:1.2 or docker.io/library/ruby:3.3')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
-    .option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present)')
     .option('--insecure', 'skip TLS verification and fall back to plain HTTP, like importPolicy.insecure')
+    .addOption(configOption())
     .addOption(new Option('--import-mode <mode>', 'Legacy picks one image from a manifest list; PreserveOriginal keeps the list').choices(['Legacy', 'PreserveOriginal']).default('Legacy'))
-    .option('--platform <os/arch[/variant]>', 'platform Legacy imports pick from a list (default linux/amd64; env IMAGESTREAMS_PLATFORM)')
-    .option('--auth-file <file>', 'registry credentials file, read first (env REGISTRY_AUTH_FILE); then $DOCKER_CONFIG/config.json, ~/.docker/config.json')
-    .option('--pull-secret <file>', 'a Kubernetes Secret of type dockerconfigjson or dockercfg to read credentials from (repeatable)', collect)
-    .option('--cache-dir <dir>', 'metadata cache directory (default $XDG_CACHE_HOME/imagestreams or ~/.cache/imagestreams; env IMAGESTREAMS_CACHE_DIR)')
-    .option('--certs-dir <dir>', 'CA and client certificates in the containers layout <dir>/<host[:port]>/ (repeatable; default /etc/containers/certs.d and /etc/docker/certs.d)', collect)
     .addHelpText(
       'after',
       `
