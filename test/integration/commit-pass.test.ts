@@ -9,7 +9,7 @@ import { GitRepo } from '../../src/gitsource/repo.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
 import { runCli } from '../helpers/cli.js';
-import { createBareRepo, git, gitAsync } from '../support/git-server.js';
+import { createBareRepo, git, gitAsync, installDecliningPreReceive } from '../support/git-server.js';
 
 const gitUrl = inject('gitUrl');
 const projectRoot = inject('gitProjectRoot');
@@ -86,6 +86,17 @@ describe('commit and push a pass', () => {
     for (const f of ['a.yaml', 'b.yaml']) expect(readFileSync(path.join(final, f), 'utf8').match(/dockerImageReference:/g)).toHaveLength(1);
     const again = await commitPass(one, () => passFor(one.dir), { push: true, localTree: false });
     expect(again.commit).toBeUndefined();
+  });
+
+  it('a server-side decline (pre-receive hook) is a rejection: retried a bounded number of times, then reported', async () => {
+    const bare = createBareRepo(projectRoot, 'declined', { files: { 'a.yaml': stream('a') } });
+    installDecliningPreReceive(bare, 'pushes are frozen');
+    const repo = new GitRepo({ dir: path.join(work, 'declined'), url: `${gitUrl}/declined.git`, branch: 'main', author });
+    await repo.ensureCloned();
+    let retries = 0;
+    await expect(commitPass(repo, () => passFor(repo.dir), { push: true, localTree: false, maxPushRetries: 2, sleep: async () => undefined, onRetry: () => void (retries += 1) })).rejects.toMatchObject({ name: 'GitError', code: 'push-rejected' });
+    expect(retries).toBe(2);
+    expect(await log('declined')).toEqual(['initial commit']);
   });
 
   it('--push-branch: commits go to another branch, and later passes plan from it', async () => {

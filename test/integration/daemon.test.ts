@@ -95,7 +95,11 @@ describe('imagestreams run', () => {
       logFile: path.join(work, 'daemon.log'),
     });
   }, 60_000);
-  afterAll(() => daemon?.stop());
+  afterAll(async () => {
+    // SIGTERM: the current pass finishes, then a clean exit.
+    await daemon?.stop();
+    expect(daemon.logs().map((l) => l.msg)).toContain('stopped');
+  });
 
   it('commits the first import and the workload it triggers, despite a malformed file', async () => {
     const remote = await until('the first commit', async () => {
@@ -157,6 +161,12 @@ describe('imagestreams run', () => {
     expect(good.status).toBe(202);
     expect((await fetch(`${daemon.url}/hooks/git`, { method: 'POST', headers: { 'x-gitlab-token': 'git-secret' }, body })).status).toBe(202);
     await until('the webhook pass', async () => (daemon.logs().filter((l) => l.msg === 'pass started' && Array.isArray(l.reasons) && (l.reasons as string[]).includes('git webhook')).length > passes ? true : undefined));
+  });
+
+  it('never writes a secret into its logs', () => {
+    const text = readFileSync(path.join(work, 'daemon.log'), 'utf8');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('git-secret');
   });
 
   it('serves health and Prometheus metrics', async () => {
