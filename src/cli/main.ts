@@ -4,6 +4,8 @@ import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 import { version } from './version.js';
+import { imageLookupCommand, tagCommand } from './authoring/tag-command.js';
+import type { LookupFlags, TagFlags } from './authoring/tag-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { runCommand } from './run-command.js';
@@ -142,6 +144,60 @@ Logs are JSON lines on stderr. SIGTERM finishes the current pass, then exits 0. 
     )
     .action(async (opts: RunOptions) => {
       setResult(await runCommand(opts, io));
+    });
+
+  program
+    .command('tag')
+    .description('Set or delete spec tags in the repository, as `oc tag` does: a stream tag source is pinned to its current image (an ImageStreamImage) unless --alias tracks it; a registry reference becomes a DockerImage tag. Creates the destination stream when it does not exist.')
+    .argument('<source-or-dest>', 'SOURCE (stream:tag, stream@id, ns/stream:tag, or a registry reference), then DEST...; with -d, only DESTs')
+    .argument('[dest...]', 'one or more stream:tag (or ns/stream:tag) destinations')
+    .option('--alias', 'track the source tag (same stream only)')
+    .option('--scheduled', 'check the source for updates periodically (DockerImage sources)')
+    .option('--reference', 'record the reference without importing it')
+    .option('--reference-policy <policy>', 'local or source')
+    .option('--insecure', 'allow insecure transport for the import')
+    .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(['Legacy', 'PreserveOriginal']))
+    .addOption(new Option('--source <kind>', 'what SOURCE is, when it could be read either way').choices(['docker', 'imagestreamtag', 'imagestreamimage']))
+    .option('-d, --delete', 'delete the given tags (and their history)')
+    .option('--file <path>', 'file for a stream that does not exist yet (default imagestreams/<namespace>/<name>.yaml)')
+    .option('--repo <dir>', 'the repository', '.')
+    .option('--dry-run', 'print the diff; write nothing')
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addHelpText(
+      'after',
+      `
+Examples (from the OpenShift documentation):
+  imagestreams tag ruby:2.0 ruby:latest                    pin ruby:latest to ruby:2.0's current image
+  imagestreams tag --alias ruby:2.0 ruby:latest            make ruby:latest track ruby:2.0
+  imagestreams tag --scheduled docker.io/python:3.6.0 python:3.6
+  imagestreams tag --reference-policy=local quay.io/org/app:1 app:1
+  imagestreams tag -d ruby:latest`,
+    )
+    .action(async (first: string, rest: string[], opts: TagFlags) => {
+      setResult(await tagCommand([first, ...rest], opts, io));
+    });
+
+  const set = program.command('set').description('Change settings on streams and workloads in the repository, as `oc set` does.');
+  set
+    .command('image-lookup')
+    .description('Let workloads use a stream by its short name (spec.lookupPolicy.local), or (KIND/NAME) resolve every image of a workload through streams (the resolve-names annotation on its pod template).')
+    .argument('<targets...>', 'stream names (NAME or is/NAME), or workloads (deploy/NAME, sts/NAME, ...)')
+    .addOption(new Option('--enabled <bool>', 'true to enable, false to disable').choices(['true', 'false']).default('true'))
+    .option('--repo <dir>', 'the repository', '.')
+    .option('--dry-run', 'print the diff; write nothing')
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addHelpText(
+      'after',
+      `
+Examples (from the OpenShift documentation):
+  imagestreams set image-lookup mysql                      workloads may write "mysql:latest"
+  imagestreams set image-lookup deploy/mysql               resolve every image of deployment mysql
+  imagestreams set image-lookup mysql --enabled=false`,
+    )
+    .action(async (targets: string[], opts: Omit<LookupFlags, 'enabled'> & { enabled: string }) => {
+      setResult(await imageLookupCommand(targets, { ...opts, enabled: opts.enabled !== 'false' }, io));
     });
 
   withRegistryOptions(program.command('inspect'))

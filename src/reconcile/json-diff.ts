@@ -67,6 +67,12 @@ export function diffValues(old: unknown, next: unknown, path = ''): FieldEdit[] 
       return [...removes, ...next.slice(0, k).map((v, i) => ({ op: 'add' as const, path: `${path}/${i}`, value: v }))];
     }
     if (old.length === next.length) return next.flatMap((v, i) => diffValues(old[i], v, `${path}/${i}`));
+    const removed = insertions(next, old);
+    if (removed) return [...removed].reverse().map((i) => ({ op: 'remove' as const, path: `${path}/${i}` }));
+    // Entries changed in place and more appended (a verb that edits one tag and adds another).
+    if (next.length > old.length) {
+      return [...old.flatMap((v, i) => diffValues(v, next[i], `${path}/${i}`)), ...next.slice(old.length).map((v, i) => ({ op: 'add' as const, path: `${path}/${old.length + i}`, value: v }))];
+    }
   }
   return [{ op: 'replace', path, value: next }];
 }

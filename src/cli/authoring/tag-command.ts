@@ -1,0 +1,150 @@
+/** `imagestreams tag` and `imagestreams set image-lookup`: edit stream definitions as `oc tag` / `oc set` would. */
+import path from 'node:path';
+import type { SourceKind, TagOptions } from '../../reconcile/authoring.js';
+import { AuthoringError, newStream, parseDestination, parseSource, specTagFor, withLookup, withoutTag, withSpecTag } from '../../reconcile/authoring.js';
+import { annotations as known } from '../../reconcile/model.js';
+import { isRecord } from '../../reconcile/objects.js';
+import type { StatusTag } from '../../reconcile/status.js';
+import { loadConfig } from '../config.js';
+import type { ConfigFlags } from '../config.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { splitNamespaced, Workspace } from './workspace.js';
+
+export interface AuthoringFlags extends ConfigFlags {
+  readonly repo?: string;
+  readonly dryRun?: boolean;
+}
+
+export interface TagFlags extends AuthoringFlags {
+  readonly alias?: boolean;
+  readonly scheduled?: boolean;
+  readonly reference?: boolean;
+  readonly referencePolicy?: string;
+  readonly insecure?: boolean;
+  readonly importMode?: 'Legacy' | 'PreserveOriginal';
+  readonly delete?: boolean;
+  readonly source?: SourceKind;
+  readonly file?: string;
+}
+
+export async function openWorkspace(flags: AuthoringFlags, io: CliIo): Promise<Workspace> {
+  const config = await loadConfig(flags, io.env, io.cwd);
+  const ws = await Workspace.open(path.resolve(io.cwd, flags.repo ?? '.'), config, io.cwd);
+  const broken = ws.repo.diagnostics.filter((d) => d.severity === 'error');
+  for (const d of broken) io.stderr(`warning: ${d.file}:${d.line}:${d.col}: ${d.message} (file not read)\n`);
+  return ws;
+}
+
+const statusTagsOf = (value: Record<string, unknown>): StatusTag[] => (isRecord(value.status) && Array.isArray(value.status.tags) ? (value.status.tags as StatusTag[]) : []);
+
+/** Where a new stream's file goes: --file, else `imagestreams/<namespace>/<name>.yaml` in the repository. */
+export function newStreamFile(flags: { file?: string | undefined }, namespace: string, name: string): string {
+  return flags.file ?? path.join('imagestreams', namespace, `${name}.yaml`);
+}
+
+export async function tagCommand(args: readonly string[], flags: TagFlags, io: CliIo): Promise<ExitCodeValue> {
+  const ws = await openWorkspace(flags, io);
+  const namespace = ws.defaultNamespace;
+  try {
+    if (flags.delete) {
+      if (args.length === 0) throw new UsageError('tag -d needs at least one <stream>:<tag>');
+      for (const a of args) {
+        const dest = parseDestination(a, namespace);
+        const stream = ws.one('ImageStream', dest.namespace, dest.stream);
+        if (!stream) throw new AuthoringError(`image stream "${dest.namespace}/${dest.stream}" not found in the repository`);
+        const { value, found } = withoutTag(ws.valueOf(stream), dest.tag);
+        if (!found) throw new AuthoringError(`${dest.stream}:${dest.tag} does not exist`);
+        ws.update(stream, value);
+        io.stdout(`Deleted tag ${dest.namespace}/${dest.stream}:${dest.tag}.\n`);
+      }
+    } else {
+      if (args.length < 2) throw new UsageError('tag needs a SOURCE and at least one DEST');
+      const policy = flags.referencePolicy?.toLowerCase();
+      if (policy !== undefined && policy !== 'local' && policy !== 'source') throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
+      const options: TagOptions = {
+        alias: flags.alias,
+        scheduled: flags.scheduled,
+        reference: flags.reference,
+        insecure: flags.insecure,
+        ...(policy ? { referencePolicy: policy === 'local' ? 'Local' : 'Source' } : {}),
+        ...(flags.importMode ? { importMode: flags.importMode } : {}),
+      } as TagOptions;
+      const [sourceText, ...dests] = args as [string, ...string[]];
+      const source = parseSource(sourceText, namespace, flags.source);
+      for (const d of dests) {
+        const dest = parseDestination(d, namespace);
+        const spec = specTagFor(source, dest, options, (ns, name) => {
+          const s = ws.one('ImageStream', ns, name);
+          return s ? statusTagsOf(ws.valueOf(s)) : undefined;
+        });
+        const stream = ws.one('ImageStream', dest.namespace, dest.stream);
+        if (stream) ws.update(stream, withSpecTag(ws.valueOf(stream), spec));
+        else ws.create(newStreamFile(flags, dest.namespace, dest.stream), withSpecTag(newStream(dest.namespace, dest.stream), spec));
+        const what = spec.from?.kind === 'ImageStreamTag' ? `set up to track ${spec.from.name}` : `set to ${spec.from?.name ?? ''}`;
+        io.stdout(`Tag ${dest.stream}:${dest.tag} ${what}${options.scheduled ? ' (scheduled)' : ''}.\n`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof AuthoringError) throw new UsageError(err.message);
+    throw err;
+  }
+  await ws.commit(io, flags.dryRun ?? false);
+  return ExitCode.ok;
+}
+
+export interface LookupFlags extends AuthoringFlags {
+  readonly enabled: boolean;
+}
+
+const workloadKinds: Readonly<Record<string, string>> = {
+  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', sts: 'StatefulSet', statefulset: 'StatefulSet', ds: 'DaemonSet', daemonset: 'DaemonSet',
+  rs: 'ReplicaSet', replicaset: 'ReplicaSet', rc: 'ReplicationController', replicationcontroller: 'ReplicationController', job: 'Job', cj: 'CronJob', cronjob: 'CronJob',
+  pod: 'Pod', po: 'Pod', dc: 'DeploymentConfig', deploymentconfig: 'DeploymentConfig',
+};
+
+export function workloadKind(text: string): string | undefined {
+  return workloadKinds[text.toLowerCase()];
+}
+
+const templatePath: Readonly<Record<string, string[]>> = { Pod: [], CronJob: ['spec', 'jobTemplate', 'spec', 'template'] };
+
+/** `set image-lookup NAME` (a stream's lookupPolicy.local) or `set image-lookup KIND/NAME` (resolve-names on a pod template). */
+export async function imageLookupCommand(targets: readonly string[], flags: LookupFlags, io: CliIo): Promise<ExitCodeValue> {
+  const ws = await openWorkspace(flags, io);
+  for (const target of targets) {
+    const slash = target.indexOf('/');
+    const kind = slash > 0 ? workloadKind(target.slice(0, slash)) : undefined;
+    if (slash > 0 && !kind && !/^(is|imagestreams?)$/i.test(target.slice(0, slash))) throw new UsageError(`unknown kind "${target.slice(0, slash)}"`);
+    const name = slash > 0 ? target.slice(slash + 1) : target;
+    if (!kind) {
+      const { namespace, name: streamName } = splitNamespaced(name, ws.defaultNamespace);
+      const stream = ws.one('ImageStream', namespace, streamName);
+      if (!stream) throw new UsageError(`image stream "${namespace}/${streamName}" not found in the repository`);
+      ws.update(stream, withLookup(ws.valueOf(stream), flags.enabled));
+      io.stdout(`imagestream.image.openshift.io/${streamName} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);
+      continue;
+    }
+    const object = ws.one(kind, ws.defaultNamespace, name);
+    if (!object) throw new UsageError(`${kind} "${ws.defaultNamespace}/${name}" not found in the repository`);
+    const value = ws.valueOf(object);
+    const segments = templatePath[kind] ?? ['spec', 'template'];
+    let holder: Record<string, unknown> = value;
+    for (const s of segments) holder = isRecord(holder[s]) ? (holder[s] as Record<string, unknown>) : (holder[s] = {});
+    const metadata = isRecord(holder.metadata) ? holder.metadata : (holder.metadata = {});
+    const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
+    if (flags.enabled) {
+      notes[known.resolveNames] = '*';
+      metadata.annotations = notes;
+    } else {
+      delete notes[known.resolveNames];
+      if (Object.keys(notes).length === 0) delete metadata.annotations;
+      else metadata.annotations = notes;
+    }
+    ws.update(object, value);
+    io.stdout(`${kind.toLowerCase()}/${name} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);
+  }
+  await ws.commit(io, flags.dryRun ?? false);
+  return ExitCode.ok;
+}
