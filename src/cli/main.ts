@@ -6,6 +6,8 @@ import { processIo } from './io.js';
 import { version } from './version.js';
 import { imageLookupCommand, tagCommand } from './authoring/tag-command.js';
 import type { LookupFlags, TagFlags } from './authoring/tag-command.js';
+import { describeCommand, getCommand } from './authoring/describe-command.js';
+import type { DescribeFlags } from './authoring/describe-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { runCommand } from './run-command.js';
@@ -176,6 +178,34 @@ Examples (from the OpenShift documentation):
     )
     .action(async (first: string, rest: string[], opts: TagFlags) => {
       setResult(await tagCommand([first, ...rest], opts, io));
+    });
+
+  withRegistryOptions(program.command('describe'))
+    .description('Show a stream (is/NAME) or a stream tag (istag/NAME:TAG) as `oc describe` does: tags, history with relative times, and for a tag the image metadata (from the metadata cache, fetched when missing).')
+    .argument('<target>', 'is/NAME or istag/NAME:TAG (NAME may be ns/name)')
+    .addOption(new Option('-o, --output <format>', 'text as oc prints it, or the object').choices(['text', 'json', 'yaml']).default('text'))
+    .option('--offline', 'never contact a registry: show only what the repository holds')
+    .option('--now <time>', 'the clock for relative times (RFC 3339)')
+    .option('--repo <dir>', 'the repository', '.')
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams describe is/python\n  imagestreams describe istag/python:latest')
+    .action(async (target: string, opts: DescribeFlags) => {
+      setResult(await describeCommand(target, opts, io));
+    });
+
+  program
+    .command('get')
+    .description('List the image streams of a namespace as `oc get is` does: NAME, IMAGE REPOSITORY, TAGS, UPDATED.')
+    .argument('<kind>', 'is')
+    .addOption(new Option('-o, --output <format>', 'the table, or the objects').choices(['text', 'json', 'yaml']).default('text'))
+    .option('--now <time>', 'the clock for relative times (RFC 3339)')
+    .option('--repo <dir>', 'the repository', '.')
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addHelpText('after', '\nExample:\n  imagestreams get is -n openshift')
+    .action(async (kind: string, opts: DescribeFlags) => {
+      setResult(await getCommand(kind, opts, io));
     });
 
   const set = program.command('set').description('Change settings on streams and workloads in the repository, as `oc set` does.');

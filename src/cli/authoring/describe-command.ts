@@ -1,0 +1,212 @@
+/** `describe is/NAME`, `describe istag/NAME:TAG` and `get is`, laid out as `oc` prints them (reference documents). */
+import { stringify } from 'yaml';
+import { createRegistryImporter } from '../../import/index.js';
+import type { Observation } from '../../import/index.js';
+import { isRecord } from '../../reconcile/objects.js';
+import type { SpecTag, StatusTag } from '../../reconcile/status.js';
+import { prioritizeTags } from '../../reconcile/tag-order.js';
+import { loadConfig } from '../config.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import type { AuthoringFlags } from './tag-command.js';
+import { openWorkspace } from './tag-command.js';
+import { splitNamespaced } from './workspace.js';
+
+export interface DescribeFlags extends AuthoringFlags {
+  readonly output?: 'text' | 'json' | 'yaml';
+  readonly now?: string;
+  readonly offline?: boolean;
+}
+
+/** docker/go-units HumanDuration, which `oc describe` uses, plus " ago". */
+export function humanAgo(fromIso: string | undefined, nowMs: number): string {
+  if (!fromIso) return '<unknown>';
+  const ms = nowMs - Date.parse(fromIso);
+  if (Number.isNaN(ms)) return '<unknown>';
+  const seconds = Math.floor(ms / 1000);
+  const minutes = Math.floor(ms / 60_000);
+  const hours = Math.floor(ms / 3_600_000 + 0.5);
+  let text: string;
+  if (seconds < 1) text = 'Less than a second';
+  else if (seconds === 1) text = '1 second';
+  else if (seconds < 60) text = `${seconds} seconds`;
+  else if (minutes === 1) text = 'About a minute';
+  else if (minutes < 60) text = `${minutes} minutes`;
+  else if (hours === 1) text = 'About an hour';
+  else if (hours < 48) text = `${hours} hours`;
+  else if (hours < 24 * 7 * 2) text = `${Math.floor(hours / 24)} days`;
+  else if (hours < 24 * 30 * 2) text = `${Math.floor(hours / 24 / 7)} weeks`;
+  else if (hours < 24 * 365 * 2) text = `${Math.floor(hours / 24 / 30)} months`;
+  else text = `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
+  return `${text} ago`;
+}
+
+/** docker/go-units HumanSize (decimal, 4 significant digits): "251.2 MB". */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  return `${Number(v.toPrecision(4))} ${units[i]}`;
+}
+
+const record = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
+const map = (v: unknown): string => {
+  const entries = Object.entries(record(v));
+  return entries.length === 0 ? '<none>' : entries.map(([k, x]) => `${k}=${String(x)}`).join('\n\t\t\t');
+};
+
+function nowOf(flags: DescribeFlags): number {
+  if (flags.now === undefined) return Date.now();
+  const ms = Date.parse(flags.now);
+  if (Number.isNaN(ms)) throw new UsageError(`--now: "${flags.now}" is not an RFC 3339 time`);
+  return ms;
+}
+
+function taggedFrom(spec: SpecTag | undefined): string | undefined {
+  const from = spec?.from;
+  if (!from?.name) return undefined;
+  const name = from.namespace ? `${from.namespace}/${from.name}` : from.name;
+  return from.kind === 'DockerImage' ? name : from.kind === 'ImageStreamTag' && !from.name.includes(':') ? `${from.name}` : name;
+}
+
+export function describeStream(value: Record<string, unknown>, namespace: string, nowMs: number): string {
+  const metadata = record(value.metadata);
+  const spec = record(value.spec);
+  const status = record(value.status);
+  const specTags = (Array.isArray(spec.tags) ? spec.tags : []) as SpecTag[];
+  const statusTags = (Array.isArray(status.tags) ? status.tags : []) as StatusTag[];
+  const names = prioritizeTags([...new Set([...specTags.map((t) => t.name), ...statusTags.map((t) => t.tag)])]);
+  const unique = new Set(statusTags.flatMap((t) => (t.items ?? []).map((i) => i.image).filter((x) => x !== '')));
+  const lines = [
+    `Name:\t\t\t${String(metadata.name ?? '')}`,
+    `Namespace:\t\t${namespace}`,
+    `Created:\t\t${humanAgo(typeof metadata.creationTimestamp === 'string' ? metadata.creationTimestamp : undefined, nowMs)}`,
+    `Labels:\t\t\t${map(metadata.labels)}`,
+    `Annotations:\t\t${map(metadata.annotations)}`,
+    `Docker Pull Spec:\t${typeof status.dockerImageRepository === 'string' && status.dockerImageRepository !== '' ? status.dockerImageRepository : '<none>'}`,
+    `Image Lookup:\t\tlocal=${record(spec.lookupPolicy).local === true}`,
+    `Unique Images:\t\t${unique.size}`,
+    `Tags:\t\t\t${names.length}`,
+  ];
+  for (const name of names) {
+    const t = specTags.find((s) => s.name === name);
+    const st = statusTags.find((s) => s.tag === name);
+    lines.push('', name);
+    const from = taggedFrom(t);
+    if (t?.reference) lines.push(`  reference to registry ${from ?? ''}`);
+    else if (t?.importPolicy?.scheduled) lines.push(`  updates automatically from registry ${from ?? ''}`);
+    else if (from) lines.push(`  tagged from ${from}`);
+    if (t?.referencePolicy?.type === 'Local') lines.push('  prefer registry pullthrough when referencing this tag');
+    lines.push('');
+    for (const c of st?.conditions ?? []) if (c.status === 'False') lines.push(`  ! error: Import failed (${c.reason ?? 'Unknown'}): ${c.message ?? ''}`, `      ${humanAgo(c.lastTransitionTime, nowMs)}`);
+    (st?.items ?? []).forEach((item, i) => lines.push(`  ${i === 0 ? '*' : ' '} ${item.dockerImageReference}`, `      ${humanAgo(item.created, nowMs)}`));
+    if ((st?.items ?? []).length === 0 && !(st?.conditions ?? []).length) lines.push('  no image yet');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeTag(name: string, item: { created?: string; dockerImageReference: string; image: string }, o: Observation | undefined, nowMs: number): string {
+  const meta = o?.ok ? o.image.metadata : undefined;
+  const layers = o?.ok ? o.image.layers : [];
+  const cfg = meta?.Config;
+  const lines = [
+    `Image Name:\t${item.image || '<none>'}`,
+    `Docker Image:\t${item.dockerImageReference}`,
+    `Name:\t\t${name}`,
+    `Created:\t${humanAgo(item.created, nowMs)}`,
+  ];
+  if (meta) {
+    const first = layers[0];
+    const last = layers.at(-1);
+    lines.push(
+      `Image Size:\t${humanSize(meta.Size)}${first && last ? ` (first layer ${humanSize(first.size)}, last binary layer ${humanSize(last.size)})` : ''}`,
+      `Image Created:\t${humanAgo(meta.Created, nowMs)}`,
+      `Author:\t\t${meta.Author ?? '<none>'}`,
+      `Arch:\t\t${meta.Architecture ?? '<none>'}`,
+      ...(cfg?.Entrypoint ? [`Entrypoint:\t${cfg.Entrypoint.join(' ')}`] : []),
+      ...(cfg?.Cmd ? [`Command:\t${cfg.Cmd.join(' ')}`] : []),
+      ...(cfg?.WorkingDir ? [`Working Dir:\t${cfg.WorkingDir}`] : []),
+      ...(cfg?.User ? [`User:\t\t${cfg.User}`] : []),
+      ...(cfg?.ExposedPorts ? [`Exposes Ports:\t${Object.keys(cfg.ExposedPorts).join(', ')}`] : []),
+      ...(cfg?.Labels && Object.keys(cfg.Labels).length > 0 ? [`Docker Labels:\t${Object.entries(cfg.Labels).map(([k, v]) => `${k}=${v}`).join('\n\t\t')}`] : []),
+      ...(cfg?.Env ? [`Environment:\t${cfg.Env.join('\n\t\t')}`] : []),
+    );
+  } else if (o && !o.ok) {
+    lines.push(`Image metadata:\tnot available: ${o.failure.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function describeCommand(target: string, flags: DescribeFlags, io: CliIo): Promise<ExitCodeValue> {
+  const slash = target.indexOf('/');
+  const kind = slash > 0 ? target.slice(0, slash).toLowerCase() : '';
+  const rest = slash > 0 ? target.slice(slash + 1) : target;
+  if (!['is', 'imagestream', 'imagestreams', 'istag', 'imagestreamtag'].includes(kind)) throw new UsageError(`describe takes is/NAME or istag/NAME:TAG, not "${target}"`);
+  const ws = await openWorkspace(flags, io);
+  const nowMs = nowOf(flags);
+  const colon = rest.indexOf(':');
+  const isTag = kind.startsWith('istag') || kind === 'imagestreamtag';
+  if (isTag && colon === -1) throw new UsageError(`istag/${rest}: expected NAME:TAG`);
+  const { namespace, name } = splitNamespaced(isTag ? rest.slice(0, colon) : rest, ws.defaultNamespace);
+  const stream = ws.one('ImageStream', namespace, name);
+  if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
+  const value = ws.valueOf(stream);
+  if (!isTag) {
+    io.stdout(flags.output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : flags.output === 'yaml' ? stringify(value) : describeStream(value, namespace, nowMs));
+    return ExitCode.ok;
+  }
+  const tag = rest.slice(colon + 1);
+  const st = (Array.isArray(record(value.status).tags) ? (record(value.status).tags as StatusTag[]) : []).find((t) => t.tag === tag);
+  const item = st?.items?.[0];
+  if (!item) throw new UsageError(`imagestreamtag "${name}:${tag}" has no image yet`);
+  let observation: Observation | undefined;
+  if (!flags.offline && item.image !== '') {
+    // Metadata comes from the content-addressed cache when it holds it, else one fetch by digest.
+    const config = await loadConfig(flags, io.env, io.cwd);
+    const registry = await createRegistryImporter(config.registry);
+    try {
+      [observation] = await registry.importer.importImages([{ from: item.dockerImageReference, importMode: 'Legacy', insecure: (Array.isArray(record(value.spec).tags) ? (record(value.spec).tags as SpecTag[]) : []).find((t) => t.name === tag)?.importPolicy?.insecure === true }]);
+    } finally {
+      await registry.close();
+    }
+  }
+  if (flags.output === 'json' || flags.output === 'yaml') {
+    const out = { tag: { name: tag, ...item }, image: observation?.ok ? observation.image : undefined };
+    io.stdout(flags.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : stringify(out));
+  } else {
+    io.stdout(describeTag(`${name}:${tag}`, item, observation, nowMs));
+  }
+  return ExitCode.ok;
+}
+
+/** `get is`: the oc table NAME, IMAGE REPOSITORY, TAGS, UPDATED. */
+export async function getCommand(what: string, flags: DescribeFlags, io: CliIo): Promise<ExitCodeValue> {
+  if (!['is', 'imagestream', 'imagestreams'].includes(what.toLowerCase())) throw new UsageError(`get takes is (image streams), not "${what}"`);
+  const ws = await openWorkspace(flags, io);
+  const nowMs = nowOf(flags);
+  const streams = ws.repo.objects.filter((o) => o.kind === 'ImageStream' && !o.template && ws.namespaceOf(o) === ws.defaultNamespace);
+  if (flags.output === 'json' || flags.output === 'yaml') {
+    const list = { apiVersion: 'v1', kind: 'List', items: streams.map((s) => s.value) };
+    io.stdout(flags.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list));
+    return ExitCode.ok;
+  }
+  const rows = [['NAME', 'IMAGE REPOSITORY', 'TAGS', 'UPDATED']];
+  for (const s of streams) {
+    const status = record(s.value.status);
+    const spec = record(s.value.spec);
+    const tags = (Array.isArray(status.tags) ? status.tags : []) as StatusTag[];
+    const names = prioritizeTags(tags.filter((t) => (t.items ?? []).length > 0).map((t) => t.tag));
+    const latest = tags.flatMap((t) => (t.items ?? []).slice(0, 1).map((i) => i.created ?? '')).sort().at(-1);
+    const repo = typeof status.dockerImageRepository === 'string' && status.dockerImageRepository !== '' ? status.dockerImageRepository : typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : '';
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(',')} + ${names.length - 3} more...` : names.join(',');
+    rows.push([String(record(s.value.metadata).name ?? ''), repo, shown, latest ? humanAgo(latest, nowMs) : '']);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  io.stdout(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n') + '\n');
+  return ExitCode.ok;
+}
