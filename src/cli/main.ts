@@ -8,6 +8,10 @@ import { imageLookupCommand, tagCommand } from './authoring/tag-command.js';
 import type { LookupFlags, TagFlags } from './authoring/tag-command.js';
 import { describeCommand, getCommand } from './authoring/describe-command.js';
 import type { DescribeFlags } from './authoring/describe-command.js';
+import { importImageCommand } from './authoring/import-command.js';
+import type { ImportImageFlags } from './authoring/import-command.js';
+import { setTriggersCommand } from './authoring/triggers-command.js';
+import type { TriggerFlags } from './authoring/triggers-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { runCommand } from './run-command.js';
@@ -30,6 +34,8 @@ Exit codes (the same for every command; when several apply, the first of 70, 2, 
 
 /** Options several commands share, defined once so their help stays the same everywhere. */
 const configOption = (): Option => new Option('-c, --config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present; env IMAGESTREAMS_CONFIG)');
+/** For verbs where -c means containers, as in oc. */
+const configLongOption = (): Option => new Option('--config <file>', 'configuration file (default: .imagestreams.yaml in the current directory, if present; env IMAGESTREAMS_CONFIG)');
 const namespaceOption = (): Option => new Option('-n, --namespace <ns>', 'namespace of objects that name none (default "default"; env IMAGESTREAMS_NAMESPACE)');
 const includeOption = (): Option => new Option('--include <glob>', 'only read files matching this glob (repeatable; default **/*.yaml, **/*.yml, **/*.json)').argParser(collect);
 const excludeOption = (): Option => new Option('--exclude <glob>', 'leave out files or directories matching this glob (repeatable)').argParser(collect);
@@ -180,6 +186,27 @@ Examples (from the OpenShift documentation):
       setResult(await tagCommand([first, ...rest], opts, io));
     });
 
+  withRegistryOptions(program.command('import-image'))
+    .description('Add or update a stream\'s tag from a registry and import it now, writing the status, as `oc import-image` does. Without --confirm it will not create a new stream.')
+    .argument('<name>', 'NAME[:TAG] (TAG defaults to latest; NAME may be ns/name)')
+    .option('--from <reference>', 'the image (or, with --all, the repository) to import')
+    .option('--all', 'import the repository\'s tags (OpenShift\'s priority order, up to reconcile.repositoryTagCap)')
+    .option('--confirm', 'create the stream if it does not exist')
+    .option('--scheduled', 'check the source for updates periodically')
+    .option('--insecure', 'allow insecure transport')
+    .option('--reference-policy <policy>', 'local or source')
+    .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(['Legacy', 'PreserveOriginal']))
+    .option('--file <path>', 'file for a new stream (default imagestreams/<namespace>/<name>.yaml)')
+    .option('--now <time>', 'the clock (RFC 3339)')
+    .option('--repo <dir>', 'the repository', '.')
+    .option('--dry-run', 'print the spec change as a diff; import nothing, write nothing')
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --confirm\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --all --confirm')
+    .action(async (target: string, opts: ImportImageFlags) => {
+      setResult(await importImageCommand(target, opts, io));
+    });
+
   withRegistryOptions(program.command('describe'))
     .description('Show a stream (is/NAME) or a stream tag (istag/NAME:TAG) as `oc describe` does: tags, history with relative times, and for a tag the image metadata (from the metadata cache, fetched when missing).')
     .argument('<target>', 'is/NAME or istag/NAME:TAG (NAME may be ns/name)')
@@ -209,6 +236,25 @@ Examples (from the OpenShift documentation):
     });
 
   const set = program.command('set').description('Change settings on streams and workloads in the repository, as `oc set` does.');
+  set
+    .command('triggers')
+    .description('Add, pause or remove the image triggers of a workload: the image.openshift.io/triggers annotation (written in the form the in-cluster controller accepts), or a DeploymentConfig\'s ImageChange triggers.')
+    .argument('<workload>', 'KIND/NAME: deploy/NAME, sts/NAME, ds/NAME, cj/NAME, job/NAME, rs/NAME, rc/NAME, pod/NAME, dc/NAME')
+    .option('--from-image <stream:tag>', 'the stream tag to follow')
+    .option('-c, --containers <name>', 'container to update (repeatable; default: the first container)', collect)
+    .option('--remove', 'remove the trigger for --from-image')
+    .option('--remove-all', 'remove every image trigger')
+    .option('--manual', 'add the trigger paused (DeploymentConfig: automatic: false)')
+    .option('--auto', 'add the trigger active (the default)')
+    .option('--repo <dir>', 'the repository', '.')
+    .option('--dry-run', 'print the diff; write nothing')
+    .addOption(configLongOption())
+    .addOption(namespaceOption())
+    .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams set triggers deploy/example --from-image=example:latest -c web\n  imagestreams set triggers deploy/example --from-image=example:latest --remove')
+    .action(async (target: string, opts: TriggerFlags) => {
+      setResult(await setTriggersCommand(target, opts, io));
+    });
+
   set
     .command('image-lookup')
     .description('Let workloads use a stream by its short name (spec.lookupPolicy.local), or (KIND/NAME) resolve every image of a workload through streams (the resolve-names annotation on its pod template).')

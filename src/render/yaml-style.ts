@@ -132,7 +132,10 @@ export function renderScalar(v: unknown, prefer: ScalarStyle, flow: boolean): st
   if (typeof v !== 'string') throw new PatchError(`cannot write a value of type ${typeof v} in YAML`);
   if (prefer === 'QUOTE_DOUBLE') return doubleQuoted(v);
   if (prefer === 'QUOTE_SINGLE') return singleQuoted(v) ?? doubleQuoted(v);
-  return isPlainSafe(v, flow ? 'flow' : 'block') ? v : doubleQuoted(v);
+  if (isPlainSafe(v, flow ? 'flow' : 'block')) return v;
+  // Text full of double quotes or backslashes (a JSON annotation) reads better single-quoted, as people write it.
+  if (/["\\]/.test(v)) return singleQuoted(v) ?? doubleQuoted(v);
+  return doubleQuoted(v);
 }
 
 export function renderKey(key: string, flow: boolean): string {

@@ -1,0 +1,88 @@
+/** `imagestreams import-image NAME[:TAG] --from REF [--all] [--confirm]`, as `oc import-image` does it, in the repository. */
+import { createRegistryImporter } from '../../import/index.js';
+import type { Observation } from '../../import/index.js';
+import { newStream, withSpecTag } from '../../reconcile/authoring.js';
+import { isRecord } from '../../reconcile/objects.js';
+import type { ImportOutcome } from '../../reconcile/plan.js';
+import { plan } from '../../reconcile/plan.js';
+import type { SpecTag } from '../../reconcile/status.js';
+import { loadConfig } from '../config.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { rfc3339 } from '../reconcile-command.js';
+import type { AuthoringFlags } from './tag-command.js';
+import { newStreamFile, openWorkspace } from './tag-command.js';
+import { splitNamespaced } from './workspace.js';
+
+export interface ImportImageFlags extends AuthoringFlags {
+  readonly from?: string;
+  readonly all?: boolean;
+  readonly confirm?: boolean;
+  readonly scheduled?: boolean;
+  readonly insecure?: boolean;
+  readonly referencePolicy?: string;
+  readonly importMode?: 'Legacy' | 'PreserveOriginal';
+  readonly file?: string;
+  readonly now?: string;
+}
+
+export async function importImageCommand(target: string, flags: ImportImageFlags, io: CliIo): Promise<ExitCodeValue> {
+  const ws = await openWorkspace(flags, io);
+  const colon = target.indexOf(':');
+  const { namespace, name } = splitNamespaced(colon === -1 ? target : target.slice(0, colon), ws.defaultNamespace);
+  const tag = colon === -1 ? 'latest' : target.slice(colon + 1);
+  if (flags.all && colon !== -1) throw new UsageError('--all imports every tag of the repository: give NAME without :TAG');
+  const policy = flags.referencePolicy?.toLowerCase();
+  if (policy !== undefined && policy !== 'local' && policy !== 'source') throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
+  const existing = ws.one('ImageStream', namespace, name);
+  if (!existing && !flags.confirm) throw new UsageError(`no image stream named "${name}" exists, pass --confirm to create and import`);
+  let value = existing ? ws.valueOf(existing) : newStream(namespace, name);
+  const specTags = (isRecord(value.spec) && Array.isArray(value.spec.tags) ? value.spec.tags : []) as SpecTag[];
+  const from = flags.from ?? (flags.all ? (isRecord(value.spec) && typeof value.spec.dockerImageRepository === 'string' ? value.spec.dockerImageRepository : undefined) : specTags.find((t) => t.name === tag && t.from?.kind === 'DockerImage')?.from?.name);
+  if (!from) throw new UsageError(`--from is required: ${name}${flags.all ? '' : `:${tag}`} has no source to import from`);
+  const config = await loadConfig(flags, io.env, io.cwd);
+  const registry = flags.dryRun ? undefined : await createRegistryImporter(config.registry);
+  const tagFor = (t: string, ref: string): SpecTag => ({
+    name: t,
+    from: { kind: 'DockerImage', name: ref },
+    ...(flags.scheduled || flags.insecure || flags.importMode ? { importPolicy: { ...(flags.insecure ? { insecure: true } : {}), ...(flags.scheduled ? { scheduled: true } : {}), ...(flags.importMode ? { importMode: flags.importMode } : {}) } } : {}),
+    ...(policy ? { referencePolicy: { type: policy === 'local' ? 'Local' : 'Source' } } : {}),
+  });
+  try {
+    let tags: Array<{ tag: string; ref: string }>;
+    if (flags.all) {
+      if (!registry) throw new UsageError('--all needs the registry to list tags; it cannot be combined with --dry-run');
+      const listed = await registry.importer.repositoryTags(from, flags.insecure ?? false, config.reconcile.repositoryTagCap ?? 50);
+      if (!listed.ok) throw new UsageError(`cannot list the tags of ${from}: ${listed.failure.message}`);
+      tags = listed.tags.map((t) => ({ tag: t, ref: `${from}:${t}` }));
+      if (listed.additionalTags.length > 0) io.stdout(`Only the first ${tags.length} tags were imported; not imported: ${listed.additionalTags.join(', ')}\n`);
+    } else {
+      tags = [{ tag, ref: from }];
+    }
+    for (const t of tags) value = withSpecTag(value, tagFor(t.tag, t.ref));
+    if (registry) {
+      const observations = await registry.importer.importImages(tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? 'Legacy', insecure: flags.insecure ?? false })));
+      const results = new Map<string, ImportOutcome>(tags.map((t, i) => [t.tag, observations[i] as Observation]));
+      const now = flags.now ?? rfc3339(Date.now());
+      const planned = plan({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.reconcile.localRegistry } });
+      value = (planned.streams[0]?.value ?? value) as Record<string, unknown>;
+      const failed = observations.filter((o) => !o.ok);
+      io.stdout(failed.length === 0 ? 'The import completed successfully.\n\n' : `The import failed for ${failed.length} of ${observations.length} tags.\n\n`);
+      io.stdout(['Tag\tSpec\tPullSpec\tImage', ...tags.map((t, i) => {
+        const o = observations[i] as Observation;
+        return o.ok ? `${t.tag}\t${t.ref}\t${o.image.dockerImageReference}\t${o.image.digest}` : `${t.tag}\t${t.ref}\t! ${o.failure.message}\t`;
+      })].join('\n') + '\n');
+      if (existing) ws.update(existing, value);
+      else ws.create(newStreamFile(flags, namespace, name), value);
+      await ws.commit(io, false);
+      return failed.length === 0 ? ExitCode.ok : failed.length === observations.length ? ExitCode.findings : ExitCode.partial;
+    }
+    if (existing) ws.update(existing, value);
+    else ws.create(newStreamFile(flags, namespace, name), value);
+    await ws.commit(io, true);
+    return ExitCode.ok;
+  } finally {
+    await registry?.close();
+  }
+}
