@@ -72,7 +72,7 @@ export class Workspace {
   create(relativePath: string, value: Record<string, unknown>): void {
     const file = path.resolve(this.dir, relativePath);
     if (this.repo.files.has(path.relative(this.cwd, file).split(path.sep).join('/'))) throw new UsageError(`${relativePath} already exists; choose another --file`);
-    const text = relativePath.endsWith('.json') ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { indent: 2, lineWidth: 0 });
+    const text = relativePath.endsWith('.json') ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { indent: 2, lineWidth: 0, version: '1.1' });
     this.created.set(file, text);
   }
 
