@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -12,6 +12,9 @@ import { importImageCommand } from './authoring/import-command.js';
 import type { ImportImageFlags } from './authoring/import-command.js';
 import { setTriggersCommand } from './authoring/triggers-command.js';
 import type { TriggerFlags } from './authoring/triggers-command.js';
+import { pruneCommand, rollbackCommand } from './authoring/history-command.js';
+import type { PruneFlags, RollbackFlags } from './authoring/history-command.js';
+import { completionScript } from './completion.js';
 import { inspectCommand } from './inspect-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { runCommand } from './run-command.js';
@@ -205,6 +208,47 @@ Examples (from the OpenShift documentation):
     .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --confirm\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --all --confirm')
     .action(async (target: string, opts: ImportImageFlags) => {
       setResult(await importImageCommand(target, opts, io));
+    });
+
+  program
+    .command('rollback')
+    .description('Point a tag at an image from its own history, as a permanent ImageStreamImage tag: the GitOps way to roll a tag back.')
+    .argument('<istag>', 'istag/NAME:TAG')
+    .option('--to-revision <n>', 'how many images back from the current one (default 1: the one before it)')
+    .option('--to-image <digest>', 'a digest (or unique prefix) from the tag\'s history')
+    .option('--now <time>', 'the clock (RFC 3339)')
+    .option('--repo <dir>', 'the repository', '.')
+    .option('--dry-run', 'print the diff; write nothing')
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addHelpText('after', '\nExamples:\n  imagestreams rollback istag/ruby:latest\n  imagestreams rollback istag/ruby:latest --to-image sha256:49c18358')
+    .action(async (target: string, opts: RollbackFlags) => {
+      setResult(await rollbackCommand(target, opts, io));
+    });
+
+  program
+    .command('prune')
+    .description('Trim status history in the repository. Never removes the current image of a tag, an image a workload references, or one a spec tag pins. Without --confirm it only lists what it would remove.')
+    .option('--keep-tag-revisions <n>', 'history items kept per tag, the current one included', '3')
+    .option('--keep-younger-than <duration>', 'keep items created more recently than this (e.g. 60m, 24h)', '60m')
+    .option('--confirm', 'remove them')
+    .option('--now <time>', 'the clock (RFC 3339)')
+    .option('--repo <dir>', 'the repository', '.')
+    .option('--dry-run', 'with --confirm: print the diff instead of writing')
+    .addOption(configOption())
+    .addOption(namespaceOption())
+    .addHelpText('after', '\nExamples:\n  imagestreams prune --keep-tag-revisions 5\n  imagestreams prune --keep-tag-revisions 5 --keep-younger-than 24h --confirm')
+    .action(async (opts: PruneFlags) => {
+      setResult(await pruneCommand(opts, io));
+    });
+
+  program
+    .command('completion')
+    .description('Print a shell completion script.')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .addHelpText('after', '\nExamples:\n  source <(imagestreams completion bash)\n  imagestreams completion zsh > "${fpath[1]}/_imagestreams"')
+    .action((shell: 'bash' | 'zsh') => {
+      io.stdout(completionScript(program, shell));
     });
 
   withRegistryOptions(program.command('describe'))

@@ -1,0 +1,143 @@
+/** `rollback istag/NAME:TAG` and `prune`: work on a stream's history, in the repository. */
+import { isRecord } from '../../reconcile/objects.js';
+import { plan } from '../../reconcile/plan.js';
+import { resolveImageID } from '../../reconcile/status.js';
+import type { SpecTag, StatusTag } from '../../reconcile/status.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { rfc3339 } from '../reconcile-command.js';
+import { parseDuration } from '../run-command.js';
+import type { AuthoringFlags } from './tag-command.js';
+import { openWorkspace } from './tag-command.js';
+import { splitNamespaced } from './workspace.js';
+
+export interface RollbackFlags extends AuthoringFlags {
+  readonly toRevision?: string;
+  readonly toImage?: string;
+  readonly now?: string;
+}
+
+const tagsOf = (v: unknown, key: 'spec' | 'status'): Array<Record<string, unknown>> => {
+  const part = isRecord(v) ? (v as Record<string, unknown>)[key] : undefined;
+  return isRecord(part) && Array.isArray(part.tags) ? (part.tags as Array<Record<string, unknown>>) : [];
+};
+
+/**
+ * Point a tag at an image from its own history, as a permanent ImageStreamImage tag (the GitOps form of rolling a
+ * tag back). `--to-revision N` counts back from the current image (1 = the one before it); `--to-image` takes a
+ * digest or a unique prefix.
+ */
+export async function rollbackCommand(target: string, flags: RollbackFlags, io: CliIo): Promise<ExitCodeValue> {
+  const m = /^(?:istag|imagestreamtag)\/(.+):([^:]+)$/i.exec(target);
+  if (!m) throw new UsageError(`rollback takes istag/NAME:TAG, not "${target}"`);
+  if (flags.toRevision !== undefined && flags.toImage !== undefined) throw new UsageError('give --to-revision or --to-image, not both');
+  const ws = await openWorkspace(flags, io);
+  const { namespace, name } = splitNamespaced(m[1] as string, ws.defaultNamespace);
+  const tag = m[2] as string;
+  const stream = ws.one('ImageStream', namespace, name);
+  if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
+  const value = ws.valueOf(stream);
+  const history = (tagsOf(value, 'status').find((t) => t.tag === tag)?.items ?? []) as StatusTag['items'] & object;
+  let image: string;
+  if (flags.toImage !== undefined) {
+    const found = resolveImageID([{ tag, items: history }], flags.toImage);
+    if (!found.ok) throw new UsageError(`${name}:${tag}: ${found.message}`);
+    image = found.event.image;
+  } else {
+    const n = flags.toRevision === undefined ? 1 : Number(flags.toRevision);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--to-revision must be a positive integer (1 = the image before the current one)`);
+    const item = history[n];
+    if (!item) throw new UsageError(`${name}:${tag} has ${history.length} image${history.length === 1 ? '' : 's'} in its history; there is no revision ${n} before the current one`);
+    image = item.image;
+  }
+  if (!image) throw new UsageError(`${name}:${tag}: that history item has no image (a reference tag) and cannot be pinned`);
+  const specTags = tagsOf(value, 'spec');
+  const i = specTags.findIndex((t) => t.name === tag);
+  if (i === -1) throw new UsageError(`${name}:${tag} has no spec tag to point elsewhere`);
+  const old = specTags[i] as SpecTag & Record<string, unknown>;
+  const next: Record<string, unknown> = { ...old, from: { kind: 'ImageStreamImage', name: `${name}@${image}` } };
+  if (isRecord(next.importPolicy)) {
+    const { scheduled: _s, ...rest } = next.importPolicy as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) next.importPolicy = rest;
+    else delete next.importPolicy;
+  }
+  delete next.reference;
+  specTags[i] = next;
+  // The status follows at once (offline: an ImageStreamImage needs no registry).
+  const planned = plan({ streams: [{ key: 'rollback', namespace, name, value }], tagResults: new Map(), repositoryResults: new Map(), now: flags.now ?? rfc3339(Date.now()), policy: {} });
+  ws.update(stream, (planned.streams[0]?.value ?? value) as Record<string, unknown>);
+  await ws.commit(io, flags.dryRun ?? false);
+  io.stdout(`Tag ${name}:${tag} rolled back to ${name}@${image}.\n`);
+  return ExitCode.ok;
+}
+
+export interface PruneFlags extends AuthoringFlags {
+  readonly keepTagRevisions: string;
+  readonly keepYoungerThan: string;
+  readonly confirm?: boolean;
+  readonly now?: string;
+}
+
+/** Images a workload uses or a spec tag pins: never pruned. */
+function protectedImages(ws: Awaited<ReturnType<typeof openWorkspace>>): Set<string> {
+  const out = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isRecord(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'image' && typeof x === 'string') out.add(x);
+        else visit(x);
+      }
+    }
+  };
+  for (const o of ws.repo.objects) {
+    if (o.kind === 'ImageStream') {
+      for (const t of tagsOf(o.value, 'spec')) {
+        const from = isRecord(t.from) ? t.from : {};
+        const digest = typeof from.name === 'string' ? /(sha(?:256|384|512):[a-f0-9]+)/.exec(from.name)?.[1] : undefined;
+        if (digest) out.add(digest);
+      }
+    } else {
+      visit(o.value.spec);
+    }
+  }
+  return out;
+}
+
+export async function pruneCommand(flags: PruneFlags, io: CliIo): Promise<ExitCodeValue> {
+  const keep = Number(flags.keepTagRevisions);
+  if (!Number.isInteger(keep) || keep < 1) throw new UsageError('--keep-tag-revisions must be at least 1 (the current image is always kept)');
+  const youngerMs = parseDuration(flags.keepYoungerThan, '--keep-younger-than');
+  const nowMs = flags.now ? Date.parse(flags.now) : Date.now();
+  if (Number.isNaN(nowMs)) throw new UsageError(`--now: "${flags.now ?? ''}" is not an RFC 3339 time`);
+  const ws = await openWorkspace(flags, io);
+  const used = protectedImages(ws);
+  let removed = 0;
+  for (const stream of ws.repo.objects.filter((o) => o.kind === 'ImageStream' && !o.template)) {
+    const value = ws.valueOf(stream);
+    const name = `${ws.namespaceOf(stream)}/${String(isRecord(value.metadata) ? value.metadata.name : '')}`;
+    let changed = false;
+    for (const t of tagsOf(value, 'status')) {
+      const items = Array.isArray(t.items) ? (t.items as Array<Record<string, unknown>>) : [];
+      const kept = items.filter((item, i) => {
+        if (i < keep) return true;
+        const created = typeof item.created === 'string' ? Date.parse(item.created) : NaN;
+        if (!Number.isNaN(created) && nowMs - created < youngerMs) return true;
+        if (used.has(String(item.image)) || used.has(String(item.dockerImageReference))) return true;
+        io.stdout(`${flags.confirm ? 'removed' : 'would remove'} ${name}:${String(t.tag)} ${String(item.dockerImageReference)} (created ${String(item.created ?? 'unknown')})\n`);
+        removed += 1;
+        return false;
+      });
+      if (kept.length !== items.length) {
+        t.items = kept;
+        changed = true;
+      }
+    }
+    if (changed) ws.update(stream, value);
+  }
+  if (removed === 0) io.stdout('nothing to prune\n');
+  else if (flags.confirm) await ws.commit(io, flags.dryRun ?? false);
+  else io.stdout(`${removed} history item${removed === 1 ? '' : 's'} would be removed; run again with --confirm to remove them\n`);
+  return ExitCode.ok;
+}
