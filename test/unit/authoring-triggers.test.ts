@@ -93,3 +93,19 @@ describe('imagestreams set triggers', () => {
     expect((await runCli(['set', 'triggers', 'deploy/missing', '--from-image=a:b'], { cwd: d })).stderr).toContain('not found in the repository');
   });
 });
+
+describe('more flags', () => {
+  it('set triggers --remove-all and --auto; tag --source', async () => {
+    const d = await repo({ 'd.yaml': deploy });
+    await runCli(['set', 'triggers', 'deploy/example', '--from-image=a:1', '-c', 'web', '--auto'], { cwd: d });
+    await runCli(['set', 'triggers', 'deploy/example', '--from-image=b:1', '-c', 'proxy'], { cwd: d });
+    expect(read(d, 'd.yaml').match(/"fieldPath"/g)).toHaveLength(2);
+    expect(read(d, 'd.yaml')).not.toContain('paused');
+    expect((await runCli(['set', 'triggers', 'deploy/example', '--remove-all'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'd.yaml')).toBe(deploy);
+    // `--source docker` reads a short name as a registry reference (docker.io/library/...), not a stream tag.
+    const s = await repo({ 'is.yaml': 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: tools\n  namespace: default\nspec:\n  tags: []\n' });
+    expect((await runCli(['tag', '--source', 'docker', 'busybox:1.36', 'tools:busybox'], { cwd: s })).code).toBe(0);
+    expect(read(s, 'is.yaml')).toContain('        kind: DockerImage\n        name: busybox:1.36\n');
+  });
+});
