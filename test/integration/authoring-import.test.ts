@@ -54,6 +54,15 @@ describe('imagestreams import-image', () => {
     expect(stream.status.tags.map((t) => t.tag)).toEqual(['1.9', '2.0', 'latest', 'old']);
   });
 
+  it('--reference-policy=local and --import-mode on an existing tag', async () => {
+    const d = mkdtempSync(path.join(work, 'r-'));
+    writeFileSync(path.join(d, 'ruby.yaml'), 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ruby\n  namespace: default\nspec:\n  tags: []\n');
+    const r = await runCli(['import-image', 'ruby:2.0', `--from=${host}/openshift/ruby-20-centos7:2.0`, '--insecure', '--reference-policy=local', '--import-mode', 'PreserveOriginal'], { cwd: d, env });
+    expect(r.code).toBe(0);
+    const stream = parse(readFileSync(path.join(d, 'ruby.yaml'), 'utf8')) as { spec: { tags: Array<Record<string, unknown>> } };
+    expect(stream.spec.tags[0]).toMatchObject({ importPolicy: { insecure: true, importMode: 'PreserveOriginal' }, referencePolicy: { type: 'Local' } });
+  });
+
   it('--dry-run shows the spec change and imports nothing', async () => {
     const d = mkdtempSync(path.join(work, 'r-'));
     writeFileSync(path.join(d, 'ruby.yaml'), 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ruby\n  namespace: default\nspec:\n  tags: []\n');

@@ -149,3 +149,13 @@ describe('human durations and sizes (docker/go-units, as oc prints them)', () =>
     expect(humanSize(999)).toBe('999 B');
   });
 });
+
+describe('-o json and yaml', () => {
+  it('get is -o json lists the objects; describe is -o yaml prints the object', async () => {
+    const d = await writeFixture({ 'python.yaml': python });
+    dirs.push(d);
+    const list = JSON.parse((await runCli(['get', 'is', '-o', 'json'], { cwd: d })).stdout) as { kind: string; items: Array<{ metadata: { name: string } }> };
+    expect(list).toMatchObject({ kind: 'List', items: [{ metadata: { name: 'python' } }] });
+    expect((await runCli(['describe', 'is/python', '-o', 'yaml'], { cwd: d })).stdout).toMatch(/^apiVersion: image.openshift.io\/v1\nkind: ImageStream\n/);
+  });
+});

@@ -164,3 +164,14 @@ describe('imagestreams set image-lookup', () => {
     expect(read(d, 'd.yaml')).toBe(deploy);
   });
 });
+
+describe('tag source forms', () => {
+  it('stream@id and ns/stream:tag sources; a cross-namespace pin names the namespace', async () => {
+    const d = await repo();
+    expect((await cli(d, 'tag', `ruby@${D('a')}`, 'ruby:pinned')).code).toBe(0);
+    expect(read(d, 'streams/ruby.yaml')).toContain(`  - name: pinned\n    from:\n      kind: ImageStreamImage\n      name: ruby@${D('a')}\n`);
+    expect((await cli(d, 'tag', 'shop/ruby:2.0', 'other/copy:1')).code).toBe(0);
+    const created = read(d, 'imagestreams/other/copy.yaml');
+    expect(created).toContain(`        kind: ImageStreamImage\n        name: ruby@${D('a')}\n        namespace: shop\n`);
+  });
+});
