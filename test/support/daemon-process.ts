@@ -17,7 +17,9 @@ export interface DaemonProcess {
 /** `imagestreams run ...` as a child process (from the sources, through tsx), ready when /healthz answers. */
 export async function startDaemon(args: readonly string[], options: { env?: NodeJS.ProcessEnv; logFile: string }): Promise<DaemonProcess> {
   const port = await freePort();
-  const proc = startProcess(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'scripts/cli.ts'), 'run', '--listen', `127.0.0.1:${port}`, ...args], {
+  // `node --import tsx` runs the daemon in this one process (the tsx CLI would put it in a grandchild that a
+  // SIGKILL of the child would leave running).
+  const proc = startProcess(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), 'run', '--listen', `127.0.0.1:${port}`, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(options.logFile), ...options.env },
     logFile: options.logFile,
