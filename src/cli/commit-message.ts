@@ -11,7 +11,7 @@ export function commitMessage(result: PassResult): string {
   const tagLines = result.plan.streams.flatMap((s) =>
     s.changes.map((c) => `- ${label(s.stream)}:${c.tag} ${c.kind === 'import-failed' ? `import failed: ${c.detail ?? ''}` : `${short(c.from)} -> ${short(c.to)}${c.kind === 'imported' ? '' : ` (${c.kind})`}`}`),
   );
-  const workloadLines = result.workloads.flatMap((w) => w.changes.map((c) => `- ${w.workload} ${c.path}: ${c.new} (${c.via} ${c.cause})`));
+  const workloadLines = result.workloads.flatMap((w) => w.changes.map((c) => `- ${result.workloadNames.get(w.workload) ?? w.workload} ${c.path}: ${c.new} (${c.via} ${c.cause})`));
   const imported = result.plan.streams.reduce((n, s) => n + s.changes.filter((c) => c.kind === 'imported').length, 0);
   const parts = [imported > 0 ? `${imported} tag${imported === 1 ? '' : 's'} updated` : '', workloadLines.length > 0 ? `${workloadLines.length} workload image${workloadLines.length === 1 ? '' : 's'}` : ''].filter(Boolean);
   const subject = `imagestreams: ${parts.length > 0 ? parts.join(', ') : `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} reconciled`}`;

@@ -78,6 +78,8 @@ export interface PassResult {
   readonly plan: Plan;
   readonly workloads: readonly WorkloadPlan[];
   readonly workloadSkips: readonly WorkloadSkip[];
+  /** A readable name for each workload key: `file: Kind namespace/name`. */
+  readonly workloadNames: ReadonlyMap<string, string>;
   readonly skips: readonly Skip[];
   readonly changes: readonly FileChange[];
   readonly renderErrors: ReadonlyArray<{ readonly file: string; readonly error: string }>;
@@ -234,5 +236,8 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     const edits = [...docs.entries()].flatMap(([document, ops]) => ops.map((o) => ({ document, op: o.op, stream: o.stream })));
     changes.push({ file, absolute: path.resolve(options.displayBase, file), before: parsed.text, after: result.text, edits });
   }
-  return { diagnostics, files: repo.files, streams, due, nextDueAt, imports: ran.reports, plan: planned, workloads: workloadPlan.plans, workloadSkips, skips, changes, renderErrors };
+  const workloadNames = new Map(
+    workloadInputs.map((w) => [w.input.key, `${w.object.location.file}: ${w.object.kind} ${w.input.namespace}/${String(isRecord(w.object.value.metadata) ? w.object.value.metadata.name : '')}`]),
+  );
+  return { diagnostics, files: repo.files, streams, due, nextDueAt, imports: ran.reports, plan: planned, workloads: workloadPlan.plans, workloadSkips, workloadNames, skips, changes, renderErrors };
 }

@@ -61,10 +61,10 @@ function summary(result: PassResult, requests: number, mode: string): string {
     }
   }
   for (const wp of result.workloads) {
-    for (const c of wp.changes) lines.push(`${wp.workload} ${c.path}  ${c.old} -> ${c.new}  (${c.via} ${c.cause})`);
+    for (const c of wp.changes) lines.push(`${result.workloadNames.get(wp.workload) ?? wp.workload} ${c.path.replace(/^\/(spec\/)?(template\/spec\/|jobTemplate\/spec\/template\/spec\/)?/, '')}: ${c.old || '(none)'} -> ${c.new}  (${c.via} ${c.cause})`);
   }
   for (const s of result.skips) lines.push(`skipped ${s.stream}${s.tag ? ` tag ${s.tag}` : ''}: ${s.reason}`);
-  for (const s of result.workloadSkips) lines.push(`skipped ${s.workload}: ${s.reason}`);
+  for (const s of result.workloadSkips) lines.push(`skipped ${result.workloadNames.get(s.workload) ?? s.workload}: ${s.reason}`);
   for (const e of result.renderErrors) lines.push(`render error in ${e.file}: ${e.error} (file left untouched)`);
   const failed = result.imports.filter((i) => !i.result.ok).length;
   lines.push(
