@@ -53,6 +53,7 @@ export const diagnosticCodes = {
   'invalid-status-reference': { severity: 'error', summary: 'A status item without a non-empty, parseable dockerImageReference (§1.9).' },
   'stream-not-found': { severity: 'warning', summary: 'A tag refers to a stream that is not in the repository.' },
   'tag-not-found': { severity: 'warning', summary: 'A tag refers to a tag that its stream does not have.' },
+  'invalid-import-interval': { severity: 'warning', summary: 'The imagestreams.dev/import-interval annotation is not a duration of at least one minute; the default is used.' },
   // Workloads (semantics.md §8, §9, §13.1, §13.6).
   'triggers-invalid-json': { severity: 'error', summary: 'The image.openshift.io/triggers annotation is not valid JSON.' },
   'invalid-trigger': { severity: 'error', summary: 'A trigger entry does not match the annotation schema.' },

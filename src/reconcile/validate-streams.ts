@@ -4,6 +4,7 @@ import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
+import { importIntervalAnnotation, parseInterval } from './due.js';
 import type { StreamIndex } from './stream-index.js';
 import { describeEntry, objectNamespace, streamTagNames } from './stream-index.js';
 
@@ -215,6 +216,16 @@ function checkStatus(stream: Readonly<Record<string, unknown>>, out: Finding[]):
   });
 }
 
+/** imagestreams' own annotations: a value the tool cannot read would silently fall back to a default. */
+function checkOwnAnnotations(stream: Readonly<Record<string, unknown>>, out: Finding[]): void {
+  const metadata = stream.metadata;
+  const notes = isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
+  const interval = notes[importIntervalAnnotation];
+  if (interval !== undefined && !holdsTemplateParameter(interval) && parseInterval(interval) === undefined) {
+    out.push(finding('invalid-import-interval', `/metadata/annotations/${importIntervalAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`, `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`));
+  }
+}
+
 /** The ImageStream rules of semantics.md §1.9, §2 and §3 that need no registry, for every stream. */
 export function validateStreams(objects: readonly ManifestObject[], ctx: StreamCheckContext): LocatedFinding[] {
   const out: LocatedFinding[] = [];
@@ -226,6 +237,7 @@ export function validateStreams(objects: readonly ManifestObject[], ctx: StreamC
     checkRepository(object.value, findings);
     checkSpecTags(object.value, namespace, ctx, findings);
     checkStatus(object.value, findings);
+    checkOwnAnnotations(object.value, findings);
     for (const f of findings) out.push(locate(object, f));
   }
   for (const entries of ctx.index.duplicates()) {

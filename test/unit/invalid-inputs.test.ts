@@ -77,6 +77,7 @@ const cases: Case[] = [
   { name: 'status item without a parseable reference', files: { 'is.yaml': `${stream(dockerTag('1', 'quay.io/a/b:1'))}status:\n  dockerImageRepository: ""\n  tags:\n    - tag: "1"\n      items:\n        - created: "2024-01-01T00:00:00Z"\n          dockerImageReference: "Quay.io/A"\n          image: sha256:${'a'.repeat(64)}\n          generation: 1\n` }, code: 'invalid-status-reference', at: ['is.yaml', 18, 33] },
   { name: 'ImageStreamTag of a stream not in the repository (warning)', files: { 'is.yaml': stream('    - name: a\n      from:\n        kind: ImageStreamTag\n        name: other:1\n') }, code: 'stream-not-found', at: ['is.yaml', 11, 15] },
   { name: 'ImageStreamTag of a missing tag (warning)', files: { 'is.yaml': stream('    - name: a\n      from:\n        kind: ImageStreamTag\n        name: nope\n') }, code: 'tag-not-found', at: ['is.yaml', 11, 15] },
+  { name: 'unreadable import interval (warning)', files: { 'is.yaml': stream(dockerTag('1', 'quay.io/a/b:1')).replace('  namespace: ns\n', '  namespace: ns\n  annotations:\n    imagestreams.dev/import-interval: 10\n') }, code: 'invalid-import-interval', at: ['is.yaml', 7, 39] },
   // --- workloads
   { name: 'triggers annotation not JSON', files: { ...base, 'w.yaml': deployment('[{"from":') }, code: 'triggers-invalid-json', at: ['w.yaml', 7, 34] },
   { name: 'trigger without fieldPath', files: { ...base, 'w.yaml': deployment('[{"from":{"kind":"ImageStreamTag","name":"app:1"}}]') }, code: 'invalid-trigger', at: ['w.yaml', 7, 34] },
