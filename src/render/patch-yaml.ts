@@ -375,3 +375,43 @@ export function applyYamlOp(text: string, docIndex: number, op: PatchOp, eol: st
   else edit = addOp(ctx, resolve(ctx, segments.slice(0, -1)), segments[segments.length - 1] ?? '', op.value);
   return text.slice(0, edit.start) + edit.text + text.slice(edit.end);
 }
+
+const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')));
+
+/**
+ * Several ops on one document. When they touch unrelated places (no op inside another's value, no two in the same
+ * collection), all edits are computed on a single parse and spliced from the end backwards: one parse instead of
+ * one per op. Anything else, or edits that would overlap, falls back to applying the ops one by one.
+ */
+export function applyYamlOps(text: string, docIndex: number, ops: readonly PatchOp[], eol: string): string {
+  const independent =
+    ops.length > 1 &&
+    ops.every((a, i) =>
+      // Edits whose text ranges would nest or touch are caught by the overlap check below.
+      ops.every((b, j) => i === j || (parentOf(a.path) !== parentOf(b.path) && !b.path.startsWith(`${a.path}/`))),
+    );
+  if (independent) {
+    const { docs } = parseYamlStream(text, 'the YAML');
+    const doc = docs[docIndex];
+    if (!doc) throw new PatchError(`the file has no document ${docIndex}`);
+    const ctx = new Ctx(text, doc, eol);
+    const edits: Edit[] = ops.map((op) => {
+      const segments = parsePointer(op.path);
+      if (op.op === 'remove') return removeOp(ctx, resolve(ctx, segments));
+      if (op.op === 'replace' || segments.length === 0) return replaceOp(ctx, resolve(ctx, segments), op.value);
+      return addOp(ctx, resolve(ctx, segments.slice(0, -1)), segments[segments.length - 1] ?? '', op.value);
+    });
+    const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
+    // Sorted from the end: each edit must end before the next one (later in the file) starts; two edits at the
+    // same point would have no defined order.
+    const overlapping = sorted.some((e, i) => i > 0 && (e.end > (sorted[i - 1] as Edit).start || e.start === (sorted[i - 1] as Edit).start));
+    if (!overlapping) {
+      let out = text;
+      for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+      return out;
+    }
+  }
+  let out = text;
+  for (const op of ops) out = applyYamlOp(out, docIndex, op, eol);
+  return out;
+}

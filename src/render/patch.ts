@@ -1,6 +1,6 @@
 import { parsePointer } from './positions.js';
 import { applyJsonOps, parseJsonValue } from './patch-json.js';
-import { applyYamlOp, parseYamlStream } from './patch-yaml.js';
+import { applyYamlOps, parseYamlStream } from './patch-yaml.js';
 import { PatchError } from './yaml-style.js';
 
 /**
@@ -154,14 +154,12 @@ function patchYaml(text: string, patches: readonly DocumentPatch[]): string {
   const starts = before.docs.map((d) => d.range[0]);
   let out = text;
   for (const [index, ops] of byDoc) {
-    for (const op of ops) {
-      const start = whole ? 0 : (starts[index] ?? 0);
-      const end = whole ? out.length : (starts[index + 1] ?? out.length);
-      const edited = applyYamlOp(out.slice(start, end), whole ? index : 0, op, eol);
-      out = out.slice(0, start) + edited + out.slice(end);
-      const delta = edited.length - (end - start);
-      if (!whole) for (let j = index + 1; j < starts.length; j++) starts[j] = (starts[j] ?? 0) + delta;
-    }
+    const start = whole ? 0 : (starts[index] ?? 0);
+    const end = whole ? out.length : (starts[index + 1] ?? out.length);
+    const edited = applyYamlOps(out.slice(start, end), whole ? index : 0, ops, eol);
+    out = out.slice(0, start) + edited + out.slice(end);
+    const delta = edited.length - (end - start);
+    if (!whole) for (let j = index + 1; j < starts.length; j++) starts[j] = (starts[j] ?? 0) + delta;
   }
   const after = parseYamlStream(out, 'internal check failed: the edited YAML');
   if (after.docs.length !== before.docs.length) throw new PatchError(`the edit changed the number of documents (${before.docs.length} → ${after.docs.length})`);
