@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Importer, ImportRequest, Observation } from '../import/index.js';
 import type { DueImport, DueTagImport, StreamInput } from '../reconcile/due.js';
 import { dueImports } from '../reconcile/due.js';
+import { podSpecSegments } from '../reconcile/fieldpath.js';
 import type { ImportOutcome, Plan, RepositoryOutcome, Skip } from '../reconcile/plan.js';
 import { plan as planStreams } from '../reconcile/plan.js';
 import { holdsTemplateParameter, isRecord } from '../reconcile/objects.js';
@@ -121,13 +122,11 @@ function templateReferences(value: Readonly<Record<string, unknown>>): unknown {
   return [metadata.namespace, notes['image.openshift.io/triggers'], notes['alpha.image.policy.openshift.io/resolve-names'], isRecord(value.spec) ? value.spec.triggers : undefined, images];
 }
 
-const workloadKinds = new Set(['Pod', 'PodTemplate', 'ReplicationController', 'Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'DeploymentConfig']);
-
 /** Workloads a pass may change: in a file without errors; inside a Template only when they name no `${PARAM}`. */
 function reconcilableWorkloads(objects: readonly ManifestObject[], badFiles: ReadonlySet<string>, defaultNamespace: string): Array<{ input: WorkloadInput; object: ManifestObject; skip?: string }> {
   const out: Array<{ input: WorkloadInput; object: ManifestObject; skip?: string }> = [];
   for (const o of objects) {
-    if (!workloadKinds.has(o.kind)) continue;
+    if (!podSpecSegments(o.kind)) continue;
     const input = { key: streamKey(o), kind: o.kind, namespace: objectNamespace(o, defaultNamespace), value: o.value };
     if (badFiles.has(o.location.file)) continue; // the file's diagnostics already say why
     if (o.template && holdsTemplateParameter(JSON.stringify(templateReferences(o.value)))) {

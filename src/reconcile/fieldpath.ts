@@ -16,6 +16,20 @@ export const podSpecPathByKind = {
   CronJob: 'spec.jobTemplate.spec.template.spec',
 } as const satisfies Readonly<Record<string, string>>;
 
+/**
+ * Where every workload kind imagestreams handles keeps its pod spec, as path segments: the upstream table plus
+ * DeploymentConfig (its own ImageChange triggers, §13.2). One table for validation, planning and the verbs.
+ */
+export const workloadPodSpec: Readonly<Record<string, readonly string[]>> = {
+  ...Object.fromEntries(Object.entries(podSpecPathByKind).map(([kind, p]) => [kind, p.split('.')])),
+  DeploymentConfig: ['spec', 'template', 'spec'],
+};
+
+/** The pod spec segments of a kind, or undefined for kinds without a pod template. */
+export function podSpecSegments(kind: string): readonly string[] | undefined {
+  return Object.hasOwn(workloadPodSpec, kind) ? workloadPodSpec[kind] : undefined;
+}
+
 export type ContainerList = 'containers' | 'initContainers';
 
 export type Selector =

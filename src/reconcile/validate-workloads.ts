@@ -1,7 +1,7 @@
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import { parseImageStreamTagName } from './tag-names.js';
-import { findContainer, parseFieldPath, podSpecPathByKind } from './fieldpath.js';
+import { findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
 import { annotations } from './model.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
@@ -20,8 +20,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 /** Kinds whose pod template we know (semantics.md §9.3) plus DeploymentConfig (its own triggers, §13.2). */
 export function podSpecPath(kind: string): string | undefined {
-  if (kind === 'DeploymentConfig') return 'spec.template.spec';
-  return (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
+  return podSpecSegments(kind)?.join('.');
 }
 
 function getPath(value: unknown, path: string): unknown {

@@ -3,7 +3,7 @@
  * Git. Triggers (`image.openshift.io/triggers`), DeploymentConfig ImageChange triggers, and image lookup
  * (`lookupPolicy.local`, `resolve-names`). Any error in an object's triggers leaves the whole object unchanged (§9.6).
  */
-import { findContainer, parseFieldPath } from './fieldpath.js';
+import { findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
@@ -50,20 +50,6 @@ export interface WorkloadSkip {
   readonly workload: string;
   readonly reason: string;
 }
-
-/** Where each kind keeps its pod spec, as JSON pointer segments (§9.3, plus DeploymentConfig). */
-const podSpecSegments: Readonly<Record<string, readonly string[]>> = {
-  Pod: ['spec'],
-  PodTemplate: ['template', 'spec'],
-  ReplicationController: ['spec', 'template', 'spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-  DeploymentConfig: ['spec', 'template', 'spec'],
-};
 
 export const lookupRecordAnnotation = 'imagestreams.dev/image-lookup';
 
@@ -285,7 +271,7 @@ export function planWorkloads(workloads: readonly WorkloadInput[], streams: read
   const plans: WorkloadPlan[] = [];
   const skips: WorkloadSkip[] = [];
   for (const w of workloads) {
-    const segments = podSpecSegments[w.kind];
+    const segments = podSpecSegments(w.kind);
     if (!segments) continue;
     const local: WorkloadSkip[] = [];
     const fromTriggers = annotationTriggers(w, segments, table, local);

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { SourceKind, TagOptions } from '../../reconcile/authoring.js';
 import { AuthoringError, newStream, parseDestination, parseSource, specTagFor, withLookup, withoutTag, withSpecTag } from '../../reconcile/authoring.js';
+import { podSpecSegments } from '../../reconcile/fieldpath.js';
 import { annotations as known } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import type { StatusTag } from '../../reconcile/status.js';
@@ -108,8 +109,6 @@ export function workloadKind(text: string): string | undefined {
   return workloadKinds[text.toLowerCase()];
 }
 
-const templatePath: Readonly<Record<string, string[]>> = { Pod: [], CronJob: ['spec', 'jobTemplate', 'spec', 'template'] };
-
 /** `set image-lookup NAME` (a stream's lookupPolicy.local) or `set image-lookup KIND/NAME` (resolve-names on a pod template). */
 export async function imageLookupCommand(targets: readonly string[], flags: LookupFlags, io: CliIo): Promise<ExitCodeValue> {
   const ws = await openWorkspace(flags, io);
@@ -129,7 +128,8 @@ export async function imageLookupCommand(targets: readonly string[], flags: Look
     const object = ws.one(kind, ws.defaultNamespace, name);
     if (!object) throw new UsageError(`${kind} "${ws.defaultNamespace}/${name}" not found in the repository`);
     const value = ws.valueOf(object);
-    const segments = templatePath[kind] ?? ['spec', 'template'];
+    // The pod template holds the pod spec: its metadata is where the annotation goes (a Pod's own metadata).
+    const segments = (podSpecSegments(kind) ?? []).slice(0, -1);
     let holder: Record<string, unknown> = value;
     for (const s of segments) holder = isRecord(holder[s]) ? (holder[s] as Record<string, unknown>) : (holder[s] = {});
     const metadata = isRecord(holder.metadata) ? holder.metadata : (holder.metadata = {});

@@ -1,5 +1,5 @@
 /** `imagestreams set triggers KIND/NAME --from-image=stream:tag -c container [--remove] [--manual]`, as `oc set triggers`. */
-import { formatFieldPath } from '../../reconcile/fieldpath.js';
+import { formatFieldPath, podSpecSegments } from '../../reconcile/fieldpath.js';
 import { annotations as known } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -17,8 +17,6 @@ export interface TriggerFlags extends AuthoringFlags {
   readonly auto?: boolean;
 }
 
-const podSpecSegments: Readonly<Record<string, string[]>> = { Pod: ['spec'], CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'] };
-
 type Trigger = { from: { kind: string; name: string; namespace?: string }; fieldPath: string; paused?: boolean | string };
 
 export async function setTriggersCommand(target: string, flags: TriggerFlags, io: CliIo): Promise<ExitCodeValue> {
@@ -32,7 +30,7 @@ export async function setTriggersCommand(target: string, flags: TriggerFlags, io
   if (!flags.removeAll && !flags.fromImage) throw new UsageError('--from-image=<stream>:<tag> is required (or --remove-all)');
   if (flags.fromImage && !/^[^:@/]+(\/[^:@/]+)?:[^:@/]+$/.test(flags.fromImage)) throw new UsageError(`--from-image: "${flags.fromImage}" is not of the form <stream>:<tag>`);
   const value = ws.valueOf(object);
-  const segments = podSpecSegments[kind] ?? ['spec', 'template', 'spec'];
+  const segments = podSpecSegments(kind) ?? [];
   const spec = segments.reduce<unknown>((o, k) => (isRecord(o) ? o[k] : undefined), value);
   const listOf = (c: string): 'containers' | 'initContainers' | undefined =>
     (['containers', 'initContainers'] as const).find((l) => isRecord(spec) && Array.isArray(spec[l]) && (spec[l] as unknown[]).some((x) => isRecord(x) && x.name === c));
