@@ -9,6 +9,7 @@ import type { FieldEdit } from './json-diff.js';
 import { diffValues } from './json-diff.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
+import { ambiguousStream, ByName } from './stream-index.js';
 import type { SpecTag, StatusTag, TagEvent } from './status.js';
 import { addTagEvent, applyImportFailure, applyImportSuccess, resolveImageID, trackedTag } from './status.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
@@ -138,7 +139,7 @@ function applyImports(w: Work, input: PlanInput): void {
 }
 
 /** §3.2–3.5 for changed tags, and §3.7 tracking for all; returns whether anything changed. */
-function derive(w: Work, works: ReadonlyMap<string, Work[]>, input: PlanInput, skips: Skip[]): boolean {
+function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): boolean {
   let any = false;
   const ns = w.input.namespace;
   for (const t of w.spec) {
@@ -198,12 +199,12 @@ function derive(w: Work, works: ReadonlyMap<string, Work[]>, input: PlanInput, s
   return any;
 }
 
-function findStream(works: ReadonlyMap<string, Work[]>, namespace: string, name: string, w: Work, t: SpecTag, skips: Skip[]): Work | undefined {
-  const found = works.get(`${namespace}/${name}`) ?? [];
-  if (found.length === 1) return found[0];
-  const reason = found.length === 0
+function findStream(works: ByName<Work>, namespace: string, name: string, w: Work, t: SpecTag, skips: Skip[]): Work | undefined {
+  const found = works.lookup(namespace, name);
+  if (found.kind === 'found') return found.entry;
+  const reason = found.kind === 'missing'
     ? `spec.tags[${t.name}].from.name: Not found: "${t.from?.name ?? ''}" (no stream ${namespace}/${name} in the repository)`
-    : `spec.tags[${t.name}].from.name: the stream ${namespace}/${name} is defined ${found.length} times in the repository; which one is meant is ambiguous`;
+    : `spec.tags[${t.name}].from.name: ${ambiguousStream(namespace, name, found.entries.length)}`;
   addSkip(skips, { stream: w.input.key, tag: t.name, reason });
   return undefined;
 }
@@ -268,8 +269,7 @@ export function plan(input: PlanInput): Plan {
       statusChanged: false,
     };
   });
-  const byName = new Map<string, Work[]>();
-  for (const w of works) byName.set(`${w.input.namespace}/${w.input.name}`, [...(byName.get(`${w.input.namespace}/${w.input.name}`) ?? []), w]);
+  const byName = new ByName(works, (w) => w.input);
   for (const w of works) applyImports(w, input);
   // Tracking and copies settle across streams in a few rounds (a chain of n streams needs n).
   for (let round = 0; round <= works.length; round += 1) {

@@ -8,10 +8,49 @@ export interface StreamEntry {
   readonly name: string;
 }
 
-export type StreamLookup =
-  | { readonly kind: 'found'; readonly entry: StreamEntry }
+export type NameLookup<T> =
+  | { readonly kind: 'found'; readonly entry: T }
   | { readonly kind: 'missing' }
-  | { readonly kind: 'ambiguous'; readonly entries: readonly StreamEntry[] };
+  | { readonly kind: 'ambiguous'; readonly entries: readonly T[] };
+
+export type StreamLookup = NameLookup<StreamEntry>;
+
+/** The one wording for a stream name defined more than once, wherever a reference to it is resolved. */
+export function ambiguousStream(namespace: string, name: string, count: number): string {
+  return `the image stream ${namespace}/${name} is defined ${count} times in the repository; which one is meant is ambiguous`;
+}
+
+/**
+ * Anything addressed by namespace and name, where a name defined twice is ambiguous rather than silently the first
+ * (validation, the planner and the workload rules all look streams up this way).
+ */
+export class ByName<T> {
+  private readonly byKey = new Map<string, T[]>();
+
+  constructor(items: Iterable<T>, key: (item: T) => { readonly namespace: string; readonly name: string } | undefined) {
+    for (const item of items) {
+      const k = key(item);
+      if (!k) continue;
+      const id = `${k.namespace}/${k.name}`;
+      this.byKey.set(id, [...(this.byKey.get(id) ?? []), item]);
+    }
+  }
+
+  lookup(namespace: string, name: string): NameLookup<T> {
+    const list = this.byKey.get(`${namespace}/${name}`);
+    if (!list || list.length === 0) return { kind: 'missing' };
+    if (list.length > 1) return { kind: 'ambiguous', entries: list };
+    return { kind: 'found', entry: list[0] as T };
+  }
+
+  /** Every namespace/name defined more than once, in a stable order. */
+  duplicates(): Array<readonly T[]> {
+    return [...this.byKey.entries()]
+      .filter(([, list]) => list.length > 1)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, list]) => list);
+  }
+}
 
 export function objectNamespace(object: ManifestObject, defaultNamespace: string): string {
   const metadata = object.value.metadata;
@@ -24,35 +63,26 @@ export function objectNamespace(object: ManifestObject, defaultNamespace: string
  * namespace is a template parameter, are not addressable until the template is processed, so they are left out.
  */
 export class StreamIndex {
-  private readonly byKey = new Map<string, StreamEntry[]>();
+  private readonly entries: ByName<StreamEntry>;
 
   constructor(objects: readonly ManifestObject[], readonly defaultNamespace: string) {
+    const entries: StreamEntry[] = [];
     for (const object of objects) {
       if (object.kind !== 'ImageStream' || object.template) continue;
       const metadata = object.value.metadata;
       const name = isRecord(metadata) ? metadata.name : undefined;
       if (typeof name !== 'string' || name === '' || holdsTemplateParameter(name)) continue;
-      const namespace = objectNamespace(object, defaultNamespace);
-      const key = `${namespace}/${name}`;
-      const list = this.byKey.get(key) ?? [];
-      list.push({ object, namespace, name });
-      this.byKey.set(key, list);
+      entries.push({ object, namespace: objectNamespace(object, defaultNamespace), name });
     }
+    this.entries = new ByName(entries, (e) => e);
   }
 
   lookup(namespace: string, name: string): StreamLookup {
-    const list = this.byKey.get(`${namespace}/${name}`);
-    if (!list || list.length === 0) return { kind: 'missing' };
-    if (list.length > 1) return { kind: 'ambiguous', entries: list };
-    return { kind: 'found', entry: list[0] as StreamEntry };
+    return this.entries.lookup(namespace, name);
   }
 
-  /** Every namespace/name defined more than once, in a stable order. */
   duplicates(): Array<readonly StreamEntry[]> {
-    return [...this.byKey.entries()]
-      .filter(([, list]) => list.length > 1)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, list]) => list);
+    return this.entries.duplicates();
   }
 }
 

@@ -7,6 +7,7 @@ import { findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
+import { ambiguousStream, ByName } from './stream-index.js';
 import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
 import type { SpecTag, StatusTag } from './status.js';
 import { latestTaggedImage, resolveLatestTaggedImage } from './status.js';
@@ -60,22 +61,22 @@ const containersOf = (spec: unknown, list: 'containers' | 'initContainers'): Arr
 };
 
 class StreamTable {
-  private readonly byName = new Map<string, ResolvedStream[]>();
+  private readonly byName: ByName<ResolvedStream>;
   constructor(streams: readonly ResolvedStream[], private readonly options: WorkloadOptions) {
-    for (const s of streams) this.byName.set(`${s.namespace}/${s.name}`, [...(this.byName.get(`${s.namespace}/${s.name}`) ?? []), s]);
+    this.byName = new ByName(streams, (s) => s);
   }
 
   find(namespace: string, name: string, consumer: string): { stream: ResolvedStream } | { skip: string } | undefined {
-    const found = this.byName.get(`${namespace}/${name}`) ?? [];
-    if (found.length === 0) return undefined;
-    if (found.length > 1) return { skip: `the image stream ${namespace}/${name} is defined ${found.length} times in the repository; which one is meant is ambiguous` };
+    const found = this.byName.lookup(namespace, name);
+    if (found.kind === 'missing') return undefined;
+    if (found.kind === 'ambiguous') return { skip: ambiguousStream(namespace, name, found.entries.length) };
     if (namespace !== consumer) {
       const allowed = this.options.imagePullers?.get(namespace);
       if (allowed && !allowed.includes('*') && !allowed.includes(consumer)) {
         return { skip: `cross-namespace reference not allowed: namespace ${consumer} may not use image streams of ${namespace} (reconcile.imagePullers)` };
       }
     }
-    return { stream: found[0] as ResolvedStream };
+    return { stream: found.entry };
   }
 }
 
