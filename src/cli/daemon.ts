@@ -15,12 +15,13 @@ import type { Logger } from 'pino';
 import type { GitRepo } from '../gitsource/repo.js';
 import type { LoadCache } from '../render/repository.js';
 import { scheduleKey } from '../reconcile/due.js';
+import { dockerClientDefaults, parseOpenShiftReference } from '../reconcile/reference.js';
 import type { PushedImage } from '../reconcile/registry-events.js';
 import { hostMatcher, pushedSources } from '../reconcile/registry-events.js';
 import { commitPass } from './commit-pass.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { PassOptions } from './pipeline.js';
-import { rfc3339 } from './reconcile-command.js';
+import { rfc3339 } from './clock.js';
 
 export interface DaemonOptions {
   readonly repo: GitRepo;
@@ -184,10 +185,8 @@ export class Daemon {
       for (const i of r.imports) {
         const s = r.streams.find((x) => x.key === i.stream);
         if (s && i.tag) this.lastChecked.set(scheduleKey(s.namespace, s.name, i.tag), when);
-        const registry = (() => {
-          const parsed = /^([^/]+\.[^/]+|[^/]+:\d+|localhost)\//.exec(i.from);
-          return parsed?.[1] ?? 'docker.io';
-        })();
+        const parsed = parseOpenShiftReference(i.from);
+        const registry = parsed.ok ? dockerClientDefaults(parsed.value).registry : 'invalid';
         this.options.metrics.imports.inc({ registry, result: i.result.ok ? 'success' : 'failure' });
       }
       this.nextDueAt = r.nextDueAt ? Date.parse(r.nextDueAt) : undefined;

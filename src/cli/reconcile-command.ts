@@ -10,6 +10,10 @@ import { formatText } from './format-diagnostics.js';
 import type { CliIo } from './io.js';
 import type { PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
+import { GitError, GitRepo } from '../gitsource/repo.js';
+import { parseNow } from './clock.js';
+import { commitPass } from './commit-pass.js';
+import { gitCredentials, parseAuthor } from './git-settings.js';
 import { writeAll } from './write-files.js';
 
 export interface ReconcileOptions extends ConfigFlags {
@@ -27,26 +31,6 @@ export interface ReconcileOptions extends ConfigFlags {
   readonly push?: boolean;
   readonly author?: string;
   readonly gitCredentials?: string;
-}
-
-async function currentBranch(dir: string): Promise<string | undefined> {
-  const git = (await import('isomorphic-git')).default;
-  const fs = await import('node:fs');
-  return (await git.currentBranch({ fs, dir, fullname: false })) ?? undefined;
-}
-
-/** RFC 3339 in UTC to the second, as OpenShift writes times. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function parseNow(value: string | undefined): string {
-  if (value === undefined) return rfc3339(Date.now());
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(ms)) {
-    throw new UsageError(`--now: "${value}" is not an RFC 3339 time such as 2024-05-01T12:00:00Z`);
-  }
-  return rfc3339(ms);
 }
 
 function summary(result: PassResult, requests: number, mode: string): string {
@@ -156,14 +140,10 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
   let committed: { commit: string | undefined; pushed: boolean } | undefined;
   try {
     if (options.commit) {
-      const author = /^(.+?)\s*<([^>]+)>$/.exec(options.author ?? 'imagestreams <imagestreams@localhost>');
-      if (!author) throw new UsageError(`--author: "${options.author ?? ''}" is not "Name <email>"`);
-      const { GitRepo } = await import('../gitsource/repo.js');
-      const { commitPass } = await import('./commit-pass.js');
-      const { gitCredentials } = await import('./run-command.js');
-      const repo = new GitRepo({ dir: repoDir, branch: (await currentBranch(repoDir)) ?? 'main', credentials: gitCredentials(options.gitCredentials, io.env), author: { name: author[1] as string, email: author[2] as string } });
+      const author = parseAuthor(options.author ?? 'imagestreams <imagestreams@localhost>');
+      const repo = new GitRepo({ dir: repoDir, branch: (await GitRepo.currentBranch(repoDir)) ?? 'main', credentials: gitCredentials(options.gitCredentials, io.env), author });
       const out = await commitPass(repo, () => passOptions, { push: options.push ?? false, localTree: true }).catch((err: unknown) => {
-        if (err instanceof Error && err.name === 'GitError') throw new GitFailure(err.message);
+        if (err instanceof GitError) throw new GitFailure(err.message);
         throw err;
       });
       result = out.result;

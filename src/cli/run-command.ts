@@ -1,14 +1,15 @@
 /** `imagestreams run`: wire the daemon (Git source, importer, HTTP endpoints, logs, metrics) and run until stopped. */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { GitRepo } from '../gitsource/repo.js';
-import type { GitCredentials } from '../gitsource/repo.js';
 import { CredentialError, createRegistryImporter } from '../import/index.js';
 import { loadConfig } from './config.js';
 import type { ConfigFlags } from './config.js';
+import { parseDuration } from './clock.js';
 import { Daemon } from './daemon.js';
+import { gitCredentials, parseAuthor, readSecret } from './git-settings.js';
 import { startHttp } from './daemon-http.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -34,49 +35,13 @@ export interface RunOptions extends ConfigFlags {
   readonly push?: boolean;
 }
 
-export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
-  if (!m) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 30s, 5m or 1h`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-}
-
-function readSecret(file: string | undefined, env: string | undefined, what: string): string | undefined {
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      throw new UsageError(`cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-  }
-  return env || undefined;
-}
-
-/** Git credentials from a file (`{"username","password"}` JSON or `user:password`) or the environment, never the repo. */
-export function gitCredentials(file: string | undefined, env: Readonly<Record<string, string | undefined>>): GitCredentials | undefined {
-  if (file) {
-    const text = readSecret(file, undefined, 'Git credentials') ?? '';
-    try {
-      const j = JSON.parse(text) as { username?: unknown; password?: unknown; token?: unknown };
-      const password = typeof j.password === 'string' ? j.password : typeof j.token === 'string' ? j.token : '';
-      return { username: typeof j.username === 'string' ? j.username : 'x-access-token', password };
-    } catch {
-      const i = text.indexOf(':');
-      if (i < 1) throw new UsageError(`Git credentials file ${file}: expected JSON {"username","password"} or user:password`);
-      return { username: text.slice(0, i), password: text.slice(i + 1) };
-    }
-  }
-  if (env.IMAGESTREAMS_GIT_PASSWORD) return { username: env.IMAGESTREAMS_GIT_USERNAME || 'x-access-token', password: env.IMAGESTREAMS_GIT_PASSWORD };
-  return undefined;
-}
-
 export async function runCommand(options: RunOptions, io: CliIo, signal?: AbortSignal): Promise<ExitCodeValue> {
   const config = await loadConfig(options, io.env, io.cwd);
   if ((options.repoUrl === undefined) === (options.repo === undefined)) throw new UsageError('give exactly one of --repo-url URL (clone and push) or --repo DIR (a local working tree)');
   const [host = '', portText = ''] = options.listen.includes(':') ? [options.listen.slice(0, options.listen.lastIndexOf(':')), options.listen.slice(options.listen.lastIndexOf(':') + 1)] : ['127.0.0.1', options.listen];
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--listen: "${options.listen}" is not host:port`);
-  const author = /^(.+?)\s*<([^>]+)>$/.exec(options.author);
-  if (!author) throw new UsageError(`--author: "${options.author}" is not "Name <email>"`);
+  const author = parseAuthor(options.author);
   const local = options.repo !== undefined;
   const dir = local
     ? path.resolve(io.cwd, options.repo as string)
@@ -96,7 +61,7 @@ export async function runCommand(options: RunOptions, io: CliIo, signal?: AbortS
     if (err instanceof CredentialError) throw new UsageError(err.message);
     throw err;
   }
-  const repo = new GitRepo({ dir, url: options.repoUrl, branch: options.branch, pushBranch: options.pushBranch, credentials: gitCredentials(options.gitCredentials, io.env), author: { name: author[1] as string, email: author[2] as string } });
+  const repo = new GitRepo({ dir, url: options.repoUrl, branch: options.branch, pushBranch: options.pushBranch, credentials: gitCredentials(options.gitCredentials, io.env), author });
   const push = options.push !== false && (!local || (await repo.hasRemote()));
   const daemon = new Daemon({
     repo,

@@ -58,6 +58,11 @@ function classify(err: unknown, what: string): GitError {
 export class GitRepo {
   constructor(private readonly options: RepoOptions) {}
 
+  /** The branch a working tree has checked out (undefined when HEAD is detached). */
+  static async currentBranch(dir: string): Promise<string | undefined> {
+    return (await git.currentBranch({ fs, dir, fullname: false })) ?? undefined;
+  }
+
   get dir(): string {
     return this.options.dir;
   }

@@ -5,6 +5,7 @@ import type { Observation } from '../../import/index.js';
 import { isRecord } from '../../reconcile/objects.js';
 import type { SpecTag, StatusTag } from '../../reconcile/status.js';
 import { prioritizeTags } from '../../reconcile/tag-order.js';
+import { parseNow } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -60,12 +61,7 @@ const map = (v: unknown): string => {
   return entries.length === 0 ? '<none>' : entries.map(([k, x]) => `${k}=${String(x)}`).join('\n\t\t\t');
 };
 
-function nowOf(flags: DescribeFlags): number {
-  if (flags.now === undefined) return Date.now();
-  const ms = Date.parse(flags.now);
-  if (Number.isNaN(ms)) throw new UsageError(`--now: "${flags.now}" is not an RFC 3339 time`);
-  return ms;
-}
+const nowOf = (flags: DescribeFlags): number => Date.parse(parseNow(flags.now));
 
 function taggedFrom(spec: SpecTag | undefined): string | undefined {
   const from = spec?.from;

@@ -6,8 +6,7 @@ import type { SpecTag, StatusTag } from '../../reconcile/status.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { rfc3339 } from '../reconcile-command.js';
-import { parseDuration } from '../run-command.js';
+import { parseDuration, parseNow } from '../clock.js';
 import type { AuthoringFlags } from './tag-command.js';
 import { openWorkspace } from './tag-command.js';
 import { splitNamespaced } from './workspace.js';
@@ -65,7 +64,7 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
   delete next.reference;
   specTags[i] = next;
   // The status follows at once (offline: an ImageStreamImage needs no registry).
-  const planned = plan({ streams: [{ key: 'rollback', namespace, name, value }], tagResults: new Map(), repositoryResults: new Map(), now: flags.now ?? rfc3339(Date.now()), policy: {} });
+  const planned = plan({ streams: [{ key: 'rollback', namespace, name, value }], tagResults: new Map(), repositoryResults: new Map(), now: parseNow(flags.now), policy: {} });
   ws.update(stream, (planned.streams[0]?.value ?? value) as Record<string, unknown>);
   await ws.commit(io, flags.dryRun ?? false);
   io.stdout(`Tag ${name}:${tag} rolled back to ${name}@${image}.\n`);
@@ -109,8 +108,7 @@ export async function pruneCommand(flags: PruneFlags, io: CliIo): Promise<ExitCo
   const keep = Number(flags.keepTagRevisions);
   if (!Number.isInteger(keep) || keep < 1) throw new UsageError('--keep-tag-revisions must be at least 1 (the current image is always kept)');
   const youngerMs = parseDuration(flags.keepYoungerThan, '--keep-younger-than');
-  const nowMs = flags.now ? Date.parse(flags.now) : Date.now();
-  if (Number.isNaN(nowMs)) throw new UsageError(`--now: "${flags.now ?? ''}" is not an RFC 3339 time`);
+  const nowMs = Date.parse(parseNow(flags.now));
   const ws = await openWorkspace(flags, io);
   const used = protectedImages(ws);
   let removed = 0;

@@ -10,7 +10,7 @@ import { loadConfig } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { rfc3339 } from '../reconcile-command.js';
+import { parseNow } from '../clock.js';
 import type { AuthoringFlags } from './tag-command.js';
 import { newStreamFile, openWorkspace } from './tag-command.js';
 import { splitNamespaced } from './workspace.js';
@@ -64,7 +64,7 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
     if (registry) {
       const observations = await registry.importer.importImages(tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? 'Legacy', insecure: flags.insecure ?? false })));
       const results = new Map<string, ImportOutcome>(tags.map((t, i) => [t.tag, observations[i] as Observation]));
-      const now = flags.now ?? rfc3339(Date.now());
+      const now = parseNow(flags.now);
       const planned = plan({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.reconcile.localRegistry } });
       value = (planned.streams[0]?.value ?? value) as Record<string, unknown>;
       const failed = observations.filter((o) => !o.ok);
