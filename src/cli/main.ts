@@ -6,7 +6,7 @@ import { processIo } from './io.js';
 import { version } from './version.js';
 import { registerAuthoringCommands } from './authoring/register.js';
 import { inspectCommand } from './inspect-command.js';
-import { collect, configOption, excludeOption, includeOption, namespaceOption, withRegistryOptions } from './options.js';
+import { collect, configOption, namespaceOption, withFileSelection, withRegistryOptions } from './options.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { runCommand } from './run-command.js';
 import type { RunOptions } from './run-command.js';
@@ -35,15 +35,10 @@ function buildProgram(io: CliIo, setResult: (code: ExitCodeValue) => void): Comm
     .exitOverride()
     .addHelpText('after', exitCodesHelp);
 
-  program
-    .command('validate')
+  withFileSelection(program.command('validate'))
     .description('Check ImageStream definitions and the workloads that use them against the schemas and OpenShift\'s rules. Reports every problem in one pass as file:line:col.')
     .argument('[paths...]', 'files or directories to check (default: the current directory)')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json', 'github']).default('text'))
-    .addOption(configOption())
-    .addOption(namespaceOption())
-    .addOption(includeOption())
-    .addOption(excludeOption())
     .addHelpText(
       'after',
       `
@@ -59,7 +54,7 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
       setResult(await validateCommand(paths, opts, io));
     });
 
-  withRegistryOptions(program.command('reconcile'))
+  withFileSelection(withRegistryOptions(program.command('reconcile')))
     .description('One pass, as OpenShift would do it: import what is due from the registries, write the resolved status back into the stream files (only the values that change, byte for byte), and report. For CI and for people; the daemon runs the same pass in a loop.')
     .option('--repo <dir>', 'the repository (working tree) to reconcile', '.')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
@@ -73,10 +68,6 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
     .option('--push', 'with --commit: push the commit to the branch\'s remote (never forced)')
     .option('--author <author>', 'commit author for --commit', 'imagestreams <imagestreams@localhost>')
     .option('--git-credentials <file>', 'HTTP(S) credentials for --push: JSON {"username","password"} or user:password')
-    .addOption(configOption())
-    .addOption(namespaceOption())
-    .addOption(includeOption())
-    .addOption(excludeOption())
     .addHelpText(
       'after',
       `

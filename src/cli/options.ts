@@ -19,3 +19,18 @@ export function withRegistryOptions(command: Command): Command {
     .option('--cache-dir <dir>', 'metadata cache directory (default $XDG_CACHE_HOME/imagestreams or ~/.cache/imagestreams; env IMAGESTREAMS_CACHE_DIR)')
     .option('--certs-dir <dir>', 'CA and client certificates in the containers layout <dir>/<host[:port]>/ (repeatable; default /etc/containers/certs.d and /etc/docker/certs.d)', collect);
 }
+
+/** Which files a command reads, and the namespace of objects without one: validate, reconcile. */
+export function withFileSelection(command: Command): Command {
+  return command.addOption(configOption()).addOption(namespaceOption()).addOption(includeOption()).addOption(excludeOption());
+}
+
+/**
+ * The options of every verb that works on the repository's files: `--repo`, the configuration, the namespace, and
+ * (for verbs that write) `--dry-run`. `-c` means containers for `set triggers`, as in oc, so it gets `--config` only.
+ */
+export function withRepoOptions(command: Command, options: { dryRun?: string; longConfigOnly?: boolean } = {}): Command {
+  command.option('--repo <dir>', 'the repository', '.');
+  if (options.dryRun) command.option('--dry-run', options.dryRun);
+  return command.addOption(options.longConfigOnly ? configLongOption() : configOption()).addOption(namespaceOption());
+}

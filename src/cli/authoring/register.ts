@@ -4,7 +4,7 @@ import { Argument, Option } from 'commander';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { completionScript } from '../completion.js';
-import { collect, configLongOption, configOption, namespaceOption, withRegistryOptions } from '../options.js';
+import { collect, withRegistryOptions, withRepoOptions } from '../options.js';
 import { describeCommand, getCommand } from './describe-command.js';
 import type { DescribeFlags } from './describe-command.js';
 import { pruneCommand, rollbackCommand } from './history-command.js';
@@ -17,8 +17,7 @@ import { setTriggersCommand } from './triggers-command.js';
 import type { TriggerFlags } from './triggers-command.js';
 
 export function registerAuthoringCommands(program: Command, io: CliIo, setResult: (code: ExitCodeValue) => void): void {
-  program
-    .command('tag')
+  withRepoOptions(program.command('tag'), { dryRun: 'print the diff; write nothing' })
     .description('Set or delete spec tags in the repository, as `oc tag` does: a stream tag source is pinned to its current image (an ImageStreamImage) unless --alias tracks it; a registry reference becomes a DockerImage tag. Creates the destination stream when it does not exist.')
     .argument('<source-or-dest>', 'SOURCE (stream:tag, stream@id, ns/stream:tag, or a registry reference), then DEST...; with -d, only DESTs')
     .argument('[dest...]', 'one or more stream:tag (or ns/stream:tag) destinations')
@@ -31,10 +30,6 @@ export function registerAuthoringCommands(program: Command, io: CliIo, setResult
     .addOption(new Option('--source <kind>', 'what SOURCE is, when it could be read either way').choices(['docker', 'imagestreamtag', 'imagestreamimage']))
     .option('-d, --delete', 'delete the given tags (and their history)')
     .option('--file <path>', 'file for a stream that does not exist yet (default imagestreams/<namespace>/<name>.yaml)')
-    .option('--repo <dir>', 'the repository', '.')
-    .option('--dry-run', 'print the diff; write nothing')
-    .addOption(configOption())
-    .addOption(namespaceOption())
     .addHelpText(
       'after',
       `
@@ -49,7 +44,7 @@ Examples (from the OpenShift documentation):
       setResult(await tagCommand([first, ...rest], opts, io));
     });
 
-  withRegistryOptions(program.command('import-image'))
+  withRepoOptions(withRegistryOptions(program.command('import-image')), { dryRun: 'print the spec change as a diff; import nothing, write nothing' })
     .description('Add or update a stream\'s tag from a registry and import it now, writing the status, as `oc import-image` does. Without --confirm it will not create a new stream.')
     .argument('<name>', 'NAME[:TAG] (TAG defaults to latest; NAME may be ns/name)')
     .option('--from <reference>', 'the image (or, with --all, the repository) to import')
@@ -61,42 +56,28 @@ Examples (from the OpenShift documentation):
     .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(['Legacy', 'PreserveOriginal']))
     .option('--file <path>', 'file for a new stream (default imagestreams/<namespace>/<name>.yaml)')
     .option('--now <time>', 'the clock (RFC 3339)')
-    .option('--repo <dir>', 'the repository', '.')
-    .option('--dry-run', 'print the spec change as a diff; import nothing, write nothing')
-    .addOption(configOption())
-    .addOption(namespaceOption())
     .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --confirm\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --all --confirm')
     .action(async (target: string, opts: ImportImageFlags) => {
       setResult(await importImageCommand(target, opts, io));
     });
 
-  program
-    .command('rollback')
+  withRepoOptions(program.command('rollback'), { dryRun: 'print the diff; write nothing' })
     .description('Point a tag at an image from its own history, as a permanent ImageStreamImage tag: the GitOps way to roll a tag back.')
     .argument('<istag>', 'istag/NAME:TAG')
     .option('--to-revision <n>', 'how many images back from the current one (default 1: the one before it)')
     .option('--to-image <digest>', 'a digest (or unique prefix) from the tag\'s history')
     .option('--now <time>', 'the clock (RFC 3339)')
-    .option('--repo <dir>', 'the repository', '.')
-    .option('--dry-run', 'print the diff; write nothing')
-    .addOption(configOption())
-    .addOption(namespaceOption())
     .addHelpText('after', '\nExamples:\n  imagestreams rollback istag/ruby:latest\n  imagestreams rollback istag/ruby:latest --to-image sha256:49c18358')
     .action(async (target: string, opts: RollbackFlags) => {
       setResult(await rollbackCommand(target, opts, io));
     });
 
-  program
-    .command('prune')
+  withRepoOptions(program.command('prune'), { dryRun: 'with --confirm: print the diff instead of writing' })
     .description('Trim status history in the repository. Never removes the current image of a tag, an image a workload references, or one a spec tag pins. Without --confirm it only lists what it would remove.')
     .option('--keep-tag-revisions <n>', 'history items kept per tag, the current one included', '3')
     .option('--keep-younger-than <duration>', 'keep items created more recently than this (e.g. 60m, 24h)', '60m')
     .option('--confirm', 'remove them')
     .option('--now <time>', 'the clock (RFC 3339)')
-    .option('--repo <dir>', 'the repository', '.')
-    .option('--dry-run', 'with --confirm: print the diff instead of writing')
-    .addOption(configOption())
-    .addOption(namespaceOption())
     .addHelpText('after', '\nExamples:\n  imagestreams prune --keep-tag-revisions 5\n  imagestreams prune --keep-tag-revisions 5 --keep-younger-than 24h --confirm')
     .action(async (opts: PruneFlags) => {
       setResult(await pruneCommand(opts, io));
@@ -111,37 +92,29 @@ Examples (from the OpenShift documentation):
       io.stdout(completionScript(program, shell));
     });
 
-  withRegistryOptions(program.command('describe'))
+  withRepoOptions(withRegistryOptions(program.command('describe')))
     .description('Show a stream (is/NAME) or a stream tag (istag/NAME:TAG) as `oc describe` does: tags, history with relative times, and for a tag the image metadata (from the metadata cache, fetched when missing).')
     .argument('<target>', 'is/NAME or istag/NAME:TAG (NAME may be ns/name)')
     .addOption(new Option('-o, --output <format>', 'text as oc prints it, or the object').choices(['text', 'json', 'yaml']).default('text'))
     .option('--offline', 'never contact a registry: show only what the repository holds')
     .option('--now <time>', 'the clock for relative times (RFC 3339)')
-    .option('--repo <dir>', 'the repository', '.')
-    .addOption(configOption())
-    .addOption(namespaceOption())
     .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams describe is/python\n  imagestreams describe istag/python:latest')
     .action(async (target: string, opts: DescribeFlags) => {
       setResult(await describeCommand(target, opts, io));
     });
 
-  program
-    .command('get')
+  withRepoOptions(program.command('get'))
     .description('List the image streams of a namespace as `oc get is` does: NAME, IMAGE REPOSITORY, TAGS, UPDATED.')
     .argument('<kind>', 'is')
     .addOption(new Option('-o, --output <format>', 'the table, or the objects').choices(['text', 'json', 'yaml']).default('text'))
     .option('--now <time>', 'the clock for relative times (RFC 3339)')
-    .option('--repo <dir>', 'the repository', '.')
-    .addOption(configOption())
-    .addOption(namespaceOption())
     .addHelpText('after', '\nExample:\n  imagestreams get is -n openshift')
     .action(async (kind: string, opts: DescribeFlags) => {
       setResult(await getCommand(kind, opts, io));
     });
 
   const set = program.command('set').description('Change settings on streams and workloads in the repository, as `oc set` does.');
-  set
-    .command('triggers')
+  withRepoOptions(set.command('triggers'), { dryRun: 'print the diff; write nothing', longConfigOnly: true })
     .description('Add, pause or remove the image triggers of a workload: the image.openshift.io/triggers annotation (written in the form the in-cluster controller accepts), or a DeploymentConfig\'s ImageChange triggers.')
     .argument('<workload>', 'KIND/NAME: deploy/NAME, sts/NAME, ds/NAME, cj/NAME, job/NAME, rs/NAME, rc/NAME, pod/NAME, dc/NAME')
     .option('--from-image <stream:tag>', 'the stream tag to follow')
@@ -150,24 +123,15 @@ Examples (from the OpenShift documentation):
     .option('--remove-all', 'remove every image trigger')
     .option('--manual', 'add the trigger paused (DeploymentConfig: automatic: false)')
     .option('--auto', 'add the trigger active (the default)')
-    .option('--repo <dir>', 'the repository', '.')
-    .option('--dry-run', 'print the diff; write nothing')
-    .addOption(configLongOption())
-    .addOption(namespaceOption())
     .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams set triggers deploy/example --from-image=example:latest -c web\n  imagestreams set triggers deploy/example --from-image=example:latest --remove')
     .action(async (target: string, opts: TriggerFlags) => {
       setResult(await setTriggersCommand(target, opts, io));
     });
 
-  set
-    .command('image-lookup')
+  withRepoOptions(set.command('image-lookup'), { dryRun: 'print the diff; write nothing' })
     .description('Let workloads use a stream by its short name (spec.lookupPolicy.local), or (KIND/NAME) resolve every image of a workload through streams (the resolve-names annotation on its pod template).')
     .argument('<targets...>', 'stream names (NAME or is/NAME), or workloads (deploy/NAME, sts/NAME, ...)')
     .addOption(new Option('--enabled <bool>', 'true to enable, false to disable').choices(['true', 'false']).default('true'))
-    .option('--repo <dir>', 'the repository', '.')
-    .option('--dry-run', 'print the diff; write nothing')
-    .addOption(configOption())
-    .addOption(namespaceOption())
     .addHelpText(
       'after',
       `
