@@ -7,19 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
-import { Daemon } from '../src/cli/daemon.js';
 import { startHttp } from '../src/cli/daemon-http.js';
-import { DaemonMetrics } from '../src/cli/metrics.js';
 import { GitRepo } from '../src/gitsource/repo.js';
-import { createRegistryImporter } from '../src/import/index.js';
-import { defaultLoadLimits } from '../src/render/limits.js';
-import { defaultWalkOptions } from '../src/render/walk.js';
 import { createBareRepo, startGitServer } from '../test/support/git-server.js';
 import { buildImage } from '../test/support/images.js';
 import { pushImage } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
-import { testSettings } from '../test/helpers/importer.js';
+import { inProcessDaemon } from '../test/helpers/daemon.js';
 
 const files = 5000;
 const streams = 10;
@@ -40,22 +34,7 @@ export async function daemonBench(): Promise<void> {
     createBareRepo(server.projectRoot, 'big', { files: seed });
     const url = `${server.url}/big.git`;
     const secret = 'bench';
-    const metrics = new DaemonMetrics();
-    const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(work, 'cache') }));
-    const repo = new GitRepo({ dir: path.join(work, 'wd'), url, branch: 'main', author: { name: 'bench', email: 'b@x' } });
-    const logger = pino({ level: 'warn' }, pino.destination(2));
-    const daemon = new Daemon({
-      repo,
-      local: false,
-      push: true,
-      pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', offline: false, forceImport: false, importer: imp.importer },
-      pollIntervalMs: 3_600_000,
-      debounceMs: 50,
-      maxWaitMs: 1000,
-      hostAliases: [],
-      logger,
-      metrics,
-    });
+    const { daemon, repo, metrics, logger, close } = await inProcessDaemon({ url, work, debounceMs: 50, maxWaitMs: 1000, logLevel: 'warn' });
     const http = await startHttp(daemon, metrics, { host: '127.0.0.1', port: 0, registryHookSecret: secret }, logger);
     const address = http.address() as { port: number };
     const t0 = performance.now();
@@ -74,9 +53,8 @@ export async function daemonBench(): Promise<void> {
       while ((await remoteHead()) === before) await new Promise((r) => setTimeout(r, 10));
       latencies.push(performance.now() - start);
     }
-    await daemon.stop();
+    await close();
     await new Promise<void>((r) => http.close(() => r()));
-    await imp.close();
 
     // Commit + push of 100 changed files: imagestreams vs the git CLI, same content, same server.
     createBareRepo(server.projectRoot, 'hundred', { files: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f/${i}.yaml`, `a: ${i}\n`])) });

@@ -2,18 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Daemon } from '../../src/cli/daemon.js';
-import { DaemonMetrics } from '../../src/cli/metrics.js';
-import { GitRepo } from '../../src/gitsource/repo.js';
-import { createRegistryImporter } from '../../src/import/index.js';
-import { defaultLoadLimits } from '../../src/render/limits.js';
-import { defaultWalkOptions } from '../../src/render/walk.js';
 import { createBareRepo } from '../support/git-server.js';
 import { buildImage } from '../support/images.js';
 import { pushImage } from '../support/push.js';
-import { testSettings } from '../helpers/importer.js';
+import { inProcessDaemon } from '../helpers/daemon.js';
 
 const registryUrl = inject('registryUrl');
 const registryHost = inject('registryHost');
@@ -29,23 +22,7 @@ describe('scheduled imports in the daemon', () => {
       files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: prod\n  annotations:\n    imagestreams.dev/import-interval: 5m\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registryHost}/sched/app:live\n    importPolicy:\n      insecure: true\n      scheduled: true\n` },
     });
     let now = Date.parse('2024-05-01T12:00:00Z');
-    const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(work, 'cache') }));
-    const repo = new GitRepo({ dir: path.join(work, 'wd'), url: `${gitUrl}/sched.git`, branch: 'main', author: { name: 'b', email: 'b@x' } });
-    const logger = pino({ level: 'silent' });
-    const metrics = new DaemonMetrics();
-    const daemon = new Daemon({
-      repo,
-      local: false,
-      push: true,
-      pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', offline: false, forceImport: false, importer: imp.importer },
-      pollIntervalMs: 3_600_000,
-      debounceMs: 10,
-      maxWaitMs: 100,
-      hostAliases: [],
-      logger,
-      metrics,
-      clock: () => now,
-    });
+    const { daemon, repo, close } = await inProcessDaemon({ url: `${gitUrl}/sched.git`, work, debounceMs: 10, maxWaitMs: 100, clock: () => now });
     const until = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
       const start = Date.now();
       while (!(await fn())) {
@@ -67,8 +44,7 @@ describe('scheduled imports in the daemon', () => {
       expect(readFileSync(path.join(repo.dir, 'is.yaml'), 'utf8')).toContain(`image: ${next}`);
       expect(daemon.passes).toBe(2);
     } finally {
-      await daemon.stop();
-      await imp.close();
+      await close();
     }
   });
 });
