@@ -4,24 +4,15 @@
  * order) gets `add`s at those indexes, same-length lists are compared item by item, anything else is replaced.
  */
 
+import { deepEqual, pointerSegment } from './values.js';
+
 export type FieldEdit =
   | { readonly op: 'replace'; readonly path: string; readonly value: unknown }
   | { readonly op: 'add'; readonly path: string; readonly value: unknown }
   | { readonly op: 'remove'; readonly path: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const seg = (k: string | number): string => String(k).replace(/~/g, '~0').replace(/\//g, '~1');
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const seg = pointerSegment;
 
 /** Indexes of `next` that are insertions, when `next` is `old` with entries inserted (order kept); else undefined. */
 function insertions(old: readonly unknown[], next: readonly unknown[]): number[] | undefined {

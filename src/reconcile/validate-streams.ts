@@ -5,6 +5,7 @@ import { holdsTemplateParameter, isRecord, locate } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
 import { importIntervalAnnotation, parseInterval } from './due.js';
+import { joinPointer } from './values.js';
 import type { StreamIndex } from './stream-index.js';
 import { describeEntry, objectNamespace, streamTagNames } from './stream-index.js';
 
@@ -222,7 +223,7 @@ function checkOwnAnnotations(stream: Readonly<Record<string, unknown>>, out: Fin
   const notes = isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
   const interval = notes[importIntervalAnnotation];
   if (interval !== undefined && !holdsTemplateParameter(interval) && parseInterval(interval) === undefined) {
-    out.push(finding('invalid-import-interval', `/metadata/annotations/${importIntervalAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`, `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`));
+    out.push(finding('invalid-import-interval', joinPointer('/metadata/annotations', importIntervalAnnotation), `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import { parseImageStreamTagName } from './tag-names.js';
+import { joinPointer } from './values.js';
 import { findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
 import { annotations } from './model.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
@@ -49,7 +50,7 @@ function podSpecOf(object: ManifestObject): PodSpecView | undefined {
 }
 
 function annotationPointer(base: string, key: string): string {
-  return `${base}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  return joinPointer(base, key);
 }
 
 /** Where a referenced ImageStreamTag stands in the repository. */

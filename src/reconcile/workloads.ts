@@ -8,6 +8,7 @@ import type { FieldEdit } from './json-diff.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
 import { ambiguousStream, ByName } from './stream-index.js';
+import { joinPointer } from './values.js';
 import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
 import type { SpecTag, StatusTag } from './status.js';
 import { latestTaggedImage, resolveLatestTaggedImage } from './status.js';
@@ -304,7 +305,7 @@ export function planWorkloads(workloads: readonly WorkloadInput[], streams: read
     const before = notes?.[lookupRecordAnnotation];
     if (looked.record.size > 0 && before !== recordText) {
       if (!notes) edits.push({ op: 'add', path: '/metadata/annotations', value: { [lookupRecordAnnotation]: recordText } });
-      else edits.push({ op: before === undefined ? 'add' : 'replace', path: `/metadata/annotations/${lookupRecordAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: recordText });
+      else edits.push({ op: before === undefined ? 'add' : 'replace', path: joinPointer('/metadata/annotations', lookupRecordAnnotation), value: recordText });
     }
     if (edits.length > 0) plans.push({ workload: w.key, edits, changes });
   }

@@ -1,3 +1,4 @@
+import { deepEqual } from '../reconcile/values.js';
 import { parsePointer } from './positions.js';
 import { applyJsonOps, parseJsonValue } from './patch-json.js';
 import { applyYamlOps, parseYamlStream } from './patch-yaml.js';
@@ -48,33 +49,7 @@ export function cloneValue(v: unknown): unknown {
   return v;
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
-    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.byteLength !== b.byteLength) return false;
-    const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    return x.every((c, i) => c === y[i]);
-  }
-  if (a instanceof Map || b instanceof Map) {
-    if (!(a instanceof Map) || !(b instanceof Map) || a.size !== b.size) return false;
-    return [...a].every(([k, v]) => b.has(k) && deepEqual(v, b.get(k)));
-  }
-  if (a instanceof Set || b instanceof Set) {
-    return a instanceof Set && b instanceof Set && a.size === b.size && [...a].every((x) => b.has(x));
-  }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  const rb = b as Record<string, unknown>;
-  const ra = a as Record<string, unknown>;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && deepEqual(ra[k], rb[k]));
-}
+export { deepEqual };
 
 /** Apply one operation to a plain value (the reference the edited text is checked against). */
 export function applyOpToValue(root: unknown, op: PatchOp): unknown {

@@ -31,22 +31,7 @@ export interface SourceRange {
   readonly keyStart?: number;
 }
 
-/** JSON pointer (RFC 6901) segment escaping. */
-export function pointerSegment(key: string | number): string {
-  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export function joinPointer(base: string, key: string | number): string {
-  return `${base}/${pointerSegment(key)}`;
-}
-
-export function parsePointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
+export { joinPointer, parsePointer, pointerSegment } from '../reconcile/values.js';
 
 /**
  * Positions of every value in one document, keyed by JSON pointer. A pointer that has no entry of its own (a

@@ -1,3 +1,4 @@
+import { pointerSegment } from './positions.js';
 /**
  * JSON Schema checks for ImageStream objects (`schemas/imagestream.schema.json`) and for the value of the
  * `image.openshift.io/triggers` annotation (`schemas/triggers.schema.json`). The schemas are read from the project's
@@ -65,9 +66,6 @@ function schemas(): Compiled {
   return compiled;
 }
 
-function escapePointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 function article(type: string): string {
   switch (type) {
@@ -111,7 +109,7 @@ function toFinding(e: ErrorObject, root: unknown): SchemaFinding {
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      return { pointer: `${e.instancePath}/${escapePointerToken(key)}`, keyword: e.keyword, message: `unknown field "${key}"` };
+      return { pointer: `${e.instancePath}/${pointerSegment(key)}`, keyword: e.keyword, message: `unknown field "${key}"` };
     }
     case 'required':
       return { pointer: e.instancePath, keyword: e.keyword, message: `missing required field "${String(params.missingProperty)}"` };
