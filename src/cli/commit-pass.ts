@@ -45,17 +45,17 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
     const passOptions = pass();
     const result = await reconcilePass(passOptions);
     const heldBack: string[] = [];
-    const changes = [];
+    const changes: Array<FileChange & { readonly rel: string }> = [];
     for (const c of result.changes) {
       const rel = path.relative(repo.dir, c.absolute).split(path.sep).join('/');
       if (options.localTree && (await repo.isModified(rel))) heldBack.push(rel);
-      else changes.push(c);
+      else changes.push({ ...c, rel });
     }
     if (changes.length === 0) return { result, commit: undefined, pushed: false, retries: attempt, heldBack };
     options.beforeWrite?.(changes);
     await writeAll(changes);
     const commit = await repo.commitFiles(
-      changes.map((c) => ({ path: path.relative(repo.dir, c.absolute).split(path.sep).join('/'), content: c.after })),
+      changes.map((c) => ({ path: c.rel, content: c.after })),
       commitMessage({ ...result, changes }),
     );
     if (!options.push) return { result, commit, pushed: false, retries: attempt, heldBack };

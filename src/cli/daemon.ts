@@ -56,6 +56,7 @@ export class Daemon {
   ready = false;
   lastError: string | undefined;
   passes = 0;
+  private failures = 0;
 
   constructor(private readonly options: DaemonOptions) {}
 
@@ -203,12 +204,15 @@ export class Daemon {
       this.options.metrics.lastSuccess.set(this.now() / 1000);
       this.ready = true;
       this.lastError = undefined;
+      this.failures = 0;
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
       this.options.metrics.passes.inc({ result: 'failure' });
       log.error({ err: this.lastError }, 'pass failed');
-      // Try again later: a transient Git or network failure heals, a stalled one is reported each time.
-      if (!this.stopping) setTimeout(() => this.requestPass('retry after failure'), Math.min(60_000, 2_000 * 2 ** Math.min(5, this.passes % 6))).unref();
+      // Try again later, backing off over consecutive failures: a transient Git or network failure heals, a
+      // stalled one is reported each time, at most once a minute.
+      this.failures += 1;
+      if (!this.stopping) setTimeout(() => this.requestPass('retry after failure'), Math.min(60_000, 2_000 * 2 ** Math.min(5, this.failures - 1))).unref();
     } finally {
       end();
     }

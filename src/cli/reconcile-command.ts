@@ -89,15 +89,15 @@ function json(result: PassResult, requests: number): string {
   )}\n`;
 }
 
-/** A Git failure of --commit/--push: reported plainly, exit 4 (the files are written and committed locally). */
-class GitFailure extends Error {}
-
-/** `imagestreams reconcile`: one pass; write, print a diff, or check. */
+/**
+ * `imagestreams reconcile`: one pass; write, print a diff, or check. A Git failure of --commit/--push is reported
+ * plainly with exit 4 (the files are written, and committed locally when the commit succeeded).
+ */
 export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
   try {
     return await reconcileOnce(options, io);
   } catch (err) {
-    if (!(err instanceof GitFailure)) throw err;
+    if (!(err instanceof GitError)) throw err;
     io.stderr(`imagestreams: ${err.message}\n`);
     return ExitCode.partial;
   }
@@ -142,10 +142,7 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
     if (options.commit) {
       const author = parseAuthor(options.author ?? 'imagestreams <imagestreams@localhost>');
       const repo = new GitRepo({ dir: repoDir, branch: (await GitRepo.currentBranch(repoDir)) ?? 'main', credentials: gitCredentials(options.gitCredentials, io.env), author });
-      const out = await commitPass(repo, () => passOptions, { push: options.push ?? false, localTree: true }).catch((err: unknown) => {
-        if (err instanceof GitError) throw new GitFailure(err.message);
-        throw err;
-      });
+      const out = await commitPass(repo, () => passOptions, { push: options.push ?? false, localTree: true });
       result = out.result;
       committed = { commit: out.commit, pushed: out.pushed };
       for (const f of out.heldBack) io.stderr(`imagestreams: left ${f} alone: it has uncommitted edits\n`);

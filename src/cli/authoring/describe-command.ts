@@ -66,8 +66,7 @@ const nowOf = (flags: DescribeFlags): number => Date.parse(parseNow(flags.now));
 function taggedFrom(spec: SpecTag | undefined): string | undefined {
   const from = spec?.from;
   if (!from?.name) return undefined;
-  const name = from.namespace ? `${from.namespace}/${from.name}` : from.name;
-  return from.kind === 'DockerImage' ? name : from.kind === 'ImageStreamTag' && !from.name.includes(':') ? `${from.name}` : name;
+  return from.namespace ? `${from.namespace}/${from.name}` : from.name;
 }
 
 export function describeStream(value: Record<string, unknown>, namespace: string, nowMs: number): string {

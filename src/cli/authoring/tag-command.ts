@@ -5,7 +5,7 @@ import { AuthoringError, newStream, parseDestination, parseSource, specTagFor, w
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
 import { annotations as known } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
-import type { StatusTag } from '../../reconcile/status.js';
+import { statusTagsOf } from '../../reconcile/due.js';
 import { loadConfig } from '../config.js';
 import type { ConfigFlags } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -37,8 +37,6 @@ export async function openWorkspace(flags: AuthoringFlags, io: CliIo): Promise<W
   for (const d of broken) io.stderr(`warning: ${d.file}:${d.line}:${d.col}: ${d.message} (file not read)\n`);
   return ws;
 }
-
-const statusTagsOf = (value: Record<string, unknown>): StatusTag[] => (isRecord(value.status) && Array.isArray(value.status.tags) ? (value.status.tags as StatusTag[]) : []);
 
 /** Where a new stream's file goes: --file, else `imagestreams/<namespace>/<name>.yaml` in the repository. */
 export function newStreamFile(flags: { file?: string | undefined }, namespace: string, name: string): string {
