@@ -123,7 +123,7 @@ export class Importer {
       return await this.resolve(source, mode, platform, false);
     } catch (err) {
       const failure = this.failure(err, source);
-      if (failure.reason !== 'Unauthorized' || !/username or password/.test(failure.message)) return failure;
+      if (!(err instanceof RegistryError) || err.details.credentialsRefused !== true) return failure;
       try {
         return await this.resolve(source, mode, platform, true);
       } catch {
@@ -284,7 +284,7 @@ export class Importer {
         return { kind: 'not-found', reason: 'NotFound', message: `dockerimage.image.openshift.io "${ref}" not found`, detail: err.message };
       case 'unauthorized':
       case 'forbidden': {
-        const badCredentials = /refused the credentials/.test(err.message);
+        const badCredentials = err.details.credentialsRefused === true;
         const message = badCredentials
           ? `incorrect username or password for image "${ref}"`
           : err.details.hadCredentials === false

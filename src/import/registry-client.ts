@@ -28,7 +28,14 @@ export class RegistryError extends Error {
   constructor(
     readonly kind: RegistryErrorKind,
     message: string,
-    readonly details: { readonly status?: number; readonly registryCode?: string; readonly hadCredentials?: boolean; readonly detail?: string } = {},
+    readonly details: {
+      readonly status?: number;
+      readonly registryCode?: string;
+      readonly hadCredentials?: boolean;
+      /** The token service turned the configured credentials down (a wrong username or password). */
+      readonly credentialsRefused?: boolean;
+      readonly detail?: string;
+    } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -150,7 +157,7 @@ export class RegistryClient {
 
   private wrap(err: unknown): RegistryError {
     if (err instanceof RegistryError) return err;
-    if (err instanceof AuthError) return new RegistryError(err.kind, err.message, { hadCredentials: err.hadCredentials }, { cause: err });
+    if (err instanceof AuthError) return new RegistryError(err.kind, err.message, { hadCredentials: err.hadCredentials, credentialsRefused: err.kind === 'unauthorized' && err.hadCredentials }, { cause: err });
     if (err instanceof TransportError) {
       const kind = err.code === 'timeout' ? 'timeout' : err.code === 'too-large' ? 'too-large' : err.code === 'unavailable' || err.code === 'truncated' ? 'unavailable' : 'bad-response';
       return new RegistryError(kind, err.message, {}, { cause: err });
