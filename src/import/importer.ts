@@ -296,6 +296,8 @@ export class Importer {
         return { kind: 'insecure-required', reason: 'BadRequest', message: `the repository ${source.target.host}/${source.target.repository} is HTTP only and requires the insecure flag to import` };
       case 'not-v2':
         return { kind: 'bad-response', reason: 'NotV2Registry', message: `registry "${source.target.host}" does not support the v2 Registry API` };
+      case 'forbidden-address':
+        return { kind: 'forbidden', reason: 'Forbidden', message: `forbidden: ${ref}: ${err.message}` };
       case 'rate-limited':
         return internal('rate-limited', err.message, err.details.detail);
       case 'timeout':

@@ -35,6 +35,8 @@ export interface ImporterSettings {
   readonly maxConfigBytes: number;
   readonly proxy: ProxySettings;
   readonly mirrors?: readonly RegistryMirror[];
+  /** registries.allowLinkLocal: allow link-local and cloud metadata addresses (default: refused). */
+  readonly allowLinkLocal?: boolean;
 }
 
 export interface RegistryImporter {
@@ -55,6 +57,7 @@ export async function createRegistryImporter(settings: ImporterSettings, hooks: 
     ...(settings.timeoutMs ? { connectTimeoutMs: settings.timeoutMs, headersTimeoutMs: settings.timeoutMs } : {}),
     proxy: settings.proxy,
     connectionsPerHost: settings.concurrency,
+    allowLinkLocal: settings.allowLinkLocal === true,
   });
   const client = new RegistryClient({
     transport,

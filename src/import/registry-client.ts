@@ -21,7 +21,7 @@ export const manifestAccept = [
   'application/vnd.docker.distribution.manifest.v1+json;q=0.5',
 ].join(', ');
 
-export type RegistryErrorKind = 'unauthorized' | 'not-found' | 'rate-limited' | 'unavailable' | 'bad-response' | 'timeout' | 'insecure-required' | 'not-v2' | 'forbidden' | 'too-large';
+export type RegistryErrorKind = 'unauthorized' | 'not-found' | 'rate-limited' | 'unavailable' | 'bad-response' | 'timeout' | 'insecure-required' | 'not-v2' | 'forbidden' | 'too-large' | 'forbidden-address';
 
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
@@ -116,7 +116,7 @@ export class RegistryClient {
   private ping(target: Target): Promise<{ base: string; challenge: Challenge | undefined }> {
     const s = this.state(target.host, target.insecure);
     if (!s.ping) {
-      s.ping = this.doPing(target).catch((err: unknown) => {
+      s.ping = this.doPing(target, s).catch((err: unknown) => {
         s.ping = undefined; // a failed ping is retried by the next request
         throw err;
       });
@@ -124,34 +124,38 @@ export class RegistryClient {
     return s.ping;
   }
 
-  private async doPing(target: Target): Promise<{ base: string; challenge: Challenge | undefined }> {
-    const attempt = async (scheme: 'https' | 'http'): Promise<{ base: string; challenge: Challenge | undefined }> => {
+  /**
+   * The ping goes through the same retry loop as every other request (circuit, 429/5xx with Retry-After and
+   * backoff, resets and timeouts). For an insecure target, HTTPS that gives no HTTP answer at all is not retried:
+   * the registry may simply speak plain HTTP, which is tried next (and retried in its turn).
+   */
+  private async doPing(target: Target, s: HostState): Promise<{ base: string; challenge: Challenge | undefined }> {
+    const attempt = async (scheme: 'https' | 'http', retryTransport: boolean): Promise<{ base: string; challenge: Challenge | undefined }> => {
       const base = `${scheme}://${target.host}`;
-      const res = await this.options.transport.send({ method: 'GET', url: `${base}/v2/`, maxBytes: 64 * 1024, insecure: target.insecure });
-      this.options.onRequest?.({ method: 'GET', host: target.host, path: '/v2/', status: res.status });
+      const url = `${base}/v2/`;
+      const res = await this.withRetries(target, s, 'GET', url, ' to /v2/', retryTransport, () =>
+        s.semaphore.run(() => this.options.transport.send({ method: 'GET', url, headers: { 'user-agent': 'imagestreams' }, maxBytes: 64 * 1024, insecure: target.insecure })),
+      );
       if (res.status === 401 || res.status === 403 || (res.status >= 200 && res.status < 300)) {
         const header = res.headers['www-authenticate'];
         const challenges = header ? parseWwwAuthenticate(header) : [];
         return { base, challenge: challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic') };
       }
       if (res.status === 404) throw new RegistryError('not-v2', `registry ${target.host} does not support the v2 Registry API`, { status: 404 });
-      throw new RegistryError(res.status >= 500 ? 'unavailable' : 'bad-response', `registry ${target.host} answered ${res.status} to /v2/`, { status: res.status });
+      throw new RegistryError('bad-response', `registry ${target.host} answered ${res.status} to /v2/`, { status: res.status });
     };
     try {
-      return await attempt('https');
+      return await attempt('https', !target.insecure);
     } catch (err) {
-      if (err instanceof RegistryError && err.kind !== 'unavailable') throw err;
-      if (target.insecure) {
-        try {
-          return await attempt('http');
-        } catch (httpErr) {
-          throw this.wrap(httpErr);
-        }
-      }
-      if (err instanceof TransportError && err.code === 'http-to-https') {
+      if (!(err instanceof RegistryError)) throw err;
+      // An HTTPS answer other than 5xx is the registry's answer; no answer at all (or 5xx) may mean "plain HTTP".
+      const answered = err.details.status !== undefined;
+      if ((answered && err.kind !== 'unavailable') || err.kind === 'forbidden-address') throw err;
+      if (target.insecure) return attempt('http', true);
+      if (err instanceof RegistryError && err.cause instanceof TransportError && err.cause.code === 'http-to-https') {
         throw new RegistryError('insecure-required', `the repository ${target.host}/${target.repository} is HTTP only and requires the insecure flag to import`);
       }
-      throw this.wrap(err);
+      throw err;
     }
   }
 
@@ -159,10 +163,76 @@ export class RegistryClient {
     if (err instanceof RegistryError) return err;
     if (err instanceof AuthError) return new RegistryError(err.kind, err.message, { hadCredentials: err.hadCredentials, credentialsRefused: err.kind === 'unauthorized' && err.hadCredentials }, { cause: err });
     if (err instanceof TransportError) {
-      const kind = err.code === 'timeout' ? 'timeout' : err.code === 'too-large' ? 'too-large' : err.code === 'unavailable' || err.code === 'truncated' ? 'unavailable' : 'bad-response';
+      const kind: RegistryErrorKind =
+        err.code === 'timeout' ? 'timeout' : err.code === 'too-large' ? 'too-large' : err.code === 'forbidden-address' ? 'forbidden-address' : err.code === 'unavailable' || err.code === 'truncated' ? 'unavailable' : 'bad-response';
       return new RegistryError(kind, err.message, {}, { cause: err });
     }
     return new RegistryError('bad-response', err instanceof Error ? err.message : String(err), {}, { cause: err });
+  }
+
+  /**
+   * The retry loop every request goes through: the circuit, transport failures (resets, timeouts) and 429/5xx
+   * answers retried with Retry-After (within the cap) or exponential backoff with full jitter. Answers with the
+   * first response that is not transient; `again` may ask for one more try that does not count as a retry.
+   */
+  private async withRetries(
+    target: Target,
+    s: HostState,
+    method: string,
+    url: string,
+    what: string,
+    retryTransport: boolean,
+    send: () => Promise<HttpResponse>,
+    again?: (res: HttpResponse) => boolean,
+  ): Promise<HttpResponse> {
+    const retries = this.options.retries ?? 3;
+    const backoff = (attempt: number): number => backoffMs(attempt, this.options.backoffBaseMs ?? 500, this.options.backoffCapMs ?? 30_000, this.options.random);
+    const path = new URL(url).pathname;
+    for (let attempt = 0; ; attempt += 1) {
+      const blocked = s.circuit.blockedFor();
+      if (blocked !== undefined) {
+        throw new RegistryError('unavailable', `registry ${target.host} is paused after repeated failures; next try in ${Math.ceil(blocked / 1000)} s`);
+      }
+      let res: HttpResponse;
+      try {
+        res = await send();
+      } catch (err) {
+        const wrapped = this.wrap(err);
+        this.options.onRequest?.({ method, host: target.host, path, status: undefined });
+        const transient = wrapped.kind === 'unavailable' || wrapped.kind === 'timeout';
+        if (!transient || !retryTransport) throw wrapped;
+        s.circuit.failure();
+        if (attempt < retries) {
+          await this.options.clock.sleep(backoff(attempt));
+          continue;
+        }
+        throw wrapped;
+      }
+      const remaining = res.headers['ratelimit-remaining'];
+      this.options.onRequest?.({ method, host: target.host, path, status: res.status, ...(remaining ? { rateLimitRemaining: remaining } : {}) });
+      if (again?.(res)) {
+        attempt -= 1;
+        continue;
+      }
+      if (res.status === 429 || (res.status >= 500 && res.status !== 501)) {
+        const wait = parseRetryAfter(res.headers['retry-after'], this.options.clock.now());
+        const maxWait = this.options.maxRetryAfterMs ?? 60_000;
+        const limited = res.status === 429;
+        if (!limited) s.circuit.failure();
+        if (attempt < retries && (wait === undefined || wait <= maxWait)) {
+          await this.options.clock.sleep(wait ?? backoff(attempt));
+          continue;
+        }
+        const waited = wait !== undefined ? `; it asked to retry after ${Math.ceil(wait / 1000)} s` : '';
+        const text = limited ? ' Too Many Requests' : res.status === 503 ? ' Service Unavailable' : '';
+        throw new RegistryError(limited ? 'rate-limited' : 'unavailable', `registry ${target.host} answered ${res.status}${text}${what} after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}${waited}`, {
+          status: res.status,
+          detail: waited.slice(2),
+        });
+      }
+      s.circuit.success();
+      return res;
+    }
   }
 
   /** One API call with auth, retries and limits. `path` is below `/v2/<repository>/`. */
@@ -178,55 +248,22 @@ export class RegistryClient {
       if (realmHost === 'auth.docker.io' && (target.registry === 'docker.io' || target.host === 'registry-1.docker.io')) return credential;
       return this.options.credentials.lookup(realmHost, '');
     };
-    const retries = this.options.retries ?? 3;
     const url = opts.absoluteUrl ?? `${base}/v2/${target.repository}/${path}`;
     let refreshedToken = false;
-    for (let attempt = 0; ; attempt += 1) {
-      const blocked = s.circuit.blockedFor();
-      if (blocked !== undefined) {
-        throw new RegistryError('unavailable', `registry ${target.host} is paused after repeated failures; next try in ${Math.ceil(blocked / 1000)} s`);
-      }
-      let res: HttpResponse;
-      try {
-        const authorization = await this.tokens.authorization(challenge, scope, credential, realmCredential, target.insecure);
-        const headers: Record<string, string> = { 'user-agent': 'imagestreams', ...(opts.accept ? { accept: opts.accept } : {}), ...(authorization ? { authorization } : {}) };
-        res = await s.semaphore.run(() => this.options.transport.send({ method, url, headers, maxBytes: opts.maxBytes, insecure: target.insecure }));
-      } catch (err) {
-        const wrapped = this.wrap(err);
-        this.options.onRequest?.({ method, host: target.host, path: new URL(url).pathname, status: undefined });
-        if ((wrapped.kind === 'unavailable' || wrapped.kind === 'timeout') && attempt < retries) {
-          s.circuit.failure();
-          await this.options.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs ?? 500, this.options.backoffCapMs ?? 30_000, this.options.random));
-          continue;
-        }
-        if (wrapped.kind === 'unavailable' || wrapped.kind === 'timeout') s.circuit.failure();
-        throw wrapped;
-      }
-      const remaining = res.headers['ratelimit-remaining'];
-      this.options.onRequest?.({ method, host: target.host, path: new URL(url).pathname, status: res.status, ...(remaining ? { rateLimitRemaining: remaining } : {}) });
-      if (res.status === 401 && !refreshedToken && challenge?.scheme === 'bearer') {
-        // A cached token may have been revoked or lack a scope: fetch a fresh one once.
-        refreshedToken = true;
-        this.tokens.invalidate(challenge, scope);
-        attempt -= 1;
-        continue;
-      }
-      if (res.status === 429 || res.status === 503 || (res.status >= 500 && res.status !== 501)) {
-        const wait = parseRetryAfter(res.headers['retry-after'], this.options.clock.now());
-        const maxWait = this.options.maxRetryAfterMs ?? 60_000;
-        const limited = res.status === 429;
-        if (attempt < retries && (wait === undefined || wait <= maxWait)) {
-          if (!limited) s.circuit.failure();
-          await this.options.clock.sleep(wait ?? backoffMs(attempt, this.options.backoffBaseMs ?? 500, this.options.backoffCapMs ?? 30_000, this.options.random));
-          continue;
-        }
-        if (!limited) s.circuit.failure();
-        const waited = wait !== undefined ? `; it asked to retry after ${Math.ceil(wait / 1000)} s` : '';
-        throw new RegistryError(limited ? 'rate-limited' : 'unavailable', `registry ${target.host} answered ${res.status} ${limited ? 'Too Many Requests' : 'Service Unavailable'} after ${attempt + 1} attempts${waited}`, { status: res.status, detail: waited.slice(2) });
-      }
-      s.circuit.success();
-      return this.check(target, res, credential !== undefined, path);
-    }
+    const send = async (): Promise<HttpResponse> => {
+      const authorization = await this.tokens.authorization(challenge, scope, credential, realmCredential, target.insecure);
+      const headers: Record<string, string> = { 'user-agent': 'imagestreams', ...(opts.accept ? { accept: opts.accept } : {}), ...(authorization ? { authorization } : {}) };
+      return s.semaphore.run(() => this.options.transport.send({ method, url, headers, maxBytes: opts.maxBytes, insecure: target.insecure }));
+    };
+    // A cached token may have been revoked or lack a scope: fetch a fresh one once.
+    const again = (res: HttpResponse): boolean => {
+      if (res.status !== 401 || refreshedToken || challenge?.scheme !== 'bearer') return false;
+      refreshedToken = true;
+      this.tokens.invalidate(challenge, scope);
+      return true;
+    };
+    const res = await this.withRetries(target, s, method, url, '', true, send, again);
+    return this.check(target, res, credential !== undefined, path);
   }
 
   private check(target: Target, res: HttpResponse, hadCredentials: boolean, path: string): HttpResponse {

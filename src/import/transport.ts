@@ -4,7 +4,10 @@
  * proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, passed in by the shell), timeouts on connect, headers and body,
  * size limits, and redirects followed by hand so that `Authorization` is dropped whenever the host changes.
  */
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import { readdir, readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request } from 'undici';
@@ -26,6 +29,13 @@ export interface TransportOptions {
   readonly proxy?: ProxySettings;
   /** Connections kept per host (the per-registry concurrency limit lives in the client). */
   readonly connectionsPerHost?: number;
+  /**
+   * Allow requests to link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, ...). Default false:
+   * such a URL, whether asked for, redirected to, a token realm or a `Link`, fails with `forbidden-address`.
+   */
+  readonly allowLinkLocal?: boolean;
+  /** The name resolver connections use (default: the system's, `dns.lookup`); the address check wraps it. */
+  readonly resolver?: LookupFunction;
 }
 
 export const defaultCertsDirs = ['/etc/containers/certs.d', '/etc/docker/certs.d'];
@@ -49,7 +59,7 @@ export interface HttpResponse {
   readonly url: string;
 }
 
-export type TransportErrorCode = 'timeout' | 'unavailable' | 'tls' | 'http-to-https' | 'too-large' | 'truncated' | 'redirect' | 'bad-response';
+export type TransportErrorCode = 'timeout' | 'unavailable' | 'tls' | 'http-to-https' | 'too-large' | 'truncated' | 'redirect' | 'bad-response' | 'forbidden-address';
 
 /** A failure to get an HTTP answer at all (no status code to reason about). */
 export class TransportError extends Error {
@@ -66,6 +76,93 @@ export class TransportError extends Error {
   }
 }
 
+/** Whether an error (or what it wraps) is a refusal of a link-local or metadata address. */
+export function isForbiddenAddressError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof TransportError && e.code === 'forbidden-address') return true;
+  }
+  return false;
+}
+
+/** The eight 16-bit groups of an IPv6 address (zone id dropped), or undefined when it is not one. */
+function ipv6Groups(address: string): number[] | undefined {
+  let a = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (isIP(a) !== 6) return undefined;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (v4) {
+    const [b0, b1, b2, b3] = v4.slice(1).map(Number) as [number, number, number, number];
+    a = `${a.slice(0, v4.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+  }
+  const [head = '', tail] = a.split('::') as [string, string | undefined];
+  const part = (s: string): number[] => (s === '' ? [] : s.split(':').map((h) => parseInt(h, 16)));
+  const left = part(head);
+  const right = tail === undefined ? [] : part(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+const linkLocalV4 = (a: number, b: number): boolean => a === 169 && b === 254;
+
+/**
+ * Why an address (or a hostname that is literally one) must not be connected to, or undefined when it may:
+ * link-local (169.254.0.0/16, fe80::/10, including IPv4-mapped, IPv4-compatible and NAT64 forms of
+ * 169.254.0.0/16) and the cloud metadata services outside it (AWS's fd00:ec2::254, Alibaba's 100.100.100.200,
+ * the metadata.google.internal name). No DNS: names are checked when they resolve (see `guardedLookup`).
+ */
+export function forbiddenAddress(host: string): string | undefined {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (h === 'metadata.google.internal') return 'a cloud metadata service';
+  if (isIP(h) === 4) {
+    const [a = 0, b = 0] = h.split('.').map(Number);
+    if (linkLocalV4(a, b)) return 'a link-local address (169.254.0.0/16, where cloud metadata services live)';
+    if (h === '100.100.100.200') return 'a cloud metadata service';
+    return undefined;
+  }
+  const g = ipv6Groups(h);
+  if (!g) return undefined;
+  if (((g[0] ?? 0) & 0xffc0) === 0xfe80) return 'a link-local address (fe80::/10)';
+  if (g.join(':') === [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254].join(':')) return 'a cloud metadata service';
+  const embedsV4 = (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) || (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0));
+  if (embedsV4 && linkLocalV4((g[6] ?? 0) >> 8, (g[6] ?? 0) & 0xff)) return 'a link-local address (169.254.0.0/16, where cloud metadata services live)';
+  return undefined;
+}
+
+function forbiddenAddressError(url: URL, why: string, how: { resolved?: string; redirectedFrom?: string } = {}): TransportError {
+  const where = `${url.host}${how.resolved ? ` (it resolves to ${how.resolved})` : ''}${how.redirectedFrom ? `, where ${how.redirectedFrom} redirected,` : ''}`;
+  return new TransportError('forbidden-address', `refusing to connect to ${where}: it is ${why}; set registries.allowLinkLocal: true to allow it`);
+}
+
+export type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+export type LookupFunction = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
+
+/** A marker error from the connect-time check, turned into a TransportError by `classify`. */
+class ForbiddenLookup extends Error {
+  readonly code = 'IMAGESTREAMS_FORBIDDEN_ADDRESS';
+  constructor(
+    readonly address: string,
+    readonly why: string,
+  ) {
+    super(`${address} is ${why}`);
+  }
+}
+
+/**
+ * A `lookup` for net/tls.connect that refuses a name resolving to a forbidden address before any connection is
+ * made (a registry name pointed at 169.254.169.254 by DNS). Handles both callback forms (`all` or one address).
+ */
+export function guardedLookup(base: LookupFunction = dnsLookup as unknown as LookupFunction): LookupFunction {
+  return (hostname, options, callback) => {
+    base(hostname, options, (err, address, family) => {
+      if (err) return callback(err, address, family);
+      const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
+      for (const a of list) {
+        const why = forbiddenAddress(a);
+        if (why) return callback(new ForbiddenLookup(a, why) as unknown as NodeJS.ErrnoException, address, family);
+      }
+      return callback(null, address, family);
+    });
+  };
+}
+
 const tlsErrorCodes = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER',
@@ -73,6 +170,8 @@ const tlsErrorCodes = new Set([
 
 function classify(err: unknown, url: string): TransportError {
   if (err instanceof TransportError) return err;
+  const forbidden = [err, (err as { cause?: unknown }).cause].find((x): x is ForbiddenLookup => x instanceof ForbiddenLookup);
+  if (forbidden) return forbiddenAddressError(new URL(url), forbidden.why, { resolved: forbidden.address });
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code ?? '';
   const text = `${e.message ?? ''} ${e.cause?.message ?? ''}`;
@@ -138,7 +237,12 @@ export class Transport {
     let d = this.dispatchers.get(key);
     if (!d) {
       d = this.tlsFor(url.host).then((tls) => {
-        const connect = { ...tls, rejectUnauthorized: !insecure, timeout: this.options.connectTimeoutMs ?? 10_000 };
+        const connect = {
+          ...tls,
+          rejectUnauthorized: !insecure,
+          timeout: this.options.connectTimeoutMs ?? 10_000,
+          ...(this.options.allowLinkLocal ? (this.options.resolver ? { lookup: this.options.resolver } : {}) : { lookup: guardedLookup(this.options.resolver) }),
+        };
         const base = {
           connect,
           connections: this.options.connectionsPerHost ?? 16,
@@ -165,6 +269,9 @@ export class Transport {
     let method = req.method;
     const maxRedirects = this.options.maxRedirects ?? 5;
     for (let hop = 0; ; hop += 1) {
+      // Checked before any connection, for the first URL and for every redirect (an object store, a token realm).
+      const why = this.options.allowLinkLocal ? undefined : forbiddenAddress(url.hostname);
+      if (why) throw forbiddenAddressError(url, why, hop > 0 ? { redirectedFrom: originalHost } : {});
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, {

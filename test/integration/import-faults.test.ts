@@ -1,9 +1,11 @@
 /** Faults a real registry cannot produce, from a scripted server: each gives the right reason and nothing crashes. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { LookupOptions } from 'node:dns';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportRequest } from '../../src/import/index.js';
+import type { LookupCallback } from '../../src/import/transport.js';
 import { buildImage } from '../support/images.js';
 import type { ScriptedServer } from '../support/scripted-server.js';
 import { startScriptedServer } from '../support/scripted-server.js';
@@ -177,5 +179,109 @@ describe('import faults', () => {
     const out = await withImporter(testSettings({ concurrency: 3 }), (r) => r.importer.importImages(many.map((t) => req(`${server.host}/r:${t}`))));
     expect(out.every((o) => o.ok)).toBe(true);
     expect(most).toBe(3);
+  });
+});
+
+describe('the /v2/ ping goes through the retry loop', () => {
+  const pings = (): number => server.requests.filter((r) => r.method === 'GET' && r.path === '/v2/').length;
+
+  it('a ping answered 503 once is retried, and the import succeeds', async () => {
+    server.on('GET /v2/', (_q, res, n) => {
+      if (n === 1) res.writeHead(503).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    const [o] = await run();
+    expect(o).toMatchObject({ ok: true, image: { digest: manifest.digest } });
+    expect(pings()).toBe(2);
+    expect(heads()).toBe(1);
+  });
+
+  it('a ping answered 429 with Retry-After: 1 waits as asked, then the import succeeds', async () => {
+    server.on('GET /v2/', (_q, res, n) => {
+      if (n === 1) res.writeHead(429, { 'retry-after': '1' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    const started = Date.now();
+    const [o] = await run();
+    expect(o).toMatchObject({ ok: true, image: { digest: manifest.digest } });
+    expect(pings()).toBe(2);
+    expect(heads()).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('a ping that keeps answering 503 fails after the configured retries, once for all the tags of that registry', async () => {
+    server.on('GET /v2/', (_q, res) => res.writeHead(503).end());
+    const out = await withImporter(testSettings({ retries: 2 }), (r) => r.importer.importImages([req(`${server.host}/r:t`), req(`${server.host}/r:u`)]));
+    for (const o of out) expect(o).toMatchObject({ ok: false, failure: { kind: 'unavailable', reason: 'InternalError', message: expect.stringContaining('answered 503 Service Unavailable to /v2/ after 3 attempts') } });
+    expect(pings()).toBe(3);
+    expect(heads()).toBe(0);
+  });
+
+  it('a ping whose Retry-After is longer than allowed fails at once as rate-limited', async () => {
+    server.on('GET /v2/', (_q, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
+    const [o] = await run();
+    expect(o).toMatchObject({ ok: false, failure: { kind: 'rate-limited', message: expect.stringContaining('retry after 3600 s') } });
+    expect(pings()).toBe(1);
+  });
+});
+
+describe('link-local and cloud metadata addresses are refused', () => {
+  const forbidden = { ok: false, failure: { kind: 'forbidden', reason: 'Forbidden', message: expect.stringMatching(/refusing to connect to .*link-local.*set registries\.allowLinkLocal: true to allow it/) } };
+
+  for (const location of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:169.254.169.254]/latest', 'http://2852039166/latest', 'http://[fe80::1]:5000/x']) {
+    it(`a redirect to ${location} fails with forbidden-address before any connection`, async () => {
+      server.on(`GET /v2/r/blobs/${image.config.digest}`, (_q, res) => res.writeHead(302, { location }).end());
+      const started = Date.now();
+      const [o] = await run();
+      expect(o).toMatchObject(forbidden);
+      if (!o?.ok) expect(o?.failure.message).toContain(`where ${server.host} redirected`);
+      // Not retried: a refusal is not a transient failure.
+      expect(server.requests.filter((r) => r.path === `/v2/r/blobs/${image.config.digest}`)).toHaveLength(1);
+      // A connection attempt to an unreachable address would be an 'unavailable' or a 'timeout', and take time.
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+  }
+
+  it('a token realm on a metadata address is refused, and no credential is sent anywhere', async () => {
+    server.on('GET /v2/', (_q, res) => res.writeHead(401, { 'www-authenticate': 'Bearer realm="http://169.254.169.254/token",service="s"' }).end());
+    const auth = path.join(tmp, 'auth-realm.json');
+    writeFileSync(auth, JSON.stringify({ auths: { [server.host]: { auth: Buffer.from('u:realm-secret').toString('base64') } } }));
+    const [o] = await run({ authFile: auth });
+    expect(o).toMatchObject(forbidden);
+    expect(JSON.stringify(o)).not.toContain('realm-secret');
+    expect(heads()).toBe(0);
+  });
+
+  it('a registry named by a link-local address is refused too', async () => {
+    const [o] = await withImporter(testSettings(), (r) => r.importer.importImages([req('169.254.169.254/r:t')]));
+    expect(o).toMatchObject({ ok: false, failure: { kind: 'forbidden', reason: 'Forbidden', message: expect.stringContaining('refusing to connect to 169.254.169.254') } });
+  });
+
+  it('a name that resolves to a link-local address is refused at connect time; other names connect', async () => {
+    const { Transport } = await import('../../src/import/transport.js');
+    const resolver = (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+      const address = hostname === 'metadata.test' ? '169.254.169.254' : '127.0.0.1';
+      if (options.all) callback(null, [{ address, family: 4 }]);
+      else callback(null, address, 4);
+    };
+    const port = server.host.split(':')[1];
+    const transport = new Transport({ certsDirs: [], resolver });
+    try {
+      const ok = await transport.send({ method: 'GET', url: `http://registry.test:${port}/v2/`, maxBytes: 1024 });
+      expect(ok.status).toBe(200);
+      await expect(transport.send({ method: 'GET', url: `http://metadata.test:${port}/v2/`, maxBytes: 1024 })).rejects.toMatchObject({
+        code: 'forbidden-address',
+        message: expect.stringContaining('metadata.test:' + port + ' (it resolves to 169.254.169.254)'),
+      });
+    } finally {
+      await transport.close();
+    }
+    const allowed = new Transport({ certsDirs: [], resolver, allowLinkLocal: true });
+    try {
+      expect((await allowed.send({ method: 'GET', url: `http://registry.test:${port}/v2/`, maxBytes: 1024 })).status).toBe(200);
+    } finally {
+      await allowed.close();
+    }
+    expect(server.requests.filter((r) => r.path === '/v2/')).toHaveLength(2);
   });
 });

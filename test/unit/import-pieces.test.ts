@@ -8,6 +8,8 @@ import { CredentialStore, Secret, normalizeAuthKey } from '../../src/import/cred
 import { Circuit, backoffMs, parseRetryAfter } from '../../src/import/limits.js';
 import { choosePlatform, digestOf, parseManifest, verifyDigest } from '../../src/import/manifest.js';
 import { imageMetadata } from '../../src/import/metadata.js';
+import { forbiddenAddress, guardedLookup } from '../../src/import/transport.js';
+import type { LookupCallback } from '../../src/import/transport.js';
 import { parseWwwAuthenticate } from '../../src/import/www-authenticate.js';
 
 const dirs: string[] = [];
@@ -193,5 +195,36 @@ describe('metadata cache', () => {
   it('defaults to XDG_CACHE_HOME or ~/.cache', () => {
     expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/imagestreams');
     expect(defaultCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/imagestreams');
+  });
+});
+
+describe('link-local and metadata addresses', () => {
+  it('refuses 169.254.0.0/16, fe80::/10, their IPv4-mapped, compatible and NAT64 forms, and known metadata hosts', () => {
+    for (const host of ['169.254.169.254', '169.254.0.1', '169.254.255.255', '[fe80::1]', 'fe80::1%eth0', '[febf:ffff::1]', '[::ffff:169.254.169.254]', '[::ffff:a9fe:a9fe]', '::ffff:169.254.1.2', '[::169.254.169.254]', '[64:ff9b::a9fe:a9fe]', '[fd00:ec2::254]', '100.100.100.200', 'metadata.google.internal', 'METADATA.google.internal.']) {
+      expect(forbiddenAddress(host), host).toBeDefined();
+    }
+    // What URL makes of the numeric spellings of 169.254.169.254.
+    for (const url of ['http://2852039166/', 'http://0xa9.0xfe.0xa9.0xfe/', 'http://0251.0376.0251.0376/', 'http://169.254.43518/', 'http://[0:0:0:0:0:ffff:a9fe:a9fe]/']) {
+      expect(forbiddenAddress(new URL(url).hostname), url).toBeDefined();
+    }
+  });
+
+  it('lets everything else through, registries on private and loopback addresses included', () => {
+    for (const host of ['127.0.0.1', '10.0.0.1', '192.168.1.1', '169.253.255.255', '169.255.0.1', '100.100.100.201', '[::1]', '[fec0::1]', '[fe7f::1]', '[::ffff:10.0.0.1]', '[2001:db8::a9fe:a9fe]', 'quay.io', 'localhost', 'registry.internal']) {
+      expect(forbiddenAddress(host), host).toBeUndefined();
+    }
+  });
+
+  it('checks every address a name resolves to, in both lookup callback forms', async () => {
+    const base = (answer: string[]) => (_h: string, options: { all?: boolean }, cb: LookupCallback): void => {
+      if (options.all) cb(null, answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+      else cb(null, answer[0] ?? '', 4);
+    };
+    const ask = (answer: string[], all: boolean) =>
+      new Promise<{ err: unknown; address: unknown }>((resolve) => guardedLookup(base(answer))('r.test', { all }, (err, address) => resolve({ err, address })));
+    expect(await ask(['10.1.2.3'], false)).toEqual({ err: null, address: '10.1.2.3' });
+    expect(await ask(['10.1.2.3', '::1'], true)).toMatchObject({ err: null, address: [{ address: '10.1.2.3' }, { address: '::1' }] });
+    expect((await ask(['169.254.169.254'], false)).err).toMatchObject({ message: expect.stringContaining('169.254.169.254 is a link-local address') });
+    expect((await ask(['10.1.2.3', 'fe80::5'], true)).err).toMatchObject({ message: expect.stringContaining('fe80::5') });
   });
 });
