@@ -58,6 +58,7 @@ export const diagnosticCodes = {
   'triggers-invalid-json': { severity: 'error', summary: 'The image.openshift.io/triggers annotation is not valid JSON.' },
   'invalid-trigger': { severity: 'error', summary: 'A trigger entry does not match the annotation schema.' },
   'trigger-duplicate-fieldpath': { severity: 'error', summary: 'Two triggers of one object have the same fieldPath (§9.1).' },
+  'duplicate-trigger-target': { severity: 'error', summary: 'Two triggers of one object set the same container image, in whatever form they name it; the image would flip between them.' },
   'trigger-unsupported-kind': { severity: 'error', summary: 'A trigger whose from.kind is not ImageStreamTag.' },
   'trigger-invalid-from-name': { severity: 'error', summary: 'A trigger whose from.name is not <stream>:<tag>.' },
   'trigger-paused-string': { severity: 'warning', summary: 'paused written as a string; upstream rejects the whole annotation (§13.6).' },

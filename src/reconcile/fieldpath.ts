@@ -134,3 +134,80 @@ export function formatFieldPath(kind: string, container: string, list: Container
   const base = (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
   return base === undefined ? undefined : `${base}.${list}[?(@.name=="${container}")].image`;
 }
+
+/** A container field that one trigger writes, found the way the planner finds it (§9.5, §13.2). */
+export interface TriggerTarget {
+  /** An entry of the `image.openshift.io/triggers` annotation, or a DeploymentConfig `spec.triggers` item. */
+  readonly source: 'annotation' | 'deployment-config';
+  /** Index of the entry in the annotation's array, or in `spec.triggers`. */
+  readonly trigger: number;
+  /** DeploymentConfig: which `containerNames` item named the container. */
+  readonly nameIndex?: number;
+  readonly list: ContainerList;
+  readonly index: number;
+  readonly name: string | undefined;
+  /** An annotation entry's fieldPath, as written. */
+  readonly fieldPath?: string;
+}
+
+const recordOf = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+
+/**
+ * The container field each annotation entry designates, in any accepted form (an index, the upstream name
+ * selector, the documented quotings). Entries whose fieldPath is outside the pod spec, does not parse or finds no
+ * container designate nothing; paused entries count (unpausing one must not start a fight).
+ */
+export function annotationTriggerTargets(kind: string, podSpec: PodSpecContainers, triggers: readonly unknown[]): TriggerTarget[] {
+  const out: TriggerTarget[] = [];
+  triggers.forEach((entry, trigger) => {
+    const fieldPath = recordOf(entry)?.fieldPath;
+    if (typeof fieldPath !== 'string') return;
+    const parsed = parseFieldPath(kind, fieldPath);
+    if (parsed.kind !== 'ok') return;
+    const found = findContainer(podSpec, parsed, fieldPath);
+    if ('error' in found) return;
+    out.push({ source: 'annotation', trigger, list: found.list, index: found.index, name: found.name, fieldPath });
+  });
+  return out;
+}
+
+/** The container fields each DeploymentConfig ImageChange trigger writes: every container its containerNames name. */
+export function deploymentConfigTriggerTargets(podSpec: PodSpecContainers, triggers: readonly unknown[]): TriggerTarget[] {
+  const out: TriggerTarget[] = [];
+  triggers.forEach((t, trigger) => {
+    const item = recordOf(t);
+    const params = recordOf(item?.imageChangeParams);
+    if (item?.type !== 'ImageChange' || !params || !Array.isArray(params.containerNames)) return;
+    params.containerNames.forEach((name: unknown, nameIndex: number) => {
+      if (typeof name !== 'string') return;
+      for (const list of ['initContainers', 'containers'] as const) {
+        (podSpec[list] ?? []).forEach((c, index) => {
+          if (c.name === name) out.push({ source: 'deployment-config', trigger, nameIndex, list, index, name });
+        });
+      }
+    });
+  });
+  return out;
+}
+
+/** `containers[0].image` ("web"): the field a target names, for messages. */
+export function describeTarget(t: Pick<TriggerTarget, 'list' | 'index' | 'name'>): string {
+  return `${t.list}[${t.index}].image${t.name === undefined ? '' : ` (container "${t.name}")`}`;
+}
+
+/**
+ * Triggers that write the same container field, each later one paired with the first that took the field. Two
+ * names in one DeploymentConfig trigger are not a pair (one value), nor are two annotation entries with the same
+ * fieldPath text: §9.1 refuses those already ("duplicate triggers are not allowed").
+ */
+export function conflictingTargets(targets: readonly TriggerTarget[]): Array<{ readonly first: TriggerTarget; readonly second: TriggerTarget }> {
+  const taken = new Map<string, TriggerTarget>();
+  const out: Array<{ first: TriggerTarget; second: TriggerTarget }> = [];
+  for (const t of targets) {
+    const key = `${t.list}/${t.index}`;
+    const first = taken.get(key);
+    if (!first) taken.set(key, t);
+    else if (!(first.source === t.source && first.trigger === t.trigger) && !(t.fieldPath !== undefined && t.fieldPath === first.fieldPath)) out.push({ first, second: t });
+  }
+  return out;
+}

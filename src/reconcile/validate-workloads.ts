@@ -2,7 +2,7 @@ import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import { parseImageStreamTagName } from './tag-names.js';
 import { joinPointer } from './values.js';
-import { findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
+import { annotationTriggerTargets, conflictingTargets, deploymentConfigTriggerTargets, describeTarget, findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
 import { annotations } from './model.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
@@ -133,6 +133,17 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
     }
     if (target) checkTarget(ctx, fromNamespace || namespace, target.stream, target.tag, pointer, `${at}.from`, out);
   });
+  // Two entries that name one container in different words (an index and a name, two quotings) fight over it.
+  if (!podSpec || !kindPath) return;
+  for (const { first, second } of conflictingTargets(annotationTriggerTargets(object.kind, podSpec, value))) {
+    out.push(
+      finding(
+        'duplicate-trigger-target',
+        pointer,
+        `${label}[${second.trigger}].fieldPath: "${second.fieldPath ?? ''}" sets ${describeTarget(second)}, which [${first.trigger}] ("${first.fieldPath ?? ''}") sets already; two triggers on one field make the image flip between them: keep one`,
+      ),
+    );
+  }
 }
 
 function checkResolveNames(object: ManifestObject, out: Finding[]): void {
@@ -190,6 +201,17 @@ function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string
       if (!names.has(c)) out.push(finding('trigger-container-not-found', `${base}/imageChangeParams/containerNames/${k}`, `spec.triggers[${i}].imageChangeParams.containerNames[${k}]: no such container: "${c}"`));
     });
   });
+  if (!podSpec) return;
+  for (const { first, second } of conflictingTargets(deploymentConfigTriggerTargets(podSpec, spec.triggers))) {
+    const at = `spec.triggers[${second.trigger}].imageChangeParams.containerNames[${second.nameIndex ?? 0}]`;
+    out.push(
+      finding(
+        'duplicate-trigger-target',
+        `/spec/triggers/${second.trigger}/imageChangeParams/containerNames/${second.nameIndex ?? 0}`,
+        `${at}: "${second.name ?? ''}" sets ${describeTarget(second)}, which spec.triggers[${first.trigger}] sets already; two triggers on one field make the image flip between them: keep one`,
+      ),
+    );
+  }
 }
 
 /** The trigger, lookup and DeploymentConfig rules of semantics.md §8, §9 and §13 for every workload. */

@@ -3,7 +3,8 @@
  * Git. Triggers (`image.openshift.io/triggers`), DeploymentConfig ImageChange triggers, and image lookup
  * (`lookupPolicy.local`, `resolve-names`). Any error in an object's triggers leaves the whole object unchanged (§9.6).
  */
-import { findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
+import { annotationTriggerTargets, conflictingTargets, deploymentConfigTriggerTargets, describeTarget, findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
+import type { PodSpecContainers } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
@@ -48,9 +49,41 @@ export interface WorkloadPlan {
   readonly changes: readonly WorkloadChange[];
 }
 
+/**
+ * Why a workload, or one of its triggers, was skipped, for programs (`reason` is the sentence for people). Where a
+ * validation code means the same thing, the skip uses it. Codes whose skip starts with "left unchanged:" mean the
+ * whole object was left alone; the others skip one trigger.
+ */
+export type WorkloadSkipCode =
+  // one trigger skipped
+  | 'trigger-paused'
+  | 'trigger-unsupported-kind'
+  | 'trigger-outside-pod-spec'
+  | 'no-image-yet'
+  | 'trigger-stream-not-found'
+  | 'manual-trigger-already-set'
+  // the whole object left unchanged
+  | 'triggers-invalid-json'
+  | 'invalid-trigger'
+  | 'trigger-duplicate-fieldpath'
+  | 'duplicate-trigger-target'
+  | 'trigger-invalid-fieldpath'
+  | 'trigger-container-not-found'
+  | 'ambiguous-stream'
+  | 'cross-namespace-not-allowed'
+  | 'template-parameters';
+
 export interface WorkloadSkip {
   readonly workload: string;
+  /** Set on every skip the planner reports (callers adding their own skips should set it too). */
+  readonly code?: WorkloadSkipCode;
   readonly reason: string;
+}
+
+/** Why a whole object is left unchanged. */
+interface Refusal {
+  readonly error: string;
+  readonly code: WorkloadSkipCode;
 }
 
 export const lookupRecordAnnotation = 'imagestreams.dev/image-lookup';
@@ -67,14 +100,14 @@ class StreamTable {
     this.byName = new ByName(streams, (s) => s);
   }
 
-  find(namespace: string, name: string, consumer: string): { stream: ResolvedStream } | { skip: string } | undefined {
+  find(namespace: string, name: string, consumer: string): { stream: ResolvedStream } | { skip: string; code: WorkloadSkipCode } | undefined {
     const found = this.byName.lookup(namespace, name);
     if (found.kind === 'missing') return undefined;
-    if (found.kind === 'ambiguous') return { skip: ambiguousStream(namespace, name, found.entries.length) };
+    if (found.kind === 'ambiguous') return { skip: ambiguousStream(namespace, name, found.entries.length), code: 'ambiguous-stream' };
     if (namespace !== consumer) {
       const allowed = this.options.imagePullers?.get(namespace);
       if (allowed && !allowed.includes('*') && !allowed.includes(consumer)) {
-        return { skip: `cross-namespace reference not allowed: namespace ${consumer} may not use image streams of ${namespace} (reconcile.imagePullers)` };
+        return { skip: `cross-namespace reference not allowed: namespace ${consumer} may not use image streams of ${namespace} (reconcile.imagePullers)`, code: 'cross-namespace-not-allowed' };
       }
     }
     return { stream: found.entry };
@@ -108,7 +141,7 @@ interface Pending {
 }
 
 /** `image.openshift.io/triggers` (§9.1, §9.5, §9.6). Returns the writes, or a reason the object is left alone. */
-function annotationTriggers(w: WorkloadInput, segments: readonly string[], table: StreamTable, skips: WorkloadSkip[]): Pending[] | { error: string } {
+function annotationTriggers(w: WorkloadInput, segments: readonly string[], table: StreamTable, skips: WorkloadSkip[]): Pending[] | Refusal {
   const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
   const raw = isRecord(metadata.annotations) ? metadata.annotations[knownAnnotations.triggers] : undefined;
   if (typeof raw !== 'string') return [];
@@ -116,45 +149,45 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
   try {
     triggers = JSON.parse(raw);
   } catch {
-    return { error: `the ${knownAnnotations.triggers} annotation is not valid JSON` };
+    return { error: `the ${knownAnnotations.triggers} annotation is not valid JSON`, code: 'triggers-invalid-json' };
   }
-  if (!Array.isArray(triggers)) return { error: `the ${knownAnnotations.triggers} annotation is not a JSON array` };
+  if (!Array.isArray(triggers)) return { error: `the ${knownAnnotations.triggers} annotation is not a JSON array`, code: 'triggers-invalid-json' };
   const spec = at(w.value, segments);
   const pod = { containers: containersOf(spec, 'containers').map((c) => ({ name: c.name as string })), initContainers: containersOf(spec, 'initContainers').map((c) => ({ name: c.name as string })) };
   const out: Pending[] = [];
   const seen = new Set<string>();
   for (const [i, t] of triggers.entries()) {
-    if (!isRecord(t) || !isRecord(t.from)) return { error: `trigger [${i}] has no from` };
+    if (!isRecord(t) || !isRecord(t.from)) return { error: `trigger [${i}] has no from`, code: 'invalid-trigger' };
     const fieldPath = typeof t.fieldPath === 'string' ? t.fieldPath : '';
-    if (seen.has(fieldPath)) return { error: 'duplicate triggers are not allowed' };
+    if (seen.has(fieldPath)) return { error: 'duplicate triggers are not allowed', code: 'trigger-duplicate-fieldpath' };
     seen.add(fieldPath);
     const name = typeof t.from.name === 'string' ? t.from.name : '';
     const label = `trigger [${i}] (${name})`;
     if (t.paused === true || t.paused === 'true') {
-      skips.push({ workload: w.key, reason: `${label}: paused` });
+      skips.push({ workload: w.key, code: 'trigger-paused', reason: `${label}: paused` });
       continue;
     }
     if (t.from.kind !== 'ImageStreamTag') {
-      skips.push({ workload: w.key, reason: `${label}: from.kind ${String(t.from.kind)} is not ImageStreamTag` });
+      skips.push({ workload: w.key, code: 'trigger-unsupported-kind', reason: `${label}: from.kind ${String(t.from.kind)} is not ImageStreamTag` });
       continue;
     }
     const parsedPath = parseFieldPath(w.kind, fieldPath);
     if (parsedPath.kind === 'outside-pod-spec') {
-      skips.push({ workload: w.key, reason: `${label}: fieldPath ${fieldPath} is outside this ${w.kind}'s pod spec; ignored, as OpenShift ignores it` });
+      skips.push({ workload: w.key, code: 'trigger-outside-pod-spec', reason: `${label}: fieldPath ${fieldPath} is outside this ${w.kind}'s pod spec; ignored, as OpenShift ignores it` });
       continue;
     }
     const split = splitImageStreamTag(name);
     const namespace = typeof t.from.namespace === 'string' && t.from.namespace !== '' ? t.from.namespace : w.namespace;
     const found = split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
-    if (found && 'skip' in found) return { error: `${label}: ${found.skip}` };
+    if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
     const value = found ? triggerValue(found.stream, split.tag) : undefined;
     if (value === undefined) {
-      skips.push({ workload: w.key, reason: found ? `${label}: no image yet for ${namespace}/${name}` : `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
+      skips.push(found ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` } : { workload: w.key, code: 'trigger-stream-not-found', reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
       continue; // §9.6: a tag without an image is skipped before its fieldPath is looked at
     }
-    if (parsedPath.kind === 'invalid') return { error: parsedPath.error };
+    if (parsedPath.kind === 'invalid') return { error: parsedPath.error, code: 'trigger-invalid-fieldpath' };
     const container = findContainer(pod, parsedPath, fieldPath);
-    if ('error' in container) return { error: container.error };
+    if ('error' in container) return { error: container.error, code: 'trigger-container-not-found' };
     const c = containersOf(spec, container.list)[container.index] ?? {};
     out.push({ path: `/${[...segments, container.list, String(container.index), 'image'].join('/')}`, value, old: typeof c.image === 'string' ? c.image : undefined, cause: `${namespace}/${split.stream}:${split.tag}`, via: 'trigger' });
   }
@@ -162,7 +195,7 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
 }
 
 /** DeploymentConfig ImageChange triggers (§13.2): automatic ones follow the tag; manual ones are set once. */
-function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: WorkloadSkip[]): { pending: Pending[]; params: FieldEdit[] } | { error: string } {
+function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: WorkloadSkip[]): { pending: Pending[]; params: FieldEdit[] } | Refusal {
   const spec = isRecord(w.value.spec) ? w.value.spec : {};
   const triggers = Array.isArray(spec.triggers) ? spec.triggers : [];
   const pod = at(w.value, ['spec', 'template', 'spec']);
@@ -176,16 +209,16 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
     const label = `spec.triggers[${i}] (${name})`;
     const last = typeof p.lastTriggeredImage === 'string' ? p.lastTriggeredImage : '';
     if (p.automatic !== true && last !== '') {
-      skips.push({ workload: w.key, reason: `${label}: automatic is false and the image was already set once; change it by hand or set automatic: true` });
+      skips.push({ workload: w.key, code: 'manual-trigger-already-set', reason: `${label}: automatic is false and the image was already set once; change it by hand or set automatic: true` });
       continue;
     }
     const split = splitImageStreamTag(name);
     const namespace = typeof from.namespace === 'string' && from.namespace !== '' ? from.namespace : w.namespace;
     const found = from.kind === 'ImageStreamTag' && split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
-    if (found && 'skip' in found) return { error: `${label}: ${found.skip}` };
+    if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
     const value = found ? triggerValue(found.stream, split.tag) : undefined;
     if (value === undefined) {
-      skips.push({ workload: w.key, reason: found ? `${label}: no image yet for ${namespace}/${name}` : `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
+      skips.push(found ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` } : { workload: w.key, code: 'trigger-stream-not-found', reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
       continue;
     }
     const names = Array.isArray(p.containerNames) ? p.containerNames.filter((n): n is string => typeof n === 'string') : [];
@@ -198,11 +231,46 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
           pending.push({ path: `/spec/template/spec/${list}/${index}/image`, value, old: typeof c.image === 'string' ? c.image : undefined, cause: `${namespace}/${split.stream}:${split.tag}`, via: 'deployment-config' });
         });
       }
-      if (!placed) return { error: `${label}: no such container: ${cname}` };
+      if (!placed) return { error: `${label}: no such container: ${cname}`, code: 'trigger-container-not-found' };
     }
     if (last !== value) params.push({ op: last === '' && !('lastTriggeredImage' in p) ? 'add' : 'replace', path: `/spec/triggers/${i}/imageChangeParams/lastTriggeredImage`, value });
   }
   return { pending, params };
+}
+
+const podContainers = (spec: unknown): PodSpecContainers => ({
+  containers: containersOf(spec, 'containers').map((c) => (typeof c.name === 'string' ? { name: c.name } : {})),
+  initContainers: containersOf(spec, 'initContainers').map((c) => (typeof c.name === 'string' ? { name: c.name } : {})),
+});
+
+/**
+ * Two triggers that set one container field, in whatever form they name it (an index and a name, two quotings, a
+ * DeploymentConfig trigger naming a container another one names): the image would flip between them on every
+ * pass, so the object is left unchanged. The annotation is read only if it parses; otherwise its own error says so.
+ */
+function targetConflict(w: WorkloadInput, segments: readonly string[]): Refusal | undefined {
+  const pod = podContainers(at(w.value, segments));
+  const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
+  const raw = isRecord(metadata.annotations) ? metadata.annotations[knownAnnotations.triggers] : undefined;
+  let entries: unknown;
+  try {
+    entries = typeof raw === 'string' ? JSON.parse(raw) : [];
+  } catch {
+    entries = [];
+  }
+  const fromAnnotation = Array.isArray(entries) ? annotationTriggerTargets(w.kind, pod, entries) : [];
+  const spec = isRecord(w.value.spec) ? w.value.spec : {};
+  const fromConfig = w.kind === 'DeploymentConfig' && Array.isArray(spec.triggers) ? deploymentConfigTriggerTargets(pod, spec.triggers) : [];
+  const [pair] = conflictingTargets([...fromAnnotation, ...fromConfig]);
+  if (!pair) return undefined;
+  const label = (t: typeof pair.first): string => {
+    const list = t.source === 'annotation' ? (Array.isArray(entries) ? entries : []) : Array.isArray(spec.triggers) ? spec.triggers : [];
+    const item: unknown = list[t.trigger];
+    const from = isRecord(item) ? (t.source === 'annotation' ? item.from : isRecord(item.imageChangeParams) ? item.imageChangeParams.from : undefined) : undefined;
+    const name = isRecord(from) && typeof from.name === 'string' ? from.name : '';
+    return `${t.source === 'annotation' ? 'trigger ' : 'spec.triggers'}[${t.trigger}] (${name})`;
+  };
+  return { error: `${label(pair.second)} and ${label(pair.first)} both set ${describeTarget(pair.second)}; keep one trigger per container`, code: 'duplicate-trigger-target' };
 }
 
 const lookupRecord = (v: unknown): Map<string, string> => {
@@ -276,14 +344,20 @@ export function planWorkloads(workloads: readonly WorkloadInput[], streams: read
     const segments = podSpecSegments(w.kind);
     if (!segments) continue;
     const local: WorkloadSkip[] = [];
+    const refused = (r: Refusal): void => void skips.push({ workload: w.key, code: r.code, reason: `left unchanged: ${r.error}` });
+    const conflict = targetConflict(w, segments);
+    if (conflict) {
+      refused(conflict);
+      continue;
+    }
     const fromTriggers = annotationTriggers(w, segments, table, local);
     if ('error' in fromTriggers) {
-      skips.push({ workload: w.key, reason: `left unchanged: ${fromTriggers.error}` });
+      refused(fromTriggers);
       continue;
     }
     const dc = w.kind === 'DeploymentConfig' ? deploymentConfigTriggers(w, table, local) : { pending: [], params: [] };
     if ('error' in dc) {
-      skips.push({ workload: w.key, reason: `left unchanged: ${dc.error}` });
+      refused(dc);
       continue;
     }
     skips.push(...local);

@@ -57,6 +57,90 @@ describe('cross-namespace references', () => {
     expect(planWorkloads([workload('team-a')], [stream]).plans).toHaveLength(1);
     const restricted = planWorkloads([workload('team-a'), workload('team-b')], [stream], { imagePullers: new Map([['shared', ['team-b']]]) });
     expect(restricted.plans.map((p) => p.workload)).toEqual(['team-b']);
-    expect(restricted.skips).toEqual([{ workload: 'team-a', reason: 'left unchanged: trigger [0] (base:1): cross-namespace reference not allowed: namespace team-a may not use image streams of shared (reconcile.imagePullers)' }]);
+    expect(restricted.skips).toEqual([{ workload: 'team-a', code: 'cross-namespace-not-allowed', reason: 'left unchanged: trigger [0] (base:1): cross-namespace reference not allowed: namespace team-a may not use image streams of shared (reconcile.imagePullers)' }]);
+  });
+});
+
+describe('two triggers on one container field (convergence)', () => {
+  const digest = (c: string): string => `sha256:${c.repeat(64)}`;
+  const tagged = (tag: string, c: string) => ({ tag, items: [{ dockerImageReference: `quay.io/org/app@${digest(c)}`, image: digest(c), generation: 1 }] });
+  const stream: ResolvedStream = { namespace: 'ns', name: 'app', value: { spec: { tags: [{ name: '1' }, { name: '2' }] }, status: { dockerImageRepository: '', tags: [tagged('1', 'a'), tagged('2', 'b')] } } };
+  const trigger = (name: string, fieldPath: string, extra: Record<string, unknown> = {}) => ({ from: { kind: 'ImageStreamTag', name }, fieldPath, ...extra });
+  const pod = { initContainers: [{ name: 'init', image: 'busybox' }], containers: [{ name: 'web', image: 'nginx' }, { name: 'proxy', image: 'envoy' }] };
+  const deployment = (triggers: unknown[], kind = 'Deployment'): WorkloadInput => ({
+    key: 'w',
+    kind,
+    namespace: 'ns',
+    value: { metadata: { name: 'w', annotations: { 'image.openshift.io/triggers': JSON.stringify(triggers) } }, spec: { template: { spec: pod } } },
+  });
+  const base = 'spec.template.spec';
+
+  const pairs: Array<[string, string, string]> = [
+    ['the documented quoting and the upstream one', `${base}.containers[?(@.name='web')].image`, `${base}.containers[?(@.name=="web")].image`],
+    ['an index and a name', `${base}.containers[0].image`, `${base}.containers[?(@.name=="web")].image`],
+    ['two spellings of one index', `${base}.containers[0].image`, `${base}.containers[+0]image`],
+    ['initContainers by index, and the name looked up in initContainers first', `${base}.initContainers[0].image`, `${base}.containers[?(@.name=="init")].image`],
+  ];
+  for (const [what, a, b] of pairs) {
+    it(`${what}: the object is left unchanged and the skip says why`, () => {
+      const { plans, skips } = planWorkloads([deployment([trigger('app:1', a), trigger('app:2', b)])], [stream]);
+      expect(plans).toEqual([]);
+      expect(skips).toHaveLength(1);
+      expect(skips[0]).toMatchObject({ workload: 'w', code: 'duplicate-trigger-target', reason: expect.stringMatching(/^left unchanged: trigger \[1\] \(app:2\) and trigger \[0\] \(app:1\) both set (init)?[cC]ontainers\[0\]\.image \(container "(web|init)"\)/) });
+    });
+  }
+
+  it('a paused entry counts: unpausing it must not start the fight', () => {
+    const { plans, skips } = planWorkloads([deployment([trigger('app:1', `${base}.containers[0].image`, { paused: true }), trigger('app:2', `${base}.containers[?(@.name=="web")].image`)])], [stream]);
+    expect(plans).toEqual([]);
+    expect(skips.map((s) => s.code)).toEqual(['duplicate-trigger-target']);
+  });
+
+  it('the same fieldPath text twice keeps the §9.1 wording and its own code', () => {
+    const fp = `${base}.containers[0].image`;
+    expect(planWorkloads([deployment([trigger('app:1', fp), trigger('app:2', fp)])], [stream]).skips).toEqual([{ workload: 'w', code: 'trigger-duplicate-fieldpath', reason: 'left unchanged: duplicate triggers are not allowed' }]);
+  });
+
+  it('triggers on different containers are fine, and one pass converges', () => {
+    const w = deployment([trigger('app:1', `${base}.containers[0].image`), trigger('app:2', `${base}.containers[?(@.name=='proxy')].image`)]);
+    const { plans, skips } = planWorkloads([w], [stream]);
+    expect(skips).toEqual([]);
+    expect(plans[0]?.edits).toEqual([
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `quay.io/org/app@${digest('a')}` },
+      { op: 'replace', path: '/spec/template/spec/containers/1/image', value: `quay.io/org/app@${digest('b')}` },
+    ]);
+  });
+
+  const dc = (triggers: unknown[]): WorkloadInput => ({ key: 'dc', kind: 'DeploymentConfig', namespace: 'ns', value: { metadata: { name: 'dc' }, spec: { triggers, template: { spec: pod } } } });
+  const imageChange = (name: string, containerNames: string[]) => ({ type: 'ImageChange', imageChangeParams: { automatic: true, containerNames, from: { kind: 'ImageStreamTag', name } } });
+
+  it('DeploymentConfig: two ImageChange triggers whose containerNames overlap', () => {
+    const { plans, skips } = planWorkloads([dc([{ type: 'ConfigChange' }, imageChange('app:1', ['web']), imageChange('app:2', ['proxy', 'web'])])], [stream]);
+    expect(plans).toEqual([]);
+    expect(skips).toEqual([{ workload: 'dc', code: 'duplicate-trigger-target', reason: 'left unchanged: spec.triggers[2] (app:2) and spec.triggers[1] (app:1) both set containers[0].image (container "web"); keep one trigger per container' }]);
+  });
+
+  it('DeploymentConfig: one trigger naming a container twice is one value, not a fight', () => {
+    const { plans, skips } = planWorkloads([dc([imageChange('app:1', ['web', 'web'])])], [stream]);
+    expect(skips).toEqual([]);
+    expect(plans[0]?.changes.map((c) => c.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/containers/0/image']);
+  });
+
+  it('every skip carries a code', () => {
+    const { skips } = planWorkloads(
+      [
+        deployment([trigger('app:1', `${base}.containers[0].image`, { paused: true })]),
+        { ...deployment([trigger('ghost:1', `${base}.containers[0].image`)]), key: 'g' },
+        { ...deployment([trigger('app:1', 'spec.containers[0].image')]), key: 'o' },
+        { ...deployment([trigger('app:1', `${base}.containers[5].image`)]), key: 'n' },
+      ],
+      [stream],
+    );
+    expect(skips.map((s) => [s.workload, s.code])).toEqual([
+      ['w', 'trigger-paused'],
+      ['g', 'trigger-stream-not-found'],
+      ['o', 'trigger-outside-pod-spec'],
+      ['n', 'trigger-container-not-found'],
+    ]);
   });
 });
