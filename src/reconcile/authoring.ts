@@ -1,11 +1,15 @@
 /**
- * What the `oc`-style verbs write into stream definitions (reference documents: `oc tag`, `oc import-image`,
- * `oc set image-lookup`, rollback, prune). Pure: values in, new values out; the CLI renders them byte-exactly.
+ * What the `oc`-style verbs write into stream definitions and workloads (reference documents: `oc tag`,
+ * `oc import-image`, `oc set image-lookup`, `oc set triggers`, rollback, prune). Pure: values in, new values out;
+ * the CLI renders them byte-exactly.
  */
+import type { PodSpecContainers } from './fieldpath.js';
+import { annotationTriggerTargets, findContainer, formatFieldPath, parseFieldPath } from './fieldpath.js';
 import { isRecord } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
 import type { SpecTag, StatusTag } from './status.js';
 import { latestTaggedImage } from './status.js';
+import { deepEqual } from './values.js';
 
 export type SourceKind = 'docker' | 'imagestreamtag' | 'imagestreamimage';
 
@@ -150,4 +154,135 @@ export function withLookup(stream: Record<string, unknown>, enabled: boolean): R
   const spec = isRecord(value.spec) ? value.spec : (value.spec = {});
   spec.lookupPolicy = { ...(isRecord(spec.lookupPolicy) ? spec.lookupPolicy : {}), local: enabled };
   return value;
+}
+
+/** What `set triggers KIND/NAME --from-image=… -c …` asks for. */
+export interface TriggerRequest {
+  /** `stream:tag`, and the stream's namespace when it is not the workload's. */
+  readonly from: { readonly name: string; readonly namespace?: string };
+  /** Container names (checked to exist by the caller). */
+  readonly containers: readonly string[];
+  /** `--manual`: a paused annotation entry, a DeploymentConfig trigger with `automatic: false`. */
+  readonly manual: boolean;
+}
+
+/** An edit of the annotation's array: the caller splices it into the text, so untouched entries keep their bytes. */
+export type TriggerEntryEdit =
+  | { readonly op: 'replace'; readonly index: number; readonly value: Record<string, unknown> }
+  | { readonly op: 'remove'; readonly index: number }
+  | { readonly op: 'append'; readonly value: Record<string, unknown> };
+
+const fromOf = (request: TriggerRequest): Record<string, unknown> => ({ kind: 'ImageStreamTag', name: request.from.name, ...(request.from.namespace ? { namespace: request.from.namespace } : {}) });
+
+/**
+ * `image.openshift.io/triggers` entries for the request: one entry per container. An entry that already sets the
+ * container's field, in any accepted form (an index, either name quoting), is replaced where it stands (its
+ * fieldPath kept unless it is the documentation's quoting, which the cluster rejects); further entries on the same
+ * field are removed; a container without one gets a new entry in the form the in-cluster controller accepts.
+ */
+export function annotationTriggerEdits(kind: string, podSpec: PodSpecContainers, entries: readonly unknown[], request: TriggerRequest): TriggerEntryEdit[] {
+  const targets = annotationTriggerTargets(kind, podSpec, entries);
+  const edits: TriggerEntryEdit[] = [];
+  const touched = new Set<number>();
+  for (const name of new Set(request.containers)) {
+    const list = (podSpec.containers ?? []).some((c) => c.name === name) ? 'containers' : 'initContainers';
+    const canonical = formatFieldPath(kind, name, list);
+    const parsed = canonical === undefined ? undefined : parseFieldPath(kind, canonical);
+    const field = parsed?.kind === 'ok' && canonical !== undefined ? findContainer(podSpec, parsed, canonical) : undefined;
+    if (!field || 'error' in field || canonical === undefined) throw new AuthoringError(`container "${name}" not found`);
+    const on = targets.filter((t) => t.list === field.list && t.index === field.index && !touched.has(t.trigger));
+    const [existing, ...others] = on;
+    const keep = existing?.fieldPath !== undefined && (() => {
+      const p = parseFieldPath(kind, existing.fieldPath);
+      return p.kind === 'ok' && !(p.selector.kind === 'name' && p.selector.quoteStyle === 'documented');
+    })();
+    const entry = { from: fromOf(request), fieldPath: keep && existing?.fieldPath !== undefined ? existing.fieldPath : canonical, ...(request.manual ? { paused: true } : {}) };
+    if (!existing) {
+      edits.push({ op: 'append', value: entry });
+      continue;
+    }
+    touched.add(existing.trigger);
+    if (!deepEqual(entries[existing.trigger], entry)) edits.push({ op: 'replace', index: existing.trigger, value: entry });
+    for (const t of others) {
+      touched.add(t.trigger);
+      edits.push({ op: 'remove', index: t.trigger });
+    }
+  }
+  return edits;
+}
+
+/** `set triggers … --remove`: the entries from that stream tag, only those on the given containers when some are named. */
+export function annotationTriggerRemovals(kind: string, podSpec: PodSpecContainers, entries: readonly unknown[], from: { name: string; namespace?: string }, namespace: string, containers: readonly string[] | undefined): TriggerEntryEdit[] {
+  const fields = containers?.length ? annotationTriggerTargets(kind, podSpec, entries).filter((t) => t.name !== undefined && containers.includes(t.name)) : undefined;
+  const out: TriggerEntryEdit[] = [];
+  entries.forEach((e, index) => {
+    const f = isRecord(e) && isRecord(e.from) ? e.from : undefined;
+    if (!f || f.name !== from.name || ((typeof f.namespace === 'string' && f.namespace) || namespace) !== (from.namespace || namespace)) return;
+    if (fields && !fields.some((t) => t.trigger === index)) return;
+    out.push({ op: 'remove', index });
+  });
+  return out;
+}
+
+/**
+ * DeploymentConfig ImageChange triggers for the request (on a copy of the object): afterwards each named container
+ * is named by exactly one ImageChange trigger, from the requested tag. A trigger that already names only requested
+ * containers is changed where it stands (its lastTriggeredImage dropped when its tag changes, so a manual trigger is
+ * set once from the new tag); one that also names others keeps those; a trigger left naming none is removed.
+ */
+export function withImageChangeTrigger(value: Record<string, unknown>, request: TriggerRequest, namespace: string): Record<string, unknown> {
+  const out = structuredClone(value);
+  const spec = isRecord(out.spec) ? out.spec : (out.spec = {});
+  const triggers: unknown[] = Array.isArray(spec.triggers) ? spec.triggers : [];
+  const wanted = [...new Set(request.containers)];
+  const automatic = !request.manual;
+  const params = (t: unknown): Record<string, unknown> | undefined => (isRecord(t) && t.type === 'ImageChange' && isRecord(t.imageChangeParams) ? t.imageChangeParams : undefined);
+  const names = (p: Record<string, unknown>): unknown[] => (Array.isArray(p.containerNames) ? p.containerNames : []);
+  const sameFrom = (p: Record<string, unknown>): boolean => {
+    const f = isRecord(p.from) ? p.from : {};
+    return f.kind === 'ImageStreamTag' && f.name === request.from.name && ((typeof f.namespace === 'string' && f.namespace) || namespace) === (request.from.namespace || namespace);
+  };
+  const hits = (p: Record<string, unknown>): boolean => names(p).some((n) => typeof n === 'string' && wanted.includes(n));
+  const onlyWanted = (p: Record<string, unknown>): boolean => hits(p) && names(p).every((n) => typeof n === 'string' && wanted.includes(n));
+  const follows = (p: Record<string, unknown>): boolean => sameFrom(p) && (p.automatic === true) === automatic;
+  const indexes = triggers.map((t, i) => [i, params(t)] as const).filter((x): x is readonly [number, Record<string, unknown>] => x[1] !== undefined);
+  // Who carries the containers: one that already follows the tag and names some of them, else one naming only
+  // them (changed in place), else one that follows the tag, else a new trigger.
+  const carrier = indexes.find(([, p]) => follows(p) && hits(p)) ?? indexes.find(([, p]) => onlyWanted(p)) ?? indexes.find(([, p]) => follows(p));
+  if (carrier) {
+    const [, p] = carrier;
+    if (!sameFrom(p)) {
+      p.from = isRecord(p.from) ? mergeFrom(p.from, fromOf(request)) : fromOf(request);
+      delete p.lastTriggeredImage;
+    }
+    p.automatic = automatic;
+    const have = names(p);
+    p.containerNames = [...have, ...wanted.filter((n) => !have.includes(n))];
+  }
+  const kept = triggers.filter((t, i) => {
+    const p = params(t);
+    if (!p || i === carrier?.[0] || !hits(p)) return true;
+    p.containerNames = names(p).filter((n) => !(typeof n === 'string' && wanted.includes(n)));
+    return names(p).length > 0;
+  });
+  if (!carrier) kept.push({ type: 'ImageChange', imageChangeParams: { automatic, containerNames: wanted, from: fromOf(request) } });
+  spec.triggers = kept;
+  return out;
+}
+
+/** `set triggers dc/NAME --remove`: the ImageChange triggers from that tag (only the named containers, when given). */
+export function withoutImageChangeTrigger(value: Record<string, unknown>, from: { name: string; namespace?: string } | undefined, namespace: string, containers: readonly string[] | undefined): Record<string, unknown> {
+  const out = structuredClone(value);
+  const spec = isRecord(out.spec) ? out.spec : undefined;
+  if (!spec || !Array.isArray(spec.triggers)) return out;
+  spec.triggers = spec.triggers.filter((t: unknown) => {
+    const p = isRecord(t) && t.type === 'ImageChange' && isRecord(t.imageChangeParams) ? t.imageChangeParams : undefined;
+    if (!p || !isRecord(p.from)) return true;
+    if (from && (p.from.name !== from.name || ((typeof p.from.namespace === 'string' && p.from.namespace) || namespace) !== (from.namespace || namespace))) return true;
+    if (!from || !containers?.length) return false;
+    const left = (Array.isArray(p.containerNames) ? p.containerNames : []).filter((n: unknown) => !(typeof n === 'string' && containers.includes(n)));
+    p.containerNames = left;
+    return left.length > 0;
+  });
+  return out;
 }

@@ -109,3 +109,94 @@ describe('more flags', () => {
     expect(read(s, 'is.yaml')).toContain('        kind: DockerImage\n        name: busybox:1.36\n');
   });
 });
+
+describe('set triggers replaces the trigger already on the container (one writer per field)', () => {
+  const fp = (sel: string, list = 'containers'): string => `spec.template.spec.${list}[${sel}].image`;
+  const entry = (name: string, fieldPath: string, extra = ''): string => `{"from":{"kind":"ImageStreamTag","name":"${name}"},"fieldPath":"${fieldPath.replace(/"/g, '\\"')}"${extra}}`;
+  /** The deployment with the annotation holding these entries (JSON, written single-quoted as YAML). */
+  const withEntries = (...entries: string[]): string => deploy.replace('  namespace: default\n', `  namespace: default\n${annotation(`[${entries.join(',')}]`.replace(/'/g, "''"))}`);
+  const upstream = fp('?(@.name=="web")');
+
+  const forms: Array<[string, string, string]> = [
+    ['an index', fp('0'), fp('0')],
+    ['the upstream name selector', upstream, upstream],
+    ["the documentation's quoting (rewritten: the cluster rejects it)", fp("?(@.name='web')"), upstream],
+    ['the other documented quoting', fp('?(@.name="web")'), upstream],
+  ];
+  for (const [what, before, after] of forms) {
+    it(`--from-image=example:2 -c web over an entry written with ${what}`, async () => {
+      const d = await repo({ 'd.yaml': withEntries(entry('tools:1', fp('0', 'initContainers')), entry('example:1', before)) });
+      const r = await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:2', '-c', 'web'], { cwd: d });
+      expect(r.code).toBe(0);
+      expect(read(d, 'd.yaml')).toBe(withEntries(entry('tools:1', fp('0', 'initContainers')), entry('example:2', after)));
+      expect((await runCli(['validate'], { cwd: d })).stdout).not.toContain('duplicate-trigger-target');
+    });
+  }
+
+  it('--manual pauses the entry already there instead of adding one; --auto unpauses it', async () => {
+    const d = await repo({ 'd.yaml': withEntries(entry('example:1', fp('0'))) });
+    expect((await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:1', '-c', 'web', '--manual'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'd.yaml')).toBe(withEntries(entry('example:1', fp('0'), ',"paused":true')));
+    expect((await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:1', '-c', 'web', '--auto'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'd.yaml')).toBe(withEntries(entry('example:1', fp('0'))));
+  });
+
+  it('a second writer on the same container (the duplicate-trigger-target error) is removed, and validate is clean', async () => {
+    const d = await repo({ 'd.yaml': withEntries(entry('example:1', fp('0')), entry('tools:1', fp('0', 'initContainers')), entry('example:3', upstream)) });
+    expect((await runCli(['validate'], { cwd: d })).stdout).toContain('error duplicate-trigger-target');
+    expect((await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:2', '-c', 'web'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'd.yaml')).toBe(withEntries(entry('example:2', fp('0')), entry('tools:1', fp('0', 'initContainers'))));
+    expect((await runCli(['validate'], { cwd: d })).stdout).not.toContain('duplicate-trigger-target');
+  });
+
+  it('running it again changes nothing', async () => {
+    const d = await repo({ 'd.yaml': withEntries(entry('example:2', fp('0'))) });
+    const r = await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:2', '-c', 'web', '--dry-run'], { cwd: d });
+    expect(r.stdout).toBe('deployment/example triggers updated\n');
+    expect(read(d, 'd.yaml')).toBe(withEntries(entry('example:2', fp('0'))));
+  });
+
+  it('entries left alone keep their exact text (spacing inside the JSON included)', async () => {
+    const spaced = '{"from": {"kind": "ImageStreamTag", "name": "tools:1"}, "fieldPath": "spec.template.spec.initContainers[0].image"}';
+    const d = await repo({ 'd.yaml': deploy.replace('  namespace: default\n', `  namespace: default\n${annotation(`[${spaced}, ${entry('example:1', fp('0'))}]`)}`) });
+    expect((await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:2', '-c', 'web'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'd.yaml')).toBe(deploy.replace('  namespace: default\n', `  namespace: default\n${annotation(`[${spaced}, ${entry('example:2', fp('0'))}]`)}`));
+    expect((await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:2', '-c', 'proxy'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'd.yaml')).toBe(deploy.replace('  namespace: default\n', `  namespace: default\n${annotation(`[${spaced}, ${entry('example:2', fp('0'))}, ${entry('example:2', fp('?(@.name=="proxy")'))}]`)}`));
+  });
+
+  it('--remove -c NAME takes out the entry on that container, in whatever form it is written', async () => {
+    const d = await repo({ 'd.yaml': withEntries(entry('example:1', fp('0')), entry('example:1', fp('?(@.name=="proxy")'))) });
+    expect((await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:1', '--remove', '-c', 'web'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'd.yaml')).toBe(withEntries(entry('example:1', fp('?(@.name=="proxy")'))));
+  });
+
+  const dcWith = (triggers: string): string => dc.replace('  - type: ConfigChange\n', `  - type: ConfigChange\n${triggers}`).replace('        image: example:latest\n', '        image: example:latest\n      - name: proxy\n        image: nginx\n');
+  const imageChange = (from: string, names: string, extra = ''): string => `  - type: ImageChange\n    imageChangeParams:\n      automatic: true\n      containerNames: [${names}]\n      from:\n        kind: ImageStreamTag\n        name: ${from}\n${extra}`;
+
+  it('DeploymentConfig: a trigger naming only that container is changed where it stands (lastTriggeredImage goes with the old tag)', async () => {
+    const last = `      lastTriggeredImage: quay.io/example/app@sha256:${'a'.repeat(64)}\n`;
+    const d = await repo({ 'dc.yaml': dcWith(imageChange('example:1', 'web', last) + imageChange('tools:1', 'proxy')) });
+    expect((await runCli(['set', 'triggers', 'dc/example', '--from-image=example:2', '-c', 'web'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'dc.yaml')).toBe(dcWith(imageChange('example:2', 'web') + imageChange('tools:1', 'proxy')));
+    // --manual on it: automatic: false, nothing added.
+    expect((await runCli(['set', 'triggers', 'dc/example', '--from-image=example:2', '-c', 'web', '--manual'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'dc.yaml')).toBe(dcWith(imageChange('example:2', 'web').replace('automatic: true', 'automatic: false') + imageChange('tools:1', 'proxy')));
+  });
+
+  it('DeploymentConfig: a container taken from a trigger that names others too, into the trigger that follows the tag', async () => {
+    const d = await repo({ 'dc.yaml': dcWith(imageChange('example:1', 'web, proxy') + imageChange('tools:1', 'other')) });
+    expect((await runCli(['set', 'triggers', 'dc/example', '--from-image=tools:1', '-c', 'web'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'dc.yaml')).toBe(dcWith(imageChange('example:1', 'proxy') + imageChange('tools:1', 'other, web')));
+    expect((await runCli(['validate'], { cwd: d })).stdout).not.toContain('duplicate-trigger-target');
+  });
+
+  it('DeploymentConfig: a new trigger when none can carry it; the old one keeps its other containers', async () => {
+    const d = await repo({ 'dc.yaml': dcWith(imageChange('example:1', 'web, proxy')) });
+    expect((await runCli(['set', 'triggers', 'dc/example', '--from-image=example:2', '-c', 'web'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'dc.yaml')).toBe(dcWith(`${imageChange('example:1', 'proxy')}  - type: ImageChange\n    imageChangeParams:\n      automatic: true\n      containerNames:\n      - web\n      from:\n        kind: ImageStreamTag\n        name: example:2\n`));
+    // --remove -c proxy takes proxy out; the trigger left naming nothing goes.
+    expect((await runCli(['set', 'triggers', 'dc/example', '--from-image=example:1', '--remove', '-c', 'proxy'], { cwd: d })).code).toBe(0);
+    expect(read(d, 'dc.yaml')).toBe(dcWith('  - type: ImageChange\n    imageChangeParams:\n      automatic: true\n      containerNames:\n      - web\n      from:\n        kind: ImageStreamTag\n        name: example:2\n'));
+  });
+});

@@ -115,14 +115,14 @@ Examples (from the OpenShift documentation):
 
   const set = program.command('set').description('Change settings on streams and workloads in the repository, as `oc set` does.');
   withRepoOptions(set.command('triggers'), { dryRun: 'print the diff; write nothing', longConfigOnly: true })
-    .description('Add, pause or remove the image triggers of a workload: the image.openshift.io/triggers annotation (written in the form the in-cluster controller accepts), or a DeploymentConfig\'s ImageChange triggers.')
+    .description('Add, pause or remove the image triggers of a workload: the image.openshift.io/triggers annotation (written in the form the in-cluster controller accepts), or a DeploymentConfig\'s ImageChange triggers. A container has at most one trigger: the one already on it (in any fieldPath form) is replaced, not joined by a second.')
     .argument('<workload>', 'KIND/NAME: deploy/NAME, sts/NAME, ds/NAME, cj/NAME, job/NAME, rs/NAME, rc/NAME, pod/NAME, dc/NAME')
     .option('--from-image <stream:tag>', 'the stream tag to follow')
     .option('-c, --containers <name>', 'container to update (repeatable; default: the first container)', collect)
     .option('--remove', 'remove the trigger for --from-image')
     .option('--remove-all', 'remove every image trigger')
-    .option('--manual', 'add the trigger paused (DeploymentConfig: automatic: false)')
-    .option('--auto', 'add the trigger active (the default)')
+    .option('--manual', 'set the trigger paused, the one already on the container included (DeploymentConfig: automatic: false)')
+    .option('--auto', 'set the trigger active (the default)')
     .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams set triggers deploy/example --from-image=example:latest -c web\n  imagestreams set triggers deploy/example --from-image=example:latest --remove')
     .action(async (target: string, opts: TriggerFlags) => {
       setResult(await setTriggersCommand(target, opts, io));

@@ -1,5 +1,9 @@
 /** `imagestreams set triggers KIND/NAME --from-image=stream:tag -c container [--remove] [--manual]`, as `oc set triggers`. */
-import { formatFieldPath, podSpecSegments } from '../../reconcile/fieldpath.js';
+import { parseTree } from 'jsonc-parser';
+import { annotationTriggerEdits, annotationTriggerRemovals, withImageChangeTrigger, withoutImageChangeTrigger } from '../../reconcile/authoring.js';
+import type { TriggerEntryEdit, TriggerRequest } from '../../reconcile/authoring.js';
+import type { PodSpecContainers } from '../../reconcile/fieldpath.js';
+import { podSpecSegments } from '../../reconcile/fieldpath.js';
 import { annotations as known } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -17,7 +21,36 @@ export interface TriggerFlags extends AuthoringFlags {
   readonly auto?: boolean;
 }
 
-type Trigger = { from: { kind: string; name: string; namespace?: string }; fieldPath: string; paused?: boolean | string };
+/**
+ * Applies entry edits to the annotation's JSON text: entries left alone keep their exact text, and the separator
+ * between entries is the one the text already uses. Returns undefined when no entry is left.
+ */
+function spliceEntries(text: string, entries: readonly unknown[], edits: readonly TriggerEntryEdit[]): string | undefined {
+  const replaced = new Map<number, Record<string, unknown>>();
+  const removed = new Set<number>();
+  const appended: Array<Record<string, unknown>> = [];
+  for (const e of edits) {
+    if (e.op === 'replace') replaced.set(e.index, e.value);
+    else if (e.op === 'remove') removed.add(e.index);
+    else appended.push(e.value);
+  }
+  const root = parseTree(text);
+  const nodes = root?.type === 'array' ? (root.children ?? []) : [];
+  if (nodes.length !== entries.length || nodes.length === 0) {
+    const values = [...entries.flatMap((v, i) => (removed.has(i) ? [] : [replaced.get(i) ?? v])), ...appended];
+    return values.length === 0 ? undefined : JSON.stringify(values);
+  }
+  const first = nodes[0];
+  const last = nodes[nodes.length - 1];
+  const second = nodes[1];
+  if (!first || !last) return undefined;
+  const separator = second ? text.slice(first.offset + first.length, second.offset) : ',';
+  const items = [
+    ...nodes.flatMap((n, i) => (removed.has(i) ? [] : [replaced.has(i) ? JSON.stringify(replaced.get(i)) : text.slice(n.offset, n.offset + n.length)])),
+    ...appended.map((v) => JSON.stringify(v)),
+  ];
+  return items.length === 0 ? undefined : `${text.slice(0, first.offset)}${items.join(separator)}${text.slice(last.offset + last.length)}`;
+}
 
 export async function setTriggersCommand(target: string, flags: TriggerFlags, io: CliIo): Promise<ExitCodeValue> {
   const slash = target.indexOf('/');
@@ -30,58 +63,46 @@ export async function setTriggersCommand(target: string, flags: TriggerFlags, io
   if (!flags.removeAll && !flags.fromImage) throw new UsageError('--from-image=<stream>:<tag> is required (or --remove-all)');
   if (flags.fromImage && !/^[^:@/]+(\/[^:@/]+)?:[^:@/]+$/.test(flags.fromImage)) throw new UsageError(`--from-image: "${flags.fromImage}" is not of the form <stream>:<tag>`);
   const value = ws.valueOf(object);
+  const namespace = ws.namespaceOf(object);
   const segments = podSpecSegments(kind) ?? [];
   const spec = segments.reduce<unknown>((o, k) => (isRecord(o) ? o[k] : undefined), value);
-  const listOf = (c: string): 'containers' | 'initContainers' | undefined =>
-    (['containers', 'initContainers'] as const).find((l) => isRecord(spec) && Array.isArray(spec[l]) && (spec[l] as unknown[]).some((x) => isRecord(x) && x.name === c));
-  const allContainers = ['containers', 'initContainers'].flatMap((l) => (isRecord(spec) && Array.isArray(spec[l]) ? (spec[l] as unknown[]).filter(isRecord).map((x) => String(x.name)) : []));
+  const namesOf = (l: 'containers' | 'initContainers'): Array<{ name?: string }> =>
+    isRecord(spec) && Array.isArray(spec[l]) ? (spec[l] as unknown[]).map((x) => (isRecord(x) && typeof x.name === 'string' ? { name: x.name } : {})) : [];
+  const podSpec: PodSpecContainers = { containers: namesOf('containers'), initContainers: namesOf('initContainers') };
+  const allContainers = [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? [])].flatMap((c) => (c.name === undefined ? [] : [c.name]));
   const containers = flags.containers?.length ? flags.containers : flags.removeAll ? [] : allContainers.slice(0, 1);
-  for (const c of containers) if (!listOf(c)) throw new UsageError(`container "${c}" not found in ${kind.toLowerCase()}/${name} (has: ${allContainers.join(', ') || 'none'})`);
+  for (const c of containers) if (!allContainers.includes(c)) throw new UsageError(`container "${c}" not found in ${kind.toLowerCase()}/${name} (has: ${allContainers.join(', ') || 'none'})`);
   const [streamPart, tagPart] = (flags.fromImage ?? '').split(':') as [string, string];
   const streamNs = streamPart.includes('/') ? streamPart.slice(0, streamPart.indexOf('/')) : undefined;
-  const streamTag = `${streamNs ? streamPart.slice(streamNs.length + 1) : streamPart}:${tagPart}`;
+  const from = { name: `${streamNs ? streamPart.slice(streamNs.length + 1) : streamPart}:${tagPart}`, ...(streamNs ? { namespace: streamNs } : {}) };
+  const request: TriggerRequest = { from, containers, manual: flags.manual === true };
 
   if (kind === 'DeploymentConfig') {
-    const dcSpec = isRecord(value.spec) ? value.spec : (value.spec = {});
-    let triggers = Array.isArray(dcSpec.triggers) ? (dcSpec.triggers as Array<Record<string, unknown>>) : [];
-    const matches = (t: Record<string, unknown>): boolean => t.type === 'ImageChange' && isRecord(t.imageChangeParams) && isRecord(t.imageChangeParams.from) && (flags.removeAll || t.imageChangeParams.from.name === streamTag);
-    if (flags.remove || flags.removeAll) triggers = triggers.filter((t) => !matches(t));
-    else {
-      const entry = { type: 'ImageChange', imageChangeParams: { automatic: !flags.manual, containerNames: containers, from: { kind: 'ImageStreamTag', name: streamTag, ...(streamNs ? { namespace: streamNs } : {}) } } };
-      const i = triggers.findIndex(matches);
-      if (i === -1) triggers = [...triggers, entry];
-      else triggers = triggers.map((t, j) => (j === i ? { ...t, imageChangeParams: { ...(t.imageChangeParams as Record<string, unknown>), automatic: !flags.manual, containerNames: containers } } : t));
-    }
-    dcSpec.triggers = triggers;
+    const next = flags.removeAll ? withoutImageChangeTrigger(value, undefined, namespace, undefined) : flags.remove ? withoutImageChangeTrigger(value, from, namespace, flags.containers) : withImageChangeTrigger(value, request, namespace);
+    ws.update(object, next);
   } else {
     const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
     const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
-    let triggers: Trigger[] = [];
-    if (typeof notes[known.triggers] === 'string') {
-      try {
-        triggers = JSON.parse(notes[known.triggers] as string) as Trigger[];
-      } catch {
-        throw new UsageError(`${kind.toLowerCase()}/${name}: the ${known.triggers} annotation is not valid JSON; fix it first`);
-      }
+    const text = typeof notes[known.triggers] === 'string' ? (notes[known.triggers] as string) : '[]';
+    let entries: unknown;
+    try {
+      entries = JSON.parse(text);
+    } catch {
+      throw new UsageError(`${kind.toLowerCase()}/${name}: the ${known.triggers} annotation is not valid JSON; fix it first`);
     }
-    const paths = new Set(containers.map((c) => formatFieldPath(kind, c, listOf(c))));
-    if (flags.removeAll) triggers = [];
-    else if (flags.remove) triggers = triggers.filter((t) => !(t.from?.name === streamTag && (flags.containers?.length ? paths.has(t.fieldPath) : true)));
-    else {
-      for (const c of containers) {
-        const fieldPath = formatFieldPath(kind, c, listOf(c)) as string;
-        const entry: Trigger = { from: { kind: 'ImageStreamTag', name: streamTag, ...(streamNs ? { namespace: streamNs } : {}) }, fieldPath, ...(flags.manual ? { paused: true } : {}) };
-        const i = triggers.findIndex((t) => t.fieldPath === fieldPath);
-        if (i === -1) triggers.push(entry);
-        else triggers[i] = entry;
-      }
-    }
-    if (triggers.length === 0) delete notes[known.triggers];
-    else notes[known.triggers] = JSON.stringify(triggers);
+    if (!Array.isArray(entries)) throw new UsageError(`${kind.toLowerCase()}/${name}: the ${known.triggers} annotation is not a JSON array; fix it first`);
+    const edits = flags.removeAll
+      ? entries.map((_, index) => ({ op: 'remove' as const, index }))
+      : flags.remove
+        ? annotationTriggerRemovals(kind, podSpec, entries, from, namespace, flags.containers)
+        : annotationTriggerEdits(kind, podSpec, entries, request);
+    const next = edits.length === 0 ? text : spliceEntries(text, entries, edits);
+    if (next === undefined) delete notes[known.triggers];
+    else if (next !== text || typeof notes[known.triggers] === 'string') notes[known.triggers] = next;
     if (Object.keys(notes).length > 0) metadata.annotations = notes;
     else delete metadata.annotations;
+    ws.update(object, value);
   }
-  ws.update(object, value);
   await ws.commit(io, flags.dryRun ?? false);
   io.stdout(`${kind.toLowerCase()}/${name} triggers updated\n`);
   return ExitCode.ok;
