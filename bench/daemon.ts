@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startHttp } from '../src/cli/daemon-http.js';
+import { startHttp } from '../src/cli/daemon/http.js';
 import { GitRepo } from '../src/gitsource/repo.js';
 import { createBareRepo, startGitServer } from '../test/support/git-server.js';
 import { buildImage } from '../test/support/images.js';

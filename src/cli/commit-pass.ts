@@ -1,8 +1,8 @@
 /**
- * A pass that lands in Git: sync to the remote head, reconcile, write (verified), commit only the files the pass
- * changed, push. A rejected push (someone else landed first) means: fetch, run the whole pass again on the new head
- * (re-plan from the definitions, never replay a diff), push again, with jittered backoff and a bound. Nothing is
- * ever forced; a human commit that landed meanwhile stays as it is, and ours goes on top.
+ * A pass that lands in Git: make the clone equal to the remote head, reconcile, write (verified), commit only the
+ * files the pass changed, push. A rejected push (someone else landed first) means: fetch, run the whole pass again
+ * on the new head (re-plan from the definitions, never replay a diff), push again, with jittered backoff and a
+ * bound. Nothing is ever forced; a human commit that landed meanwhile stays as it is, and ours goes on top.
  */
 import path from 'node:path';
 import type { GitRepo } from '../gitsource/repo.js';
@@ -14,36 +14,67 @@ import { writeAll } from './write-files.js';
 
 export interface CommitPassOptions {
   readonly push: boolean;
-  /** A local working tree a person also edits: leave files with uncommitted edits alone. */
+  /**
+   * A working tree a person owns (`--repo`, `reconcile --commit`): never re-cloned, files with uncommitted edits are
+   * left alone. Otherwise the directory is the daemon's clone, a cache of the remote.
+   */
   readonly localTree: boolean;
+  /**
+   * The daemon's clone only: skip the reset when the remote head equals HEAD (this process knows the working tree
+   * equals HEAD: nothing was written since the last reset or landed commit).
+   */
+  readonly knownClean?: boolean;
+  /**
+   * A local tree after a rejected push (CI write-back): fetch, move to the new head and plan again, as the daemon
+   * does, when the tree has no uncommitted edits. A person's tree with edits is never reset: the rejection is returned.
+   */
+  readonly retryLocal?: boolean;
   readonly maxPushRetries?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly onRetry?: (attempt: number, reason: string) => void;
   /** Called with the files about to be written (the daemon ignores its own writes in a watched tree). */
   readonly beforeWrite?: (changes: readonly FileChange[]) => void;
+  /** Checked between steps: a stopping daemon or a pass past its deadline ends here, before the next step. */
+  readonly signal?: AbortSignal;
 }
 
 export interface CommitPassResult {
   readonly result: PassResult;
+  /** The files this pass wrote and committed (a subset of result.changes: held-back files are not). */
+  readonly committed: readonly FileChange[];
   readonly commit: string | undefined;
   readonly pushed: boolean;
   readonly retries: number;
   /** Files the pass would change but a person has uncommitted edits in (local trees). */
   readonly heldBack: readonly string[];
+  /** Set when a commit was made but could not be pushed: rejected past the retry bound, or Git failed. */
+  readonly publishError?: GitError;
 }
 
+/**
+ * Runs one landing pass. Outcomes:
+ * - nothing to change: `commit` undefined (the working tree was still synced to the remote);
+ * - committed (and `pushed` when `push`);
+ * - committed but not published: `publishError` (rejected `maxPushRetries` times, or a local tree that cannot be
+ *   reset, or the Git server failing the push);
+ * - throws GitError when the clone cannot be made equal to the remote (fetch/clone failed), or the first write
+ *   failed; throws the signal's reason when aborted between steps. Nothing half-written is ever committed.
+ */
 export async function commitPass(repo: GitRepo, pass: () => PassOptions, options: CommitPassOptions): Promise<CommitPassResult> {
   const max = options.maxPushRetries ?? 5;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;
   for (let attempt = 0; ; attempt += 1) {
-    if (options.push && !options.localTree) {
-      const remote = await repo.remoteHead();
-      if (attempt > 0 || remote === undefined || remote !== (await repo.head())) await repo.syncToRemote();
+    options.signal?.throwIfAborted();
+    if (!options.localTree) {
+      const skip = attempt === 0 && options.knownClean === true && (await repo.remoteHead()) === (await repo.head().catch(() => undefined));
+      if (!skip) await repo.prepare();
+    } else if (attempt > 0) {
+      await repo.fetchAndReset();
     }
-    const passOptions = pass();
-    const result = await reconcilePass(passOptions);
+    options.signal?.throwIfAborted();
+    const result = await reconcilePass(pass());
     const heldBack: string[] = [];
     const changes: Array<FileChange & { readonly rel: string }> = [];
     for (const c of result.changes) {
@@ -51,20 +82,27 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
       if (options.localTree && (await repo.isModified(rel))) heldBack.push(rel);
       else changes.push({ ...c, rel });
     }
-    if (changes.length === 0) return { result, commit: undefined, pushed: false, retries: attempt, heldBack };
+    const base = { result, committed: changes, retries: attempt, heldBack };
+    if (changes.length === 0) return { ...base, commit: undefined, pushed: false };
+    options.signal?.throwIfAborted();
     options.beforeWrite?.(changes);
     await writeAll(changes);
     const commit = await repo.commitFiles(
       changes.map((c) => ({ path: c.rel, content: c.after })),
-      commitMessage({ ...result, changes }),
+      commitMessage(result, changes),
     );
-    if (!options.push) return { result, commit, pushed: false, retries: attempt, heldBack };
+    if (!options.push) return { ...base, commit, pushed: false };
     try {
       await repo.push();
-      return { result, commit, pushed: true, retries: attempt, heldBack };
+      return { ...base, commit, pushed: true };
     } catch (err) {
-      // A person's working tree is never reset under them: a rejected push there is reported, not retried.
-      if (!(err instanceof GitError) || err.code !== 'push-rejected' || attempt >= max || options.localTree) throw err;
+      if (!(err instanceof GitError)) throw err;
+      const rejected = err.code === 'push-rejected';
+      const resettable = !options.localTree || (options.retryLocal === true && heldBack.length === 0 && (await repo.modifiedFiles()).length === 0);
+      if (!rejected || attempt >= max || !resettable) {
+        const why = rejected && !resettable ? new GitError('push-rejected', `${err.message}; the working tree has uncommitted edits, so it was not reset to the new head: pull, then run again`, { cause: err }) : err;
+        return { ...base, commit, pushed: false, publishError: why };
+      }
       options.onRetry?.(attempt + 1, err.message);
       await sleep(Math.floor(random() * Math.min(10_000, 250 * 2 ** attempt)));
     }

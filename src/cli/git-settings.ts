@@ -39,3 +39,22 @@ export function gitCredentials(file: string | undefined, env: Readonly<Record<st
   if (env.IMAGESTREAMS_GIT_PASSWORD) return { username: env.IMAGESTREAMS_GIT_USERNAME || 'x-access-token', password: env.IMAGESTREAMS_GIT_PASSWORD };
   return undefined;
 }
+
+/**
+ * `https://user:password@host/repo.git` → the URL without them, and the credentials. Credentials never stay in a
+ * URL that is printed, logged or handed to Git (isomorphic-git would put it in its error messages).
+ */
+export function splitUrlCredentials(url: string, flag: string): { url: string; credentials: GitCredentials | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${flag}: "${url.replace(/\/\/[^/@]*@/, '//')}" is not a URL such as https://git.example.com/ops/deploy.git`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`${flag}: only http:// and https:// Git remotes are supported, not ${parsed.protocol}`);
+  if (!parsed.username && !parsed.password) return { url, credentials: undefined };
+  const credentials = { username: decodeURIComponent(parsed.username) || 'x-access-token', password: decodeURIComponent(parsed.password) };
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), credentials };
+}

@@ -1,8 +1,8 @@
-import { CredentialError, createRegistryImporter } from '../import/index.js';
+import { createRegistryImporter } from '../import/index.js';
 import type { ImportMode, Observation } from '../import/index.js';
 import { loadConfig } from './config.js';
 import type { ConfigFlags } from './config.js';
-import { ExitCode, UsageError } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -44,13 +44,7 @@ function text(ref: string, o: Observation): string {
 /** `imagestreams inspect REF...`: resolve references as an import would, and print what was found. */
 export async function inspectCommand(refs: readonly string[], options: InspectOptions, io: CliIo): Promise<ExitCodeValue> {
   const config = await loadConfig(options, io.env, io.cwd);
-  let registry;
-  try {
-    registry = await createRegistryImporter(config.registry);
-  } catch (err) {
-    if (err instanceof CredentialError) throw new UsageError(err.message);
-    throw err;
-  }
+  const registry = await createRegistryImporter(config.registry);
   try {
     const observations = await registry.importer.importImages(refs.map((from) => ({ from, importMode: options.importMode, insecure: options.insecure ?? false })));
     if (options.output === 'json') {

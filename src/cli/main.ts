@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, UsageError } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
+import { describeFailure } from './failures.js';
+import { redactUrlCredentials } from '../gitsource/repo.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
@@ -17,15 +19,16 @@ import type { ValidateFormat } from './validate-command.js';
 
 
 const exitCodesHelp = `
-Exit codes (the same for every command; when several apply, the first of 70, 2, 1, 4, 3 wins):
+Exit codes (the same for every command; when several apply, the first of 70, 2, 1, 5, 4, 3 wins):
   0   success, or nothing to do
   1   findings: invalid input
   2   usage or configuration error
   3   changes pending (--check)
-  4   partial failure: some imports failed, everything else done
+  4   partial failure: some imports or files failed, everything else done
+  5   could not publish: Git refused or was unreachable (the work is committed locally)
   70  internal error (please report it)`;
 
-function buildProgram(io: CliIo, setResult: (code: ExitCodeValue) => void): Command {
+function buildProgram(io: CliIo, setResult: (code: ExitCodeValue | number) => void): Command {
   const program = new Command('imagestreams')
     .description('OpenShift ImageStream semantics for any Git repository: validate stream definitions, import from registries, reconcile status and workloads.')
     .version(version, '-V, --version', 'print the version')
@@ -91,11 +94,15 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed (
     .option('--repo <dir>', 'or: a local working tree; watched for changes, committed locally, pushed only if it has a remote')
     .option('--branch <name>', 'branch to follow', 'main')
     .option('--push-branch <name>', 'push to this branch instead (for protected branches)')
-    .option('--workdir <dir>', 'where --repo-url is cloned (default: under the cache directory; reused across restarts)')
-    .option('--listen <host:port>', 'address for /healthz, /readyz, /metrics and the hooks', '127.0.0.1:8080')
+    .option('--workdir <dir>', 'where --repo-url is cloned (default: under the cache directory); a cache of the remote, reset or re-cloned as needed')
+    .option('--state-dir <dir>', 'where accepted notifications are kept until they land (default: <workdir>.state, or .git/imagestreams with --repo)')
+    .option('--listen <host:port>', 'address for /healthz, /readyz, /status, /metrics and the hooks', '127.0.0.1:8080')
     .option('--poll-interval <duration>', 'how often to check the remote branch', '30s')
-    .option('--debounce <duration>', 'collect bursts of events into one pass', '2s')
-    .option('--max-wait <duration>', 'longest a request waits while a burst continues', '15s')
+    .option('--debounce <duration>', 'wait this long for more events before a pass (0s: a pass starts at once when idle)', '0s')
+    .option('--max-wait <duration>', 'with --debounce: longest a request waits while a burst continues', '15s')
+    .option('--pass-timeout <duration>', 'deadline of one pass; past it the pass is aborted and retried', '10m')
+    .option('--grace-period <duration>', 'on SIGTERM/SIGINT, how long the running pass may take before it is aborted', '30s')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (or env IMAGESTREAMS_LOG_LEVEL)')
     .option('--git-credentials <file>', 'HTTP(S) credentials for Git: JSON {"username","password"} or user:password (or env IMAGESTREAMS_GIT_USERNAME / IMAGESTREAMS_GIT_PASSWORD)')
     .option('--git-hook-secret-file <file>', 'shared secret for POST /hooks/git (or env IMAGESTREAMS_GIT_HOOK_SECRET)')
     .option('--registry-hook-secret-file <file>', 'shared secret for POST /hooks/registry (or env IMAGESTREAMS_REGISTRY_HOOK_SECRET)')
@@ -112,10 +119,15 @@ Examples:
   imagestreams run --repo-url https://git.example.com/ops/deploy.git --git-credentials /secrets/git
   imagestreams run --repo . --no-push          keep a local checkout reconciled, commit locally
 
-Endpoints: GET /healthz, GET /readyz (200 once a pass succeeded), GET /metrics (Prometheus),
-POST /hooks/git (forge push webhook), POST /hooks/registry (distribution notifications).
-Hooks need their secret: Authorization: Bearer <secret>, X-Gitlab-Token, or X-Hub-Signature-256.
-Logs are JSON lines on stderr. SIGTERM finishes the current pass, then exits 0. See docs/daemon.md.`,
+Endpoints: GET /healthz (503 when a pass is wedged past its deadline), GET /readyz (200 when the last pass
+landed; 503 with the state and reason while starting, stalled or failing), GET /status (JSON), GET /metrics
+(Prometheus), POST /hooks/git (forge push webhook), POST /hooks/registry (distribution notifications).
+Hooks need their secret: Authorization: Bearer <secret>, X-Gitlab-Token, or X-Hub-Signature-256. An accepted
+hook (202) is kept on disk until a pass lands it, across failures and restarts.
+A remote that cannot be reached or refuses the credentials does not stop the daemon: it reports itself stalled
+and retries with backoff. Bad flags, unreadable credentials or an unusable --listen address exit 2 at once.
+Logs are JSON lines on stderr. SIGTERM/SIGINT: the running pass gets --grace-period, then is aborted; exit 0
+when stopped cleanly, 128+signal when the grace period ran out or a second signal came. See docs/daemon.md.`,
     )
     .action(async (opts: RunOptions) => {
       setResult(await runCommand(opts, io));
@@ -149,7 +161,7 @@ Exit status: 0 when every reference resolved, 1 when none did, 4 when some did n
 
 /** Run the CLI with the given arguments; returns the exit code and never throws. */
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  let result: ExitCodeValue = ExitCode.ok;
+  let result: number = ExitCode.ok;
   const program = buildProgram(io, (code) => {
     result = code;
   });
@@ -165,13 +177,14 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
       return ExitCode.usage; // commander has already printed the message
     }
-    if (err instanceof UsageError) {
-      io.stderr(`imagestreams: ${err.message}\n`);
-      return ExitCode.usage;
+    const failure = describeFailure(err);
+    if (failure.kind !== 'bug') {
+      io.stderr(`imagestreams: ${failure.message}\n`);
+      return failure.exit;
     }
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
     io.stderr(
-      `imagestreams ${version}: internal error: ${detail}\n` +
+      `imagestreams ${version}: internal error: ${redactUrlCredentials(detail)}\n` +
         'This is a bug in imagestreams. Please report it with the command you ran and the output above.\n',
     );
     return ExitCode.internal;

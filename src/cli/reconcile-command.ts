@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { CredentialError, createRegistryImporter } from '../import/index.js';
+import { createRegistryImporter } from '../import/index.js';
 import type { RegistryImporter } from '../import/index.js';
 import { loadConfig } from './config.js';
 import type { ConfigFlags } from './config.js';
@@ -10,7 +10,9 @@ import { formatText } from './format-diagnostics.js';
 import type { CliIo } from './io.js';
 import type { PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
-import { GitError, GitRepo } from '../gitsource/repo.js';
+import { GitRepo } from '../gitsource/repo.js';
+import type { GitError } from '../gitsource/repo.js';
+import { describeFailure } from './failures.js';
 import { parseNow } from './clock.js';
 import { commitPass } from './commit-pass.js';
 import { gitCredentials, parseAuthor } from './git-settings.js';
@@ -90,17 +92,14 @@ function json(result: PassResult, requests: number): string {
 }
 
 /**
- * `imagestreams reconcile`: one pass; write, print a diff, or check. A Git failure of --commit/--push is reported
- * plainly with exit 4 (the files are written, and committed locally when the commit succeeded).
+ * `imagestreams reconcile`: one pass; write, print a diff, or check; with --commit [--push], land it in Git the way
+ * the daemon does (a rejected push is fetched, planned again and pushed again, bounded). Outcomes and exit codes:
+ * 0 done or nothing to do; 1 invalid files (reported, left alone; the rest is reconciled); 3 changes pending
+ * (--check); 4 some imports failed or a file could not be rendered (everything else written); 5 committed but not
+ * published (the push was refused past the retries, or Git failed); 2 usage; 70 a bug.
  */
 export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
-  try {
-    return await reconcileOnce(options, io);
-  } catch (err) {
-    if (!(err instanceof GitError)) throw err;
-    io.stderr(`imagestreams: ${err.message}\n`);
-    return ExitCode.partial;
-  }
+  return reconcileOnce(options, io);
 }
 
 async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
@@ -111,12 +110,7 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
   let registry: RegistryImporter | undefined;
   let requests = 0;
   if (!options.offline) {
-    try {
-      registry = await createRegistryImporter(config.registry, { onRequest: () => void (requests += 1) });
-    } catch (err) {
-      if (err instanceof CredentialError) throw new UsageError(err.message);
-      throw err;
-    }
+    registry = await createRegistryImporter(config.registry, { onRequest: () => void (requests += 1) });
   }
   const passOptions = {
       repoDir,
@@ -137,14 +131,19 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
   if (options.push && !options.commit) throw new UsageError('--push needs --commit');
   if (options.commit && (options.dryRun || options.check)) throw new UsageError('--commit writes; it cannot be combined with --dry-run or --check');
   let result: PassResult;
-  let committed: { commit: string | undefined; pushed: boolean } | undefined;
+  let committed: { commit: string | undefined; pushed: boolean; retries: number; publishError?: GitError | undefined } | undefined;
   try {
     if (options.commit) {
       const author = parseAuthor(options.author ?? 'imagestreams <imagestreams@localhost>');
       const repo = new GitRepo({ dir: repoDir, branch: (await GitRepo.currentBranch(repoDir)) ?? 'main', credentials: gitCredentials(options.gitCredentials, io.env), author });
-      const out = await commitPass(repo, () => passOptions, { push: options.push ?? false, localTree: true });
+      const out = await commitPass(repo, () => passOptions, {
+        push: options.push ?? false,
+        localTree: true,
+        retryLocal: true,
+        onRetry: (attempt, why) => io.stderr(`imagestreams: ${why}; fetching and planning again on the new head (retry ${attempt})\n`),
+      });
       result = out.result;
-      committed = { commit: out.commit, pushed: out.pushed };
+      committed = { commit: out.commit, pushed: out.pushed, retries: out.retries, publishError: out.publishError };
       for (const f of out.heldBack) io.stderr(`imagestreams: left ${f} alone: it has uncommitted edits\n`);
     } else {
       result = await reconcilePass(passOptions);
@@ -160,10 +159,12 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
   }
   if (!options.check && !options.dryRun && !options.commit && result.changes.length > 0) await writeAll(result.changes);
   if (committed?.commit) io.stderr(`imagestreams: committed ${committed.commit.slice(0, 12)}${committed.pushed ? ' and pushed' : ''}\n`);
+  if (committed?.publishError) io.stderr(`imagestreams: not published after ${committed.retries + 1} attempt${committed.retries === 0 ? '' : 's'}: ${describeFailure(committed.publishError).message}\n`);
   io.stdout(options.output === 'json' ? json(result, requests) : summary(result, requests, mode));
   const codes: ExitCodeValue[] = [ExitCode.ok];
   if (errors.length > 0) codes.push(ExitCode.findings);
-  if (result.renderErrors.length > 0) codes.push(ExitCode.internal);
+  if (result.renderErrors.length > 0) codes.push(ExitCode.partial);
+  if (committed?.publishError) codes.push(ExitCode.publish);
   if (result.imports.some((i) => !i.result.ok)) codes.push(ExitCode.partial);
   if (options.check && result.changes.length > 0) codes.push(ExitCode.pending);
   return combineExitCodes(...codes);

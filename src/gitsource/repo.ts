@@ -3,11 +3,14 @@
  * the remote head, commit exactly the files a pass changed, push (never forced), and tell the two kinds of
  * rejection apart. Work stays proportional to what changed: single-file status checks, no full-tree scans.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import path from 'node:path';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import type { GitHttpClient } from './http.js';
+import { gitHttpClient } from './http.js';
 
-export type GitErrorCode = 'auth' | 'not-found' | 'push-rejected' | 'unavailable' | 'conflict';
+export type GitErrorCode = 'auth' | 'not-found' | 'push-rejected' | 'unavailable' | 'aborted';
 
 export class GitError extends Error {
   override readonly name = 'GitError';
@@ -19,7 +22,7 @@ export class GitError extends Error {
     super(message, options);
   }
   get transient(): boolean {
-    return this.code === 'unavailable' || this.code === 'push-rejected';
+    return this.code === 'unavailable' || this.code === 'push-rejected' || this.code === 'aborted';
   }
 }
 
@@ -41,22 +44,39 @@ export interface RepoOptions {
   readonly pushBranch?: string | undefined;
   readonly credentials?: GitCredentials | undefined;
   readonly author: GitAuthor;
+  /** The HTTP client (default: undici with timeouts); the daemon passes one that follows the pass's AbortSignal. */
+  readonly http?: GitHttpClient | undefined;
 }
 
 const cache = {};
 
+/** A file `writeAll` stages before renaming it into place. */
+const temporaryFile = /^\..+\.imagestreams-[0-9a-f]+\.tmp$/;
+
+/** `scheme://user:password@host` → `scheme://host`: what an error message or a log line may show of a URL. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1');
+}
+
 function classify(err: unknown, what: string): GitError {
   const e = err as { code?: string; name?: string; message?: string; data?: { statusCode?: number; reason?: string } };
   const status = e.data?.statusCode;
-  if (e.code === 'PushRejectedError' || e.name === 'PushRejectedError') return new GitError('push-rejected', `${what}: the remote has moved on (not a fast-forward)`, { cause: err });
-  if (e.code === 'GitPushError' || e.name === 'GitPushError') return new GitError('push-rejected', `${what}: the server refused the push: ${e.message ?? ''}`.trim(), { cause: err });
-  if (status === 401 || status === 403 || e.code === 'HttpError' && /401|403/.test(e.message ?? '')) return new GitError('auth', `${what}: the Git server refused the credentials`, { cause: err });
-  if (status === 404 || e.code === 'NotFoundError') return new GitError('not-found', `${what}: not found: ${e.message ?? ''}`, { cause: err });
-  return new GitError('unavailable', `${what}: ${e.message ?? String(err)}`, { cause: err });
+  const detail = redactUrlCredentials(e.message ?? String(err));
+  const make = (code: GitErrorCode, message: string): GitError => new GitError(code, redactUrlCredentials(message), { cause: err });
+  if (e.code === 'PushRejectedError' || e.name === 'PushRejectedError') return make('push-rejected', `${what}: the remote has moved on (not a fast-forward)`);
+  if (e.code === 'GitPushError' || e.name === 'GitPushError') return make('push-rejected', `${what}: the server refused the push: ${detail}`.trim());
+  if (e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'UND_ERR_ABORTED') return make('aborted', `${what}: stopped (the pass ran out of time or the daemon is stopping)`);
+  if (status === 401 || status === 403 || (e.code === 'HttpError' && /\b(401|403)\b/.test(e.message ?? ''))) return make('auth', `${what}: the Git server refused the credentials (HTTP ${status ?? /\b(401|403)\b/.exec(e.message ?? '')?.[1] ?? ''})`);
+  if (status === 404 || e.code === 'NotFoundError' || (e.code === 'HttpError' && /\b404\b/.test(e.message ?? ''))) return make('not-found', `${what}: not found: ${detail}`);
+  return make('unavailable', `${what}: ${detail}`);
 }
 
 export class GitRepo {
-  constructor(private readonly options: RepoOptions) {}
+  private readonly http: GitHttpClient;
+
+  constructor(private readonly options: RepoOptions) {
+    this.http = options.http ?? defaultHttp();
+  }
 
   /** The branch a working tree has checked out (undefined when HEAD is detached). */
   static async currentBranch(dir: string): Promise<string | undefined> {
@@ -65,6 +85,11 @@ export class GitRepo {
 
   get dir(): string {
     return this.options.dir;
+  }
+
+  /** The remote URL as it may be printed (credentials never live in it: see RepoOptions.url). */
+  get url(): string | undefined {
+    return this.options.url;
   }
 
   private get auth() {
@@ -76,20 +101,123 @@ export class GitRepo {
     return this.options.pushBranch ?? this.options.branch;
   }
 
-  /** Clone once (shallow, single branch); later calls only fetch. */
-  async ensureCloned(): Promise<void> {
-    if (fs.existsSync(`${this.dir}/.git`)) return;
-    if (!this.options.url) throw new GitError('not-found', `${this.dir} is not a Git working tree and no URL was given`);
+  /**
+   * Is the directory a complete clone of this repository's branch? A clone killed half-way, or a directory that
+   * holds another repository, is not: its HEAD, branch ref, commit or remote URL is missing or different.
+   */
+  async isCompleteClone(): Promise<boolean> {
+    if (!fs.existsSync(path.join(this.dir, '.git'))) return false;
     try {
-      await git.clone({ fs, http, dir: this.dir, url: this.options.url, ref: this.options.branch, singleBranch: true, depth: 1, noTags: true, cache, ...this.auth });
+      const head = await git.resolveRef({ fs, dir: this.dir, ref: 'HEAD' });
+      const branch = await git.resolveRef({ fs, dir: this.dir, ref: `refs/heads/${this.options.branch}` });
+      if (head !== branch) return false;
+      await git.readCommit({ fs, dir: this.dir, oid: head, cache });
+      if (this.options.url) {
+        const remote = await git.getConfig({ fs, dir: this.dir, path: 'remote.origin.url' });
+        if (remote !== this.options.url) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Clone once (shallow, single branch) when the directory is not already a complete clone. */
+  async ensureCloned(): Promise<void> {
+    if (await this.isCompleteClone()) return;
+    await this.cloneFresh();
+  }
+
+  /**
+   * Clone into a temporary sibling directory, then move it into place, so that a process killed during the clone
+   * leaves no half-made `.git` where the next start would find it. Whatever the directory held is discarded: it is
+   * the daemon's, a cache of the remote.
+   */
+  async cloneFresh(): Promise<void> {
+    if (!this.options.url) throw new GitError('not-found', `${this.dir} is not a Git working tree and no URL was given`);
+    const parent = path.dirname(this.dir);
+    fs.mkdirSync(parent, { recursive: true });
+    const tmp = `${this.dir}.clone-${randomBytes(4).toString('hex')}`;
+    try {
+      await git.clone({ fs, http: this.http, dir: tmp, url: this.options.url, ref: this.options.branch, singleBranch: true, depth: 1, noTags: true, cache, ...this.auth });
     } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
       throw classify(err, `clone ${this.options.url}`);
     }
+    if (fs.existsSync(this.dir)) {
+      // Remove `.git` first: a crash from here on leaves a directory the next start recognises as incomplete.
+      fs.rmSync(path.join(this.dir, '.git'), { recursive: true, force: true });
+      for (const entry of fs.readdirSync(this.dir)) fs.rmSync(path.join(this.dir, entry), { recursive: true, force: true });
+      try {
+        fs.rmdirSync(this.dir);
+      } catch {
+        // a mount point: move the clone's entries in, `.git` last
+      }
+    }
+    if (!fs.existsSync(this.dir)) {
+      fs.renameSync(tmp, this.dir);
+      return;
+    }
+    const entries = fs.readdirSync(tmp).sort((a, b) => (a === '.git' ? 1 : b === '.git' ? -1 : 0));
+    for (const entry of entries) fs.renameSync(path.join(tmp, entry), path.join(this.dir, entry));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  /**
+   * Remove what an interrupted run may have left: half-written files (`.*.imagestreams-*.tmp` beside their target)
+   * and abandoned temporary clones beside the directory. Returns how many were removed.
+   */
+  async removeLeftovers(): Promise<number> {
+    let removed = 0;
+    const parent = path.dirname(this.dir);
+    const base = `${path.basename(this.dir)}.clone-`;
+    if (fs.existsSync(parent)) {
+      for (const entry of fs.readdirSync(parent)) {
+        if (entry.startsWith(base)) {
+          fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+          removed += 1;
+        }
+      }
+    }
+    const walk = (dir: string): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (e.name === '.git' || e.name === 'node_modules') continue;
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) walk(full);
+        else if (e.isFile() && temporaryFile.test(e.name)) {
+          fs.rmSync(full, { force: true });
+          removed += 1;
+        }
+      }
+    };
+    walk(this.dir);
+    return removed;
+  }
+
+  /**
+   * Make the daemon's clone exactly the remote head, whatever state an earlier run left it in: an incomplete clone
+   * is discarded and cloned again; otherwise the branch is fetched and the working tree hard-reset to it (leftover
+   * writes, a moved ref and local commits that were never pushed all go). Returns the head planned from.
+   */
+  async prepare(): Promise<{ readonly head: string; readonly recloned: boolean }> {
+    if (!(await this.isCompleteClone())) {
+      await this.cloneFresh();
+      // A fresh clone is the remote head, but with --push-branch the plan starts from that branch when it exists.
+      if (this.pushBranch === this.options.branch) return { head: await this.head(), recloned: true };
+      return { head: await this.syncToRemote(), recloned: true };
+    }
+    return { head: await this.syncToRemote(), recloned: false };
   }
 
   private async remoteBranchExists(branch: string): Promise<boolean> {
     if (!this.options.url) return false;
-    const refs = await git.listServerRefs({ http, url: this.options.url, prefix: `refs/heads/${branch}`, ...this.auth });
+    const refs = await git.listServerRefs({ http: this.http, url: this.options.url, prefix: `refs/heads/${branch}`, ...this.auth });
     return refs.some((r) => r.ref === `refs/heads/${branch}`);
   }
 
@@ -97,7 +225,7 @@ export class GitRepo {
   async remoteHead(): Promise<string | undefined> {
     if (!this.options.url) return undefined;
     try {
-      const refs = await git.listServerRefs({ http, url: this.options.url, prefix: `refs/heads/${this.options.branch}`, ...this.auth });
+      const refs = await git.listServerRefs({ http: this.http, url: this.options.url, prefix: `refs/heads/${this.options.branch}`, ...this.auth });
       return refs.find((r) => r.ref === `refs/heads/${this.options.branch}`)?.oid;
     } catch (err) {
       throw classify(err, 'check the remote branch');
@@ -110,22 +238,34 @@ export class GitRepo {
 
   /**
    * Fetch the branch and make the working tree exactly the remote head. The daemon owns this directory, so this
-   * is a hard reset: whatever a failed pass left behind goes.
+   * is a hard reset: whatever a failed pass left behind goes, including edits to files HEAD already has.
    */
   async syncToRemote(): Promise<string> {
     try {
       // With a separate push branch, plan from it when it exists, so our earlier commits there are the base.
       const base = this.pushBranch !== this.options.branch && (await this.remoteBranchExists(this.pushBranch)) ? this.pushBranch : this.options.branch;
-      const result = await git.fetch({ fs, http, dir: this.dir, ref: base, singleBranch: true, depth: 1, tags: false, cache, ...this.auth });
+      const result = await git.fetch({ fs, http: this.http, dir: this.dir, ref: base, singleBranch: true, depth: 1, tags: false, cache, ...this.auth });
       const oid = result.fetchHead;
-      if (!oid) throw new GitError('not-found', `the remote has no branch ${this.options.branch}`);
-      await git.writeRef({ fs, dir: this.dir, ref: `refs/heads/${this.options.branch}`, value: oid, force: true });
-      await git.checkout({ fs, dir: this.dir, ref: this.options.branch, force: true, cache });
+      if (!oid) throw new GitError('not-found', `the remote has no branch ${base}`);
+      await this.resetTo(oid);
       return oid;
     } catch (err) {
       if (err instanceof GitError) throw err;
       throw classify(err, 'fetch');
     }
+  }
+
+  /** Point the branch at `oid` and make every tracked file its content there (a forced checkout). */
+  async resetTo(oid: string): Promise<void> {
+    await git.writeRef({ fs, dir: this.dir, ref: `refs/heads/${this.options.branch}`, value: oid, force: true });
+    await git.writeRef({ fs, dir: this.dir, ref: 'HEAD', value: `refs/heads/${this.options.branch}`, force: true, symbolic: true });
+    await git.checkout({ fs, dir: this.dir, ref: this.options.branch, force: true, cache });
+  }
+
+  /** Tracked files whose working copy or index differs from HEAD (one walk over the tree). */
+  async modifiedFiles(): Promise<string[]> {
+    const matrix = await git.statusMatrix({ fs, dir: this.dir, cache, filter: (f) => !temporaryFile.test(path.basename(f)) });
+    return matrix.filter(([, headStatus, work, stage]) => headStatus === 1 && (work !== 1 || stage !== 1)).map(([f]) => f);
   }
 
   /** True when a file differs from HEAD in the working tree or the index (a person's uncommitted edit). */
@@ -178,7 +318,7 @@ export class GitRepo {
   /** Push HEAD to the push branch; never forced. Rejections come back as GitError('push-rejected'). */
   async push(): Promise<void> {
     try {
-      const result = await git.push({ fs, http, dir: this.dir, ref: 'HEAD', remoteRef: `refs/heads/${this.pushBranch}`, cache, ...this.auth });
+      const result = await git.push({ fs, http: this.http, dir: this.dir, ref: 'HEAD', remoteRef: `refs/heads/${this.pushBranch}`, cache, ...this.auth });
       if (!result.ok) throw new GitError('push-rejected', `push refused: ${result.error ?? 'unknown reason'}`);
       const refResult = result.refs[`refs/heads/${this.pushBranch}`];
       if (refResult && !refResult.ok) throw new GitError('push-rejected', `push refused: ${refResult.error ?? 'unknown reason'}`);
@@ -188,8 +328,34 @@ export class GitRepo {
     }
   }
 
+  /**
+   * For a local working tree after a rejected push: fetch the branch from `origin` and move the branch and the
+   * working tree to it, dropping our own unpushed commit (the pass plans it again). Only for a tree with no
+   * uncommitted edits; the caller checks.
+   */
+  async fetchAndReset(): Promise<string> {
+    const branch = (await GitRepo.currentBranch(this.dir)) ?? this.options.branch;
+    try {
+      const url = this.options.url ?? (await git.getConfig({ fs, dir: this.dir, path: 'remote.origin.url' }));
+      const result = await git.fetch({ fs, http: this.http, dir: this.dir, url, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache, ...this.auth });
+      const oid = result.fetchHead;
+      if (!oid) throw new GitError('not-found', `the remote has no branch ${branch}`);
+      await this.resetTo(oid);
+      return oid;
+    } catch (err) {
+      if (err instanceof GitError) throw err;
+      throw classify(err, 'fetch');
+    }
+  }
+
   async hasRemote(): Promise<boolean> {
     const remotes = await git.listRemotes({ fs, dir: this.dir });
     return remotes.length > 0;
   }
+}
+
+let shared: GitHttpClient | undefined;
+function defaultHttp(): GitHttpClient {
+  shared ??= gitHttpClient();
+  return shared;
 }

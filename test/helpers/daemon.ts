@@ -1,8 +1,12 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { Daemon } from '../../src/cli/daemon.js';
+import { Daemon, SignalHolder } from '../../src/cli/daemon/daemon.js';
+import type { RetryPolicy } from '../../src/cli/daemon/daemon.js';
+import { WorkJournal } from '../../src/cli/daemon/journal.js';
+import type { Timers } from '../../src/cli/daemon/timers.js';
 import { DaemonMetrics } from '../../src/cli/metrics.js';
+import { gitHttpClient } from '../../src/gitsource/http.js';
 import { GitRepo } from '../../src/gitsource/repo.js';
 import { createRegistryImporter } from '../../src/import/index.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
@@ -14,36 +18,56 @@ export interface InProcessDaemon {
   readonly repo: GitRepo;
   readonly metrics: DaemonMetrics;
   readonly logger: Logger;
+  readonly journal: WorkJournal;
   close(): Promise<void>;
 }
 
 /** The daemon in this process, following a remote repository, for tests and benchmarks that need its internals. */
-export async function inProcessDaemon(options: { url: string; work: string; debounceMs: number; maxWaitMs: number; clock?: () => number; logLevel?: string }): Promise<InProcessDaemon> {
+export async function inProcessDaemon(options: {
+  url: string;
+  work: string;
+  debounceMs: number;
+  maxWaitMs: number;
+  timers?: Timers;
+  logLevel?: string;
+  passTimeoutMs?: number;
+  retry?: RetryPolicy;
+  pollIntervalMs?: number;
+}): Promise<InProcessDaemon> {
   const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(options.work, 'cache') }));
-  const repo = new GitRepo({ dir: path.join(options.work, 'wd'), url: options.url, branch: 'main', author: { name: 'bot', email: 'bot@example.com' } });
+  const holder = new SignalHolder();
+  const http = gitHttpClient({ signal: () => holder.current });
+  const repo = new GitRepo({ dir: path.join(options.work, 'wd'), url: options.url, branch: 'main', author: { name: 'bot', email: 'bot@example.com' }, http });
   const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));
   const metrics = new DaemonMetrics();
+  const journal = WorkJournal.open(path.join(options.work, 'state', 'pending.json'));
   const daemon = new Daemon({
     repo,
     local: false,
     push: true,
+    journal,
     pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', offline: false, forceImport: false, importer: imp.importer },
-    pollIntervalMs: 3_600_000,
+    pollIntervalMs: options.pollIntervalMs ?? 3_600_000,
     debounceMs: options.debounceMs,
     maxWaitMs: options.maxWaitMs,
+    passTimeoutMs: options.passTimeoutMs ?? 600_000,
     hostAliases: [],
     logger,
     metrics,
-    ...(options.clock ? { clock: options.clock } : {}),
+    signal: holder,
+    ...(options.timers ? { timers: options.timers } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
   });
   return {
     daemon,
     repo,
     metrics,
     logger,
+    journal,
     close: async () => {
       await daemon.stop();
       await imp.close();
+      await http.close();
     },
   };
 }

@@ -94,7 +94,11 @@ describe('commit and push a pass', () => {
     const repo = new GitRepo({ dir: path.join(work, 'declined'), url: `${gitUrl}/declined.git`, branch: 'main', author });
     await repo.ensureCloned();
     let retries = 0;
-    await expect(commitPass(repo, () => passFor(repo.dir), { push: true, localTree: false, maxPushRetries: 2, sleep: async () => undefined, onRetry: () => void (retries += 1) })).rejects.toMatchObject({ name: 'GitError', code: 'push-rejected' });
+    const out = await commitPass(repo, () => passFor(repo.dir), { push: true, localTree: false, maxPushRetries: 2, sleep: async () => undefined, onRetry: () => void (retries += 1) });
+    // The commit exists locally but is not published; the failure is a value the caller maps (exit 5, or a retry).
+    expect(out.publishError).toMatchObject({ name: 'GitError', code: 'push-rejected' });
+    expect(out.pushed).toBe(false);
+    expect(out.commit).toBeDefined();
     expect(retries).toBe(2);
     expect(await log('declined')).toEqual(['initial commit']);
   });

@@ -1,4 +1,4 @@
-/** The scheduler: node-cron ticks; the core's nextDueAt says when; an injected clock jumps past the interval. */
+/** The scheduler: one alarm at the core's nextDueAt; an injected clock jumps past the interval. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { createBareRepo } from '../support/git-server.js';
 import { buildImage } from '../support/images.js';
 import { pushImage } from '../support/push.js';
 import { inProcessDaemon } from '../helpers/daemon.js';
+import { FakeTimers } from '../support/fake-timers.js';
 
 const registryUrl = inject('registryUrl');
 const registryHost = inject('registryHost');
@@ -21,8 +22,8 @@ describe('scheduled imports in the daemon', () => {
     createBareRepo(projectRoot, 'sched', {
       files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: prod\n  annotations:\n    imagestreams.dev/import-interval: 5m\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registryHost}/sched/app:live\n    importPolicy:\n      insecure: true\n      scheduled: true\n` },
     });
-    let now = Date.parse('2024-05-01T12:00:00Z');
-    const { daemon, repo, close } = await inProcessDaemon({ url: `${gitUrl}/sched.git`, work, debounceMs: 10, maxWaitMs: 100, clock: () => now });
+    const timers = new FakeTimers(Date.parse('2024-05-01T12:00:00Z'));
+    const { daemon, repo, close } = await inProcessDaemon({ url: `${gitUrl}/sched.git`, work, debounceMs: 10, maxWaitMs: 100, timers });
     const until = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
       const start = Date.now();
       while (!(await fn())) {
@@ -32,17 +33,19 @@ describe('scheduled imports in the daemon', () => {
     };
     try {
       await daemon.start();
-      await until('the first pass', async () => daemon.passes === 1 && daemon.ready);
+      await until('the first pass', async () => daemon.snapshot.passes === 1 && daemon.snapshot.state === 'ready');
       const first = await repo.remoteHead();
       const next = await pushImage({ url: registryUrl }, 'sched/app', 'live', buildImage({ seed: 'sched-2' }));
-      // Not due yet: a tick passes and nothing runs.
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(daemon.passes).toBe(1);
-      now += 5 * 60_000 + 1000;
+      // Not due yet: the alarm is set for the interval, and nothing runs before it.
+      expect(daemon.snapshot.nextDueAt).toBe(Date.parse('2024-05-01T12:05:00Z'));
+      timers.advance(4 * 60_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(daemon.snapshot.passes).toBe(1);
+      timers.advance(60_000 + 1000);
       await until('the scheduled pass to commit', async () => (await repo.remoteHead()) !== first);
       const { readFileSync } = await import('node:fs');
       expect(readFileSync(path.join(repo.dir, 'is.yaml'), 'utf8')).toContain(`image: ${next}`);
-      expect(daemon.passes).toBe(2);
+      expect(daemon.snapshot.passes).toBe(2);
     } finally {
       await close();
     }

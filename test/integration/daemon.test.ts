@@ -253,7 +253,7 @@ describe('imagestreams run: crash safety, local trees, real registry notificatio
       await until('the first import (the daemon polls the branch)', async () => (digestOf((await remoteFile('notified', 'streams/app.yaml')).text) ? true : undefined));
       const next = await pushImage(registry, repo, 'live', buildImage({ seed: 'n-2' }));
       await until('the notified import', async () => (digestOf((await remoteFile('notified', 'streams/app.yaml')).text) === next ? true : undefined));
-      expect(d.logs().some((l) => l.msg === 'registry notification' && Array.isArray(l.pushes) && (l.pushes as string[]).some((p) => p.endsWith(`${repo}:live`)))).toBe(true);
+      expect(d.logs().some((l) => l.msg === 'registry notification accepted' && Array.isArray(l.pushes) && (l.pushes as string[]).some((p) => p.endsWith(`${repo}:live`)))).toBe(true);
     } finally {
       await registry.stop();
       await d.stop();
