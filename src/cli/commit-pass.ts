@@ -65,14 +65,22 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
   const max = options.maxPushRetries ?? 5;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;
+  let localBase: string | undefined;
+  let last: CommitPassResult | undefined;
   for (let attempt = 0; ; attempt += 1) {
     options.signal?.throwIfAborted();
     if (!options.localTree) {
       const skip = attempt === 0 && options.knownClean === true && (await repo.remoteHead()) === (await repo.head().catch(() => undefined));
       if (!skip) await repo.prepare();
-    } else if (attempt > 0) {
-      await repo.fetchAndReset();
+    } else if (attempt > 0 && localBase !== undefined && last !== undefined) {
+      try {
+        await repo.fetchAndReset(localBase);
+      } catch (err) {
+        if (!(err instanceof GitError)) throw err;
+        return { ...last, publishError: err };
+      }
     }
+    if (options.localTree && attempt === 0) localBase = await repo.head().catch(() => undefined);
     options.signal?.throwIfAborted();
     const result = await reconcilePass(pass());
     const heldBack: string[] = [];
@@ -98,11 +106,12 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
     } catch (err) {
       if (!(err instanceof GitError)) throw err;
       const rejected = err.code === 'push-rejected';
-      const resettable = !options.localTree || (options.retryLocal === true && heldBack.length === 0 && (await repo.modifiedFiles()).length === 0);
+      const resettable = !options.localTree || (options.retryLocal === true && localBase !== undefined && heldBack.length === 0 && (await repo.modifiedFiles()).length === 0);
       if (!rejected || attempt >= max || !resettable) {
         const why = rejected && !resettable ? new GitError('push-rejected', `${err.message}; the working tree has uncommitted edits, so it was not reset to the new head: pull, then run again`, { cause: err }) : err;
         return { ...base, commit, pushed: false, publishError: why };
       }
+      last = { ...base, commit, pushed: false };
       options.onRetry?.(attempt + 1, err.message);
       await sleep(Math.floor(random() * Math.min(10_000, 250 * 2 ** attempt)));
     }

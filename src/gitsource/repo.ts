@@ -330,22 +330,26 @@ export class GitRepo {
 
   /**
    * For a local working tree after a rejected push: fetch the branch from `origin` and move the branch and the
-   * working tree to it, dropping our own unpushed commit (the pass plans it again). Only for a tree with no
-   * uncommitted edits; the caller checks.
+   * working tree to it, dropping our own unpushed commit (the pass plans it again). Refused (GitError
+   * 'push-rejected') unless `base`, the commit ours was made on, is already on the remote: a tree with commits of
+   * its own that were never pushed is not reset. The caller checks that there are no uncommitted edits.
    */
-  async fetchAndReset(): Promise<string> {
+  async fetchAndReset(base: string): Promise<string> {
     const branch = (await GitRepo.currentBranch(this.dir)) ?? this.options.branch;
+    let oid: string | undefined;
     try {
       const url = this.options.url ?? (await git.getConfig({ fs, dir: this.dir, path: 'remote.origin.url' }));
       const result = await git.fetch({ fs, http: this.http, dir: this.dir, url, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache, ...this.auth });
-      const oid = result.fetchHead;
-      if (!oid) throw new GitError('not-found', `the remote has no branch ${branch}`);
-      await this.resetTo(oid);
-      return oid;
+      oid = result.fetchHead ?? undefined;
     } catch (err) {
-      if (err instanceof GitError) throw err;
       throw classify(err, 'fetch');
     }
+    if (!oid) throw new GitError('not-found', `the remote has no branch ${branch}`);
+    const contained = oid === base || (await git.isDescendent({ fs, dir: this.dir, oid, ancestor: base, depth: 10_000, cache }).catch(() => false));
+    if (!contained) throw new GitError('push-rejected', `the push was rejected and ${branch} has commits that are not on the remote; not resetting it: pull, then run again`);
+    await git.writeRef({ fs, dir: this.dir, ref: `refs/heads/${branch}`, value: oid, force: true });
+    await git.checkout({ fs, dir: this.dir, ref: branch, force: true, cache });
+    return oid;
   }
 
   async hasRemote(): Promise<boolean> {
