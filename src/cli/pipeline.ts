@@ -21,7 +21,7 @@ import { applyPatches } from '../render/patch.js';
 import { loadRepository } from '../render/repository.js';
 import type { LoadCache } from '../render/repository.js';
 import type { ParsedFile } from '../render/source.js';
-import { validateRepository } from '../render/validate.js';
+import { parseCronSchedule, validateRepository } from '../render/validate.js';
 import type { WalkOptions } from '../render/walk.js';
 
 export interface PassOptions {
@@ -180,6 +180,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     ...(options.forceSources ? { forceSources: options.forceSources } : {}),
     ...(options.scheduleIntervalMs ? { scheduleIntervalMs: options.scheduleIntervalMs } : {}),
     ...(options.repositoryTagCap !== undefined ? { repositoryTagCap: options.repositoryTagCap } : {}),
+    parseSchedule: parseCronSchedule,
   });
   const ran = !options.offline && options.importer && due.length > 0 ? await runImports(due, options.importer) : { reports: [], tagResults: new Map(), repositoryResults: new Map() };
   const planned = planStreams({ streams, tagResults: ran.tagResults, repositoryResults: ran.repositoryResults, now: options.now, policy: { localRegistry: options.localRegistry, historyLimit: options.historyLimit } });

@@ -54,6 +54,8 @@ export const diagnosticCodes = {
   'stream-not-found': { severity: 'warning', summary: 'A tag refers to a stream that is not in the repository.' },
   'tag-not-found': { severity: 'warning', summary: 'A tag refers to a tag that its stream does not have.' },
   'invalid-import-interval': { severity: 'warning', summary: 'The imagestreams.dev/import-interval annotation is not a duration of at least one minute; the default is used.' },
+  'invalid-import-schedule': { severity: 'error', summary: 'The imagestreams.dev/import-schedule annotation is not a cron expression node-cron reads, or it fires more than once a minute.' },
+  'import-schedule-conflict': { severity: 'error', summary: 'A stream sets both imagestreams.dev/import-schedule and imagestreams.dev/import-interval.' },
   // Workloads (semantics.md §8, §9, §13.1, §13.6).
   'triggers-invalid-json': { severity: 'error', summary: 'The image.openshift.io/triggers annotation is not valid JSON.' },
   'invalid-trigger': { severity: 'error', summary: 'A trigger entry does not match the annotation schema.' },

@@ -1,6 +1,7 @@
 /**
  * Which imports are due now, and why (semantics.md §6.1–6.3, §6.13, §13.5). Pure: `now` and the daemon's memory of
  * its own last checks come in; a one-shot run passes no memory, so every scheduled tag is checked (one HEAD each).
+ * Scheduled tags are checked again after an interval, or at the times of a per-stream cron schedule.
  */
 import { readImportRecord, tagSpecHash } from './import-record.js';
 import { annotations as knownAnnotations } from './model.js';
@@ -53,6 +54,33 @@ export interface DueOptions {
   readonly repositoryTagCap?: number;
   /** Import now the tags whose `from.name` this accepts (registry notifications: a push to that source). */
   readonly forceSources?: (from: string) => boolean;
+  /**
+   * Reads `imagestreams.dev/import-schedule` cron expressions; injected by the caller (the core knows no cron
+   * dialect). Without it, or for an expression it refuses, a stream's scheduled tags follow the interval.
+   */
+  readonly parseSchedule?: ScheduleParser;
+}
+
+/** A cron schedule: the first scheduled time strictly after a time (milliseconds since the epoch), if there is one. */
+export interface Schedule {
+  next(afterMs: number): number | undefined;
+}
+
+export type ScheduleParser = (expression: string) => { readonly ok: true; readonly schedule: Schedule } | { readonly ok: false; readonly error: string };
+
+/**
+ * Per-stream cron schedule for its scheduled tags: `imagestreams.dev/import-schedule: "0 6 * * 1-5"` (read as
+ * node-cron reads it, in UTC). It takes the place of the interval: setting both is a validation error, and a core
+ * caller that did not validate gets the schedule.
+ */
+export const importScheduleAnnotation = 'imagestreams.dev/import-schedule';
+
+/** When a scheduled tag is checked again: a fixed interval after its last check, or the next time of a schedule. */
+export type ImportTiming = { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'schedule'; readonly schedule: Schedule };
+
+/** The next check after one at `lastMs` (undefined: a schedule that never fires again). */
+export function nextCheck(timing: ImportTiming, lastMs: number): number | undefined {
+  return timing.kind === 'interval' ? lastMs + timing.ms : timing.schedule.next(lastMs);
 }
 
 /** Per-stream schedule interval: `imagestreams.dev/import-interval: 5m` (s, m, h; at least 1 minute). */
@@ -102,7 +130,7 @@ export function scheduleKey(namespace: string, name: string, tag: string): strin
 }
 
 /** Why a tag needs an import now, or undefined. */
-export function tagDue(stream: StreamInput, t: SpecTag, status: readonly StatusTag[], record: ReadonlyMap<string, string>, options: DueOptions, intervalMs: number): DueReason | undefined {
+export function tagDue(stream: StreamInput, t: SpecTag, status: readonly StatusTag[], record: ReadonlyMap<string, string>, options: DueOptions, timing: ImportTiming): DueReason | undefined {
   if (!importable(t)) return undefined;
   if (options.forceImport) return 'forced';
   if (options.forceSources?.(t.from?.name ?? '')) return 'notified';
@@ -124,8 +152,10 @@ export function tagDue(stream: StreamInput, t: SpecTag, status: readonly StatusT
     return 'spec-changed';
   }
   if (t.importPolicy?.scheduled && !pinnedAndImported(t, entry)) {
+    // Due when a scheduled time has come since the last check (the interval: when it has run out).
     const last = options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name));
-    if (last === undefined || Date.parse(last) + intervalMs <= Date.parse(options.now)) return 'scheduled';
+    const next = last === undefined ? undefined : nextCheck(timing, Date.parse(last));
+    if (last === undefined || (next !== undefined && next <= Date.parse(options.now))) return 'scheduled';
   }
   return undefined;
 }
@@ -141,6 +171,13 @@ export function streamInterval(stream: StreamInput, options: DueOptions): number
   return parseInterval(annotationsOf(stream.value)[importIntervalAnnotation]) ?? options.scheduleIntervalMs ?? defaultScheduleIntervalMs;
 }
 
+/** The stream's schedule when it has one the injected parser reads, else its interval. */
+export function streamTiming(stream: StreamInput, options: DueOptions): ImportTiming {
+  const expression = annotationsOf(stream.value)[importScheduleAnnotation];
+  const parsed = typeof expression === 'string' && options.parseSchedule ? options.parseSchedule(expression) : undefined;
+  return parsed?.ok ? { kind: 'schedule', schedule: parsed.schedule } : { kind: 'interval', ms: streamInterval(stream, options) };
+}
+
 /** Every import due now across the streams, and when the next scheduled one comes due. */
 export function dueImports(streams: readonly StreamInput[], options: DueOptions): { imports: DueImport[]; nextDueAt: string | undefined } {
   const imports: DueImport[] = [];
@@ -151,7 +188,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
     const streamInsecure = notes[knownAnnotations.insecureRepository] === 'true';
     const record = readImportRecord(notes);
     const status = statusTagsOf(stream.value);
-    const intervalMs = streamInterval(stream, options);
+    const timing = streamTiming(stream, options);
     const spec = isRecord(stream.value.spec) ? stream.value.spec : {};
     const repository = typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : '';
     const checked = notes[knownAnnotations.dockerRepositoryCheck];
@@ -160,10 +197,11 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
       imports.push({ kind: 'repository', stream: stream.key, from: repository, insecure: streamInsecure, cap: options.repositoryTagCap ?? 50, reason: options.forceImport ? 'forced' : 'repository' });
     }
     for (const t of specTagsOf(stream.value)) {
-      const reason = fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, intervalMs);
+      const reason = fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, timing);
       if (t.importPolicy?.scheduled && importable(t) && !pinnedAndImported(t, status.find((s) => s.tag === t.name))) {
         const last = reason ? now : Date.parse(options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name)) ?? options.now);
-        next = Math.min(next ?? Infinity, last + intervalMs);
+        const at = nextCheck(timing, last);
+        if (at !== undefined) next = Math.min(next ?? Infinity, at);
       }
       if (!reason) continue;
       const notesOfTag = isRecord(t.annotations) ? t.annotations : {};

@@ -4,7 +4,8 @@ import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
-import { importIntervalAnnotation, parseInterval } from './due.js';
+import { importIntervalAnnotation, importScheduleAnnotation, parseInterval } from './due.js';
+import type { ScheduleParser } from './due.js';
 import { joinPointer } from './values.js';
 import type { StreamIndex } from './stream-index.js';
 import { describeEntry, objectNamespace, streamTagNames } from './stream-index.js';
@@ -115,6 +116,8 @@ function checkTracking(tags: readonly SpecTagView[], streamName: string | undefi
 
 export interface StreamCheckContext {
   readonly index: StreamIndex;
+  /** Reads `imagestreams.dev/import-schedule` (node-cron lives at the edge); without it only the conflict is checked. */
+  readonly parseSchedule?: ScheduleParser;
 }
 
 /** Resolve another stream named by a tag's source, reporting what cannot be resolved. */
@@ -218,12 +221,25 @@ function checkStatus(stream: Readonly<Record<string, unknown>>, out: Finding[]):
 }
 
 /** imagestreams' own annotations: a value the tool cannot read would silently fall back to a default. */
-function checkOwnAnnotations(stream: Readonly<Record<string, unknown>>, out: Finding[]): void {
+function checkOwnAnnotations(stream: Readonly<Record<string, unknown>>, ctx: StreamCheckContext, out: Finding[]): void {
   const metadata = stream.metadata;
   const notes = isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
   const interval = notes[importIntervalAnnotation];
   if (interval !== undefined && !holdsTemplateParameter(interval) && parseInterval(interval) === undefined) {
     out.push(finding('invalid-import-interval', joinPointer('/metadata/annotations', importIntervalAnnotation), `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`));
+  }
+  const schedule = notes[importScheduleAnnotation];
+  if (schedule === undefined) return;
+  const at = joinPointer('/metadata/annotations', importScheduleAnnotation);
+  if (!holdsTemplateParameter(schedule)) {
+    const parsed = typeof schedule === 'string' ? ctx.parseSchedule?.(schedule) : { ok: false as const, error: 'not a string' };
+    if (parsed && !parsed.ok) out.push(finding('invalid-import-schedule', at, `annotation "${importScheduleAnnotation}": ${JSON.stringify(schedule)} is not a cron expression imagestreams can use: ${parsed.error}`));
+  }
+  if (interval !== undefined) {
+    // Reported at whichever of the two is written second.
+    const keys = Object.keys(notes);
+    const later = keys.indexOf(importIntervalAnnotation) > keys.indexOf(importScheduleAnnotation) ? importIntervalAnnotation : importScheduleAnnotation;
+    out.push(finding('import-schedule-conflict', joinPointer('/metadata/annotations', later), `annotations "${importScheduleAnnotation}" and "${importIntervalAnnotation}" are both set: they say two different things about when to import; keep one`));
   }
 }
 
@@ -238,7 +254,7 @@ export function validateStreams(objects: readonly ManifestObject[], ctx: StreamC
     checkRepository(object.value, findings);
     checkSpecTags(object.value, namespace, ctx, findings);
     checkStatus(object.value, findings);
-    checkOwnAnnotations(object.value, findings);
+    checkOwnAnnotations(object.value, ctx, findings);
     for (const f of findings) out.push(locate(object, f));
   }
   for (const entries of ctx.index.duplicates()) {

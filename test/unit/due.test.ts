@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dueImports, parseInterval } from '../../src/reconcile/due.js';
 import type { StreamInput } from '../../src/reconcile/due.js';
 import { formatImportRecord, importRecordAnnotation, tagSpecHash } from '../../src/reconcile/import-record.js';
+import { parseCronSchedule } from '../../src/render/validate.js';
 
 type Stream = { metadata: { name: string; namespace: string; annotations?: Record<string, string> }; spec: Record<string, unknown>; status?: unknown };
 const groups = (JSON.parse(readFileSync(new URL('../../fixtures/vectors/tag-events.json', import.meta.url), 'utf8')) as { groups: Record<string, { cases: Array<Record<string, unknown>> }> }).groups;
@@ -82,6 +83,49 @@ describe('record-based change detection and scheduling', () => {
   });
   it('--force-import imports every importable tag', () => {
     expect(dueImports([input(stream([tag, { name: 'r', reference: true, from: { kind: 'DockerImage', name: 'x:1' } }], { 1: hash }, imported))], { now, forceImport: true }).imports).toMatchObject([{ tag: '1', reason: 'forced' }]);
+  });
+  describe('a per-stream cron schedule (imagestreams.dev/import-schedule)', () => {
+    const scheduled = { ...tag, importPolicy: { scheduled: true } };
+    const withNotes = (notes: Record<string, string>): StreamInput => {
+      const s = stream([scheduled], { 1: hash }, imported);
+      s.metadata.annotations = { ...s.metadata.annotations, ...notes };
+      return input(s);
+    };
+    const every5 = withNotes({ 'imagestreams.dev/import-schedule': '*/5 * * * *' });
+    const at = (hm: string): Map<string, string> => new Map([['ns/app:1', `2024-05-01T${hm}Z`]]);
+
+    it('is due once a scheduled time has come since the last check, and nextDueAt is that time', () => {
+      // Checked 11:58; 12:00 has come: due now, and the next one after now is 12:05.
+      expect(dueImports([every5], { now, lastChecked: at('11:58:00'), parseSchedule: parseCronSchedule })).toEqual({ imports: [expect.objectContaining({ tag: '1', reason: 'scheduled' })], nextDueAt: '2024-05-01T12:05:00.000Z' });
+      // Checked 12:00:00 exactly (the tick itself): nothing until 12:05, though 15 minutes have not passed either.
+      expect(dueImports([every5], { now: '2024-05-01T12:04:59Z', lastChecked: at('12:00:00'), parseSchedule: parseCronSchedule })).toEqual({ imports: [], nextDueAt: '2024-05-01T12:05:00.000Z' });
+      // Never checked (a one-shot run): due now, like an interval.
+      expect(dueImports([every5], { now, parseSchedule: parseCronSchedule }).imports).toMatchObject([{ reason: 'scheduled' }]);
+    });
+    it('replaces the interval, in both directions: sooner than 15 minutes, and later', () => {
+      const daily = withNotes({ 'imagestreams.dev/import-schedule': '0 6 * * *' });
+      // The default interval would have made this due (checked 11:00, 15 minutes ran out at 11:15); the schedule does not.
+      expect(dueImports([daily], { now, lastChecked: at('11:00:00'), parseSchedule: parseCronSchedule })).toEqual({ imports: [], nextDueAt: '2024-05-02T06:00:00.000Z' });
+      expect(dueImports([daily], { now, lastChecked: at('11:00:00') }).imports).toMatchObject([{ reason: 'scheduled' }]);
+      expect(dueImports([daily], { now: '2024-05-02T06:00:00Z', lastChecked: at('11:00:00'), parseSchedule: parseCronSchedule }).imports).toMatchObject([{ reason: 'scheduled' }]);
+    });
+    it('the earliest of several streams is nextDueAt, schedules and intervals mixed', () => {
+      const interval = { ...withNotes({ 'imagestreams.dev/import-interval': '2m' }), key: 'k2', name: 'other' };
+      const checked = new Map([...at('11:58:30'), ['ns/other:1', '2024-05-01T11:59:30Z']]);
+      expect(dueImports([every5, interval], { now: '2024-05-01T11:59:45Z', lastChecked: checked, parseSchedule: parseCronSchedule })).toEqual({ imports: [], nextDueAt: '2024-05-01T12:00:00.000Z' });
+    });
+    it('only tags with importPolicy.scheduled are scheduled; a pinned digest stops after its import', () => {
+      const s = stream([tag], { 1: hash }, imported);
+      s.metadata.annotations = { ...s.metadata.annotations, 'imagestreams.dev/import-schedule': '* * * * *' };
+      expect(dueImports([input(s)], { now, lastChecked: at('11:00:00'), parseSchedule: parseCronSchedule })).toEqual({ imports: [], nextDueAt: undefined });
+    });
+    it('without a parser, or with an expression it refuses, the interval applies; with both annotations the schedule wins', () => {
+      const bad = withNotes({ 'imagestreams.dev/import-schedule': 'every five minutes' });
+      expect(dueImports([bad], { now, lastChecked: at('11:50:00'), parseSchedule: parseCronSchedule })).toEqual({ imports: [], nextDueAt: '2024-05-01T12:05:00.000Z' });
+      expect(dueImports([every5], { now: '2024-05-01T12:01:00Z', lastChecked: at('11:58:00') }).imports).toEqual([]);
+      const both = withNotes({ 'imagestreams.dev/import-schedule': '*/5 * * * *', 'imagestreams.dev/import-interval': '1h' });
+      expect(dueImports([both], { now, lastChecked: at('11:58:00'), parseSchedule: parseCronSchedule }).imports).toMatchObject([{ reason: 'scheduled' }]);
+    });
   });
   it('reads intervals', () => {
     expect(parseInterval('90s')).toBe(90_000);
