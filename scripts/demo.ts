@@ -101,7 +101,7 @@ try {
     return e ? `imagestreams run exited (code ${e.code ?? 'none'}, signal ${e.signal ?? 'none'})` : undefined;
   };
   const t3 = Date.now();
-  await waitFor('GET /healthz to answer 200', async () => ((await httpGet(`${d.url}/healthz`))?.status === 200 ? true : undefined), { timeoutMs: 30_000, abort: exitedEarly, detail: () => d.tail() });
+  await waitFor('GET /healthz to answer 200', async () => ((await httpGet(`${d.url}/healthz`))?.status === 200 ? true : undefined), { timeoutMs: 20_000, abort: exitedEarly, detail: () => d.tail() });
   let lastReadyz = '';
   await waitFor(
     'GET /readyz to answer 200 (the first pass succeeded)',
@@ -110,7 +110,7 @@ try {
       if (r) lastReadyz = `${r.status} ${r.body}`;
       return r?.status === 200 ? true : undefined;
     },
-    { timeoutMs: 45_000, abort: exitedEarly, detail: () => `last /readyz answer: ${lastReadyz || '(none)'}\n${d.tail()}` },
+    { timeoutMs: Math.max(5_000, t3 + 40_000 - Date.now()), abort: exitedEarly, detail: () => `last /readyz answer: ${lastReadyz || '(none)'}\n${d.tail()}` },
   );
   d.echo(false);
   note(`GET /readyz: ${lastReadyz} (${seconds(Date.now() - t3)} after start)`);
@@ -139,7 +139,7 @@ try {
       const stream = await git(['--git-dir', bare, 'show', `${head}:streams/ruby.yaml`]);
       return stream.includes(digest) ? head : undefined;
     },
-    { timeoutMs: 30_000, abort: exitedEarly, detail: () => d.tail() },
+    { timeoutMs: 20_000, abort: exitedEarly, detail: () => d.tail() },
   );
   d.echo(false);
   note(`landed ${landed.slice(0, 7)} on main, ${seconds(Date.now() - t4)} after the push:`);
@@ -153,8 +153,8 @@ try {
   // ── 5. stop ────────────────────────────────────────────────────────────────────────────────────────────────────
   heading('Stopping everything');
   const pid = d.proc.pid;
-  const end = await d.stop(15_000);
-  if (end.killed) throw new Error(`imagestreams run (pid ${pid}) did not stop within 15 s of SIGTERM; it was killed\n${d.tail()}`);
+  const end = await d.stop(10_000);
+  if (end.killed) throw new Error(`imagestreams run (pid ${pid}) did not stop within 10 s of SIGTERM; it was killed\n${d.tail()}`);
   note(`imagestreams run (pid ${pid}): SIGTERM, exit code ${end.code ?? `none (signal ${end.signal ?? '?'})`}`);
   if (end.code !== 0) throw new Error(`imagestreams run exited with ${end.code ?? end.signal} after SIGTERM (expected 0)\n${d.tail()}`);
   const registryPid = registry.pid;

@@ -155,7 +155,7 @@ export function startDaemon(root: string, listen: string, args: readonly string[
     proc,
     url: `http://${listen}`,
     exit: () => exited,
-    tail: (lines = 30) => `imagestreams run log (last ${lines} lines, ${logFile}):\n${proc.log().trimEnd().split('\n').slice(-lines).join('\n')}`,
+    tail: (lines = 30) => `imagestreams run's log (last ${lines} lines):\n${proc.log().trimEnd().split('\n').slice(-lines).join('\n')}`,
     echo: (on) => {
       follow();
       echoing = on;
