@@ -68,7 +68,7 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
     .option('--now <time>', 'the clock, RFC 3339 (for reproducible runs), e.g. 2024-05-01T12:00:00Z')
     .option('--local-registry <host>', 'stand-in for the integrated registry: status.dockerImageRepository and referencePolicy Local (env IMAGESTREAMS_LOCAL_REGISTRY)')
     .option('--commit', 'commit the files this pass changed (only those; never a file with uncommitted edits) in the --repo working tree')
-    .option('--push', 'with --commit: push the commit to the branch\'s remote (never forced)')
+    .option('--push', 'with --commit: push the commit to the branch\'s remote (never forced; a rejected push is fetched, planned again and retried)')
     .option('--author <author>', 'commit author for --commit', 'imagestreams <imagestreams@localhost>')
     .option('--git-credentials <file>', 'HTTP(S) credentials for --push: JSON {"username","password"} or user:password')
     .addHelpText(
@@ -81,7 +81,8 @@ Examples:
   imagestreams reconcile --check --now 2024-05-01T12:00:00Z -o json
 
 Exit status: 0 done (or nothing to do), 1 invalid files (reported and skipped; every valid file is still
-reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed (everything else written),
+reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed or a file could not be rendered
+(everything else written), 5 committed but not published (--push refused past the retries, or Git unreachable),
 70 internal error.`,
     )
     .action(async (opts: ReconcileOptions) => {

@@ -29,6 +29,9 @@ describe('deploy/kubernetes and the Containerfile', () => {
     expect(container.ports[0].containerPort).toBe(Number(listen));
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    // The kubelet's SIGKILL must not come before the daemon's own grace period has run out.
+    const grace = (container.args as string[]).find((a) => a.startsWith('--grace-period='))?.split('=')[1] ?? '30s';
+    expect(Number(/^(\d+)s$/.exec(grace)?.[1])).toBeLessThan(deployment?.spec.template.spec.terminationGracePeriodSeconds as number);
     const [service] = docs('deploy/kubernetes/service.yaml');
     expect(service?.spec.ports[0].targetPort).toBe(container.ports[0].name);
     expect(service?.spec.selector).toEqual(deployment?.spec.template.metadata.labels);
@@ -50,6 +53,10 @@ describe('deploy/kubernetes and the Containerfile', () => {
   it('the Containerfile builds from the lock file and runs the published entry point', () => {
     const file = read('Containerfile');
     expect(file).toMatch(/npm ci/);
+    // A Node release line that is still supported (20 reached its end of life in April 2026).
+    const lines = [...file.matchAll(/^FROM docker\.io\/library\/node:(\d+)-/gm)].map((m) => Number(m[1]));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect([22, 24]).toContain(line);
     expect(file).toMatch(/ENTRYPOINT \["node", "\/app\/bin\/imagestreams.js"\]/);
     expect(file).toMatch(/^USER \d+$/m);
     expect(existsSync(new URL('../../bin/imagestreams.js', import.meta.url))).toBe(true);

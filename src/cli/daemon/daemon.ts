@@ -23,6 +23,7 @@ import { commitPass } from '../commit-pass.js';
 import type { CommitPassResult } from '../commit-pass.js';
 import { describeFailure, PassTimeoutError, StoppedError } from '../failures.js';
 import type { DaemonMetrics } from '../metrics.js';
+import { pushName } from './journal.js';
 import type { PassOptions } from '../pipeline.js';
 import type { PendingWork, WorkJournal } from './journal.js';
 import { PassQueue } from './queue.js';
@@ -338,7 +339,7 @@ export class Daemon {
       if (imports.every((i) => i.result.ok)) landed.add(item.id);
       else if (item.attempts + 1 >= max) {
         landed.add(item.id);
-        log.warn({ pushes: item.pushes.map((p) => `${p.host}/${p.repository}:${p.tag ?? p.digest ?? ''}`), attempts: item.attempts + 1 }, 'giving up on a notification: its import kept failing');
+        log.warn({ pushes: item.pushes.map((p) => pushName(p)), attempts: item.attempts + 1 }, 'giving up on a notification: its import kept failing');
       } else failed.add(item.id);
     }
     this.options.journal.settle(landed, failed);

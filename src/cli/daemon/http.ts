@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { pushedImages } from '../../reconcile/registry-events.js';
 import { UsageError } from '../exit-codes.js';
 import type { DaemonMetrics } from '../metrics.js';
+import { pushName } from './journal.js';
 import type { Daemon } from './daemon.js';
 
 export interface HttpLimits {
@@ -124,7 +125,7 @@ export async function startHttp(daemon: Daemon, metrics: DaemonMetrics, options:
           logger.error({ hook, err: String(err) }, 'webhook not accepted: the pending-work journal cannot be written');
           return send(res, 503, 'cannot record the notification now; retry\n');
         }
-        if (hook === 'registry') logger.info({ pushes: pushes.map((p) => `${p.host}/${p.repository}:${p.tag ?? p.digest ?? ''}`) }, 'registry notification accepted');
+        if (hook === 'registry') logger.info({ pushes: pushes.map((p) => pushName(p)) }, 'registry notification accepted');
         else logger.info('git webhook accepted');
         metrics.notifications.inc({ hook, result: 'accepted' });
         return send(res, 202, 'accepted\n');

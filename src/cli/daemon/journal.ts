@@ -85,3 +85,8 @@ export class WorkJournal {
     renameSync(tmp, this.file);
   }
 }
+
+/** `host/repository:tag`, or `host/repository@digest` for a push by digest. */
+export function pushName(p: PushedImage): string {
+  return `${p.host}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : p.digest !== undefined ? `@${p.digest}` : ''}`;
+}
