@@ -195,12 +195,15 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
 }
 
 /** DeploymentConfig ImageChange triggers (§13.2): automatic ones follow the tag; manual ones are set once. */
-function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: WorkloadSkip[]): { pending: Pending[]; params: FieldEdit[] } | Refusal {
+function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: WorkloadSkip[]): { pending: Pending[]; params: FieldEdit[]; held: string[] } | Refusal {
   const spec = isRecord(w.value.spec) ? w.value.spec : {};
   const triggers = Array.isArray(spec.triggers) ? spec.triggers : [];
   const pod = at(w.value, ['spec', 'template', 'spec']);
   const pending: Pending[] = [];
   const params: FieldEdit[] = [];
+  // Containers of a manual trigger that has fired: the trigger set them once and keeps them (image lookup too
+  // leaves them alone, or the pass after the trigger fired would rewrite what it set).
+  const held: string[] = [];
   for (const [i, t] of triggers.entries()) {
     if (!isRecord(t) || t.type !== 'ImageChange' || !isRecord(t.imageChangeParams)) continue;
     const p = t.imageChangeParams;
@@ -210,6 +213,12 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
     const last = typeof p.lastTriggeredImage === 'string' ? p.lastTriggeredImage : '';
     if (p.automatic !== true && last !== '') {
       skips.push({ workload: w.key, code: 'manual-trigger-already-set', reason: `${label}: automatic is false and the image was already set once; change it by hand or set automatic: true` });
+      const names = Array.isArray(p.containerNames) ? p.containerNames : [];
+      for (const list of ['initContainers', 'containers'] as const) {
+        containersOf(pod, list).forEach((c, index) => {
+          if (names.includes(c.name)) held.push(`/spec/template/spec/${list}/${index}/image`);
+        });
+      }
       continue;
     }
     const split = splitImageStreamTag(name);
@@ -235,7 +244,7 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
     }
     if (last !== value) params.push({ op: last === '' && !('lastTriggeredImage' in p) ? 'add' : 'replace', path: `/spec/triggers/${i}/imageChangeParams/lastTriggeredImage`, value });
   }
-  return { pending, params };
+  return { pending, params, held };
 }
 
 const podContainers = (spec: unknown): PodSpecContainers => ({
@@ -283,6 +292,23 @@ const lookupRecord = (v: unknown): Map<string, string> => {
   return out;
 };
 
+/** What a short name (or, under resolve-names, any digest-less name) resolves to through a stream (§8.3–8.6). */
+function resolveLookup(w: WorkloadInput, table: StreamTable, source: string, resolveNames: boolean): { value: string; name: string; tag: string } | undefined {
+  const ref = parseOpenShiftReference(source);
+  if (!ref.ok) return undefined;
+  const found = table.find(w.namespace, ref.value.name, w.namespace);
+  if (!found || 'skip' in found) return undefined;
+  const p = streamParts(found.stream);
+  if (!p.lookup && !resolveNames) return undefined;
+  const tag = ref.value.tag || 'latest';
+  const head = latestTaggedImage(p.status, tag);
+  if (head && head.image !== '') {
+    const resolved = parseOpenShiftReference(resolveLatestTaggedImage(p.status, p.spec, p.repo, tag) ?? '');
+    return resolved.ok ? { value: `${repositoryOf(resolved.value)}@${head.image}`, name: ref.value.name, tag } : undefined;
+  }
+  return p.repo !== '' ? { value: `${p.repo}:${tag}`, name: ref.value.name, tag } : undefined;
+}
+
 /**
  * Image lookup (§8). A short name that a stream with `lookupPolicy.local` answers (or any digest-less name under
  * `resolve-names: '*'`) becomes the tag's pull spec with `@<digest>`. The short name is kept in the annotation
@@ -305,24 +331,18 @@ function lookups(w: WorkloadInput, segments: readonly string[], table: StreamTab
       if (taken.has(path) || image === '') return;
       const parsed = parseOpenShiftReference(image);
       const candidate = parsed.ok && parsed.value.name !== '' && !isDigest(parsed.value.id) && (resolveNames || (parsed.value.registry === '' && parsed.value.namespace === ''));
-      const source = candidate ? image : record.get(key);
-      if (!source) return;
-      const ref = parseOpenShiftReference(source);
-      if (!ref.ok) return;
-      const found = table.find(w.namespace, ref.value.name, w.namespace);
-      if (!found || 'skip' in found) return;
-      const p = streamParts(found.stream);
-      if (!p.lookup && !resolveNames) return;
-      const tag = ref.value.tag || 'latest';
-      const head = latestTaggedImage(p.status, tag);
-      let value: string | undefined;
-      if (head && head.image !== '') {
-        const resolved = parseOpenShiftReference(resolveLatestTaggedImage(p.status, p.spec, p.repo, tag) ?? '');
-        if (resolved.ok) value = `${repositoryOf(resolved.value)}@${head.image}`;
-      } else if (p.repo !== '') {
-        value = `${p.repo}:${tag}`;
-      }
-      if (value === undefined) return;
+      const recorded = record.get(key);
+      const resolved = candidate ? resolveLookup(w, table, image, resolveNames) : recorded === undefined ? undefined : resolveLookup(w, table, recorded, resolveNames);
+      if (!resolved) return;
+      const { value, name, tag } = resolved;
+      // Under resolve-names, a digest-less image naming the stream tag the record names (`<repository>:<tag>`, written
+      // while the tag had no image, §8.6) is this tool's own output: the short name stays recorded, or the next
+      // pass would replace it with the long one.
+      const own = candidate && recorded !== undefined && recorded !== image && (() => {
+        const r = resolveLookup(w, table, recorded, resolveNames);
+        return r !== undefined && r.name === name && r.tag === tag;
+      })();
+      const source = candidate && !own ? image : (recorded as string);
       if (!candidate) {
         // A recorded short name: follow it only while the image still comes from that stream's repository.
         const now = parseOpenShiftReference(image);
@@ -330,7 +350,7 @@ function lookups(w: WorkloadInput, segments: readonly string[], table: StreamTab
         if (!now.ok || !next.ok || repositoryOf(now.value) !== repositoryOf(next.value)) return;
       }
       record.set(key, source);
-      pending.push({ path, value, old: image, cause: `${w.namespace}/${ref.value.name}:${tag}`, via: 'lookup' });
+      pending.push({ path, value, old: image, cause: `${w.namespace}/${name}:${tag}`, via: 'lookup' });
     });
   }
   return { pending, record };
@@ -355,14 +375,14 @@ export function planWorkloads(workloads: readonly WorkloadInput[], streams: read
       refused(fromTriggers);
       continue;
     }
-    const dc = w.kind === 'DeploymentConfig' ? deploymentConfigTriggers(w, table, local) : { pending: [], params: [] };
+    const dc = w.kind === 'DeploymentConfig' ? deploymentConfigTriggers(w, table, local) : { pending: [], params: [], held: [] };
     if ('error' in dc) {
       refused(dc);
       continue;
     }
     skips.push(...local);
     const pending = [...fromTriggers, ...dc.pending];
-    const taken = new Set(pending.map((p) => p.path));
+    const taken = new Set([...pending.map((p) => p.path), ...dc.held]);
     const looked = lookups(w, segments, table, taken);
     pending.push(...looked.pending);
     const edits: FieldEdit[] = [];

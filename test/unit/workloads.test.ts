@@ -144,3 +144,44 @@ describe('two triggers on one container field (convergence)', () => {
     ]);
   });
 });
+
+describe('image lookup converges', () => {
+  it('under resolve-names, the <repository>:<tag> written while the tag has no image keeps its short-name record (found by the property test)', () => {
+    const stream: ResolvedStream = { namespace: 'shop', name: 's0', value: { spec: { lookupPolicy: { local: false }, tags: [{ name: 'v0' }] }, status: { dockerImageRepository: 'image-registry.local:5000/shop/s0', tags: [] } } };
+    const pod = (image: string, record?: string): WorkloadInput => ({
+      key: 'p',
+      kind: 'Pod',
+      namespace: 'shop',
+      value: { metadata: { name: 'p', annotations: { 'alpha.image.policy.openshift.io/resolve-names': '*', ...(record ? { 'imagestreams.dev/image-lookup': record } : {}) } }, spec: { containers: [{ name: 'c0', image }] } },
+    });
+    const first = planWorkloads([pod('s0')], [stream]);
+    expect(first.plans[0]?.edits).toEqual([
+      { op: 'replace', path: '/spec/containers/0/image', value: 'image-registry.local:5000/shop/s0:latest' },
+      { op: 'add', path: '/metadata/annotations/imagestreams.dev~1image-lookup', value: 'containers.c0=s0' },
+    ]);
+    expect(planWorkloads([pod('image-registry.local:5000/shop/s0:latest', 'containers.c0=s0')], [stream]).plans).toEqual([]);
+    // Once the tag has an image, the recorded short name moves the container to it.
+    const imported: ResolvedStream = { ...stream, value: { ...stream.value, status: { dockerImageRepository: 'image-registry.local:5000/shop/s0', tags: [{ tag: 'latest', items: [{ dockerImageReference: `quay.io/shop/s0@sha256:${'c'.repeat(64)}`, image: `sha256:${'c'.repeat(64)}`, generation: 1 }] }] } } };
+    expect(planWorkloads([pod('image-registry.local:5000/shop/s0:latest', 'containers.c0=s0')], [imported]).plans[0]?.edits).toEqual([{ op: 'replace', path: '/spec/containers/0/image', value: `quay.io/shop/s0@sha256:${'c'.repeat(64)}` }]);
+  });
+});
+
+describe('a manual DeploymentConfig trigger keeps what it set', () => {
+  it('image lookup leaves a container alone once its manual trigger has fired (found by the property test)', () => {
+    const stream: ResolvedStream = { namespace: 'shop', name: 's0', value: { spec: { tags: [{ name: 'dev', reference: true, from: { kind: 'DockerImage', name: 'quay.io/shop/s0:dev' } }] }, status: { dockerImageRepository: 'image-registry.local:5000/shop/s0', tags: [{ tag: 'dev', items: [{ dockerImageReference: 'quay.io/shop/s0:dev', image: '', generation: 1 }] }] } } };
+    const dc = (image: string, lastTriggeredImage?: string): WorkloadInput => ({
+      key: 'dc',
+      kind: 'DeploymentConfig',
+      namespace: 'shop',
+      value: {
+        metadata: { name: 'dc', annotations: { 'alpha.image.policy.openshift.io/resolve-names': '*' } },
+        spec: { triggers: [{ type: 'ImageChange', imageChangeParams: { automatic: false, containerNames: ['init'], from: { kind: 'ImageStreamTag', name: 's0:dev' }, ...(lastTriggeredImage ? { lastTriggeredImage } : {}) } }], template: { spec: { initContainers: [{ name: 'init', image }], containers: [] } } },
+      },
+    });
+    const first = planWorkloads([dc('s0:nope')], [stream]);
+    expect(first.plans[0]?.changes).toEqual([{ path: '/spec/template/spec/initContainers/0/image', old: 's0:nope', new: 'quay.io/shop/s0:dev', cause: 'shop/s0:dev', via: 'deployment-config' }]);
+    const second = planWorkloads([dc('quay.io/shop/s0:dev', 'quay.io/shop/s0:dev')], [stream]);
+    expect(second.plans).toEqual([]);
+    expect(second.skips.map((s) => s.code)).toEqual(['manual-trigger-already-set']);
+  });
+});
