@@ -89,7 +89,9 @@ function generate(seed: number): Repo {
     }
     const spec: Record<string, unknown> = { lookupPolicy: { local: lookup }, tags: specTags };
     if (r.chance(0.1)) spec.dockerImageRepository = `quay.io/${namespace}/${name}-all`;
-    const doc = { apiVersion: r.pick(['image.openshift.io/v1', 'v1']), kind: 'ImageStream', metadata: { name, namespace }, spec };
+    // When scheduled tags are checked: the default, an interval, or a cron schedule.
+    const when = r.pick([undefined, undefined, { 'imagestreams.dev/import-interval': '5m' }, { 'imagestreams.dev/import-schedule': r.pick(['*/5 * * * *', '0 * * * *', '30 12 * * *']) }]);
+    const doc = { apiVersion: r.pick(['image.openshift.io/v1', 'v1']), kind: 'ImageStream', metadata: { name, namespace, ...(when ? { annotations: when } : {}) }, spec };
     if (r.chance(0.2)) files[`streams/${name}.json`] = `${JSON.stringify(doc, null, 2)}\n`;
     else files[`streams/${name}.yaml`] = stringify(doc, { version: '1.1' });
     streams.push({ namespace, name, lookup });
@@ -134,6 +136,8 @@ function generate(seed: number): Repo {
         const take = free.filter(() => r.chance(0.5));
         const chosen = take.length > 0 ? take : [free[0] as string];
         free = free.filter((n) => !chosen.includes(n));
+        // Now and then a container another ImageChange trigger names already: an error, left unchanged.
+        if (r.chance(0.08)) chosen.push(r.pick(names));
         dcTriggers.push({ type: 'ImageChange', imageChangeParams: { automatic: r.chance(0.7), containerNames: chosen, from: { kind: 'ImageStreamTag', ...ref() } } });
       }
     }
