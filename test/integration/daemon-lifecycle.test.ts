@@ -232,3 +232,19 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
     }
   });
 });
+
+describe('imagestreams run: SIGTERM at any moment of start-up', () => {
+  for (const delay of [100, 400, 800]) {
+    it(`SIGTERM ${delay} ms after the process starts: it is gone within seconds, nothing left listening`, async () => {
+      const port = await freePort();
+      const d = spawnDaemon(['--repo-url', 'http://127.0.0.1:9/none.git'], `127.0.0.1:${port}`);
+      await new Promise((r) => setTimeout(r, delay));
+      const { code, ms } = await terminate(d);
+      // Before our handlers are installed Node's default ends the process on the signal (-1 here); after, we exit 0.
+      expect([0, -1]).toContain(code);
+      expect(ms).toBeLessThan(5_000);
+      expect(await get(`http://127.0.0.1:${port}/healthz`)).toBeUndefined();
+      noStack(d.proc.log());
+    });
+  }
+});

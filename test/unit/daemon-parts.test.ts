@@ -210,3 +210,54 @@ describe('the endpoints are bounded', () => {
     }
   });
 });
+
+describe('liveness', () => {
+  it('fails while a pass runs far past its deadline (code that ignores the abort), and when the event loop stops ticking', async () => {
+    const { Daemon } = await import('../../src/cli/daemon/daemon.js');
+    const { GitRepo } = await import('../../src/gitsource/repo.js');
+    const timers = new FakeTimers(Date.parse('2024-05-01T12:00:00Z'));
+    const dir = mkdtempSync(path.join(work, 'live-'));
+    const repo = new GitRepo({ dir, branch: 'main', author: { name: 'a', email: 'a@b' } });
+    // A local tree with a stream due for import, and an import that never returns and ignores its signal: a bug.
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+    writeFileSync(path.join(dir, 'is.yaml'), 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: a\nspec:\n  tags:\n  - name: t\n    from:\n      kind: DockerImage\n      name: example.com/a:t\n');
+    execFileSync('git', ['-C', dir, '-c', 'user.name=a', '-c', 'user.email=a@b', 'add', '.']);
+    execFileSync('git', ['-C', dir, '-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-qm', 'init']);
+    const hang = new Promise<never>(() => undefined);
+    const { defaultLoadLimits } = await import('../../src/render/limits.js');
+    const { defaultWalkOptions } = await import('../../src/render/walk.js');
+    const daemonOptions = () => ({
+      repo,
+      local: true,
+      push: false,
+      journal: WorkJournal.open(path.join(dir, '.git', 'imagestreams', 'pending.json')),
+      pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', offline: false, forceImport: false, importer: { importImages: () => hang, repositoryTags: () => hang } },
+      pollIntervalMs: 3_600_000,
+      debounceMs: 0,
+      maxWaitMs: 0,
+      passTimeoutMs: 60_000,
+      hostAliases: [],
+      logger: pino({ level: 'silent' }),
+      metrics: new DaemonMetrics(),
+    });
+    const daemon = new Daemon({ ...daemonOptions(), timers });
+    await daemon.start();
+    for (let i = 0; i < 50 && daemon.snapshot.passStartedAt === undefined; i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(daemon.snapshot.passStartedAt).toBeDefined();
+    expect(daemon.health()).toEqual({ ok: true });
+    timers.advance(60_000 + 31_000); // past the deadline (the abort is ignored) and its 30 s allowance
+    expect(daemon.health().ok).toBe(false);
+    expect(daemon.health().reason).toBe('a pass has been running for 91 s, past its deadline');
+    void daemon.stop(0);
+    // The heartbeat runs in real time; a fake clock that jumps without it is what a stalled event loop looks like.
+    const idle = new Daemon({ ...daemonOptions(), timers });
+    await idle.start();
+    expect(idle.health()).toEqual({ ok: true });
+    timers.advance(31_000);
+    expect(idle.health()).toEqual({ ok: false, reason: 'the event loop did not tick for 31 s' });
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(idle.health()).toEqual({ ok: true });
+    await idle.stop(0);
+  });
+});
