@@ -7,6 +7,7 @@
 import { GitError } from '../gitsource/repo.js';
 import { redactUrlCredentials } from '../gitsource/repo.js';
 import { CredentialError } from '../import/index.js';
+import { AuthoringError } from '../reconcile/authoring.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 
@@ -34,6 +35,7 @@ export class StoppedError extends Error {
 
 export function describeFailure(err: unknown): FailureInfo {
   if (err instanceof UsageError) return { code: err.code, kind: 'terminal', exit: ExitCode.usage, message: err.message };
+  if (err instanceof AuthoringError) return { code: 'usage', kind: 'terminal', exit: ExitCode.usage, message: err.message };
   if (err instanceof CredentialError) return { code: 'credentials', kind: 'terminal', exit: ExitCode.usage, message: err.message };
   if (err instanceof GitError) {
     const terminal = err.code === 'auth' || err.code === 'not-found';

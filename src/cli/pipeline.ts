@@ -16,7 +16,7 @@ import { planWorkloads } from '../reconcile/workloads.js';
 import type { ManifestObject } from '../reconcile/objects.js';
 import type { Diagnostic } from '../render/diagnostic.js';
 import type { LoadLimits } from '../render/limits.js';
-import type { DocumentPatch, PatchOp } from '../render/patch.js';
+import type { DocumentPatch, PatchErrorCode, PatchOp } from '../render/patch.js';
 import { applyPatches } from '../render/patch.js';
 import { loadRepository } from '../render/repository.js';
 import type { LoadCache } from '../render/repository.js';
@@ -83,7 +83,14 @@ export interface PassResult {
   readonly workloadNames: ReadonlyMap<string, string>;
   readonly skips: readonly Skip[];
   readonly changes: readonly FileChange[];
-  readonly renderErrors: ReadonlyArray<{ readonly file: string; readonly error: string }>;
+  readonly renderErrors: ReadonlyArray<RenderError>;
+}
+
+/** A file the pass could not render (it is left untouched): `code` for machines, `error` for people. */
+export interface RenderError {
+  readonly file: string;
+  readonly code: PatchErrorCode;
+  readonly error: string;
 }
 
 const streamKey = (o: ManifestObject): string => `${o.location.file}#${o.location.documentIndex}${o.location.pointer}`;
@@ -196,7 +203,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     });
   const workloadInputs = reconcilableWorkloads(repo.objects, badFiles, options.defaultNamespace);
   const workloadPlan = planWorkloads(workloadInputs.map((w) => w.input), resolved, { imagePullers: options.imagePullers });
-  const workloadSkips: WorkloadSkip[] = [...workloadInputs.flatMap((w) => (w.skip ? [{ workload: w.input.key, reason: w.skip }] : [])), ...workloadPlan.skips];
+  const workloadSkips: WorkloadSkip[] = [...workloadInputs.flatMap((w) => (w.skip ? [{ workload: w.input.key, code: 'template-parameters' as const, reason: w.skip }] : [])), ...workloadPlan.skips];
 
   // Group the edits by file and document; render each file once, verified, or not at all.
   const byFile = new Map<string, Map<number, Array<{ op: PatchOp; stream: string }>>>();
@@ -222,14 +229,29 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     byFile.set(file, docs);
   }
   const changes: FileChange[] = [];
-  const renderErrors: Array<{ file: string; error: string }> = [];
+  const renderErrors: RenderError[] = [];
   for (const [file, docs] of [...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const parsed = repo.files.get(file);
     if (!parsed) continue;
     const patches: DocumentPatch[] = [...docs.entries()].map(([document, ops]) => ({ document, ops: ops.map((o) => o.op) }));
-    const result = applyPatches(parsed.text, parsed.format, patches);
+    // A file the next pass could not read is not written (limits.maxFileBytes is also the read limit).
+    const result = applyPatches(parsed.text, parsed.format, patches, { maxBytes: options.limits.maxFileBytes });
     if (!result.ok) {
-      renderErrors.push({ file, error: result.error });
+      if (result.code !== 'too-large') {
+        renderErrors.push({ file, code: result.code, error: result.error });
+        continue;
+      }
+      // Name the streams, how much status they hold, and the settings that would make the file fit.
+      const named = [...new Set([...docs.values()].flatMap((ops) => ops.map((o) => o.stream)))].flatMap((key) => {
+        const s = streams.find((x) => x.key === key);
+        const status = planValues.get(key)?.status;
+        const tags: unknown[] = isRecord(status) && Array.isArray(status.tags) ? status.tags : [];
+        const items = tags.reduce((n: number, t) => n + (isRecord(t) && Array.isArray(t.items) ? t.items.length : 0), 0);
+        return s ? [`${s.namespace}/${s.name} (${tags.length} status tags, ${items} history items)`] : [];
+      });
+      const which = named.length === 0 ? '' : ` for the stream${named.length === 1 ? '' : 's'} ${named.join(', ')}`;
+      const error = `${result.error}${which}, so it is left as it is; keep fewer history items with reconcile.historyLimit, import fewer tags of a whole repository with reconcile.repositoryTagCap, or raise limits.maxFileBytes`;
+      renderErrors.push({ file, code: result.code, error });
       continue;
     }
     if (result.text === parsed.text) continue;

@@ -75,8 +75,8 @@ export type WorkloadSkipCode =
 
 export interface WorkloadSkip {
   readonly workload: string;
-  /** Set on every skip the planner reports (callers adding their own skips should set it too). */
-  readonly code?: WorkloadSkipCode;
+  /** Machine-readable; tests and reports match on it, never on the reason's wording. */
+  readonly code: WorkloadSkipCode;
   readonly reason: string;
 }
 

@@ -34,6 +34,21 @@ describe('architecture', () => {
     );
     expect(bad).toEqual([]);
   });
+  it('one place maps failures to exit codes: no command translates an edge error on its own', () => {
+    const text = (f: string): string => readFileSync(path.join(src, f), 'utf8');
+    const cli = files.filter((f) => layer(f) === 'cli' && f !== 'cli/failures.ts');
+    // Rewrapping an edge error's message as a usage error, or testing for the credentials error, is failures.ts's job.
+    expect(cli.filter((f) => /throw new UsageError\(\s*(err|e|error)\.message/.test(text(f)))).toEqual([]);
+    expect(cli.filter((f) => /instanceof CredentialError/.test(text(f)))).toEqual([]);
+    // Exit 70 is for bugs only, and only main.ts prints it.
+    expect(cli.filter((f) => f !== 'cli/main.ts' && /ExitCode\.internal/.test(text(f)))).toEqual([]);
+    expect(text('cli/main.ts')).toMatch(/describeFailure\(err\)/);
+  });
+  it('the daemon loop reaches the outside only through its seams (no process signals, listening or env in the loop)', () => {
+    const loop = files.filter((f) => f.startsWith('cli/daemon/') && f !== 'cli/daemon/http.ts');
+    const bad = loop.filter((f) => /process\.(on|once|env|exit|kill)\b|\.listen\(/.test(readFileSync(path.join(src, f), 'utf8')));
+    expect(bad).toEqual([]);
+  });
   it('keeps source files small (under 450 lines)', () => {
     const big = files.filter((f) => readFileSync(path.join(src, f), 'utf8').split('\n').length > 450);
     expect(big).toEqual([]);

@@ -85,9 +85,8 @@ export async function tagCommand(args: readonly string[], flags: TagFlags, io: C
         io.stdout(`Tag ${dest.stream}:${dest.tag} ${what}${options.scheduled ? ' (scheduled)' : ''}.\n`);
       }
     }
-  } catch (err) {
-    if (err instanceof AuthoringError) throw new UsageError(err.message);
-    throw err;
+  } finally {
+    // An AuthoringError (a malformed source or destination) is mapped to exit 2 by failures.ts.
   }
   await ws.commit(io, flags.dryRun ?? false);
   return ExitCode.ok;
