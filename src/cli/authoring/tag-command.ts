@@ -46,47 +46,44 @@ export function newStreamFile(flags: { file?: string | undefined }, namespace: s
 export async function tagCommand(args: readonly string[], flags: TagFlags, io: CliIo): Promise<ExitCodeValue> {
   const ws = await openWorkspace(flags, io);
   const namespace = ws.defaultNamespace;
-  try {
-    if (flags.delete) {
-      if (args.length === 0) throw new UsageError('tag -d needs at least one <stream>:<tag>');
-      for (const a of args) {
-        const dest = parseDestination(a, namespace);
-        const stream = ws.one('ImageStream', dest.namespace, dest.stream);
-        if (!stream) throw new AuthoringError(`image stream "${dest.namespace}/${dest.stream}" not found in the repository`);
-        const { value, found } = withoutTag(ws.valueOf(stream), dest.tag);
-        if (!found) throw new AuthoringError(`${dest.stream}:${dest.tag} does not exist`);
-        ws.update(stream, value);
-        io.stdout(`Deleted tag ${dest.namespace}/${dest.stream}:${dest.tag}.\n`);
-      }
-    } else {
-      if (args.length < 2) throw new UsageError('tag needs a SOURCE and at least one DEST');
-      const policy = flags.referencePolicy?.toLowerCase();
-      if (policy !== undefined && policy !== 'local' && policy !== 'source') throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
-      const options: TagOptions = {
-        alias: flags.alias,
-        scheduled: flags.scheduled,
-        reference: flags.reference,
-        insecure: flags.insecure,
-        ...(policy ? { referencePolicy: policy === 'local' ? 'Local' : 'Source' } : {}),
-        ...(flags.importMode ? { importMode: flags.importMode } : {}),
-      } as TagOptions;
-      const [sourceText, ...dests] = args as [string, ...string[]];
-      const source = parseSource(sourceText, namespace, flags.source);
-      for (const d of dests) {
-        const dest = parseDestination(d, namespace);
-        const spec = specTagFor(source, dest, options, (ns, name) => {
-          const s = ws.one('ImageStream', ns, name);
-          return s ? statusTagsOf(ws.valueOf(s)) : undefined;
-        });
-        const stream = ws.one('ImageStream', dest.namespace, dest.stream);
-        if (stream) ws.update(stream, withSpecTag(ws.valueOf(stream), spec));
-        else ws.create(newStreamFile(flags, dest.namespace, dest.stream), withSpecTag(newStream(dest.namespace, dest.stream), spec));
-        const what = spec.from?.kind === 'ImageStreamTag' ? `set up to track ${spec.from.name}` : `set to ${spec.from?.name ?? ''}`;
-        io.stdout(`Tag ${dest.stream}:${dest.tag} ${what}${options.scheduled ? ' (scheduled)' : ''}.\n`);
-      }
+  // An AuthoringError thrown below (a malformed source or destination) is exit 2, by failures.ts.
+  if (flags.delete) {
+    if (args.length === 0) throw new UsageError('tag -d needs at least one <stream>:<tag>');
+    for (const a of args) {
+      const dest = parseDestination(a, namespace);
+      const stream = ws.one('ImageStream', dest.namespace, dest.stream);
+      if (!stream) throw new AuthoringError(`image stream "${dest.namespace}/${dest.stream}" not found in the repository`);
+      const { value, found } = withoutTag(ws.valueOf(stream), dest.tag);
+      if (!found) throw new AuthoringError(`${dest.stream}:${dest.tag} does not exist`);
+      ws.update(stream, value);
+      io.stdout(`Deleted tag ${dest.namespace}/${dest.stream}:${dest.tag}.\n`);
     }
-  } finally {
-    // An AuthoringError (a malformed source or destination) is mapped to exit 2 by failures.ts.
+  } else {
+    if (args.length < 2) throw new UsageError('tag needs a SOURCE and at least one DEST');
+    const policy = flags.referencePolicy?.toLowerCase();
+    if (policy !== undefined && policy !== 'local' && policy !== 'source') throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
+    const options: TagOptions = {
+      alias: flags.alias,
+      scheduled: flags.scheduled,
+      reference: flags.reference,
+      insecure: flags.insecure,
+      ...(policy ? { referencePolicy: policy === 'local' ? 'Local' : 'Source' } : {}),
+      ...(flags.importMode ? { importMode: flags.importMode } : {}),
+    } as TagOptions;
+    const [sourceText, ...dests] = args as [string, ...string[]];
+    const source = parseSource(sourceText, namespace, flags.source);
+    for (const d of dests) {
+      const dest = parseDestination(d, namespace);
+      const spec = specTagFor(source, dest, options, (ns, name) => {
+        const s = ws.one('ImageStream', ns, name);
+        return s ? statusTagsOf(ws.valueOf(s)) : undefined;
+      });
+      const stream = ws.one('ImageStream', dest.namespace, dest.stream);
+      if (stream) ws.update(stream, withSpecTag(ws.valueOf(stream), spec));
+      else ws.create(newStreamFile(flags, dest.namespace, dest.stream), withSpecTag(newStream(dest.namespace, dest.stream), spec));
+      const what = spec.from?.kind === 'ImageStreamTag' ? `set up to track ${spec.from.name}` : `set to ${spec.from?.name ?? ''}`;
+      io.stdout(`Tag ${dest.stream}:${dest.tag} ${what}${options.scheduled ? ' (scheduled)' : ''}.\n`);
+    }
   }
   await ws.commit(io, flags.dryRun ?? false);
   return ExitCode.ok;
