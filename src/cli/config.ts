@@ -46,6 +46,7 @@ interface ConfigFile {
     allowed?: string[];
     blocked?: string[];
     insecureForbidden?: string[];
+    allowLinkLocal?: boolean;
     certsDirs?: string[];
     platform?: string;
     concurrency?: number;
@@ -166,6 +167,7 @@ function registrySettings(flags: ConfigFlags, env: Readonly<Record<string, strin
     allowed: r.allowed ?? [],
     blocked: r.blocked ?? [],
     insecureForbidden: r.insecureForbidden ?? [],
+    allowLinkLocal: r.allowLinkLocal === true,
     concurrency: r.concurrency ?? 8,
     retries: r.retries ?? 3,
     maxRetryAfterMs: (r.maxRetryAfterSeconds ?? 60) * 1000,
