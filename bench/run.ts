@@ -3,13 +3,14 @@
  * asserted by tests; speed goals are read off these numbers.
  *
  *   npm run bench              all benchmarks
- *   npm run bench -- validate  one of them (validate, import, plan, daemon)
+ *   npm run bench -- validate  one of them (validate, import, plan, daemon, large)
  */
 import { daemonBench } from './daemon.js';
 import { importRegistry } from './import.js';
+import { largeStream } from './large-stream.js';
 import { planRender } from './plan.js';
 import { validateCorpus } from './validate.js';
 
-const all: Record<string, () => Promise<void>> = { validate: validateCorpus, import: importRegistry, plan: planRender, daemon: daemonBench };
+const all: Record<string, () => Promise<void>> = { validate: validateCorpus, import: importRegistry, plan: planRender, daemon: daemonBench, large: largeStream };
 const chosen = process.argv.slice(2).filter((a) => a in all);
 for (const name of chosen.length > 0 ? chosen : Object.keys(all)) await all[name]?.();

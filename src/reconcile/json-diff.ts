@@ -26,12 +26,17 @@ function insertions(old: readonly unknown[], next: readonly unknown[]): number[]
   return j === old.length ? added : undefined;
 }
 
-/** `next` = k new entries, then the first entries of `old` (a prepend with the tail cut, as a history cap does). */
+/**
+ * `next` = k new entries, then the first entries of `old` (a prepend with the tail cut, as a history cap does).
+ * Compares in place: no copy of the list per candidate k (a status may hold tens of thousands of tags).
+ */
 function prependCut(old: readonly unknown[], next: readonly unknown[]): number | undefined {
   for (let k = 1; k <= next.length; k += 1) {
     const kept = next.length - k;
     if (kept < 1 || kept >= old.length) continue;
-    if (next.slice(k).every((v, i) => deepEqual(v, old[i]))) return k;
+    let same = true;
+    for (let i = 0; i < kept && same; i += 1) same = deepEqual(next[k + i], old[i]);
+    if (same) return k;
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
 import { ambiguousStream, ByName } from './stream-index.js';
 import type { SpecTag, StatusTag, TagEvent } from './status.js';
-import { addTagEvent, applyImportFailure, applyImportSuccess, resolveImageID, trackedTag } from './status.js';
+import { addTagEvent, applyImportFailure, applyImportSuccess, findStatusTag, resolveImageID, trackedTag } from './status.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
 
 /** What one import gave, as the core needs it (the registry edge's Observation fits this shape). */
@@ -92,7 +92,7 @@ function streamGeneration(value: Readonly<Record<string, unknown>>, spec: readon
   return g;
 }
 
-const head = (w: Work, tag: string): TagEvent | undefined => w.status.find((t) => t.tag === tag)?.items?.[0];
+const head = (w: Work, tag: string): TagEvent | undefined => findStatusTag(w.status, tag)?.items?.[0];
 
 function event(now: string, ref: string, image: string, generation: number): TagEvent {
   return { created: now, dockerImageReference: ref, image, generation };
@@ -100,8 +100,10 @@ function event(now: string, ref: string, image: string, generation: number): Tag
 
 function applyImports(w: Work, input: PlanInput): void {
   const results = input.tagResults.get(w.input.key);
+  const specByName = new Map<string, SpecTag>();
+  for (const t of w.spec) if (!specByName.has(t.name)) specByName.set(t.name, t);
   for (const [tag, outcome] of results ?? []) {
-    const spec = w.spec.find((t) => t.name === tag);
+    const spec = specByName.get(tag);
     if (!spec) continue;
     const before = head(w, tag)?.image;
     w.imported = true;
@@ -216,12 +218,15 @@ function addSkip(skips: Skip[], skip: Skip): void {
 
 /** The new object value for a stream, changed only where the plan changed something. */
 function render(w: Work, input: PlanInput): Record<string, unknown> {
-  const value = structuredClone(w.input.value) as Record<string, unknown>;
-  const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
-  const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
-  const checkMissingBefore = typeof notes[knownAnnotations.dockerRepositoryCheck] !== 'string' || notes[knownAnnotations.dockerRepositoryCheck] === '';
+  const inputNotes = annotationsOf(w.input.value);
+  const checkMissingBefore = typeof inputNotes[knownAnnotations.dockerRepositoryCheck] !== 'string' || inputNotes[knownAnnotations.dockerRepositoryCheck] === '';
   // A check that finds nothing new writes nothing (§6.10); first contact with a stream records the check.
   if (!w.statusChanged && w.generationWrites.size === 0 && !(w.imported && checkMissingBefore)) return structuredClone(w.input.value) as Record<string, unknown>;
+  // The old status tags are replaced by the working copy below: not worth copying first (there may be thousands).
+  const source = w.input.value;
+  const value = structuredClone(w.statusChanged && isRecord(source.status) ? { ...source, status: { ...source.status, tags: [] } } : source) as Record<string, unknown>;
+  const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
+  const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
   const originalRecord = readImportRecord(annotationsOf(w.input.value));
   const specNames = new Set(w.spec.map((t) => t.name));
   for (const k of [...w.record.keys()]) if (!specNames.has(k)) w.record.delete(k);
@@ -255,7 +260,7 @@ function render(w: Work, input: PlanInput): Record<string, unknown> {
 export function plan(input: PlanInput): Plan {
   const skips: Skip[] = [];
   const works: Work[] = input.streams.map((s) => {
-    const spec = structuredClone(specTagsOf(s.value));
+    const spec = specTagsOf(s.value); // only read: the new value gets its own copy in render
     const status = structuredClone(statusTagsOf(s.value));
     return {
       input: s,

@@ -40,13 +40,70 @@ export interface SpecTag {
 
 export const importSuccessCondition = 'ImportSuccess';
 
+/**
+ * Lookups by tag name without a scan of the list per lookup (a stream may hold tens of thousands of tags): an index
+ * per status list, built on first use and kept up to date by `statusTagFor`, the one place that adds entries. A
+ * list whose length changed behind its back is indexed again.
+ */
+interface TagIndex {
+  readonly byName: Map<string, StatusTag>;
+  length: number;
+  /** Whether the list is sorted by tag name (then the insertion point is found by bisection). */
+  sorted: boolean;
+}
+const indexes = new WeakMap<readonly StatusTag[], TagIndex>();
+
+function tagIndex(tags: readonly StatusTag[]): TagIndex {
+  let index = indexes.get(tags);
+  if (index === undefined || index.length !== tags.length) {
+    const byName = new Map<string, StatusTag>();
+    let sorted = true;
+    tags.forEach((t, i) => {
+      if (!byName.has(t.tag)) byName.set(t.tag, t); // the first entry wins, as a scan would find it
+      if (i > 0 && (tags[i - 1] as StatusTag).tag > t.tag) sorted = false;
+    });
+    index = { byName, length: tags.length, sorted };
+    indexes.set(tags, index);
+  }
+  return index;
+}
+
+/** The status entry of a tag (the first, should a list name it twice). */
+export function findStatusTag(tags: readonly StatusTag[], tag: string): StatusTag | undefined {
+  const entry = tagIndex(tags).byName.get(tag);
+  // An entry renamed in place since it was indexed: look the slow way (and index again next time).
+  if (entry !== undefined && entry.tag !== tag) {
+    indexes.delete(tags);
+    return tags.find((t) => t.tag === tag);
+  }
+  return entry;
+}
+
+/** Where `tag` goes: before the first entry with a greater name. */
+function insertionPoint(tags: readonly StatusTag[], tag: string, sorted: boolean): number {
+  if (!sorted) {
+    const at = tags.findIndex((t) => t.tag > tag);
+    return at === -1 ? tags.length : at;
+  }
+  let lo = 0;
+  let hi = tags.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((tags[mid] as StatusTag).tag > tag) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** The status entry of a tag, created in sorted position when missing (v1 lists are sorted by tag name, §1.6). */
 export function statusTagFor(tags: StatusTag[], tag: string): StatusTag {
-  let entry = tags.find((t) => t.tag === tag);
+  let entry = findStatusTag(tags, tag);
   if (!entry) {
+    const index = tagIndex(tags);
     entry = { tag, items: null };
-    const at = tags.findIndex((t) => t.tag > tag);
-    tags.splice(at === -1 ? tags.length : at, 0, entry);
+    tags.splice(insertionPoint(tags, tag, index.sorted), 0, entry);
+    index.byName.set(tag, entry);
+    index.length = tags.length;
   }
   return entry;
 }
@@ -81,7 +138,7 @@ export function addTagEvent(tags: StatusTag[], tag: string, next: TagEvent): boo
 /** §4.4: items[0] of a tag (an empty name means `latest`). */
 export function latestTaggedImage(tags: readonly StatusTag[], tag: string): TagEvent | undefined {
   const name = tag === '' ? 'latest' : tag;
-  return tags.find((t) => t.tag === name)?.items?.[0];
+  return findStatusTag(tags, name)?.items?.[0];
 }
 
 /**
@@ -179,7 +236,7 @@ export function observedGeneration(entry: StatusTag | undefined): number {
  * a spec generation newer than the head's), and always clears the tag's conditions. Returns whether status changed.
  */
 export function applyImportSuccess(tags: StatusTag[], tag: string, specGeneration: number | null | undefined, event: TagEvent): boolean {
-  const entry = tags.find((t) => t.tag === tag);
+  const entry = findStatusTag(tags, tag);
   const head = entry?.items?.[0];
   const changed = !head || specGeneration == null || head.dockerImageReference !== event.dockerImageReference || head.image !== event.image || specGeneration > head.generation;
   let any = false;

@@ -15,7 +15,7 @@ import {
   renderPairLines,
   renderScalar,
 } from './yaml-style.js';
-import type { BlockStyle, ScalarStyle } from './yaml-style.js';
+import type { BlockStyle, PatchErrorCode, ScalarStyle } from './yaml-style.js';
 import { yamlOptions } from './yaml-source.js';
 
 /**
@@ -31,14 +31,14 @@ export interface YamlStream {
   readonly prefix: string;
 }
 
-export function parseYamlStream(text: string, what = 'the YAML'): YamlStream {
+export function parseYamlStream(text: string, what = 'the YAML', code: PatchErrorCode = 'parse'): YamlStream {
   const composer = new Composer(yamlOptions);
   const docs: Document.Parsed[] = [];
   for (const token of new Parser().parse(text)) for (const d of composer.next(token)) docs.push(d as Document.Parsed);
   for (const d of composer.end()) docs.push(d as Document.Parsed);
   for (const doc of docs) {
     const err = doc.errors[0];
-    if (err) throw new PatchError(`${what} does not parse: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
+    if (err) throw new PatchError(`${what} does not parse: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`, code);
   }
   const starts = docs.map((d) => d.range[0]);
   const segments = starts.map((s, i) => text.slice(s, starts[i + 1] ?? text.length));
@@ -173,14 +173,14 @@ function resolve(ctx: Ctx, segments: readonly string[]): Step[] {
       });
       if (index < 0) {
         const merged = cur.items.some((pair) => isScalar(pair.key) && typeof pair.key.value === 'symbol');
-        throw new PatchError(merged ? `${at} comes from a merge key (<<); edit the merged mapping instead` : `${at}: no such key`);
+        throw new PatchError(merged ? `${at} comes from a merge key (<<); edit the merged mapping instead` : `${at}: no such key`, merged ? 'unsupported' : 'path-not-found');
       }
       steps.push({ node: (cur.items[index] as Pair<unknown, unknown>).value as ParsedNode | null, parent: cur, index });
     } else if (isSeq(cur)) {
       const index = /^(0|[1-9][0-9]*)$/.test(seg) ? Number(seg) : -1;
-      if (index < 0 || index >= cur.items.length) throw new PatchError(`${at}: no such array element`);
+      if (index < 0 || index >= cur.items.length) throw new PatchError(`${at}: no such array element`, 'path-not-found');
       steps.push({ node: cur.items[index] as ParsedNode | null, parent: cur, index });
-    } else throw new PatchError(`${at}: the path goes through a scalar`);
+    } else throw new PatchError(`${at}: the path goes through a scalar`, 'path-not-found');
   }
   for (const step of steps) {
     const anchor = step.node?.anchor;
@@ -318,13 +318,13 @@ function addOp(ctx: Ctx, steps: Step[], last: string, value: unknown): Edit {
     const lastIndex = parent.items.length - 1;
     return insertAfter(ctx, ctx.contentEnd(parent.items[lastIndex] as ParsedNode | null, ctx.dash(parent, lastIndex) + 1), lines);
   }
-  throw new PatchError('cannot add to a value that is not a mapping or a sequence');
+  throw new PatchError('cannot add to a value that is not a mapping or a sequence', 'path-not-found');
 }
 
 function removeOp(ctx: Ctx, steps: Step[]): Edit {
   const target = steps[steps.length - 1] as Step;
   const parent = target.parent;
-  if (!parent) throw new PatchError('cannot remove the document root');
+  if (!parent) throw new PatchError('cannot remove the document root', 'invalid-op');
   if (parent.flow) return rerenderFlow(ctx, parent, { index: target.index, remove: 1 });
   if (parent.items.length === 1) {
     const parentStep = steps[steps.length - 2] as Step;
@@ -358,6 +358,15 @@ function removeOp(ctx: Ctx, steps: Step[]): Edit {
   return { start: lineStart, end: after, text: '' };
 }
 
+/** The edit one operation makes, computed on the document `ctx` holds. */
+function editOf(ctx: Ctx, op: PatchOp): Edit {
+  if (op.path !== '' && !op.path.startsWith('/')) throw new PatchError(`"${op.path}" is not a JSON pointer`, 'invalid-op');
+  const segments = parsePointer(op.path);
+  if (op.op === 'remove') return removeOp(ctx, resolve(ctx, segments));
+  if (op.op === 'replace' || segments.length === 0) return replaceOp(ctx, resolve(ctx, segments), op.value);
+  return addOp(ctx, resolve(ctx, segments.slice(0, -1)), segments[segments.length - 1] ?? '', op.value);
+}
+
 /**
  * Apply one operation to document `docIndex` of `text` (the whole stream, or one document's own text) and return
  * the new text; new lines use `eol`.
@@ -365,53 +374,60 @@ function removeOp(ctx: Ctx, steps: Step[]): Edit {
 export function applyYamlOp(text: string, docIndex: number, op: PatchOp, eol: string): string {
   const { docs } = parseYamlStream(text, 'the YAML (after the previous edits)');
   const doc = docs[docIndex];
-  if (!doc) throw new PatchError(`the file has no document ${docIndex}`);
-  const ctx = new Ctx(text, doc, eol);
-  if (op.path !== '' && !op.path.startsWith('/')) throw new PatchError(`"${op.path}" is not a JSON pointer`);
-  const segments = parsePointer(op.path);
-  let edit: Edit;
-  if (op.op === 'remove') edit = removeOp(ctx, resolve(ctx, segments));
-  else if (op.op === 'replace' || segments.length === 0) edit = replaceOp(ctx, resolve(ctx, segments), op.value);
-  else edit = addOp(ctx, resolve(ctx, segments.slice(0, -1)), segments[segments.length - 1] ?? '', op.value);
+  if (!doc) throw new PatchError(`the file has no document ${docIndex}`, 'path-not-found');
+  const edit = editOf(new Ctx(text, doc, eol), op);
   return text.slice(0, edit.start) + edit.text + text.slice(edit.end);
 }
 
-const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')));
-
-/**
- * Several ops on one document. When they touch unrelated places (no op inside another's value, no two in the same
- * collection), all edits are computed on a single parse and spliced from the end backwards: one parse instead of
- * one per op. Anything else, or edits that would overlap, falls back to applying the ops one by one.
- */
+/** Several ops on one document, one parse each (each op sees the text the previous ones left). */
 export function applyYamlOps(text: string, docIndex: number, ops: readonly PatchOp[], eol: string): string {
-  const independent =
-    ops.length > 1 &&
-    ops.every((a, i) =>
-      // Edits whose text ranges would nest or touch are caught by the overlap check below.
-      ops.every((b, j) => i === j || (parentOf(a.path) !== parentOf(b.path) && !b.path.startsWith(`${a.path}/`))),
-    );
-  if (independent) {
-    const { docs } = parseYamlStream(text, 'the YAML');
-    const doc = docs[docIndex];
-    if (!doc) throw new PatchError(`the file has no document ${docIndex}`);
-    const ctx = new Ctx(text, doc, eol);
-    const edits: Edit[] = ops.map((op) => {
-      const segments = parsePointer(op.path);
-      if (op.op === 'remove') return removeOp(ctx, resolve(ctx, segments));
-      if (op.op === 'replace' || segments.length === 0) return replaceOp(ctx, resolve(ctx, segments), op.value);
-      return addOp(ctx, resolve(ctx, segments.slice(0, -1)), segments[segments.length - 1] ?? '', op.value);
-    });
-    const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
-    // Sorted from the end: each edit must end before the next one (later in the file) starts; two edits at the
-    // same point would have no defined order.
-    const overlapping = sorted.some((e, i) => i > 0 && (e.end > (sorted[i - 1] as Edit).start || e.start === (sorted[i - 1] as Edit).start));
-    if (!overlapping) {
-      let out = text;
-      for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-      return out;
-    }
-  }
   let out = text;
   for (const op of ops) out = applyYamlOp(out, docIndex, op, eol);
   return out;
+}
+
+/** An operation whose indexes refer to the document as parsed, and the collection it edits (its parent's path). */
+export interface PlannedOp {
+  readonly op: PatchOp;
+  readonly group: string;
+}
+
+/**
+ * The ops of several documents, all computed on the one parse of the stream they come from and spliced in one pass:
+ * one parse however many ops. Insertions at the same point into the same collection keep their order. Returns
+ * undefined when the edits cannot be combined (ranges that overlap, insertions at one point into different
+ * collections, an op this parse cannot place): the caller then applies the ops one by one.
+ */
+export function spliceYamlEdits(text: string, docs: ReadonlyArray<{ readonly doc: Document.Parsed; readonly ops: readonly PlannedOp[] }>, eol: string): string | undefined {
+  const edits: Array<Edit & { readonly group: string; readonly order: number }> = [];
+  try {
+    for (const { doc, ops } of docs) {
+      const ctx = new Ctx(text, doc, eol);
+      for (const { op, group } of ops) edits.push({ ...editOf(ctx, op), group, order: edits.length });
+    }
+  } catch (err) {
+    if (err instanceof PatchError) return undefined; // the op-by-op path gives the authoritative answer
+    throw err;
+  }
+  edits.sort((a, b) => a.start - b.start || a.order - b.order);
+  const merged: Array<Edit & { readonly group: string }> = [];
+  for (const e of edits) {
+    const prev = merged[merged.length - 1];
+    if (prev && e.start === prev.start) {
+      // Two insertions at one point into one collection: in op order, as applying them one by one would place them.
+      if (prev.start !== prev.end || e.start !== e.end || prev.group !== e.group) return undefined;
+      merged[merged.length - 1] = { start: prev.start, end: prev.end, text: prev.text + e.text, group: prev.group };
+      continue;
+    }
+    if (prev && e.start < prev.end) return undefined;
+    merged.push(e);
+  }
+  const parts: string[] = [];
+  let at = 0;
+  for (const e of merged) {
+    parts.push(text.slice(at, e.start), e.text);
+    at = e.end;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }

@@ -8,7 +8,21 @@ import { yamlOptions } from './yaml-source.js';
  * style with the file's own indentation.
  */
 
-export class PatchError extends Error {}
+/**
+ * Why an edit was refused: the file does not parse, a pointer names nothing, the operation is malformed, the edit
+ * cannot be made faithfully (aliases, merge keys, flow collections with comments...), the result failed its
+ * verification, or it would be larger than the file size limit.
+ */
+export type PatchErrorCode = 'parse' | 'path-not-found' | 'invalid-op' | 'unsupported' | 'verify-failed' | 'too-large';
+
+export class PatchError extends Error {
+  constructor(
+    message: string,
+    readonly code: PatchErrorCode = 'unsupported',
+  ) {
+    super(message);
+  }
+}
 
 /** How the file lays out block collections. */
 export interface BlockStyle {
@@ -50,9 +64,21 @@ const plainCache = new Map<string, boolean>();
  * boolean, number, null or timestamp in disguise, not cut short by `#` or `: `, and the same in flow context
  * (`[...]`) or as a mapping key when asked.
  */
+/** YAML 1.1 words a plain scalar made of letters would read as something else (booleans, null). */
+const yaml11Words = /^(?:y|yes|n|no|true|false|on|off|null)$/i;
+
+/**
+ * Plain-safe without asking the parser: starts with a letter, holds only letters, digits and `._/@+-` with single
+ * `:`s inside (image references, digests, tag names), and is not a YAML 1.1 boolean or null. No such string reads
+ * as a number, timestamp, null or boolean, or holds an indicator YAML would act on in block context.
+ */
+const obviouslyPlain = (s: string): boolean => /^[A-Za-z][A-Za-z0-9._/@+-]*(?::[A-Za-z0-9._/@+-]+)*$/.test(s) && !yaml11Words.test(s);
+
 export function isPlainSafe(s: string, context: 'block' | 'flow' | 'key' | 'flow-key'): boolean {
   // Never start with an indicator, even where YAML would allow it (`:x`, `-x`): other readers disagree there.
   if (s === '' || s.trim() !== s || /^[-?:,[\]{}#&*!|>'"%@`]/.test(s) || /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u.test(s)) return false;
+  // The common case (tens of thousands of digests in one status) needs no probe document each.
+  if (context === 'block' && obviouslyPlain(s)) return true;
   if (/[\ud800-\udfff]/u.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return false;
   const cacheKey = `${context}\u0000${s}`;
   const cached = plainCache.get(cacheKey);
@@ -94,6 +120,8 @@ function renderNumber(n: number): string {
   if (n === Infinity) return '.inf';
   if (n === -Infinity) return '-.inf';
   const text = String(n);
+  // Integers in the safe range are written as YAML 1.1 reads them (`[-+]?(0|[1-9][0-9]*)`).
+  if (Number.isSafeInteger(n)) return text;
   const back = probe(`k: ${text}\n`, onlyValue) as { value: unknown } | undefined;
   if (back && back.value === n) return text;
   throw new PatchError(`cannot write the number ${text} so that YAML 1.1 reads it back unchanged`);
@@ -158,25 +186,50 @@ const pad = (n: number): string => ' '.repeat(n);
 
 /** The lines of one `key: value` entry of a block mapping whose keys sit at `col`. */
 export function renderPairLines(key: string, v: unknown, col: number, style: BlockStyle): string[] {
-  const head = `${pad(col)}${renderKey(key, false)}:`;
-  if (isInlineValue(v)) return [`${head} ${renderInline(v, false)}`];
-  if (Array.isArray(v)) return [head, ...renderBlockLines(v, col + style.seqIndent, style)];
-  return [head, ...renderBlockLines(v, col + style.step, style)];
+  const out: string[] = [];
+  pushPair(out, key, v, col, style);
+  return out;
 }
 
 /** The lines of one `- item` of a block sequence whose dashes sit at `col`. */
 export function renderItemLines(v: unknown, col: number, style: BlockStyle): string[] {
-  if (isInlineValue(v)) return [`${pad(col)}- ${renderInline(v, false)}`];
-  const lines = renderBlockLines(v, col + 2, style);
-  const first = lines[0] ?? '';
-  return [`${pad(col)}- ${first.slice(col + 2)}`, ...lines.slice(1)];
+  const out: string[] = [];
+  pushItem(out, v, col, style);
+  return out;
 }
 
 /** A non-empty array or object as block lines at column `col`. */
 export function renderBlockLines(v: unknown, col: number, style: BlockStyle): string[] {
-  if (Array.isArray(v)) return v.flatMap((item) => renderItemLines(item, col, style));
-  if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => renderPairLines(k, x, col, style));
-  return [`${pad(col)}${renderInline(v, false)}`];
+  const out: string[] = [];
+  pushBlock(out, v, col, style);
+  return out;
+}
+
+// The renderers append to one array: a status of tens of thousands of tags makes no array per value.
+function pushPair(out: string[], key: string, v: unknown, col: number, style: BlockStyle): void {
+  const head = `${pad(col)}${renderKey(key, false)}:`;
+  if (isInlineValue(v)) {
+    out.push(`${head} ${renderInline(v, false)}`);
+    return;
+  }
+  out.push(head);
+  pushBlock(out, v, col + (Array.isArray(v) ? style.seqIndent : style.step), style);
+}
+
+function pushItem(out: string[], v: unknown, col: number, style: BlockStyle): void {
+  if (isInlineValue(v)) {
+    out.push(`${pad(col)}- ${renderInline(v, false)}`);
+    return;
+  }
+  const first = out.length;
+  pushBlock(out, v, col + 2, style);
+  out[first] = `${pad(col)}- ${(out[first] ?? '').slice(col + 2)}`;
+}
+
+function pushBlock(out: string[], v: unknown, col: number, style: BlockStyle): void {
+  if (Array.isArray(v)) for (const item of v) pushItem(out, item, col, style);
+  else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) pushPair(out, k, x, col, style);
+  else out.push(`${pad(col)}${renderInline(v, false)}`);
 }
 
 /** Column of an offset (a byte-order mark at the start of the file takes no column). */
