@@ -211,7 +211,7 @@ describe('imagestreams run: crash safety, local trees, real registry notificatio
     writeFileSync(path.join(dir, 'tools.yaml'), `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: tools\n  namespace: ops\nspec:\n  tags:\n  - name: pinned\n    reference: true\n    from:\n      kind: DockerImage\n      name: registry.example.com/ops/tools:1\n`);
     await gitAsync(['add', '-A'], dir);
     await gitAsync(['commit', '-qm', 'start'], dir);
-    const d = await startDaemon(['--repo', dir, '--no-push', '--debounce', '100ms', '--poll-interval', '300ms', '--cache-dir', path.join(work, 'local-cache')], { logFile: path.join(work, 'local.log') });
+    const d = await startDaemon(['--repo', dir, '--no-push', '--debounce', '100ms', '--poll-interval', '300ms', '--cache-dir', path.join(work, 'local-cache')], { logFile: path.join(work, 'local.log'), env: { IMAGESTREAMS_GIT_HOOK_SECRET: 'local-secret' } });
     try {
       const count = async (): Promise<number> => Number((await gitAsync(['rev-list', '--count', 'HEAD'], dir)).trim());
       await until('the local commit', async () => (await count() === 2 ? true : undefined));
@@ -228,6 +228,13 @@ describe('imagestreams run: crash safety, local trees, real registry notificatio
       // It does not react to its own writes: no further commits.
       await new Promise((r) => setTimeout(r, 1500));
       expect(await count()).toBe(4);
+      // Accepted work is journaled in the tree's .git (never in the working tree), and settled by the pass.
+      const journal = path.join(dir, '.git', 'imagestreams', 'pending.json');
+      const passes = d.logs().filter((l) => l.msg === 'pass started').length;
+      expect((await fetch(`${d.url}/hooks/git`, { method: 'POST', headers: { authorization: 'Bearer local-secret' }, body: '{}' })).status).toBe(202);
+      await until('the hook\'s pass', async () => (d.logs().filter((l) => l.msg === 'pass started').length > passes ? true : undefined));
+      await until('the journal to be settled', async () => ((JSON.parse(readFileSync(journal, 'utf8')) as { items: unknown[] }).items.length === 0 ? true : undefined));
+      expect((await gitAsync(['status', '--porcelain'], dir)).trim()).toBe('');
     } finally {
       await d.stop();
     }
