@@ -14,8 +14,8 @@ export function parseJsonValue(text: string): unknown {
   const errors: ParseError[] = [];
   const root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
-  if (first) throw new PatchError(`the JSON does not parse: ${printParseErrorCode(first.error)} at offset ${first.offset}`);
-  if (!root) throw new PatchError('the file holds no JSON value');
+  if (first) throw new PatchError(`the JSON does not parse: ${printParseErrorCode(first.error)} at offset ${first.offset}`, 'parse');
+  if (!root) throw new PatchError('the file holds no JSON value', 'parse');
   return getNodeValue(root) as unknown;
 }
 
@@ -58,7 +58,7 @@ export function applyJsonOps(text: string, ops: readonly PatchOp[]): string {
     const path = jsonPath(current, op.path, op.op === 'add');
     const isArray = typeof path[path.length - 1] === 'number';
     const value = op.op === 'remove' ? undefined : op.value;
-    if (op.op !== 'remove' && value === undefined) throw new PatchError(`${op.path}: the value is undefined`);
+    if (op.op !== 'remove' && value === undefined) throw new PatchError(`${op.path}: the value is undefined`, 'invalid-op');
     const edits = modify(body, path, value, { formattingOptions, isArrayInsertion: op.op === 'add' && isArray });
     body = applyEdits(body, edits);
   }

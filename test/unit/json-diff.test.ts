@@ -23,3 +23,21 @@ describe('diffValues', () => {
     expect(diffValues({ a: 1 }, { a: 1, b: undefined })).toEqual([]);
   });
 });
+
+describe('diffValues on long lists', () => {
+  it('a capped history of 10,000 items is still one removal and one prepend', () => {
+    const old = Array.from({ length: 10_000 }, (_, i) => ({ image: `sha256:${i}`, generation: i }));
+    const next = [{ image: 'sha256:new', generation: 10_001 }, ...old.slice(0, old.length - 1)];
+    expect(diffValues({ items: old }, { items: next })).toEqual([
+      { op: 'remove', path: '/items/9999' },
+      { op: 'add', path: '/items/0', value: { image: 'sha256:new', generation: 10_001 } },
+    ]);
+  });
+  it('20,000 status tags each with a new history item give one add per tag, in place', () => {
+    const old = Array.from({ length: 20_000 }, (_, i) => ({ tag: `t${i}`, items: [{ image: `a${i}` }] }));
+    const next = old.map((t) => ({ ...t, items: [{ image: `b${t.tag}` }, ...t.items] }));
+    const ops = diffValues({ tags: old }, { tags: next });
+    expect(ops).toHaveLength(20_000);
+    expect(ops[12_345]).toEqual({ op: 'add', path: '/tags/12345/items/0', value: { image: 'bt12345' } });
+  });
+});
