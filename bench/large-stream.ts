@@ -6,10 +6,13 @@
  *
  *   npm run bench -- large
  *
- * Figures when this benchmark was written (2 cores, Node 20), before → after the changes that came with it:
- *   first import of 50,000 tags, default limits   2,070 MB, 73 s, wrote a 19.6 MB file  →  too large: not written
- *   the same with limits.maxFileBytes = 64 MiB    2,070 MB, 73 s                         →  written and verified
- * (the current figures are what this prints).
+ * Figures when this benchmark was written (2 shared cores, Node 20; peak RSS, wall time; the yaml-parse baseline
+ * was ~410 MB / ~2 s in both runs), before → after the changes that came with it:
+ *   first import, 50,000 tags, default limit   2,089 MB  121 s (73 s alone), wrote 18.6 MB (unreadable next pass)  →  577 MB  3.1 s, not written (too-large)
+ *   first import, 50,000 tags, 64 MiB limit    2,091 MB  133 s                                       →  1,211 MB  10 s
+ *   every tag moved, 20,000 tags, 64 MiB       2,699 MB  262 s                                       →  942 MB  7.5 s
+ * What remains is mostly `yaml`'s Document of the input (~65 bytes per byte of YAML, paid by the load and again by
+ * the render's own parse) and the verifying parse of the result.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
