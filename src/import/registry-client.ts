@@ -198,7 +198,8 @@ export class RegistryClient {
         res = await send();
       } catch (err) {
         const wrapped = this.wrap(err);
-        this.options.onRequest?.({ method, host: target.host, path, status: undefined });
+        // An insecure target's HTTPS probe that got no answer is not a request to count (plain HTTP is next).
+        if (retryTransport) this.options.onRequest?.({ method, host: target.host, path, status: undefined });
         const transient = wrapped.kind === 'unavailable' || wrapped.kind === 'timeout';
         if (!transient || !retryTransport) throw wrapped;
         s.circuit.failure();

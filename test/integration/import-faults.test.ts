@@ -217,6 +217,17 @@ describe('the /v2/ ping goes through the retry loop', () => {
     expect(heads()).toBe(0);
   });
 
+  it('failing pings count towards the circuit: after five in a row the registry is paused, not asked again', async () => {
+    server.on('GET /v2/', (_q, res) => res.writeHead(503).end());
+    const [first, second] = await withImporter(testSettings({ retries: 2 }), async (r) => [
+      ...(await r.importer.importImages([req(`${server.host}/r:t`)])),
+      ...(await r.importer.importImages([req(`${server.host}/r:t`)])),
+    ]);
+    expect(first).toMatchObject({ ok: false, failure: { kind: 'unavailable' } });
+    expect(second).toMatchObject({ ok: false, failure: { kind: 'unavailable', message: expect.stringContaining('is paused after repeated failures') } });
+    expect(pings()).toBe(5);
+  });
+
   it('a ping whose Retry-After is longer than allowed fails at once as rate-limited', async () => {
     server.on('GET /v2/', (_q, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
     const [o] = await run();
