@@ -8,6 +8,7 @@ import { GitError } from '../gitsource/repo.js';
 import { redactUrlCredentials } from '../gitsource/repo.js';
 import { CredentialError } from '../import/index.js';
 import { AuthoringError } from '../reconcile/authoring.js';
+import { RenderError } from '../render/patch.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 
@@ -41,6 +42,8 @@ export function describeFailure(err: unknown): FailureInfo {
     const terminal = err.code === 'auth' || err.code === 'not-found';
     return { code: `git-${err.code}`, kind: terminal ? 'terminal' : 'transient', exit: ExitCode.publish, message: redactUrlCredentials(err.message) };
   }
+  // A verb that cannot edit a file faithfully wrote nothing: a partial failure, never a crash.
+  if (err instanceof RenderError) return { code: `render-${err.code}`, kind: 'terminal', exit: ExitCode.partial, message: err.message };
   if (err instanceof PassTimeoutError) return { code: 'pass-timeout', kind: 'transient', exit: ExitCode.partial, message: err.message };
   if (err instanceof StoppedError) return { code: 'stopped', kind: 'transient', exit: ExitCode.partial, message: err.message };
   const message = err instanceof Error ? err.message : String(err);

@@ -28,6 +28,18 @@ export type { PatchErrorCode };
 
 export type PatchResult = { ok: true; text: string } | { ok: false; code: PatchErrorCode; error: string };
 
+/** A file that cannot be edited faithfully, for callers that must stop rather than skip the file (the verbs). */
+export class RenderError extends Error {
+  override readonly name = 'RenderError';
+  constructor(
+    readonly file: string,
+    readonly code: PatchErrorCode,
+    message: string,
+  ) {
+    super(`cannot edit ${file} faithfully: ${message}`);
+  }
+}
+
 export interface PatchOptions {
   /** Refuse (`too-large`) a result longer than this many UTF-8 bytes; it is checked before the result is verified. */
   readonly maxBytes?: number;

@@ -31,3 +31,18 @@ describe('registries.allowLinkLocal', () => {
     expect(r.stdout + r.stderr).toMatch(/refusing to connect to 169\.254\.169\.254.*set registries\.allowLinkLocal: true to allow it/);
   });
 });
+
+describe('limits.maxFileBytes bounds what the verbs write too', () => {
+  it('a verb whose edit would grow a file past the read limit writes nothing and exits 4', async () => {
+    const dir = mkdtempSync(path.join(work, 'verb-'));
+    const stream = 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: default\nspec:\n  tags: []\n';
+    writeFileSync(path.join(dir, 'app.yaml'), stream);
+    writeFileSync(path.join(dir, '.imagestreams.yaml'), `limits:\n  maxFileBytes: ${Buffer.byteLength(stream) + 10}\n`);
+    const r = await runCli(['tag', 'registry.example.com/team/app:1.0', 'app:stable'], { cwd: dir, env: { HOME: work } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^imagestreams: cannot edit app\.yaml faithfully: .*(larger|limit)/m);
+    expect(r.stderr).not.toMatch(/internal error/);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toBe(stream);
+  });
+});

@@ -15,6 +15,7 @@ import { DaemonMetrics } from '../../src/cli/metrics.js';
 import { describeFailure, PassTimeoutError } from '../../src/cli/failures.js';
 import { ExitCode, UsageError } from '../../src/cli/exit-codes.js';
 import { GitError } from '../../src/gitsource/repo.js';
+import { RenderError } from '../../src/render/patch.js';
 import { CredentialError } from '../../src/import/index.js';
 import { FakeTimers } from '../support/fake-timers.js';
 
@@ -171,6 +172,7 @@ describe('one failure model', () => {
     expect(describeFailure(new GitError('unavailable', 'down'))).toMatchObject({ code: 'git-unavailable', kind: 'transient' });
     expect(describeFailure(new GitError('push-rejected', 'moved'))).toMatchObject({ code: 'git-push-rejected', kind: 'transient', exit: ExitCode.publish });
     expect(describeFailure(new PassTimeoutError('late'))).toMatchObject({ code: 'pass-timeout', kind: 'transient' });
+    expect(describeFailure(new RenderError('a.yaml', 'too-large', 'too big'))).toMatchObject({ code: 'render-too-large', exit: ExitCode.partial, message: 'cannot edit a.yaml faithfully: too big' });
     expect(describeFailure(new TypeError('x is undefined'))).toMatchObject({ code: 'internal', kind: 'bug', exit: ExitCode.internal });
   });
 

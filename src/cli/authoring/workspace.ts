@@ -12,7 +12,7 @@ import type { ManifestObject } from '../../reconcile/objects.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { objectNamespace } from '../../reconcile/stream-index.js';
 import type { DocumentPatch, PatchOp } from '../../render/patch.js';
-import { applyPatches } from '../../render/patch.js';
+import { applyPatches, RenderError } from '../../render/patch.js';
 import type { LoadedRepository } from '../../render/repository.js';
 import { loadRepository } from '../../render/repository.js';
 import type { Config } from '../config.js';
@@ -30,11 +30,12 @@ export class Workspace {
     readonly repo: LoadedRepository,
     readonly defaultNamespace: string,
     private readonly cwd: string,
+    private readonly maxFileBytes: number,
   ) {}
 
   static async open(dir: string, config: Config, cwd: string): Promise<Workspace> {
     const repo = await loadRepository([dir], { walk: config.walk, limits: config.limits, displayBase: cwd });
-    return new Workspace(dir, repo, config.defaultNamespace, cwd);
+    return new Workspace(dir, repo, config.defaultNamespace, cwd, config.limits.maxFileBytes);
   }
 
   namespaceOf(o: ManifestObject): string {
@@ -93,8 +94,9 @@ export class Workspace {
       const parsed = this.repo.files.get(file);
       if (!parsed) continue;
       const patches: DocumentPatch[] = [...docs.entries()].map(([document, ops]) => ({ document, ops }));
-      const result = applyPatches(parsed.text, parsed.format, patches);
-      if (!result.ok) throw new Error(`cannot edit ${file} faithfully: ${result.error}`);
+      // Never write what the next read would refuse.
+      const result = applyPatches(parsed.text, parsed.format, patches, { maxBytes: this.maxFileBytes });
+      if (!result.ok) throw new RenderError(file, result.code, result.error);
       if (result.text !== parsed.text) out.push({ file, absolute: path.resolve(this.cwd, file), before: parsed.text, after: result.text, edits: [] });
     }
     for (const [absolute, text] of this.created) out.push({ file: path.relative(this.cwd, absolute).split(path.sep).join('/'), absolute, before: '', after: text, edits: [], created: true });
