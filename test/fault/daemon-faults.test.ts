@@ -1,0 +1,38 @@
+/**
+ * A fixed few seeded fault schedules against `imagestreams run` (test/fault/harness.ts): registry faults through
+ * the fault proxy, the Git server refusing, answering 503, resetting and declining the daemon's pushes, people
+ * committing with the git CLI, registry pushes with notifications, SIGKILLs and restarts on the same --workdir;
+ * then the invariants (test/fault/invariants.ts). More seeds: `npx tsx scripts/fault-suite.ts --seeds 50`; a
+ * failing seed replays with `npx tsx scripts/fault-suite.ts --seed S` (its directory and logs are kept).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { addFigures, emptyFigures, formatFigures, replayCommand, runSchedule } from './harness.js';
+import { describeSchedule } from './schedule.js';
+
+/** Picked for variety: between them every fault kind, every kill trigger, and spec-tag edits by people. */
+const seeds = [1, 2, 3];
+/** Faults go on for 14 s; the settle wait is bounded so the whole directory stays within about 3 minutes. */
+const shape = { durationMs: 14_000, settleTimeoutMs: 30_000 };
+
+const total = emptyFigures();
+const failures: string[] = [];
+afterAll(() => {
+  console.log(`fault suite figures:\n${formatFigures(total)}${failures.length ? `\nfailed:\n${failures.join('\n')}` : ''}`);
+});
+
+describe('the daemon under seeded fault schedules', () => {
+  it.each(seeds)(
+    'seed %i: every invariant holds',
+    async (seed) => {
+      const result = await runSchedule({ seed, ...shape, log: (l) => console.log(l) });
+      addFigures(total, result.figures);
+      if (result.violations.length > 0) {
+        const lines = result.violations.map((v) => `[${v.invariant}] ${v.detail}`);
+        failures.push(`seed ${seed}: ${result.violations.map((v) => v.invariant).join(', ')} — replay: ${replayCommand(seed, shape)}`);
+        console.log(`seed ${seed} failed; replay: ${replayCommand(seed, shape)}\nkept: ${result.dir}\n${describeSchedule(result.schedule)}\n${lines.join('\n')}`);
+      }
+      expect(result.violations, `seed ${seed} — replay: ${replayCommand(seed, shape)} (kept ${result.dir})`).toEqual([]);
+    },
+    120_000,
+  );
+});
