@@ -104,11 +104,11 @@ function reconcilableStreams(objects: readonly ManifestObject[], badFiles: Reado
     const metadata = isRecord(o.value.metadata) ? o.value.metadata : {};
     const name = typeof metadata.name === 'string' ? metadata.name : '';
     if (badFiles.has(o.location.file)) {
-      skips.push({ stream: key, reason: 'the file has validation errors; fix them first (see the diagnostics)' });
+      skips.push({ stream: key, code: 'invalid-file', reason: 'the file has validation errors; fix them first (see the diagnostics)' });
       continue;
     }
     if (o.template && (holdsTemplateParameter(JSON.stringify(o.value.spec ?? {})) || holdsTemplateParameter(name) || holdsTemplateParameter(metadata.namespace))) {
-      skips.push({ stream: key, reason: 'inside a Template with ${PARAMETER} references: only known once the template is processed' });
+      skips.push({ stream: key, code: 'template-parameters', reason: 'inside a Template with ${PARAMETER} references: only known once the template is processed' });
       continue;
     }
     out.push({ key, namespace: objectNamespace(o, defaultNamespace), name, value: o.value, object: o });

@@ -49,9 +49,13 @@ export interface TagChange {
   readonly detail?: string;
 }
 
+/** Why a stream or one of its tags was not reconciled; `code` is for machines (reports, tests), `reason` for people. */
+export type SkipCode = 'invalid-file' | 'template-parameters' | 'image-not-found' | 'source-stream-not-found' | 'ambiguous-stream';
+
 export interface Skip {
   readonly stream: string;
   readonly tag?: string;
+  readonly code: SkipCode;
   readonly reason: string;
 }
 
@@ -187,7 +191,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
       if (!source) continue;
       const resolved = resolveImageID(source.status, parsed.id);
       if (!resolved.ok) {
-        addSkip(skips, { stream: w.input.key, tag: t.name, reason: `error generating tag event: ${resolved.message}` });
+        addSkip(skips, { stream: w.input.key, tag: t.name, code: 'image-not-found', reason: `error generating tag event: ${resolved.message}` });
         continue;
       }
       if (addTagEvent(w.status, t.name, event(input.now, resolved.event.dockerImageReference, resolved.event.image, w.nextGeneration))) {
@@ -207,7 +211,7 @@ function findStream(works: ByName<Work>, namespace: string, name: string, w: Wor
   const reason = found.kind === 'missing'
     ? `spec.tags[${t.name}].from.name: Not found: "${t.from?.name ?? ''}" (no stream ${namespace}/${name} in the repository)`
     : `spec.tags[${t.name}].from.name: ${ambiguousStream(namespace, name, found.entries.length)}`;
-  addSkip(skips, { stream: w.input.key, tag: t.name, reason });
+  addSkip(skips, { stream: w.input.key, tag: t.name, code: found.kind === 'missing' ? 'source-stream-not-found' : 'ambiguous-stream', reason });
   return undefined;
 }
 

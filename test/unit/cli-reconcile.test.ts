@@ -87,7 +87,7 @@ describe('reconcile: Templates, history cap, force', () => {
     const report = JSON.parse(r.stdout) as { skips: Array<{ stream: string; reason: string }>; edits: Array<{ file: string; pointer: string }> };
     expect(report.edits.map((e) => e.file)).toContain('plain.json');
     expect(report.edits.every((e) => e.file === 'plain.json' && e.pointer.startsWith('/objects/0/'))).toBe(true);
-    expect(report.skips).toEqual([{ stream: 'param.json#0/objects/0', reason: expect.stringContaining('${PARAMETER}') }]);
+    expect(report.skips).toEqual([{ stream: 'param.json#0/objects/0', code: 'template-parameters', reason: expect.stringContaining('${PARAMETER}') }]);
     expect(readFileSync(path.join(d, 'param.json'), 'utf8')).toBe(template('${NAME}'));
   });
 
