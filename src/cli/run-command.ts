@@ -139,13 +139,14 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
     pino.destination(2),
   );
   const metrics = new DaemonMetrics();
+  const holder = new SignalHolder();
   const registry = await createRegistryImporter(config.registry, {
+    signal: () => holder.current,
     onRequest: (e) => {
       metrics.registryRequests.inc({ method: e.method, status: String(e.status ?? 'error') });
       if (e.status === 429) metrics.rateLimited.inc();
     },
   });
-  const holder = new SignalHolder();
   const http = gitHttpClient({ signal: () => holder.current });
   const repo = new GitRepo({ dir, url: remote?.url, branch: options.branch, pushBranch: options.pushBranch, credentials, author, http });
   const closeClients = async (): Promise<void> => {

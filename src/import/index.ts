@@ -45,7 +45,10 @@ export interface RegistryImporter {
 }
 
 /** Reads the credential sources (a named file that cannot be read throws CredentialError) and wires the layers. */
-export async function createRegistryImporter(settings: ImporterSettings, hooks: { clock?: Clock; onRequest?: (e: RequestEvent) => void } = {}): Promise<RegistryImporter> {
+export async function createRegistryImporter(
+  settings: ImporterSettings,
+  hooks: { clock?: Clock; onRequest?: (e: RequestEvent) => void; signal?: () => AbortSignal | undefined } = {},
+): Promise<RegistryImporter> {
   const credentials = await CredentialStore.load({
     authFile: settings.authFile,
     pullSecrets: settings.pullSecrets,
@@ -58,6 +61,7 @@ export async function createRegistryImporter(settings: ImporterSettings, hooks: 
     proxy: settings.proxy,
     connectionsPerHost: settings.concurrency,
     allowLinkLocal: settings.allowLinkLocal === true,
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
   });
   const client = new RegistryClient({
     transport,

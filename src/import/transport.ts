@@ -36,6 +36,8 @@ export interface TransportOptions {
   readonly allowLinkLocal?: boolean;
   /** The name resolver connections use (default: the system's, `dns.lookup`); the address check wraps it. */
   readonly resolver?: LookupFunction;
+  /** The signal of the work in progress (the daemon's pass), read at each request: an abort ends the request at once. */
+  readonly signal?: () => AbortSignal | undefined;
 }
 
 export const defaultCertsDirs = ['/etc/containers/certs.d', '/etc/docker/certs.d'];
@@ -59,7 +61,7 @@ export interface HttpResponse {
   readonly url: string;
 }
 
-export type TransportErrorCode = 'timeout' | 'unavailable' | 'tls' | 'http-to-https' | 'too-large' | 'truncated' | 'redirect' | 'bad-response' | 'forbidden-address';
+export type TransportErrorCode = 'timeout' | 'unavailable' | 'tls' | 'http-to-https' | 'too-large' | 'truncated' | 'redirect' | 'bad-response' | 'forbidden-address' | 'aborted';
 
 /** A failure to get an HTTP answer at all (no status code to reason about). */
 export class TransportError extends Error {
@@ -268,7 +270,9 @@ export class Transport {
     let headers: Record<string, string> = { ...req.headers };
     let method = req.method;
     const maxRedirects = this.options.maxRedirects ?? 5;
+    const signal = this.options.signal?.();
     for (let hop = 0; ; hop += 1) {
+      if (signal?.aborted) throw new TransportError('aborted', `request to ${url.host} not sent: the pass was stopped`);
       // Checked before any connection, for the first URL and for every redirect (an object store, a token realm).
       const why = this.options.allowLinkLocal ? undefined : forbiddenAddress(url.hostname);
       if (why) throw forbiddenAddressError(url, why, hop > 0 ? { redirectedFrom: originalHost } : {});
@@ -279,8 +283,10 @@ export class Transport {
           headers,
           dispatcher: await this.dispatcher(url, req.insecure ?? false),
           ...(req.body !== undefined && method === 'POST' ? { body: req.body } : {}),
+          ...(signal ? { signal } : {}),
         });
       } catch (err) {
+        if (signal?.aborted) throw new TransportError('aborted', `request to ${url.host} stopped: the pass was stopped`, { cause: err });
         throw classify(err, url.href);
       }
       const location = res.headers.location;

@@ -34,8 +34,8 @@ export async function inProcessDaemon(options: {
   retry?: RetryPolicy;
   pollIntervalMs?: number;
 }): Promise<InProcessDaemon> {
-  const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(options.work, 'cache') }));
   const holder = new SignalHolder();
+  const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(options.work, 'cache') }), { signal: () => holder.current });
   const http = gitHttpClient({ signal: () => holder.current });
   const repo = new GitRepo({ dir: path.join(options.work, 'wd'), url: options.url, branch: 'main', author: { name: 'bot', email: 'bot@example.com' }, http });
   const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));

@@ -233,6 +233,58 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
   });
 });
 
+describe('imagestreams run: a registry that hangs', () => {
+  it('SIGTERM during a pass stuck on a registry: the import follows the abort and the daemon stops cleanly', async () => {
+    const hang = await startScriptedServer();
+    let asked = 0;
+    hang.on('GET /*', () => {
+      asked += 1; // never answer
+    });
+    createBareRepo(projectRoot, 'hung-registry', {
+      files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${hang.host}/team/app:live\n    importPolicy:\n      insecure: true\n` },
+    });
+    try {
+      const d = spawnDaemon(['--repo-url', `${gitUrl}/hung-registry.git`, '--grace-period', '1s'], `127.0.0.1:${await freePort()}`);
+      await until('the import to be in flight', async () => (asked > 0 ? true : undefined));
+      const { code, ms } = await terminate(d);
+      expect(code).toBe(0);
+      expect(ms).toBeGreaterThanOrEqual(900);
+      expect(ms).toBeLessThan(4_000);
+      expect(d.proc.log()).toMatch(/"code":"stopped"/);
+      expect(d.proc.log()).toMatch(/"msg":"stopped"/);
+    } finally {
+      await hang.stop();
+    }
+  });
+});
+
+describe('imagestreams run: every pass has a deadline', () => {
+  it('a pass stuck on a registry past --pass-timeout is aborted, reported with its code, and retried', async () => {
+    const hang = await startScriptedServer();
+    let asked = 0;
+    hang.on('GET /*', () => {
+      asked += 1; // never answer
+    });
+    createBareRepo(projectRoot, 'deadline', {
+      files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${hang.host}/team/app:live\n    importPolicy:\n      insecure: true\n` },
+    });
+    try {
+      const d = spawnDaemon(['--repo-url', `${gitUrl}/deadline.git`, '--pass-timeout', '1s'], `127.0.0.1:${await freePort()}`);
+      const ready = await until('/readyz to report the deadline', async () => {
+        const r = await get(`${d.url}/readyz`);
+        return r && /pass-timeout/.test(r.body) ? r : undefined;
+      });
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatch(/the pass ran longer than its deadline \(1 s, --pass-timeout\)/);
+      await until('a retry that asks the registry again', async () => (asked >= 2 ? true : undefined));
+      expect((await get(`${d.url}/healthz`))?.status).toBe(200);
+      expect((await terminate(d)).code).toBe(0);
+    } finally {
+      await hang.stop();
+    }
+  });
+});
+
 describe('imagestreams run: SIGTERM at any moment of start-up', () => {
   for (const delay of [100, 400, 800]) {
     it(`SIGTERM ${delay} ms after the process starts: it is gone within seconds, nothing left listening`, async () => {
