@@ -91,6 +91,10 @@ export interface Figures {
   daemonCommits: number;
   passes: number;
   failedPasses: number;
+  importsFailed: number;
+  pushRetries: number;
+  journalResumes: number;
+  notificationsAcceptedWhileGitFaulted: number;
 }
 
 export function emptyFigures(): Figures {
@@ -113,6 +117,10 @@ export function emptyFigures(): Figures {
     daemonCommits: 0,
     passes: 0,
     failedPasses: 0,
+    importsFailed: 0,
+    pushRetries: 0,
+    journalResumes: 0,
+    notificationsAcceptedWhileGitFaulted: 0,
   };
 }
 
@@ -134,10 +142,10 @@ export function formatFigures(f: Figures): string {
     `registry faults:        ${Object.values(f.registryFaults).reduce((a, b) => a + b, 0)} (${faults})`,
     `git faults:             ${f.gitFaults.refuseWindows} refusal windows, ${f.gitFaults.answered503} answered 503, ${f.gitFaults.resets} resets, ${f.gitFaults.declineWindows} decline windows, ${f.gitFaults.pushesDropped} pushes cut by a kill`,
     `SIGKILLs:               ${f.sigkills}${kills ? ` (${kills})` : ''}; ${f.restarts} restarts; ${f.killsNotFired} armed kills never fired`,
-    `registry pushes:        ${f.registryPushes}; notifications sent ${f.notificationsSent}, accepted ${f.notificationsAccepted}`,
+    `registry pushes:        ${f.registryPushes}; notifications sent ${f.notificationsSent}, accepted ${f.notificationsAccepted} (${f.notificationsAcceptedWhileGitFaulted} while the Git server was faulted)`,
     `human commits kept:     ${f.humanCommitsKept} of ${f.humanCommitsPushed} pushed`,
     `revisions checked:      ${f.revisionsChecked} (file × commit; ${f.blobsParsed} distinct blobs parsed) in ${f.commits} commits, ${f.daemonCommits} by the daemon`,
-    `daemon passes:          ${f.passes} (${f.failedPasses} failed)`,
+    `daemon passes:          ${f.passes} (${f.failedPasses} failed); ${f.importsFailed} imports failed, ${f.pushRetries} pushes rejected and planned again, ${f.journalResumes} restarts resumed accepted work`,
   ].join('\n');
 }
 
@@ -479,6 +487,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     };
 
     // Play the schedule.
+    const gitWindows: Array<[number, number]> = [];
     const actions = new Set<Promise<unknown>>();
     const track = (pr: Promise<unknown>): void => {
       const q = pr.catch((err: unknown) => violations.push({ invariant: 'harness', detail: `a schedule action failed: ${String(err)}` }));
@@ -512,6 +521,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
             });
             return;
           case 'git-fault':
+            gitWindows.push([Date.now(), t0 + e.until]);
             if (e.mode === 'decline') {
               figures.gitFaults.declineWindows += 1;
               decline.set(true);
@@ -582,6 +592,10 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     const logs = r.logs();
     figures.passes = logs.filter((l) => l.msg === 'pass started').length;
     figures.failedPasses = logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('pass failed')).length;
+    figures.importsFailed = logs.filter((l) => l.msg === 'import failed').length;
+    figures.pushRetries = logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('push rejected')).length;
+    figures.journalResumes = logs.filter((l) => l.msg === 'resuming accepted work from before the restart').length;
+    figures.notificationsAcceptedWhileGitFaulted = notifications.filter((n) => n.acceptedAt !== undefined && gitWindows.some(([a, b]) => (n.acceptedAt as number) >= a && (n.acceptedAt as number) <= b)).length;
     figures.sigkills = r.kills.length;
     for (const k of r.kills) figures.sigkillsByTrigger[k.trigger] = (figures.sigkillsByTrigger[k.trigger] ?? 0) + 1;
     figures.restarts = r.starts - 1;

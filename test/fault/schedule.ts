@@ -95,11 +95,6 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
   const events: ScheduleEvent[] = [];
   const at = (lo = 0, hi = end - 500): number => rng.int(lo, hi);
 
-  const pushes = rng.int(4, 8);
-  for (let i = 0; i < pushes; i += 1) {
-    events.push({ at: at(300), kind: 'push', target: rng.int(0, targets.length - 1), image: `s${seed}-p${i}`, duplicates: rng.chance(0.25) ? 1 : 0, notifyDelayMs: rng.pick([0, 0, 50, 300]) });
-  }
-
   const humans = rng.int(3, 6);
   for (let i = 0; i < humans; i += 1) {
     const who = rng.pick(['alice', 'bob'] as const);
@@ -117,9 +112,12 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
     events.push({ at: at(0), kind: 'human', who, edit });
   }
 
-  const windows = rng.int(1, 3);
+  // Registry fault windows first: most pushes land inside one, so the imports they cause meet the faults.
+  const windows = rng.int(2, 3);
+  const open: Array<readonly [number, number]> = [];
   for (let i = 0; i < windows; i += 1) {
-    const start = at(0, end - 1500);
+    const start = at(0, end - 2000);
+    const until = Math.min(end, start + rng.int(2000, 6000));
     const weights: Array<[RegistryFaultKind, number]> = [
       ['5xx', rng.int(0, 3)],
       ['429', rng.int(0, 2)],
@@ -129,7 +127,15 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
       ['wrong-digest', rng.int(0, 3)],
     ];
     if (weights.every(([, w]) => w === 0)) weights[0] = ['5xx', 1];
-    events.push({ at: start, kind: 'registry-faults', until: Math.min(end, start + rng.int(1500, 5000)), rate: rng.pick([0.2, 0.35, 0.5, 0.8]), weights: weights.filter(([, w]) => w > 0) });
+    open.push([start, until]);
+    events.push({ at: start, kind: 'registry-faults', until, rate: rng.pick([0.35, 0.5, 0.8, 1]), weights: weights.filter(([, w]) => w > 0) });
+  }
+
+  const pushes = rng.int(5, 9);
+  for (let i = 0; i < pushes; i += 1) {
+    const inside = rng.chance(0.6) ? rng.pick(open) : undefined;
+    const when = inside ? rng.int(inside[0], Math.max(inside[0], inside[1] - 300)) : at(300);
+    events.push({ at: when, kind: 'push', target: rng.int(0, targets.length - 1), image: `s${seed}-p${i}`, duplicates: rng.chance(0.25) ? 1 : 0, notifyDelayMs: rng.pick([0, 0, 50, 300]) });
   }
 
   const gitFaults = rng.int(1, 3);
