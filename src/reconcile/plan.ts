@@ -131,6 +131,9 @@ function applyImports(w: Work, input: PlanInput): void {
   if (repo) {
     w.imported = true;
     for (const { tag, outcome } of repo.tags) {
+      // A tag the spec names is governed by its own spec tag (its source, policy and import); the repository listing
+      // never overrides it, so the result does not depend on which import ran in this pass (one pass converges).
+      if (specByName.has(tag)) continue;
       const before = head(w, tag)?.image;
       if (outcome.ok) {
         if (applyImportSuccess(w.status, tag, head(w, tag)?.generation ?? null, event(input.now, outcome.image.dockerImageReference, outcome.image.digest, w.nextGeneration))) {

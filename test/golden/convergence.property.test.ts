@@ -175,12 +175,9 @@ function registry(repo: Repo): ImportSource {
   return {
     importImages: async (requests) => requests.map(answer),
     repositoryTags: async (_from, _insecure, cap = 50) => {
-      // Names no generated spec tag has. KNOWN BUG, left to the planner's owner (src/reconcile/plan.ts): when a
-      // whole-repository import lists a tag that is also a spec tag, the repository's result is applied after the
-      // spec tag's own import, so that tag's status is the repository's for one pass and the spec tag's on the next
-      // (a new history item, or a failure condition added back): two passes to converge. With 'latest' or 'dev'
-      // here, about 4% of the cases show it.
-      const ordered = prioritizeTags(['9.0', '8.1', 'edge']);
+      // Names that collide with generated spec tags ('latest', 'dev') on purpose: a spec tag is governed by its own
+      // import, never by the repository listing (plan.ts), so a collision must converge too.
+      const ordered = prioritizeTags(['9.0', '8.1', 'edge', 'latest', 'dev']);
       const n = cap < 0 ? ordered.length : cap;
       return { ok: true, tags: ordered.slice(0, n), additionalTags: ordered.slice(n) };
     },
