@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/infra/**', 'test/integration/**', '**/node_modules/**'],
+    exclude: ['test/infra/**', 'test/integration/**', 'test/fault/**', 'test/e2e/**', '**/node_modules/**'],
     testTimeout: 30_000,
   },
 });
