@@ -233,19 +233,25 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
   });
 });
 
+/** A registry that takes every request and never answers, and a repository whose stream imports from it. */
+async function hungRegistry(repo: string): Promise<{ hang: Awaited<ReturnType<typeof startScriptedServer>>; asked: () => number }> {
+  const hang = await startScriptedServer();
+  let asked = 0;
+  hang.on('GET /*', () => {
+    asked += 1; // never answer
+  });
+  createBareRepo(projectRoot, repo, {
+    files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${hang.host}/team/app:live\n    importPolicy:\n      insecure: true\n` },
+  });
+  return { hang, asked: () => asked };
+}
+
 describe('imagestreams run: a registry that hangs', () => {
   it('SIGTERM during a pass stuck on a registry: the import follows the abort and the daemon stops cleanly', async () => {
-    const hang = await startScriptedServer();
-    let asked = 0;
-    hang.on('GET /*', () => {
-      asked += 1; // never answer
-    });
-    createBareRepo(projectRoot, 'hung-registry', {
-      files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${hang.host}/team/app:live\n    importPolicy:\n      insecure: true\n` },
-    });
+    const { hang, asked } = await hungRegistry('hung-registry');
     try {
       const d = spawnDaemon(['--repo-url', `${gitUrl}/hung-registry.git`, '--grace-period', '1s'], `127.0.0.1:${await freePort()}`);
-      await until('the import to be in flight', async () => (asked > 0 ? true : undefined));
+      await until('the import to be in flight', async () => (asked() > 0 ? true : undefined));
       const { code, ms } = await terminate(d);
       expect(code).toBe(0);
       expect(ms).toBeGreaterThanOrEqual(900);
@@ -260,14 +266,7 @@ describe('imagestreams run: a registry that hangs', () => {
 
 describe('imagestreams run: every pass has a deadline', () => {
   it('a pass stuck on a registry past --pass-timeout is aborted, reported with its code, and retried', async () => {
-    const hang = await startScriptedServer();
-    let asked = 0;
-    hang.on('GET /*', () => {
-      asked += 1; // never answer
-    });
-    createBareRepo(projectRoot, 'deadline', {
-      files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${hang.host}/team/app:live\n    importPolicy:\n      insecure: true\n` },
-    });
+    const { hang, asked } = await hungRegistry('deadline');
     try {
       const d = spawnDaemon(['--repo-url', `${gitUrl}/deadline.git`, '--pass-timeout', '1s'], `127.0.0.1:${await freePort()}`);
       const ready = await until('/readyz to report the deadline', async () => {
@@ -276,7 +275,7 @@ describe('imagestreams run: every pass has a deadline', () => {
       });
       expect(ready.status).toBe(503);
       expect(ready.body).toMatch(/the pass ran longer than its deadline \(1 s, --pass-timeout\)/);
-      await until('a retry that asks the registry again', async () => (asked >= 2 ? true : undefined));
+      await until('a retry that asks the registry again', async () => (asked() >= 2 ? true : undefined));
       expect((await get(`${d.url}/healthz`))?.status).toBe(200);
       expect((await terminate(d)).code).toBe(0);
     } finally {
