@@ -60,7 +60,7 @@ for (let i = 0; i < argv.length; i += 1) {
 }
 if (count !== undefined) seeds.push(...Array.from({ length: count }, (_, i) => from + i));
 if (seeds.length === 0) seeds = [1, 2, 3];
-const shape = durationMs !== undefined ? { durationMs } : {};
+const shape = { ...(durationMs !== undefined ? { durationMs } : {}), ...(settleTimeoutMs !== undefined ? { settleTimeoutMs } : {}) };
 
 if (printSchedule) {
   for (const s of seeds) process.stdout.write(`${describeSchedule(generateSchedule(s, shape))}\n\n`);
@@ -71,7 +71,7 @@ const total = emptyFigures();
 const results: ScheduleResult[] = [];
 const started = Date.now();
 for (const seed of seeds) {
-  const result = await runSchedule({ seed, ...shape, ...(settleTimeoutMs !== undefined ? { settleTimeoutMs } : {}), keep: keep || seeds.length === 1, log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });
+  const result = await runSchedule({ seed, ...shape, keep: keep || seeds.length === 1, log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });
   results.push(result);
   addFigures(total, result.figures);
   const verdict = result.violations.length === 0 ? 'ok' : `${result.violations.length} invariant failure(s)`;

@@ -67,6 +67,7 @@ export interface HumanCommit {
 }
 
 export interface KillRecord {
+  readonly signal: 'SIGKILL' | 'SIGTERM';
   readonly trigger: KillTrigger;
   readonly at: number;
   readonly pid: number;
@@ -77,6 +78,7 @@ export interface Figures {
   registryFaults: Record<RegistryFaultKind, number>;
   gitFaults: { refuseWindows: number; answered503: number; resets: number; declineWindows: number; pushesDropped: number };
   sigkills: number;
+  sigterms: number;
   sigkillsByTrigger: Record<string, number>;
   killsNotFired: number;
   restarts: number;
@@ -103,6 +105,7 @@ export function emptyFigures(): Figures {
     registryFaults: Object.fromEntries(registryFaultKinds.map((k) => [k, 0])) as Record<RegistryFaultKind, number>,
     gitFaults: { refuseWindows: 0, answered503: 0, resets: 0, declineWindows: 0, pushesDropped: 0 },
     sigkills: 0,
+    sigterms: 0,
     sigkillsByTrigger: {},
     killsNotFired: 0,
     restarts: 0,
@@ -141,7 +144,7 @@ export function formatFigures(f: Figures): string {
     `schedules run:          ${f.schedules}`,
     `registry faults:        ${Object.values(f.registryFaults).reduce((a, b) => a + b, 0)} (${faults})`,
     `git faults:             ${f.gitFaults.refuseWindows} refusal windows, ${f.gitFaults.answered503} answered 503, ${f.gitFaults.resets} resets, ${f.gitFaults.declineWindows} decline windows, ${f.gitFaults.pushesDropped} pushes cut by a kill`,
-    `SIGKILLs:               ${f.sigkills}${kills ? ` (${kills})` : ''}; ${f.restarts} restarts; ${f.killsNotFired} armed kills never fired`,
+    `SIGKILLs:               ${f.sigkills}${kills ? ` (${kills})` : ''}; ${f.sigterms} SIGTERMs; ${f.restarts} restarts; ${f.killsNotFired} armed kills never fired`,
     `registry pushes:        ${f.registryPushes}; notifications sent ${f.notificationsSent}, accepted ${f.notificationsAccepted} (${f.notificationsAcceptedWhileGitFaulted} while the Git server was faulted)`,
     `human commits kept:     ${f.humanCommitsKept} of ${f.humanCommitsPushed} pushed`,
     `revisions checked:      ${f.revisionsChecked} (file × commit; ${f.blobsParsed} distinct blobs parsed) in ${f.commits} commits, ${f.daemonCommits} by the daemon`,
@@ -159,9 +162,14 @@ export interface ScheduleResult {
   readonly ms: number;
 }
 
-export function replayCommand(seed: number, shape: ScheduleShape = {}): string {
-  return `npx tsx scripts/fault-suite.ts --seed ${seed}${shape.durationMs !== undefined ? ` --duration ${shape.durationMs}ms` : ''}`;
+export function replayCommand(seed: number, shape: ScheduleShape & { settleTimeoutMs?: number } = {}): string {
+  const duration = shape.durationMs !== undefined && shape.durationMs !== 14_000 ? ` --duration ${shape.durationMs}ms` : '';
+  const settle = shape.settleTimeoutMs !== undefined && shape.settleTimeoutMs !== defaultSettleMs ? ` --settle ${shape.settleTimeoutMs}ms` : '';
+  return `npx tsx scripts/fault-suite.ts --seed ${seed}${duration}${settle}`;
 }
+
+/** The importer's circuit stays open 60 s after repeated failures; the daemon gets that and a margin to settle. */
+export const defaultSettleMs = 75_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -191,14 +199,28 @@ class DaemonRunner {
     return this.restarting ? undefined : this.current?.url;
   }
 
-  /** SIGKILL now, then a restart after `restartAfterMs` (tracked in `restarting`). False when no daemon was up. */
-  kill(trigger: KillTrigger, restartAfterMs: number): boolean {
+  /** Exit codes of SIGTERMed daemons other than 0 (each one is a clean-exit violation). */
+  readonly unclean: string[] = [];
+
+  /**
+   * SIGKILL (or SIGTERM) now, then a restart after `restartAfterMs` (tracked in `restarting`). False when no
+   * daemon was up.
+   */
+  kill(signal: 'SIGKILL' | 'SIGTERM', trigger: KillTrigger, restartAfterMs: number): boolean {
     const d = this.current;
     if (!d || this.restarting || d.proc.exited()) return false;
-    process.kill(d.proc.pid, 'SIGKILL');
-    this.kills.push({ trigger, at: Date.now(), pid: d.proc.pid });
+    process.kill(d.proc.pid, signal);
+    this.kills.push({ signal, trigger, at: Date.now(), pid: d.proc.pid });
     this.restarting = (async () => {
-      while (!d.proc.exited()) await sleep(10);
+      const deadline = Date.now() + 25_000;
+      while (!d.proc.exited() && Date.now() < deadline) await sleep(10);
+      if (signal === 'SIGTERM') {
+        const code = d.proc.child.exitCode;
+        if (!d.proc.exited()) {
+          this.unclean.push(`pid ${d.proc.pid} was still running 25 s after SIGTERM (${trigger}); killed`);
+          await d.proc.stop(100);
+        } else if (code !== 0) this.unclean.push(`pid ${d.proc.pid} exited ${code ?? d.proc.child.signalCode} after SIGTERM (${trigger}), not 0`);
+      }
       await sleep(restartAfterMs);
       for (let i = 0; ; i += 1) {
         try {
@@ -360,6 +382,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     let pushQueue = Promise.resolve();
     const deliveries = new Set<Promise<void>>();
     let deliveryDeadline = Number.POSITIVE_INFINITY;
+    let onAccepted = (): void => undefined;
     const deliver = (n: NotificationRecord, delayMs: number): void => {
       const p = (async () => {
         await sleep(delayMs);
@@ -390,6 +413,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
               await res.text();
               if (res.status === 202) {
                 n.acceptedAt = Date.now();
+                onAccepted();
                 return;
               }
               n.lastError = `HTTP ${res.status}`;
@@ -434,7 +458,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
       if (a.fired) return;
       a.fired = true;
       a.cleanup?.();
-      if (r.kill(a.e.trigger, a.e.restartAfterMs)) log(`seed ${options.seed}: SIGKILL (${a.e.trigger}) at ${Date.now() - t0} ms`);
+      if (r.kill(a.e.signal, a.e.trigger, a.e.restartAfterMs)) log(`seed ${options.seed}: ${a.e.signal} (${a.e.trigger}) at ${Date.now() - t0} ms`);
       else a.fired = false; // nothing to kill right now (restarting): stay armed
     };
     const gp = gitProxy;
@@ -451,6 +475,10 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
         fire(a);
         return a.fired ? 'drop' : 'forward';
       },
+    };
+    onAccepted = () => {
+      const a = armed.find((x) => !x.fired && x.e.trigger === 'accepted');
+      if (a) setTimeout(() => fire(a), a.e.delayMs);
     };
     const arm = (e: Extract<ScheduleEvent, { kind: 'kill' }>): void => {
       const a: Armed = { e, fired: false };
@@ -552,7 +580,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
         figures.killsNotFired += 1;
       }
     }
-    const settleTimeout = options.settleTimeoutMs ?? 75_000;
+    const settleTimeout = options.settleTimeoutMs ?? defaultSettleMs;
     const deadline = Date.now() + settleTimeout;
     deliveryDeadline = deadline;
     while (actions.size > 0 && Date.now() < deadline) await Promise.race([...actions, sleep(500)]);
@@ -596,8 +624,10 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     figures.pushRetries = logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('push rejected')).length;
     figures.journalResumes = logs.filter((l) => l.msg === 'resuming accepted work from before the restart').length;
     figures.notificationsAcceptedWhileGitFaulted = notifications.filter((n) => n.acceptedAt !== undefined && gitWindows.some(([a, b]) => (n.acceptedAt as number) >= a && (n.acceptedAt as number) <= b)).length;
-    figures.sigkills = r.kills.length;
-    for (const k of r.kills) figures.sigkillsByTrigger[k.trigger] = (figures.sigkillsByTrigger[k.trigger] ?? 0) + 1;
+    figures.sigkills = r.kills.filter((k) => k.signal === 'SIGKILL').length;
+    figures.sigterms = r.kills.filter((k) => k.signal === 'SIGTERM').length;
+    for (const k of r.kills) if (k.signal === 'SIGKILL') figures.sigkillsByTrigger[k.trigger] = (figures.sigkillsByTrigger[k.trigger] ?? 0) + 1;
+    for (const u of r.unclean) violations.push({ invariant: 'clean-exit', detail: u });
     figures.restarts = r.starts - 1;
     figures.humanCommitsPushed = humanCommits.length;
     figures.notificationsSent = notifications.length;

@@ -48,7 +48,7 @@ const check = (bare: string, humanCommits: HumanCommit[], notifications: Notific
   checkInvariants({ bare, dir: work, host: proxy.host, pushes: [...pushes, ...extraPushes], notifications, humanCommits, daemonEmail: 'daemon@fault.test', proxy, log: () => undefined });
 
 describe('the fault suite invariants', () => {
-  it('catch a dropped human commit, a reverted edit, an unparsable revision, a repeated history item, a lost notification and an unconverged tree', async () => {
+  it('catch a dropped human commit, a reverted edit, a daemon commit touching a file of a person, an unparsable revision, a repeated history item, a lost notification and an unconverged tree', async () => {
     const host = proxy.host;
     const bare = createBareRepo(projectRoot, 'teeth-bad', { files: initialFiles(host) });
     const dir = path.join(work, 'bad');
@@ -70,7 +70,7 @@ describe('the fault suite invariants', () => {
     const worker: PushRecord = { target: 2, digest: await pushImage({ url: registryUrl }, 'fault/worker', 'live', buildImage({ seed: 'teeth-worker-2' })), pushedAt: Date.now(), order: 1 };
     const result = await check(bare, [{ who: 'alice', edit: { kind: 'note', line: 'alice was here' }, commit: human, pushedAt: Date.now(), attempts: 1 }], [{ push: worker, sentAt: Date.now(), acceptedAt: Date.now(), attempts: 1 }], [worker]);
     const found = new Set(result.violations.map((v) => v.invariant));
-    expect([...found].sort()).toEqual(['converged', 'history-no-duplicates', 'human-commit-kept', 'human-edit-present', 'notification-landed', 'parses']);
+    expect([...found].sort()).toEqual(['converged', 'daemon-writes-status', 'history-no-duplicates', 'human-commit-kept', 'human-edit-present', 'notification-landed', 'parses']);
     expect(result.violations.find((v) => v.invariant === 'parses')?.detail).toMatch(/^config\/settings\.yaml at [0-9a-f]{12} does not parse/);
   }, 60_000);
 

@@ -5,6 +5,8 @@
  *  human-edit-present    and what each person changed is still in the final tree (no commit reverted it)
  *  parses                every revision of every YAML/JSON file in the history parses
  *  history-no-duplicates no status.tags[].items list, in any revision, has two consecutive items of one image
+ *  daemon-writes-status  a commit by the daemon changes only stream status (and the annotations it keeps there) and
+ *                        workload images: what people wrote in the parent is still there (no stale file landed)
  *  notification-landed   every accepted notification's digest is in the history of each tag that follows the pushed
  *                        repository:tag and existed when it was accepted, unless a later push to that tag replaced
  *                        it first (the daemon imports the tag, not the digest, as OpenShift does); and for the last
@@ -69,6 +71,23 @@ function finalStream(bare: string, head: string, file: string): StreamDoc | unde
   return streamsIn(parseData(file, text).documents)[0];
 }
 
+/** Annotations the daemon keeps on streams (the import record, OpenShift's repository check). */
+const managedAnnotations = new Set(['imagestreams.dev/import-spec', 'openshift.io/image.dockerRepositoryCheck']);
+
+/** A document without what the daemon owns: stream status and its annotations, container images. */
+export function humanPart(doc: unknown): unknown {
+  if (typeof doc !== 'object' || doc === null) return doc;
+  const copy = structuredClone(doc) as Record<string, unknown> & { metadata?: { annotations?: Record<string, unknown> }; spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>>; initContainers?: Array<Record<string, unknown>> } } } };
+  if (copy.kind === 'ImageStream') {
+    delete copy.status;
+    const notes = copy.metadata?.annotations;
+    if (notes) for (const k of Object.keys(notes)) if (managedAnnotations.has(k)) delete notes[k];
+    if (notes && Object.keys(notes).length === 0 && copy.metadata) delete copy.metadata.annotations;
+  }
+  for (const list of [copy.spec?.template?.spec?.containers, copy.spec?.template?.spec?.initContainers]) for (const c of list ?? []) delete c.image;
+  return copy;
+}
+
 export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
   const { bare, host } = input;
   const violations: Violation[] = [];
@@ -115,6 +134,36 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
           }
         }
       }
+    }
+  }
+
+  // The daemon's commits change only what is the daemon's to change.
+  const blobAt = new Map<string, string>();
+  for (const rev of history.revisions) blobAt.set(`${rev.commit}:${rev.path}`, rev.blob);
+  const docsAt = (commit: string, file: string): unknown[] | undefined => {
+    const blob = blobAt.get(`${commit}:${file}`);
+    return blob ? history.blobs.get(blob)?.documents : undefined;
+  };
+  for (const c of history.commits) {
+    if (c.email !== input.daemonEmail) continue;
+    if (c.parents.length !== 1) {
+      violations.push({ invariant: 'daemon-writes-status', detail: `the daemon's commit ${short(c.commit)} has ${c.parents.length} parents` });
+      continue;
+    }
+    const parent = c.parents[0] as string;
+    const changed = gitIn(bare, ['diff-tree', '-r', '--no-commit-id', '--name-only', parent, c.commit]).split('\n').filter(Boolean);
+    for (const file of changed) {
+      const isStream = (Object.values(streamFiles) as string[]).includes(file);
+      if (!isStream && !file.startsWith('apps/')) {
+        violations.push({ invariant: 'daemon-writes-status', detail: `the daemon's commit ${short(c.commit)} ("${c.subject}") changes ${file}, which is not its to change` });
+        continue;
+      }
+      const before = docsAt(parent, file);
+      const after = docsAt(c.commit, file);
+      if (!before || !after) continue; // unparsable or missing: reported by "parses"
+      const a = JSON.stringify(before.map((d) => humanPart(d)));
+      const b = JSON.stringify(after.map((d) => humanPart(d)));
+      if (a !== b) violations.push({ invariant: 'daemon-writes-status', detail: `the daemon's commit ${short(c.commit)} ("${c.subject}") changes what people wrote in ${file}:\n  before ${a.slice(0, 600)}\n  after  ${b.slice(0, 600)}` });
     }
   }
 

@@ -27,14 +27,20 @@ export type HumanEdit =
   | { readonly kind: 'annotation'; readonly stream: 'app' | 'tools'; readonly key: string; readonly value: string }
   | { readonly kind: 'spec-tag'; readonly stream: 'app' | 'worker' | 'tools'; readonly name: string; readonly target: number };
 
-export type KillTrigger = 'now' | 'pass-started' | 'workdir-changed' | 'push-sent' | 'push-landed';
+/**
+ * When an armed kill fires: at once; a moment after a pass starts; when the daemon writes a file in its working
+ * tree (after writing, before committing; or while a reset rewrites it); when its push reaches the Git proxy
+ * (dropped: never reaches the server); when the server has taken its push (the answer is dropped: the daemon never
+ * hears it landed); right after a notification was answered 202.
+ */
+export type KillTrigger = 'now' | 'pass-started' | 'workdir-changed' | 'push-sent' | 'push-landed' | 'accepted';
 
 export type ScheduleEvent =
   | { readonly at: number; readonly kind: 'push'; readonly target: number; readonly image: string; readonly duplicates: number; readonly notifyDelayMs: number }
   | { readonly at: number; readonly kind: 'human'; readonly who: 'alice' | 'bob'; readonly edit: HumanEdit }
   | { readonly at: number; readonly kind: 'registry-faults'; readonly until: number; readonly rate: number; readonly weights: ReadonlyArray<readonly [RegistryFaultKind, number]> }
   | { readonly at: number; readonly kind: 'git-fault'; readonly until: number; readonly mode: Exclude<GitMode, 'up'> | 'decline' }
-  | { readonly at: number; readonly kind: 'kill'; readonly trigger: KillTrigger; readonly delayMs: number; readonly restartAfterMs: number };
+  | { readonly at: number; readonly kind: 'kill'; readonly signal: 'SIGKILL' | 'SIGTERM'; readonly trigger: KillTrigger; readonly delayMs: number; readonly restartAfterMs: number };
 
 export interface Schedule {
   readonly seed: number;
@@ -61,7 +67,7 @@ export function describeSchedule(s: Schedule): string {
       case 'git-fault':
         return `${t} git ${e.mode} until ${e.until} ms`;
       case 'kill':
-        return `${t} SIGKILL on ${e.trigger}${e.delayMs ? ` +${e.delayMs} ms` : ''}, restart after ${e.restartAfterMs} ms`;
+        return `${t} ${e.signal} on ${e.trigger}${e.delayMs ? ` +${e.delayMs} ms` : ''}, restart after ${e.restartAfterMs} ms`;
     }
   };
   return [`seed ${s.seed}, faults end at ${s.faultsEndAt} ms`, ...s.events.map(line)].join('\n');
@@ -152,12 +158,15 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
     events.push({
       at: at(200),
       kind: 'kill',
+      // Mostly SIGKILL; now and then a SIGTERM (the pass finishes, exit 0) and a restart.
+      signal: rng.chance(0.15) ? 'SIGTERM' : 'SIGKILL',
       trigger: rng.weighted([
         ['now', 2],
         ['pass-started', 2],
         ['workdir-changed', 2],
         ['push-sent', 1],
         ['push-landed', 2],
+        ['accepted', 1],
       ] as const),
       delayMs: rng.pick([0, 0, 30, 150, 400]),
       restartAfterMs: rng.int(100, 1500),
