@@ -77,6 +77,7 @@ for (const seed of seeds) {
   const verdict = result.violations.length === 0 ? 'ok' : `${result.violations.length} invariant failure(s)`;
   process.stdout.write(`seed ${seed}: ${verdict} (${Math.round(result.ms / 1000)} s)${result.kept ? ` — kept ${result.dir}` : ''}\n`);
   for (const v of result.violations) process.stdout.write(`  [${v.invariant}] ${v.detail.split('\n').join('\n    ')}\n`);
+  for (const o of result.observations) process.stdout.write(`  (observed) ${o}\n`);
   if (result.violations.length > 0) process.stdout.write(`  replay: ${replayCommand(seed, shape)}\n`);
 }
 

@@ -1,7 +1,7 @@
 /**
  * The fault suite's own instruments, checked against the real registry and the real Git server: each fault the
  * proxy injects is the fault it claims (and is counted once), a transparent proxy changes nothing, the Git proxy
- * refuses and comes back on the same port, and a schedule is a pure function of its seed.
+ * refuses, cuts answers short, stalls and comes back on the same port, and a schedule is a pure function of its seed.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -102,7 +102,7 @@ describe('the Git proxy', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-git-proxy-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('refuses connections while down, answers 503 or resets, and comes back on the same port', async () => {
+  it('refuses connections while down, answers 503, resets, cuts answers short, stalls, and comes back on the same port', async () => {
     createBareRepo(projectRoot, 'git-proxy', { files: { 'a.txt': 'a\n' } });
     const port = Number(new URL(gitUrl).port);
     const gp = await startGitProxy(port);
@@ -124,6 +124,12 @@ describe('the Git proxy', () => {
       expect((await fetch(`${gp.url}/git-proxy.git/info/refs?service=git-upload-pack`)).status).toBe(503);
       await gp.setMode('reset');
       await expect(fetch(`${gp.url}/git-proxy.git/info/refs?service=git-upload-pack`)).rejects.toThrow();
+      await gp.setMode('truncate');
+      await expect(gitAsync(['ls-remote', `${gp.url}/git-proxy.git`])).rejects.toThrow();
+      await gp.setMode('stall');
+      const t = Date.now();
+      await gitAsync(['ls-remote', `${gp.url}/git-proxy.git`]);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(300);
       await gp.setMode('up');
       let pushes = 0;
       gp.hooks = { onPushAnswered: () => ((pushes += 1), 'forward') };
@@ -133,6 +139,8 @@ describe('the Git proxy', () => {
       await gitAsync(['push', '-q', 'origin', 'HEAD:main'], clone);
       expect(pushes).toBe(1);
       expect(gp.counts).toMatchObject({ refusedWindows: 1, answered503: 1, resets: 1 });
+      expect(gp.counts.truncated).toBeGreaterThanOrEqual(1);
+      expect(gp.counts.stalled).toBeGreaterThanOrEqual(1);
     } finally {
       await gp.stop();
     }

@@ -1,6 +1,7 @@
 /**
  * The daemon's way to the Git server, with faults: a plain HTTP proxy in front of test/support/git-server.ts that
- * can refuse connections (it stops listening: ECONNREFUSED), answer 503, reset connections, and tell the harness
+ * can refuse connections (it stops listening: ECONNREFUSED), answer 503, reset connections, cut answers short,
+ * stall, and tell the harness
  * about the daemon's pushes (so a SIGKILL can land just before a push reaches the server, or just after the server
  * took it and before the daemon heard back). Pushes can also be declined by the server itself: see
  * installDeclineHook (a pre-receive hook that refuses the daemon's commits while a flag file exists).
@@ -12,7 +13,12 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { installHook } from '../support/git-server.js';
 
-export type GitMode = 'up' | 'refuse' | '503' | 'reset';
+/**
+ * up: forward; refuse: not listening (ECONNREFUSED); 503: answer 503; reset: destroy each connection; truncate:
+ * forward, then send half the answer under its full Content-Length and cut the connection; stall: hold each
+ * request 300–1500 ms, then forward.
+ */
+export type GitMode = 'up' | 'refuse' | '503' | 'reset' | 'truncate' | 'stall';
 
 /** What to do with a push the harness was told about. */
 export type PushVerdict = 'forward' | 'drop';
@@ -31,7 +37,7 @@ export interface GitProxy {
   setMode(mode: GitMode): Promise<void>;
   hooks: GitProxyHooks;
   /** Requests answered 503 or reset by the proxy, and connections refused (attempts seen while down are not visible: counted as windows). */
-  readonly counts: { readonly answered503: number; readonly resets: number; readonly refusedWindows: number; readonly pushesDropped: number };
+  readonly counts: { readonly answered503: number; readonly resets: number; readonly truncated: number; readonly stalled: number; readonly refusedWindows: number; readonly pushesDropped: number };
   stop(): Promise<void>;
 }
 
@@ -44,7 +50,8 @@ export async function startGitProxy(upstreamPort: number): Promise<GitProxy> {
   let server: Server | undefined;
   let port = 0;
   const sockets = new Set<Socket>();
-  const counts = { answered503: 0, resets: 0, refusedWindows: 0, pushesDropped: 0 };
+  const counts = { answered503: 0, resets: 0, truncated: 0, stalled: 0, refusedWindows: 0, pushesDropped: 0 };
+  let stallSeq = 0;
   const proxy: GitProxy = {
     get url() {
       return `http://127.0.0.1:${port}`;
@@ -85,6 +92,13 @@ export async function startGitProxy(upstreamPort: number): Promise<GitProxy> {
     }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (mode === 'stall') {
+      counts.stalled += 1;
+      stallSeq += 1;
+      // Deterministic in the order requests arrive: 300, 700, 1100, 1500, 300, ... ms.
+      await new Promise((r) => setTimeout(r, 300 + ((stallSeq - 1) % 4) * 400));
+      if (req.socket.destroyed) return;
+    }
     const push = isReceivePack(req);
     if (push && proxy.hooks.onPushRequest?.() === 'drop') {
       counts.pushesDropped += 1;
@@ -109,6 +123,13 @@ export async function startGitProxy(upstreamPort: number): Promise<GitProxy> {
           delete headers['transfer-encoding'];
           const all = Buffer.concat(body);
           headers['content-length'] = String(all.length);
+          if (mode === 'truncate' && all.length > 1) {
+            counts.truncated += 1;
+            res.writeHead(up.statusCode ?? 502, headers);
+            res.write(all.subarray(0, Math.floor(all.length / 2)));
+            setTimeout(() => req.socket.destroy(), 20);
+            return resolve();
+          }
           res.writeHead(up.statusCode ?? 502, headers).end(all);
           resolve();
         });

@@ -76,7 +76,7 @@ export interface KillRecord {
 export interface Figures {
   schedules: number;
   registryFaults: Record<RegistryFaultKind, number>;
-  gitFaults: { refuseWindows: number; answered503: number; resets: number; declineWindows: number; pushesDropped: number };
+  gitFaults: { refuseWindows: number; answered503: number; resets: number; truncated: number; stalled: number; declineWindows: number; pushesDropped: number };
   sigkills: number;
   sigterms: number;
   sigkillsByTrigger: Record<string, number>;
@@ -97,13 +97,14 @@ export interface Figures {
   pushRetries: number;
   journalResumes: number;
   notificationsAcceptedWhileGitFaulted: number;
+  tagsLeftFailed: number;
 }
 
 export function emptyFigures(): Figures {
   return {
     schedules: 0,
     registryFaults: Object.fromEntries(registryFaultKinds.map((k) => [k, 0])) as Record<RegistryFaultKind, number>,
-    gitFaults: { refuseWindows: 0, answered503: 0, resets: 0, declineWindows: 0, pushesDropped: 0 },
+    gitFaults: { refuseWindows: 0, answered503: 0, resets: 0, truncated: 0, stalled: 0, declineWindows: 0, pushesDropped: 0 },
     sigkills: 0,
     sigterms: 0,
     sigkillsByTrigger: {},
@@ -124,6 +125,7 @@ export function emptyFigures(): Figures {
     pushRetries: 0,
     journalResumes: 0,
     notificationsAcceptedWhileGitFaulted: 0,
+    tagsLeftFailed: 0,
   };
 }
 
@@ -143,11 +145,12 @@ export function formatFigures(f: Figures): string {
   return [
     `schedules run:          ${f.schedules}`,
     `registry faults:        ${Object.values(f.registryFaults).reduce((a, b) => a + b, 0)} (${faults})`,
-    `git faults:             ${f.gitFaults.refuseWindows} refusal windows, ${f.gitFaults.answered503} answered 503, ${f.gitFaults.resets} resets, ${f.gitFaults.declineWindows} decline windows, ${f.gitFaults.pushesDropped} pushes cut by a kill`,
+    `git faults:             ${f.gitFaults.refuseWindows} refusal windows, ${f.gitFaults.answered503} answered 503, ${f.gitFaults.resets} resets, ${f.gitFaults.truncated} answers cut short, ${f.gitFaults.stalled} stalls, ${f.gitFaults.declineWindows} decline windows, ${f.gitFaults.pushesDropped} pushes cut by a kill`,
     `SIGKILLs:               ${f.sigkills}${kills ? ` (${kills})` : ''}; ${f.sigterms} SIGTERMs; ${f.restarts} restarts; ${f.killsNotFired} armed kills never fired`,
     `registry pushes:        ${f.registryPushes}; notifications sent ${f.notificationsSent}, accepted ${f.notificationsAccepted} (${f.notificationsAcceptedWhileGitFaulted} while the Git server was faulted)`,
     `human commits kept:     ${f.humanCommitsKept} of ${f.humanCommitsPushed} pushed`,
     `revisions checked:      ${f.revisionsChecked} (file × commit; ${f.blobsParsed} distinct blobs parsed) in ${f.commits} commits, ${f.daemonCommits} by the daemon`,
+    `tags left failed:       ${f.tagsLeftFailed} (an import failed under a fault and nothing asked again: by design, not an invariant)`,
     `daemon passes:          ${f.passes} (${f.failedPasses} failed); ${f.importsFailed} imports failed, ${f.pushRetries} pushes rejected and planned again, ${f.journalResumes} restarts resumed accepted work`,
   ].join('\n');
 }
@@ -156,6 +159,7 @@ export interface ScheduleResult {
   readonly seed: number;
   readonly schedule: Schedule;
   readonly violations: readonly Violation[];
+  readonly observations: readonly string[];
   readonly figures: Figures;
   readonly dir: string;
   readonly kept: boolean;
@@ -281,6 +285,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
   const dir = mkdtempSync(path.join(tmpdir(), `imagestreams-fault-${options.seed}-`));
   const marker = `${options.seed}-${randomBytes(4).toString('hex')}`;
   const violations: Violation[] = [];
+  const observations: string[] = [];
   const figures = emptyFigures();
   figures.schedules = 1;
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -603,6 +608,8 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     figures.commits = checked.commits;
     figures.daemonCommits = checked.daemonCommits;
     figures.humanCommitsKept = checked.humanCommitsKept;
+    figures.tagsLeftFailed = checked.observations.length;
+    observations.push(...checked.observations);
 
     // Stop: SIGTERM, a clean exit, and nothing of ours left running.
     await r.restarting?.catch(() => undefined);
@@ -637,6 +644,8 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     figures.gitFaults.refuseWindows = gp.counts.refusedWindows;
     figures.gitFaults.answered503 = gp.counts.answered503;
     figures.gitFaults.resets = gp.counts.resets;
+    figures.gitFaults.truncated = gp.counts.truncated;
+    figures.gitFaults.stalled = gp.counts.stalled;
     figures.gitFaults.pushesDropped = gp.counts.pushesDropped;
 
     if (violations.length > 0 || options.keep) {
@@ -655,7 +664,7 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     if (!kept) rmSync(dir, { recursive: true, force: true });
   }
-  return { seed: options.seed, schedule, violations, figures, dir, kept, ms: Date.now() - started };
+  return { seed: options.seed, schedule, violations, observations, figures, dir, kept, ms: Date.now() - started };
 }
 
 function readHead(bare: string): string {

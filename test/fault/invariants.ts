@@ -52,6 +52,12 @@ export interface CheckResult {
   readonly commits: number;
   readonly daemonCommits: number;
   readonly humanCommitsKept: number;
+  /**
+   * Not invariants: what a person would want to know. A tag whose import failed under a fault and that nothing
+   * asked to import again keeps its ImportSuccess=False condition (by design, as in OpenShift: only scheduled
+   * tags are retried, every interval; a notification or a spec change imports again).
+   */
+  readonly observations: string[];
 }
 
 const short = (s: string): string => s.slice(0, 12);
@@ -234,6 +240,11 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  const observations: string[] = [];
+  for (const f of followers) {
+    const failed = statusOf(f)?.conditions?.find((c) => c.type === 'ImportSuccess' && c.status === 'False');
+    if (failed) observations.push(`${f.file} ${f.stream.metadata?.name}:${f.tag} ends with ImportSuccess=False: ${failed.message?.slice(0, 200) ?? ''}`);
+  }
   input.log(`checked ${history.revisions.length} revisions (${history.blobs.size} blobs) in ${history.commits.length} commits`);
 
   return {
@@ -243,5 +254,6 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
     commits: history.commits.length,
     daemonCommits: history.commits.filter((c) => c.email === input.daemonEmail).length,
     humanCommitsKept: kept,
+    observations,
   };
 }

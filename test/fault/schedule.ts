@@ -149,14 +149,14 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
   for (let i = 0; i < gitFaults && cursor < end - 1000; i += 1) {
     const start = rng.int(cursor, Math.max(cursor, end - 1000));
     const until = Math.min(end, start + rng.int(800, 3500));
-    events.push({ at: start, kind: 'git-fault', until, mode: rng.pick(['refuse', '503', 'reset', 'decline'] as const) });
+    events.push({ at: start, kind: 'git-fault', until, mode: rng.pick(['refuse', '503', 'reset', 'decline', 'truncate', 'stall'] as const) });
     cursor = until + 200;
   }
 
   const kills = rng.int(1, 3);
   for (let i = 0; i < kills; i += 1) {
     events.push({
-      at: at(200),
+      at: at(0),
       kind: 'kill',
       // Mostly SIGKILL; now and then a SIGTERM (the pass finishes, exit 0) and a restart.
       signal: rng.chance(0.15) ? 'SIGTERM' : 'SIGKILL',
