@@ -2,8 +2,10 @@
  * What the import layer takes and gives back. An import never throws for one image: every request yields an
  * Observation, either the image or a failure with a reason a person can act on (semantics.md §6.9).
  */
+import type { ImportMode } from '../reconcile/model.js';
 
-export type ImportMode = 'Legacy' | 'PreserveOriginal';
+/** The core's ImportMode, which the importer takes; re-exported for the edge's callers. */
+export type { ImportMode };
 
 export interface ImportRequest {
   /** The DockerImage reference exactly as written in `from.name` (never normalized: §6.6 keeps it). */

@@ -7,7 +7,7 @@ import type { PodSpecContainers } from './fieldpath.js';
 import { annotationTriggerTargets, findContainer, formatFieldPath, parseFieldPath } from './fieldpath.js';
 import { isRecord } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
-import type { SpecTag, StatusTag } from './status.js';
+import type { ImportMode, NamedTagEventList, ReferencePolicyType, TagReference } from './model.js';
 import { latestTaggedImage } from './status.js';
 import { deepEqual } from './values.js';
 
@@ -58,16 +58,16 @@ export interface TagOptions {
   readonly alias?: boolean;
   readonly scheduled?: boolean;
   readonly reference?: boolean;
-  readonly referencePolicy?: 'Source' | 'Local';
+  readonly referencePolicy?: Exclude<ReferencePolicyType, ''>;
   readonly insecure?: boolean;
-  readonly importMode?: 'Legacy' | 'PreserveOriginal';
+  readonly importMode?: ImportMode;
 }
 
 /**
  * The spec tag `oc tag SOURCE DEST` writes. A stream tag source is pinned to its current image (an
  * ImageStreamImage) unless `--alias` asks to track it; aliases across streams are refused, as upstream refuses them.
  */
-export function specTagFor(source: TagSource, dest: { namespace: string; stream: string; tag: string }, options: TagOptions, sourceStatus: (namespace: string, stream: string) => readonly StatusTag[] | undefined): SpecTag {
+export function specTagFor(source: TagSource, dest: { namespace: string; stream: string; tag: string }, options: TagOptions, sourceStatus: (namespace: string, stream: string) => readonly NamedTagEventList[] | undefined): TagReference {
   const importPolicy = {
     ...(options.insecure ? { insecure: true } : {}),
     ...(options.scheduled ? { scheduled: true } : {}),
@@ -99,7 +99,7 @@ export function newStream(namespace: string, name: string): Record<string, unkno
 }
 
 /** Set (add or replace) a spec tag; a replaced tag keeps its annotations. */
-export function withSpecTag(stream: Record<string, unknown>, tag: SpecTag): Record<string, unknown> {
+export function withSpecTag(stream: Record<string, unknown>, tag: TagReference): Record<string, unknown> {
   const value = structuredClone(stream);
   const spec = isRecord(value.spec) ? value.spec : (value.spec = {});
   const tags = Array.isArray(spec.tags) ? spec.tags : (spec.tags = []);

@@ -3,12 +3,16 @@
  * its own last checks come in; a one-shot run passes no memory, so every scheduled tag is checked (one HEAD each).
  * Scheduled tags are checked again after an interval, or at the times of a per-stream cron schedule.
  */
+import { annotationsOf, findStatusTag, importable, importModeOf, specOf, specTagsOf, statusTagsOf } from './accessors.js';
 import { readImportRecord, tagSpecHash } from './import-record.js';
+import type { ImportMode, NamedTagEventList, TagReference } from './model.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
 import { isDigest, parseOpenShiftReference } from './reference.js';
-import type { SpecTag, StatusTag } from './status.js';
 import { observedGeneration } from './status.js';
+
+/** @deprecated moved to accessors.ts */
+export { annotationsOf, importable, specTagsOf, statusTagsOf } from './accessors.js';
 
 /** A stream the planner may change, with where it is (the key is opaque to the core). */
 export interface StreamInput {
@@ -25,7 +29,7 @@ export interface DueTagImport {
   readonly stream: string;
   readonly tag: string;
   readonly from: string;
-  readonly importMode: 'Legacy' | 'PreserveOriginal';
+  readonly importMode: ImportMode;
   readonly insecure: boolean;
   readonly preferArch?: string;
   readonly preferOs?: string;
@@ -96,28 +100,8 @@ export function parseInterval(value: unknown): number | undefined {
 
 export const defaultScheduleIntervalMs = 15 * 60_000;
 
-export function specTagsOf(value: Readonly<Record<string, unknown>>): SpecTag[] {
-  const spec = value.spec;
-  const tags = isRecord(spec) && Array.isArray(spec.tags) ? spec.tags : [];
-  return tags.filter((t): t is SpecTag => isRecord(t) && typeof t.name === 'string') as SpecTag[];
-}
-
-export function statusTagsOf(value: Readonly<Record<string, unknown>>): StatusTag[] {
-  const status = value.status;
-  const tags = isRecord(status) && Array.isArray(status.tags) ? status.tags : [];
-  return tags.filter((t): t is StatusTag => isRecord(t) && typeof t.tag === 'string') as StatusTag[];
-}
-
-export function annotationsOf(value: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const metadata = value.metadata;
-  return isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
-}
-
-/** §6.1: imported from a registry. */
-export const importable = (t: SpecTag): boolean => t.from?.kind === 'DockerImage' && !t.reference && typeof t.from.name === 'string' && t.from.name !== '';
-
 /** A tag pinned by digest stops being scheduled once an import of it succeeded (§6.13). */
-function pinnedAndImported(t: SpecTag, entry: StatusTag | undefined): boolean {
+function pinnedAndImported(t: TagReference, entry: NamedTagEventList | undefined): boolean {
   const parsed = parseOpenShiftReference(t.from?.name ?? '');
   if (!parsed.ok || !isDigest(parsed.value.id)) return false;
   const head = entry?.items?.[0];
@@ -130,11 +114,11 @@ export function scheduleKey(namespace: string, name: string, tag: string): strin
 }
 
 /** Why a tag needs an import now, or undefined. */
-export function tagDue(stream: StreamInput, t: SpecTag, status: readonly StatusTag[], record: ReadonlyMap<string, string>, options: DueOptions, timing: ImportTiming): DueReason | undefined {
+export function tagDue(stream: StreamInput, t: TagReference, status: readonly NamedTagEventList[], record: ReadonlyMap<string, string>, options: DueOptions, timing: ImportTiming): DueReason | undefined {
   if (!importable(t)) return undefined;
   if (options.forceImport) return 'forced';
   if (options.forceSources?.(t.from?.name ?? '')) return 'notified';
-  const entry = status.find((s) => s.tag === t.name);
+  const entry = findStatusTag(status, t.name);
   if (t.generation === 0) return 'generation-zero';
   // OpenShift's own rule (§6.3), for files that carry spec generations (exported from a cluster, or ours).
   if (typeof t.generation === 'number' && t.generation > observedGeneration(entry)) return 'pending-generation';
@@ -189,7 +173,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
     const record = readImportRecord(notes);
     const status = statusTagsOf(stream.value);
     const timing = streamTiming(stream, options);
-    const spec = isRecord(stream.value.spec) ? stream.value.spec : {};
+    const spec = specOf(stream.value);
     const repository = typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : '';
     const checked = notes[knownAnnotations.dockerRepositoryCheck];
     const fullImport = repository !== '' && (options.forceImport || typeof checked !== 'string' || checked === '');
@@ -198,7 +182,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
     }
     for (const t of specTagsOf(stream.value)) {
       const reason = fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, timing);
-      if (t.importPolicy?.scheduled && importable(t) && !pinnedAndImported(t, status.find((s) => s.tag === t.name))) {
+      if (t.importPolicy?.scheduled && importable(t) && !pinnedAndImported(t, findStatusTag(status, t.name))) {
         const last = reason ? now : Date.parse(options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name)) ?? options.now);
         const at = nextCheck(timing, last);
         if (at !== undefined) next = Math.min(next ?? Infinity, at);
@@ -212,7 +196,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         stream: stream.key,
         tag: t.name,
         from: t.from?.name ?? '',
-        importMode: t.importPolicy?.importMode === 'PreserveOriginal' ? 'PreserveOriginal' : 'Legacy',
+        importMode: importModeOf(t),
         insecure: t.importPolicy?.insecure === true || streamInsecure,
         ...(preferArch ? { preferArch } : {}),
         ...(preferOs ? { preferOs } : {}),

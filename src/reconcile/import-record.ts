@@ -5,7 +5,7 @@
  * tags a user changed, whatever the Git history looks like (shallow clones, uncommitted trees, PR checkouts). The
  * record is one annotation, so files stay valid for `oc apply`.
  */
-import type { SpecTag } from './status.js';
+import type { TagReference } from './model.js';
 
 export const importRecordAnnotation = 'imagestreams.dev/import-spec';
 
@@ -20,7 +20,7 @@ export function shortHash(text: string): string {
 }
 
 /** The hash of what makes a tag "changed" (§5.3). Kind, referencePolicy, insecure and scheduled are left out. */
-export function tagSpecHash(tag: SpecTag, streamNamespace: string): string {
+export function tagSpecHash(tag: TagReference, streamNamespace: string): string {
   const from = tag.from;
   return shortHash(JSON.stringify([from?.namespace || streamNamespace, from?.name ?? '', tag.reference ?? false, tag.importPolicy?.importMode ?? '']));
 }

@@ -1,11 +1,14 @@
 /**
- * The ImageStream API in OpenShift's own spelling (api `image/v1/types.go`; semantics.md §1). These types describe
- * what a file may hold after schema validation: optional fields stay optional and `null` is kept where OpenShift
- * emits it, because the core must be able to tell "absent" from "null" to leave files byte-for-byte alone.
+ * The ImageStream API in OpenShift's own spelling (api `image/v1/types.go`; semantics.md §1): the one set of types
+ * the core reads streams through. They describe what a file may hold after schema validation: optional fields stay
+ * optional and `null` is kept where OpenShift emits it, because the core must be able to tell "absent" from "null"
+ * to leave files byte-for-byte alone. Spec types are read-only (the planner never edits a spec through them); the
+ * status types are not, because the status model edits working copies of them in place (status.ts).
+ * Reading them out of a parsed object is accessors.ts's job.
  */
 
-export type FromKind = 'DockerImage' | 'ImageStreamTag' | 'ImageStreamImage';
-export type ImportMode = 'Legacy' | 'PreserveOriginal' | '';
+/** OpenShift's ImportModeType: what an import does with a manifest list. This is what the importer takes. */
+export type ImportMode = 'Legacy' | 'PreserveOriginal';
 export type ReferencePolicyType = 'Source' | 'Local' | '';
 
 export interface ObjectReference {
@@ -17,13 +20,15 @@ export interface ObjectReference {
 export interface TagImportPolicy {
   readonly insecure?: boolean;
   readonly scheduled?: boolean;
-  readonly importMode?: ImportMode;
+  /** What a file may say: unset or '' means Legacy (accessors.ts `importModeOf`). */
+  readonly importMode?: ImportMode | '';
 }
 
 export interface TagReferencePolicy {
   readonly type?: ReferencePolicyType;
 }
 
+/** A spec tag. */
 export interface TagReference {
   readonly name: string;
   readonly annotations?: Readonly<Record<string, string>> | null;
@@ -34,51 +39,40 @@ export interface TagReference {
   readonly referencePolicy?: TagReferencePolicy;
 }
 
+/** One item of a tag's history. `created` is optional here because the status model compares events without it. */
 export interface TagEvent {
-  readonly created: string;
-  readonly dockerImageReference: string;
-  readonly image: string;
-  readonly generation: number;
+  created?: string;
+  dockerImageReference: string;
+  image: string;
+  generation: number;
 }
 
 export interface TagEventCondition {
-  readonly type: string;
-  readonly status: 'True' | 'False' | 'Unknown';
-  readonly lastTransitionTime?: string;
-  readonly reason?: string;
-  readonly message?: string;
-  readonly generation: number;
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+  generation: number;
 }
 
+/** A status tag: a tag's history, newest first, and its conditions. */
 export interface NamedTagEventList {
-  readonly tag: string;
-  readonly items: readonly TagEvent[] | null;
-  readonly conditions?: readonly TagEventCondition[];
+  tag: string;
+  items: TagEvent[] | null;
+  conditions?: TagEventCondition[];
 }
 
-export interface ObjectMeta {
-  readonly name?: string;
-  readonly namespace?: string;
-  readonly generation?: number;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly annotations?: Readonly<Record<string, string>> | null;
-  readonly creationTimestamp?: string | null;
+export interface ImageStreamSpec {
+  readonly lookupPolicy?: { readonly local?: boolean };
+  readonly dockerImageRepository?: string;
+  readonly tags?: readonly TagReference[] | null;
 }
 
-export interface ImageStream {
-  readonly apiVersion: string;
-  readonly kind: 'ImageStream';
-  readonly metadata: ObjectMeta;
-  readonly spec?: {
-    readonly lookupPolicy?: { readonly local?: boolean };
-    readonly dockerImageRepository?: string;
-    readonly tags?: readonly TagReference[] | null;
-  };
-  readonly status?: {
-    readonly dockerImageRepository?: string;
-    readonly publicDockerImageRepository?: string;
-    readonly tags?: readonly NamedTagEventList[] | null;
-  };
+export interface ImageStreamStatus {
+  readonly dockerImageRepository?: string;
+  readonly publicDockerImageRepository?: string;
+  readonly tags?: readonly NamedTagEventList[] | null;
 }
 
 /** apiVersions under which OpenShift serves ImageStreams (semantics.md §1; the corpus holds both). */

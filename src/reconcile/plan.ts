@@ -2,16 +2,16 @@
  * `plan`: stream definitions + what the registries said + `now` → field edits and skips (semantics.md §3–§7).
  * Pure and deterministic; planning again over its own output with the same observations gives no edits.
  */
+import { annotationsOf, findStatusTag, metadataOf, specTagsOf, statusTagsOf } from './accessors.js';
 import type { DueImport, StreamInput } from './due.js';
-import { annotationsOf, specTagsOf, statusTagsOf } from './due.js';
 import { formatImportRecord, importRecordAnnotation, readImportRecord, tagSpecHash } from './import-record.js';
 import type { FieldEdit } from './json-diff.js';
 import { diffValues } from './json-diff.js';
+import type { NamedTagEventList, TagEvent, TagReference } from './model.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
 import { ambiguousStream, ByName } from './stream-index.js';
-import type { SpecTag, StatusTag, TagEvent } from './status.js';
-import { addTagEvent, applyImportFailure, applyImportSuccess, findStatusTag, resolveImageID, trackedTag } from './status.js';
+import { addTagEvent, applyImportFailure, applyImportSuccess, resolveImageID, trackedTag } from './status.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
 
 /** What one import gave, as the core needs it (the registry edge's Observation fits this shape). */
@@ -74,8 +74,8 @@ export interface Plan {
 
 interface Work {
   readonly input: StreamInput;
-  readonly spec: SpecTag[];
-  readonly status: StatusTag[];
+  readonly spec: readonly TagReference[];
+  readonly status: NamedTagEventList[];
   readonly record: Map<string, string>;
   readonly nextGeneration: number;
   readonly changes: TagChange[];
@@ -85,8 +85,8 @@ interface Work {
 }
 
 /** The highest generation written anywhere in the stream (there is no server to keep one, §13.3). */
-function streamGeneration(value: Readonly<Record<string, unknown>>, spec: readonly SpecTag[], status: readonly StatusTag[]): number {
-  const metadata = isRecord(value.metadata) ? value.metadata : {};
+function streamGeneration(value: Readonly<Record<string, unknown>>, spec: readonly TagReference[], status: readonly NamedTagEventList[]): number {
+  const metadata = metadataOf(value);
   let g = typeof metadata.generation === 'number' ? metadata.generation : 1;
   for (const t of spec) if (typeof t.generation === 'number') g = Math.max(g, t.generation);
   for (const t of status) {
@@ -104,7 +104,7 @@ function event(now: string, ref: string, image: string, generation: number): Tag
 
 function applyImports(w: Work, input: PlanInput): void {
   const results = input.tagResults.get(w.input.key);
-  const specByName = new Map<string, SpecTag>();
+  const specByName = new Map<string, TagReference>();
   for (const t of w.spec) if (!specByName.has(t.name)) specByName.set(t.name, t);
   for (const [tag, outcome] of results ?? []) {
     const spec = specByName.get(tag);
@@ -208,7 +208,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
   return any;
 }
 
-function findStream(works: ByName<Work>, namespace: string, name: string, w: Work, t: SpecTag, skips: Skip[]): Work | undefined {
+function findStream(works: ByName<Work>, namespace: string, name: string, w: Work, t: TagReference, skips: Skip[]): Work | undefined {
   const found = works.lookup(namespace, name);
   if (found.kind === 'found') return found.entry;
   const reason = found.kind === 'missing'
@@ -233,7 +233,7 @@ function render(w: Work, input: PlanInput): Record<string, unknown> {
   const source = w.input.value;
   const value = structuredClone(w.statusChanged && isRecord(source.status) ? { ...source, status: { ...source.status, tags: [] } } : source) as Record<string, unknown>;
   const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
-  const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const notes = annotationsOf(value);
   const originalRecord = readImportRecord(annotationsOf(w.input.value));
   const specNames = new Set(w.spec.map((t) => t.name));
   for (const k of [...w.record.keys()]) if (!specNames.has(k)) w.record.delete(k);

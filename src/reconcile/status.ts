@@ -3,113 +3,18 @@
  * history rule, tracking, ImageStreamImage resolution, applying import results. Functions mutate the working copy
  * they are given (the planner owns it) and say whether anything changed. Pure: the clock comes in as `now`.
  */
+import { findSpecTag, findStatusTag, statusTagFor } from './accessors.js';
+import type { ImageStreamSpec, ImageStreamStatus, NamedTagEventList, TagEvent, TagReference } from './model.js';
+import { defaultImageTag } from './model.js';
 import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
 
-export interface TagEvent {
-  created?: string;
-  dockerImageReference: string;
-  image: string;
-  generation: number;
-}
-
-export interface TagCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-  generation: number;
-}
-
-export interface StatusTag {
-  tag: string;
-  items: TagEvent[] | null;
-  conditions?: TagCondition[];
-}
-
-/** The v1 spec tag, as far as the status model reads it. */
-export interface SpecTag {
-  name: string;
-  from?: { kind?: string; name?: string; namespace?: string };
-  reference?: boolean;
-  generation?: number | null;
-  importPolicy?: { insecure?: boolean; scheduled?: boolean; importMode?: string };
-  referencePolicy?: { type?: string };
-  annotations?: Record<string, string> | null;
-}
+/** @deprecated moved to model.ts, in OpenShift's names: `TagReference` and `NamedTagEventList` */
+export type { TagReference as SpecTag, NamedTagEventList as StatusTag } from './model.js';
 
 export const importSuccessCondition = 'ImportSuccess';
 
-/**
- * Lookups by tag name without a scan of the list per lookup (a stream may hold tens of thousands of tags): an index
- * per status list, built on first use and kept up to date by `statusTagFor`, the one place that adds entries. A
- * list whose length changed behind its back is indexed again.
- */
-interface TagIndex {
-  readonly byName: Map<string, StatusTag>;
-  length: number;
-  /** Whether the list is sorted by tag name (then the insertion point is found by bisection). */
-  sorted: boolean;
-}
-const indexes = new WeakMap<readonly StatusTag[], TagIndex>();
-
-function tagIndex(tags: readonly StatusTag[]): TagIndex {
-  let index = indexes.get(tags);
-  if (index === undefined || index.length !== tags.length) {
-    const byName = new Map<string, StatusTag>();
-    let sorted = true;
-    tags.forEach((t, i) => {
-      if (!byName.has(t.tag)) byName.set(t.tag, t); // the first entry wins, as a scan would find it
-      if (i > 0 && (tags[i - 1] as StatusTag).tag > t.tag) sorted = false;
-    });
-    index = { byName, length: tags.length, sorted };
-    indexes.set(tags, index);
-  }
-  return index;
-}
-
-/** The status entry of a tag (the first, should a list name it twice). */
-export function findStatusTag(tags: readonly StatusTag[], tag: string): StatusTag | undefined {
-  const entry = tagIndex(tags).byName.get(tag);
-  // An entry renamed in place since it was indexed: look the slow way (and index again next time).
-  if (entry !== undefined && entry.tag !== tag) {
-    indexes.delete(tags);
-    return tags.find((t) => t.tag === tag);
-  }
-  return entry;
-}
-
-/** Where `tag` goes: before the first entry with a greater name. */
-function insertionPoint(tags: readonly StatusTag[], tag: string, sorted: boolean): number {
-  if (!sorted) {
-    const at = tags.findIndex((t) => t.tag > tag);
-    return at === -1 ? tags.length : at;
-  }
-  let lo = 0;
-  let hi = tags.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((tags[mid] as StatusTag).tag > tag) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** The status entry of a tag, created in sorted position when missing (v1 lists are sorted by tag name, §1.6). */
-export function statusTagFor(tags: StatusTag[], tag: string): StatusTag {
-  let entry = findStatusTag(tags, tag);
-  if (!entry) {
-    const index = tagIndex(tags);
-    entry = { tag, items: null };
-    tags.splice(insertionPoint(tags, tag, index.sorted), 0, entry);
-    index.byName.set(tag, entry);
-    index.length = tags.length;
-  }
-  return entry;
-}
-
 /** §4.2: compare only with items[0]; in-place updates keep `created`; any change clears conditions. */
-export function addTagEvent(tags: StatusTag[], tag: string, next: TagEvent): boolean {
+export function addTagEvent(tags: NamedTagEventList[], tag: string, next: TagEvent): boolean {
   const entry = statusTagFor(tags, tag);
   const head = entry.items?.[0];
   if (!entry.items || entry.items.length === 0 || !head) {
@@ -136,8 +41,8 @@ export function addTagEvent(tags: StatusTag[], tag: string, next: TagEvent): boo
 }
 
 /** §4.4: items[0] of a tag (an empty name means `latest`). */
-export function latestTaggedImage(tags: readonly StatusTag[], tag: string): TagEvent | undefined {
-  const name = tag === '' ? 'latest' : tag;
+export function latestTaggedImage(tags: readonly NamedTagEventList[], tag: string): TagEvent | undefined {
+  const name = tag === '' ? defaultImageTag : tag;
   return findStatusTag(tags, name)?.items?.[0];
 }
 
@@ -145,11 +50,11 @@ export function latestTaggedImage(tags: readonly StatusTag[], tag: string): TagE
  * §7: the pull spec consumers use. `Local` gives `<status repository>@<image>`, falling back to the source pull
  * spec when the repository is empty or does not parse, or the image is empty.
  */
-export function resolveLatestTaggedImage(tags: readonly StatusTag[], specTags: readonly SpecTag[], statusRepository: string, tag: string): string | undefined {
-  const name = tag === '' ? 'latest' : tag;
+export function resolveLatestTaggedImage(tags: readonly NamedTagEventList[], specTags: readonly TagReference[], statusRepository: string, tag: string): string | undefined {
+  const name = tag === '' ? defaultImageTag : tag;
   const head = latestTaggedImage(tags, name);
   if (!head) return undefined;
-  const policy = specTags.find((t) => t.name === name)?.referencePolicy?.type;
+  const policy = findSpecTag(specTags, name)?.referencePolicy?.type;
   if (policy === 'Local' && statusRepository !== '' && head.image !== '') {
     const parsed = parseOpenShiftReference(statusRepository);
     if (parsed.ok && parsed.value.name !== '') return `${repositoryOf(parsed.value)}@${head.image}`;
@@ -168,7 +73,7 @@ export function statusHeadChanged(oldItems: readonly TagEvent[] | null, newItems
 }
 
 /** §5.3: does a spec tag count as changed (re-derive status, re-import)? */
-export function tagRefChanged(old: SpecTag, next: SpecTag, streamNamespace: string): boolean {
+export function tagRefChanged(old: TagReference, next: TagReference, streamNamespace: string): boolean {
   if (next.generation === 0) return true;
   if (!next.from) return false;
   if (!old.from) return (next.from.name ?? '') !== '';
@@ -179,7 +84,7 @@ export function tagRefChanged(old: SpecTag, next: SpecTag, streamNamespace: stri
 }
 
 /** Same-stream ImageStreamTag targets (§3.3): `<tag>` or `<thisStream>:<tag>`, namespace empty or this one. */
-export function trackedTag(spec: SpecTag, streamName: string, streamNamespace: string): string | undefined {
+export function trackedTag(spec: TagReference, streamName: string, streamNamespace: string): string | undefined {
   const from = spec.from;
   if (from?.kind !== 'ImageStreamTag' || !from.name) return undefined;
   if (from.namespace && from.namespace !== streamNamespace) return undefined;
@@ -189,7 +94,7 @@ export function trackedTag(spec: SpecTag, streamName: string, streamNamespace: s
 }
 
 /** §3.7: give every tag that tracks `updated` the new head; returns how many changed. */
-export function updateTrackingTags(tags: StatusTag[], specTags: readonly SpecTag[], streamName: string, streamNamespace: string, updated: string, event: TagEvent): number {
+export function updateTrackingTags(tags: NamedTagEventList[], specTags: readonly TagReference[], streamName: string, streamNamespace: string, updated: string, event: TagEvent): number {
   let count = 0;
   for (const spec of specTags) {
     if (spec.name === updated) continue;
@@ -202,7 +107,7 @@ export function updateTrackingTags(tags: StatusTag[], specTags: readonly SpecTag
 export type ResolveImageResult = { ok: true; event: Pick<TagEvent, 'dockerImageReference' | 'image'> } | { ok: false; kind: 'not-found' | 'conflict'; message: string };
 
 /** §3.5: an ImageStreamImage id or prefix, matched against every history item of every tag. */
-export function resolveImageID(tags: readonly StatusTag[], id: string): ResolveImageResult {
+export function resolveImageID(tags: readonly NamedTagEventList[], id: string): ResolveImageResult {
   const matches = new Map<string, TagEvent>();
   for (const t of tags) {
     for (const item of t.items ?? []) {
@@ -225,7 +130,7 @@ export function resolveImageID(tags: readonly StatusTag[], id: string): ResolveI
 }
 
 /** §6.2: the generation an import last observed for a tag. */
-export function observedGeneration(entry: StatusTag | undefined): number {
+export function observedGeneration(entry: NamedTagEventList | undefined): number {
   const head = entry?.items?.[0]?.generation ?? 0;
   const condition = entry?.conditions?.find((c) => c.type === importSuccessCondition)?.generation ?? 0;
   return Math.max(head, condition);
@@ -235,7 +140,7 @@ export function observedGeneration(entry: StatusTag | undefined): number {
  * §6.7: a successful import. Adds the event when the tag "changed" (no status, different reference or image, or
  * a spec generation newer than the head's), and always clears the tag's conditions. Returns whether status changed.
  */
-export function applyImportSuccess(tags: StatusTag[], tag: string, specGeneration: number | null | undefined, event: TagEvent): boolean {
+export function applyImportSuccess(tags: NamedTagEventList[], tag: string, specGeneration: number | null | undefined, event: TagEvent): boolean {
   const entry = findStatusTag(tags, tag);
   const head = entry?.items?.[0];
   const changed = !head || specGeneration == null || head.dockerImageReference !== event.dockerImageReference || head.image !== event.image || specGeneration > head.generation;
@@ -252,7 +157,7 @@ export function applyImportSuccess(tags: StatusTag[], tag: string, specGeneratio
  * §6.8: a failed import. One ImportSuccess=False condition replaces the tag's conditions, unless an identical one
  * (type, status, reason and message) is already there. Items are kept. Returns whether status changed.
  */
-export function applyImportFailure(tags: StatusTag[], tag: string, failure: { reason: string; message: string }, generation: number, now: string): boolean {
+export function applyImportFailure(tags: NamedTagEventList[], tag: string, failure: { reason: string; message: string }, generation: number, now: string): boolean {
   const entry = statusTagFor(tags, tag);
   const message = failure.message || 'unknown error prevented import';
   const same = entry.conditions?.some((c) => c.type === importSuccessCondition && c.status === 'False' && c.reason === failure.reason && c.message === message);
@@ -274,7 +179,7 @@ export interface PullSpecResolution {
  * either returns the older image flagged `hasNewer`, or (requireLatest) the spec's own DockerImage reference.
  */
 export function resolvePullSpecForTag(
-  stream: { readonly spec?: { readonly tags?: readonly SpecTag[] | null }; readonly status?: { readonly dockerImageRepository?: string; readonly publicDockerImageRepository?: string; readonly tags?: readonly StatusTag[] | null } },
+  stream: { readonly spec?: ImageStreamSpec; readonly status?: ImageStreamStatus },
   tag: string,
   defaultExternal: boolean,
   requireLatest: boolean,
@@ -282,7 +187,7 @@ export function resolvePullSpecForTag(
   const status = stream.status ?? {};
   const repository = defaultExternal && status.publicDockerImageRepository ? status.publicDockerImageRepository : (status.dockerImageRepository ?? '');
   if (repository === '') return { ok: false, error: 'no image repository has been set on the image stream status' };
-  const spec = (stream.spec?.tags ?? []).find((t) => t.name === tag);
+  const spec = findSpecTag(stream.spec?.tags ?? [], tag);
   const latest = latestTaggedImage(status.tags ?? [], tag);
   if (!latest) return { ok: true, value: { pullSpec: `${repository}:${tag}`, hasNewer: false, hasStatus: false, isTagEmpty: true } };
   let hasNewer = false;

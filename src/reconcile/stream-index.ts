@@ -1,5 +1,9 @@
+import { nameOf, objectNamespace } from './accessors.js';
 import type { ManifestObject } from './objects.js';
-import { holdsTemplateParameter, isRecord } from './objects.js';
+import { holdsTemplateParameter } from './objects.js';
+
+/** @deprecated moved to accessors.ts */
+export { objectNamespace } from './accessors.js';
 
 /** One ImageStream object with its effective namespace (metadata.namespace, else the configured default). */
 export interface StreamEntry {
@@ -52,12 +56,6 @@ export class ByName<T> {
   }
 }
 
-export function objectNamespace(object: ManifestObject, defaultNamespace: string): string {
-  const metadata = object.value.metadata;
-  const ns = isRecord(metadata) ? metadata.namespace : undefined;
-  return typeof ns === 'string' && ns !== '' ? ns : defaultNamespace;
-}
-
 /**
  * The streams of the repository by namespace and name. Streams defined inside Templates, or whose name or
  * namespace is a template parameter, are not addressable until the template is processed, so they are left out.
@@ -69,9 +67,8 @@ export class StreamIndex {
     const entries: StreamEntry[] = [];
     for (const object of objects) {
       if (object.kind !== 'ImageStream' || object.template) continue;
-      const metadata = object.value.metadata;
-      const name = isRecord(metadata) ? metadata.name : undefined;
-      if (typeof name !== 'string' || name === '' || holdsTemplateParameter(name)) continue;
+      const name = nameOf(object.value);
+      if (name === undefined || name === '' || holdsTemplateParameter(name)) continue;
       entries.push({ object, namespace: objectNamespace(object, defaultNamespace), name });
     }
     this.entries = new ByName(entries, (e) => e);
@@ -84,20 +81,6 @@ export class StreamIndex {
   duplicates(): Array<readonly StreamEntry[]> {
     return this.entries.duplicates();
   }
-}
-
-/** Tag names a stream knows: those in spec and those in status (a pushed tag may exist only in status). */
-export function streamTagNames(stream: Readonly<Record<string, unknown>>): Set<string> {
-  const names = new Set<string>();
-  const spec = stream.spec;
-  const status = stream.status;
-  if (isRecord(spec) && Array.isArray(spec.tags)) {
-    for (const t of spec.tags) if (isRecord(t) && typeof t.name === 'string') names.add(t.name);
-  }
-  if (isRecord(status) && Array.isArray(status.tags)) {
-    for (const t of status.tags) if (isRecord(t) && typeof t.tag === 'string') names.add(t.tag);
-  }
-  return names;
 }
 
 export function describeEntry(entry: StreamEntry): string {

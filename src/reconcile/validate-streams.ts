@@ -1,3 +1,4 @@
+import { annotationsOf, nameOf, objectNamespace, streamTagNames } from './accessors.js';
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
@@ -8,7 +9,7 @@ import { importIntervalAnnotation, importScheduleAnnotation, parseInterval } fro
 import type { ScheduleParser } from './due.js';
 import { joinPointer } from './values.js';
 import type { StreamIndex } from './stream-index.js';
-import { describeEntry, objectNamespace, streamTagNames } from './stream-index.js';
+import { describeEntry } from './stream-index.js';
 
 /** OpenShift's image stream name rule (oas validation.go ValidateImageStreamName; semantics.md §1.9). */
 const streamNamePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -47,9 +48,8 @@ function specTags(stream: Readonly<Record<string, unknown>>): SpecTagView[] {
 const tagLabel = (t: SpecTagView): string => `spec.tags[${t.name ?? t.index}]`;
 
 function checkName(stream: Readonly<Record<string, unknown>>, namespace: string, out: Finding[]): void {
-  const metadata = stream.metadata;
-  const name = isRecord(metadata) ? metadata.name : undefined;
-  if (typeof name !== 'string' || name === '') {
+  const name = nameOf(stream);
+  if (name === undefined || name === '') {
     out.push(finding('missing-name', '/metadata', 'metadata.name: Required value (a stream in a repository needs a name; generateName cannot be applied twice to the same result)'));
     return;
   }
@@ -133,8 +133,7 @@ function checkOtherStream(ctx: StreamCheckContext, namespace: string, name: stri
 }
 
 function checkSpecTags(stream: Readonly<Record<string, unknown>>, namespace: string, ctx: StreamCheckContext, out: Finding[]): void {
-  const metadata = stream.metadata;
-  const streamName = isRecord(metadata) ? str(metadata.name) : undefined;
+  const streamName = nameOf(stream);
   const tags = specTags(stream);
   const firstByName = new Map<string, SpecTagView>();
   const ownTags = streamTagNames(stream);
@@ -222,8 +221,7 @@ function checkStatus(stream: Readonly<Record<string, unknown>>, out: Finding[]):
 
 /** imagestreams' own annotations: a value the tool cannot read would silently fall back to a default. */
 function checkOwnAnnotations(stream: Readonly<Record<string, unknown>>, ctx: StreamCheckContext, out: Finding[]): void {
-  const metadata = stream.metadata;
-  const notes = isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
+  const notes = annotationsOf(stream);
   const interval = notes[importIntervalAnnotation];
   if (interval !== undefined && !holdsTemplateParameter(interval) && parseInterval(interval) === undefined) {
     out.push(finding('invalid-import-interval', joinPointer('/metadata/annotations', importIntervalAnnotation), `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`));

@@ -1,3 +1,4 @@
+import { annotationsOf, objectNamespace, streamTagNames } from './accessors.js';
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import { parseImageStreamTagName } from './tag-names.js';
@@ -7,7 +8,7 @@ import { annotations } from './model.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
 import type { StreamIndex } from './stream-index.js';
-import { describeEntry, objectNamespace, streamTagNames } from './stream-index.js';
+import { describeEntry } from './stream-index.js';
 
 /** A schema check for one parsed trigger annotation, injected by the caller (ajv lives at the edge). */
 export type TriggerSchemaCheck = (value: unknown) => ReadonlyArray<{ readonly pointer: string; readonly message: string }>;
@@ -67,10 +68,7 @@ function checkTarget(ctx: WorkloadCheckContext, namespace: string, stream: strin
 
 /** `<stream>:<tag>` with exactly one ':' and no '@' (lgo imageutil ParseImageStreamTagName). */
 function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx: WorkloadCheckContext, out: Finding[]): void {
-  const metadata = object.value.metadata;
-  const notes = isRecord(metadata) ? metadata.annotations : undefined;
-  if (!isRecord(notes)) return;
-  const raw = notes[annotations.triggers];
+  const raw = annotationsOf(object.value)[annotations.triggers];
   if (raw === undefined) return;
   const pointer = annotationPointer('/metadata/annotations', annotations.triggers);
   const label = `metadata.annotations["${annotations.triggers}"]`;

@@ -6,12 +6,13 @@
 import { annotationTriggerTargets, conflictingTargets, deploymentConfigTriggerTargets, describeTarget, findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
 import type { PodSpecContainers } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
+import { annotationsOf, specOf, specTagsOf, statusOf, statusTagsOf } from './accessors.js';
+import type { NamedTagEventList, TagReference } from './model.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
 import { ambiguousStream, ByName } from './stream-index.js';
 import { joinPointer } from './values.js';
 import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
-import type { SpecTag, StatusTag } from './status.js';
 import { latestTaggedImage, resolveLatestTaggedImage } from './status.js';
 import { splitImageStreamTag } from './tag-names.js';
 
@@ -94,10 +95,36 @@ const containersOf = (spec: unknown, list: 'containers' | 'initContainers'): Arr
   return Array.isArray(l) ? l.map((c) => (isRecord(c) ? c : {})) : [];
 };
 
+/** What the workload rules read of a stream. */
+interface StreamParts {
+  readonly spec: readonly TagReference[];
+  readonly status: readonly NamedTagEventList[];
+  readonly repo: string;
+  readonly lookup: boolean;
+}
+
 class StreamTable {
   private readonly byName: ByName<ResolvedStream>;
+  /** Read once per stream: its status list keeps its tag index (accessors.ts) across every trigger that uses it. */
+  private readonly parts = new Map<ResolvedStream, StreamParts>();
   constructor(streams: readonly ResolvedStream[], private readonly options: WorkloadOptions) {
     this.byName = new ByName(streams, (s) => s);
+  }
+
+  partsOf(s: ResolvedStream): StreamParts {
+    let p = this.parts.get(s);
+    if (p === undefined) {
+      const spec = specOf(s.value);
+      const status = statusOf(s.value);
+      p = {
+        spec: specTagsOf(s.value),
+        status: statusTagsOf(s.value),
+        repo: typeof status.dockerImageRepository === 'string' ? status.dockerImageRepository : '',
+        lookup: isRecord(spec.lookupPolicy) && spec.lookupPolicy.local === true,
+      };
+      this.parts.set(s, p);
+    }
+    return p;
   }
 
   find(namespace: string, name: string, consumer: string): { stream: ResolvedStream } | { skip: string; code: WorkloadSkipCode } | undefined {
@@ -114,20 +141,9 @@ class StreamTable {
   }
 }
 
-function streamParts(s: ResolvedStream): { spec: SpecTag[]; status: StatusTag[]; repo: string; lookup: boolean } {
-  const spec = isRecord(s.value.spec) ? s.value.spec : {};
-  const status = isRecord(s.value.status) ? s.value.status : {};
-  return {
-    spec: Array.isArray(spec.tags) ? (spec.tags as SpecTag[]) : [],
-    status: Array.isArray(status.tags) ? (status.tags as StatusTag[]) : [],
-    repo: typeof status.dockerImageRepository === 'string' ? status.dockerImageRepository : '',
-    lookup: isRecord(spec.lookupPolicy) && spec.lookupPolicy.local === true,
-  };
-}
-
 /** §9.7: the value a trigger sets, or undefined when the tag has no image yet. */
-function triggerValue(s: ResolvedStream, tag: string): string | undefined {
-  const p = streamParts(s);
+function triggerValue(table: StreamTable, s: ResolvedStream, tag: string): string | undefined {
+  const p = table.partsOf(s);
   return resolveLatestTaggedImage(p.status, p.spec, p.repo, tag);
 }
 
@@ -142,8 +158,7 @@ interface Pending {
 
 /** `image.openshift.io/triggers` (§9.1, §9.5, §9.6). Returns the writes, or a reason the object is left alone. */
 function annotationTriggers(w: WorkloadInput, segments: readonly string[], table: StreamTable, skips: WorkloadSkip[]): Pending[] | Refusal {
-  const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
-  const raw = isRecord(metadata.annotations) ? metadata.annotations[knownAnnotations.triggers] : undefined;
+  const raw = annotationsOf(w.value)[knownAnnotations.triggers];
   if (typeof raw !== 'string') return [];
   let triggers: unknown;
   try {
@@ -180,7 +195,7 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
     const namespace = typeof t.from.namespace === 'string' && t.from.namespace !== '' ? t.from.namespace : w.namespace;
     const found = split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
     if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
-    const value = found ? triggerValue(found.stream, split.tag) : undefined;
+    const value = found ? triggerValue(table, found.stream, split.tag) : undefined;
     if (value === undefined) {
       skips.push(found ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` } : { workload: w.key, code: 'trigger-stream-not-found', reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
       continue; // §9.6: a tag without an image is skipped before its fieldPath is looked at
@@ -225,7 +240,7 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
     const namespace = typeof from.namespace === 'string' && from.namespace !== '' ? from.namespace : w.namespace;
     const found = from.kind === 'ImageStreamTag' && split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
     if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
-    const value = found ? triggerValue(found.stream, split.tag) : undefined;
+    const value = found ? triggerValue(table, found.stream, split.tag) : undefined;
     if (value === undefined) {
       skips.push(found ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` } : { workload: w.key, code: 'trigger-stream-not-found', reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
       continue;
@@ -259,8 +274,7 @@ const podContainers = (spec: unknown): PodSpecContainers => ({
  */
 function targetConflict(w: WorkloadInput, segments: readonly string[]): Refusal | undefined {
   const pod = podContainers(at(w.value, segments));
-  const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
-  const raw = isRecord(metadata.annotations) ? metadata.annotations[knownAnnotations.triggers] : undefined;
+  const raw = annotationsOf(w.value)[knownAnnotations.triggers];
   let entries: unknown;
   try {
     entries = typeof raw === 'string' ? JSON.parse(raw) : [];
@@ -298,7 +312,7 @@ function resolveLookup(w: WorkloadInput, table: StreamTable, source: string, res
   if (!ref.ok) return undefined;
   const found = table.find(w.namespace, ref.value.name, w.namespace);
   if (!found || 'skip' in found) return undefined;
-  const p = streamParts(found.stream);
+  const p = table.partsOf(found.stream);
   if (!p.lookup && !resolveNames) return undefined;
   const tag = ref.value.tag || 'latest';
   const head = latestTaggedImage(p.status, tag);
@@ -315,8 +329,7 @@ function resolveLookup(w: WorkloadInput, table: StreamTable, source: string, res
  * `imagestreams.dev/image-lookup` (`containers.web=ruby:3.3,...`) so the next pass can resolve it again.
  */
 function lookups(w: WorkloadInput, segments: readonly string[], table: StreamTable, taken: ReadonlySet<string>): { pending: Pending[]; record: Map<string, string> } {
-  const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
-  const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const notes = annotationsOf(w.value);
   const templateMeta = at(w.value, [...segments.slice(0, -1), 'metadata']);
   const templateNotes = isRecord(templateMeta) && isRecord(templateMeta.annotations) ? templateMeta.annotations : {};
   const resolveNames = notes[knownAnnotations.resolveNames] === '*' || templateNotes[knownAnnotations.resolveNames] === '*';

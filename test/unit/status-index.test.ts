@@ -1,7 +1,8 @@
 /** Status tags are found by name through an index (src/reconcile/status.ts): the same answers a scan gives. */
 import { describe, expect, it } from 'vitest';
-import type { StatusTag } from '../../src/reconcile/status.js';
-import { addTagEvent, applyImportFailure, findStatusTag, latestTaggedImage, statusTagFor } from '../../src/reconcile/status.js';
+import { findStatusTag, statusTagFor } from '../../src/reconcile/accessors.js';
+import type { NamedTagEventList as StatusTag } from '../../src/reconcile/model.js';
+import { addTagEvent, applyImportFailure, latestTaggedImage } from '../../src/reconcile/status.js';
 
 const ev = (image: string) => ({ dockerImageReference: `r@${image}`, image, generation: 1 });
 

@@ -1,7 +1,7 @@
 /** tag-events.json against the status model (semantics §3, §4, §5.3, §7). Deliberate differences are named. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { SpecTag, StatusTag, TagEvent } from '../../src/reconcile/status.js';
+import type { NamedTagEventList as StatusTag, TagEvent, TagReference as SpecTag } from '../../src/reconcile/model.js';
 import { addTagEvent, applyImportSuccess, latestTaggedImage, resolveImageID, resolveLatestTaggedImage, statusHeadChanged, tagRefChanged, updateTrackingTags } from '../../src/reconcile/status.js';
 
 type Case = Record<string, unknown> & { name?: string };
