@@ -2,7 +2,7 @@
  * `plan`: stream definitions + what the registries said + `now` → field edits and skips (semantics.md §3–§7).
  * Pure and deterministic; planning again over its own output with the same observations gives no edits.
  */
-import { annotationsOf, findStatusTag, metadataOf, specTagsOf, statusTagsOf } from './accessors.js';
+import { annotationsOf, findStatusTag, metadataOf, specOf, specTagsOf, statusTagsOf } from './accessors.js';
 import type { DueImport, StreamInput } from './due.js';
 import { formatImportRecord, importRecordAnnotation, readImportRecord, tagSpecHash } from './import-record.js';
 import type { FieldEdit } from './json-diff.js';
@@ -257,7 +257,7 @@ function render(w: Work, input: PlanInput): Record<string, unknown> {
       status.tags = w.status;
       if (repository !== undefined && status.dockerImageRepository !== repository) status.dockerImageRepository = repository;
     } else {
-      const spec = isRecord(value.spec) ? value.spec : {};
+      const spec = specOf(value);
       value.status = { dockerImageRepository: repository ?? (typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : ''), tags: w.status };
     }
   }

@@ -6,7 +6,7 @@
 import { annotationTriggerTargets, conflictingTargets, deploymentConfigTriggerTargets, describeTarget, findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
 import type { PodSpecContainers } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
-import { annotationsOf, specOf, specTagsOf, statusOf, statusTagsOf } from './accessors.js';
+import { annotationsOf, metadataOf, specOf, specTagsOf, statusOf, statusTagsOf } from './accessors.js';
 import type { NamedTagEventList, TagReference } from './model.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
@@ -211,7 +211,7 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
 
 /** DeploymentConfig ImageChange triggers (§13.2): automatic ones follow the tag; manual ones are set once. */
 function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: WorkloadSkip[]): { pending: Pending[]; params: FieldEdit[]; held: string[] } | Refusal {
-  const spec = isRecord(w.value.spec) ? w.value.spec : {};
+  const spec = specOf(w.value);
   const triggers = Array.isArray(spec.triggers) ? spec.triggers : [];
   const pod = at(w.value, ['spec', 'template', 'spec']);
   const pending: Pending[] = [];
@@ -282,7 +282,7 @@ function targetConflict(w: WorkloadInput, segments: readonly string[]): Refusal 
     entries = [];
   }
   const fromAnnotation = Array.isArray(entries) ? annotationTriggerTargets(w.kind, pod, entries) : [];
-  const spec = isRecord(w.value.spec) ? w.value.spec : {};
+  const spec = specOf(w.value);
   const fromConfig = w.kind === 'DeploymentConfig' && Array.isArray(spec.triggers) ? deploymentConfigTriggerTargets(pod, spec.triggers) : [];
   const [pair] = conflictingTargets([...fromAnnotation, ...fromConfig]);
   if (!pair) return undefined;
@@ -406,7 +406,7 @@ export function planWorkloads(workloads: readonly WorkloadInput[], streams: read
       changes.push({ path: p.path, old: p.old ?? '', new: p.value, cause: p.cause, via: p.via });
     }
     edits.push(...dc.params);
-    const metadata = isRecord(w.value.metadata) ? w.value.metadata : {};
+    const metadata = metadataOf(w.value);
     const notes = isRecord(metadata.annotations) ? metadata.annotations : undefined;
     const recordText = [...looked.record.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',');
     const before = notes?.[lookupRecordAnnotation];
