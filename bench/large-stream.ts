@@ -26,6 +26,7 @@ import type { Observation } from '../src/import/index.js';
 import { defaultLoadLimits } from '../src/render/limits.js';
 import { defaultWalkOptions } from '../src/render/walk.js';
 import { yamlOptions } from '../src/render/yaml-source.js';
+import { defaultReconcileSettings } from '../src/reconcile/settings.js';
 
 const now = '2024-05-01T12:00:00Z';
 const hex = (n: number, salt = 0): string => (n + salt * 1_000_000).toString(16).padStart(64, '0');
@@ -108,7 +109,7 @@ async function child(kind: string, index: number): Promise<void> {
       displayBase: dir,
       walk: defaultWalkOptions,
       limits: { ...defaultLoadLimits, maxFileBytes: c.maxFileBytes },
-      defaultNamespace: 'default',
+      settings: defaultReconcileSettings,
       now,
       offline: false,
       // A recorded status without an import record is not due again by itself: ask for every tag, as --force-import.

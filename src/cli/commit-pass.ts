@@ -8,12 +8,16 @@ import path from 'node:path';
 import type { GitRepo } from '../gitsource/repo.js';
 import { GitError } from '../gitsource/repo.js';
 import { commitMessage } from './commit-message.js';
+import type { Publisher } from './publish.js';
+import { pushToBranch } from './publish.js';
 import type { FileChange, PassOptions, PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
 import { writeAll } from './write-files.js';
 
 export interface CommitPassOptions {
+  /** Publish the commit (with `publisher`, default: push to the branch); false commits only. */
   readonly push: boolean;
+  readonly publisher?: Publisher;
   /**
    * A working tree a person owns (`--repo`, `reconcile --commit`): never re-cloned, files with uncommitted edits are
    * left alone. Otherwise the directory is the daemon's clone, a cache of the remote.
@@ -101,7 +105,7 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
     );
     if (!options.push) return { ...base, commit, pushed: false };
     try {
-      await repo.push();
+      await (options.publisher ?? pushToBranch).publish(repo);
       return { ...base, commit, pushed: true };
     } catch (err) {
       if (!(err instanceof GitError)) throw err;

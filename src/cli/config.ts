@@ -7,29 +7,27 @@ import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import type { ImporterSettings } from '../import/index.js';
 import { parseInterval } from '../reconcile/due.js';
+import type { ReconcileSettings } from '../reconcile/settings.js';
+import { defaultReconcileSettings, settingRanges } from '../reconcile/settings.js';
 import type { LoadLimits } from '../render/limits.js';
 import { defaultLoadLimits } from '../render/limits.js';
 import type { WalkOptions } from '../render/walk.js';
 import { defaultWalkOptions } from '../render/walk.js';
 import { UsageError } from './exit-codes.js';
 
-/** The settled configuration: flags > environment (IMAGESTREAMS_*) > config file > defaults. Frozen. */
+/**
+ * The settled configuration: flags > environment (IMAGESTREAMS_*) > config file > defaults, parsed and validated
+ * here and nowhere else, into the types the layers take (the core's ReconcileSettings, the text edge's walk and
+ * limits, the registry edge's settings). Frozen.
+ */
 export interface Config {
   readonly walk: WalkOptions;
   readonly limits: LoadLimits;
-  readonly defaultNamespace: string;
   /** The file the settings came from, if any (for messages). */
   readonly source: string | undefined;
   readonly registry: RegistrySettings;
-  readonly reconcile: ReconcileSettings;
-}
-
-export interface ReconcileSettings {
-  readonly localRegistry: string | undefined;
-  readonly historyLimit: number | undefined;
-  readonly scheduleIntervalMs: number | undefined;
-  readonly repositoryTagCap: number | undefined;
-  readonly imagePullers: ReadonlyMap<string, readonly string[]> | undefined;
+  /** What the core decides by (src/reconcile/settings.ts). */
+  readonly settings: ReconcileSettings;
 }
 
 /** Everything the import layer needs, settled here so that the edge never reads the environment. */
@@ -69,6 +67,8 @@ export interface ConfigFlags {
   readonly cacheDir?: string | undefined;
   readonly certsDir?: readonly string[] | undefined;
   readonly platform?: string | undefined;
+  /** `--local-registry` (reconcile, run). */
+  readonly localRegistry?: string | undefined;
 }
 
 export const defaultConfigFileName = '.imagestreams.yaml';
@@ -126,17 +126,31 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
       exclude: [...(fromFile.exclude ?? []), ...(list(env.IMAGESTREAMS_EXCLUDE) ?? []), ...(flags.exclude ?? [])],
     }),
     limits: Object.freeze({ ...defaultLoadLimits, ...fromFile.limits }),
-    defaultNamespace: namespace,
     source,
     registry: Object.freeze(registrySettings(flags, env, cwd, fromFile)),
-    reconcile: Object.freeze({
-      localRegistry: env.IMAGESTREAMS_LOCAL_REGISTRY || fromFile.reconcile?.localRegistry,
-      historyLimit: fromFile.reconcile?.historyLimit,
-      scheduleIntervalMs: parseInterval(fromFile.reconcile?.scheduleInterval),
-      repositoryTagCap: fromFile.reconcile?.repositoryTagCap,
-      imagePullers: fromFile.reconcile?.imagePullers ? new Map(Object.entries(fromFile.reconcile.imagePullers)) : undefined,
-    }),
+    settings: Object.freeze(reconcileSettings(flags, env, fromFile, namespace, file)),
   });
+}
+
+/** `reconcile.*` and the namespace → the core's settings; a value that would be ignored or clamped is an error. */
+function reconcileSettings(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>, file: ConfigFile, namespace: string, where: string): ReconcileSettings {
+  const r = file.reconcile ?? {};
+  let scheduleIntervalMs = defaultReconcileSettings.scheduleIntervalMs;
+  if (r.scheduleInterval !== undefined) {
+    const ms = parseInterval(r.scheduleInterval);
+    if (ms === undefined || ms < settingRanges.scheduleIntervalMs.min) {
+      throw new UsageError(`configuration file ${where} is invalid: reconcile.scheduleInterval: "${r.scheduleInterval}" is out of range: at least 1m (OpenShift's minimum), such as 15m or 1h`, 'config');
+    }
+    scheduleIntervalMs = ms;
+  }
+  return {
+    defaultNamespace: namespace,
+    localRegistry: flags.localRegistry ?? (env.IMAGESTREAMS_LOCAL_REGISTRY || r.localRegistry),
+    historyLimit: r.historyLimit ?? defaultReconcileSettings.historyLimit,
+    scheduleIntervalMs,
+    repositoryTagCap: r.repositoryTagCap ?? defaultReconcileSettings.repositoryTagCap,
+    imagePullers: r.imagePullers ? new Map(Object.entries(r.imagePullers)) : defaultReconcileSettings.imagePullers,
+  };
 }
 
 function parsePlatform(value: string | undefined, where: string): RegistrySettings['platform'] {

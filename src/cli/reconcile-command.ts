@@ -74,7 +74,7 @@ function json(result: PassResult, requests: number): string {
   return `${JSON.stringify(
     {
       edits: result.changes.flatMap((c) =>
-        c.edits.map((e) => ({ file: c.file, line: lineOf(c.file, e.op.path, e.document), document: e.document, pointer: e.op.path, op: e.op.op, old: e.op.op === 'add' ? undefined : valueAt(c.file, e.document, e.op.path), new: 'value' in e.op ? e.op.value : undefined, stream: e.stream })),
+        c.edits.map((e) => ({ file: c.file, line: lineOf(c.file, e.op.path, e.document), document: e.document, pointer: e.op.path, op: e.op.op, old: e.op.op === 'add' ? undefined : valueAt(c.file, e.document, e.op.path), new: 'value' in e.op ? e.op.value : undefined, stream: e.object })),
       ),
       changes: result.plan.streams.flatMap((s) => s.changes.map((c) => ({ stream: s.stream, ...c }))),
       workloadChanges: result.workloads.flatMap((w) => w.changes.map((c) => ({ workload: w.workload, ...c }))),
@@ -117,15 +117,10 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
       displayBase: io.cwd,
       walk: config.walk,
       limits: config.limits,
-      defaultNamespace: config.defaultNamespace,
+      settings: config.settings,
       now,
       offline: options.offline ?? false,
       forceImport: options.forceImport ?? false,
-      localRegistry: options.localRegistry ?? config.reconcile.localRegistry,
-      historyLimit: config.reconcile.historyLimit,
-      scheduleIntervalMs: config.reconcile.scheduleIntervalMs,
-      repositoryTagCap: config.reconcile.repositoryTagCap,
-      imagePullers: config.reconcile.imagePullers,
       importer: registry?.importer,
   };
   if (options.push && !options.commit) throw new UsageError('--push needs --commit');

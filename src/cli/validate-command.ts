@@ -17,7 +17,7 @@ export interface ValidateCommandOptions extends ConfigFlags {
 export async function validateCommand(paths: readonly string[], options: ValidateCommandOptions, io: CliIo): Promise<ExitCodeValue> {
   const config = await loadConfig(options, io.env, io.cwd);
   const repo = await loadRepository(paths.length > 0 ? paths : ['.'], { walk: config.walk, limits: config.limits, displayBase: io.cwd });
-  const diagnostics = validateRepository(repo, { defaultNamespace: config.defaultNamespace });
+  const diagnostics = validateRepository(repo, { defaultNamespace: config.settings.defaultNamespace });
   const streams = repo.objects.filter((o) => o.kind === 'ImageStream').length;
   const summary = { files: repo.files.size, streams, workloads: repo.objects.length - streams };
   if (options.output === 'json') io.stdout(formatJson(diagnostics));

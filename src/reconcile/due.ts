@@ -11,9 +11,6 @@ import { isRecord } from './objects.js';
 import { isDigest, parseOpenShiftReference } from './reference.js';
 import { observedGeneration } from './status.js';
 
-/** @deprecated moved to accessors.ts (src/cli/authoring/tag-command.ts still imports it from here) */
-export { statusTagsOf } from './accessors.js';
-
 /** A stream the planner may change, with where it is (the key is opaque to the core). */
 export interface StreamInput {
   readonly key: string;

@@ -8,9 +8,6 @@ import type { ImageStreamSpec, ImageStreamStatus, NamedTagEventList, TagEvent, T
 import { defaultImageTag } from './model.js';
 import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
 
-/** @deprecated moved to model.ts, in OpenShift's names `TagReference` and `NamedTagEventList` (still imported from here by src/cli/authoring/describe-command.ts, history-command.ts, import-command.ts) */
-export type { TagReference as SpecTag, NamedTagEventList as StatusTag } from './model.js';
-
 export const importSuccessCondition = 'ImportSuccess';
 
 /** §4.2: compare only with items[0]; in-place updates keep `created`; any change clears conditions. */

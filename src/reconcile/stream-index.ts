@@ -2,9 +2,6 @@ import { nameOf, objectNamespace } from './accessors.js';
 import type { ManifestObject } from './objects.js';
 import { holdsTemplateParameter } from './objects.js';
 
-/** @deprecated moved to accessors.ts (src/reconcile/pass.ts and src/cli/authoring/workspace.ts still import it from here) */
-export { objectNamespace } from './accessors.js';
-
 /** One ImageStream object with its effective namespace (metadata.namespace, else the configured default). */
 export interface StreamEntry {
   readonly object: ManifestObject;

@@ -18,6 +18,7 @@ import { exactReference, mostSpecific, parseOpenShiftReference } from '../../src
 import { prioritizeTags } from '../../src/reconcile/tag-order.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
+import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
 
 const CASES = 200;
 const SEED = 0x1badcafe;
@@ -190,11 +191,10 @@ async function pass(dir: string, repo: Repo, now: string): Promise<PassResult> {
     displayBase: dir,
     walk: defaultWalkOptions,
     limits: defaultLoadLimits,
-    defaultNamespace: 'default',
+    settings: { ...defaultReconcileSettings, localRegistry: repo.localRegistry },
     now,
     offline: false,
     forceImport: false,
-    localRegistry: repo.localRegistry,
     importer: registry(repo),
   });
   for (const c of result.changes) writeFileSync(c.absolute, c.after, 'utf8');

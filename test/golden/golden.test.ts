@@ -14,6 +14,7 @@ import { reconcilePass } from '../../src/cli/pipeline.js';
 import { exactReference, mostSpecific, parseOpenShiftReference } from '../../src/reconcile/reference.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
+import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/repos');
 
@@ -73,13 +74,16 @@ async function pass(dir: string, observed: Observed) {
     displayBase: dir,
     walk: defaultWalkOptions,
     limits: defaultLoadLimits,
-    defaultNamespace: o.defaultNamespace ?? 'default',
+    settings: {
+      ...defaultReconcileSettings,
+      defaultNamespace: o.defaultNamespace ?? 'default',
+      localRegistry: o.localRegistry,
+      historyLimit: o.historyLimit ?? defaultReconcileSettings.historyLimit,
+      repositoryTagCap: o.repositoryTagCap ?? defaultReconcileSettings.repositoryTagCap,
+    },
     now: observed.now,
     offline: o.offline ?? false,
     forceImport: o.forceImport ?? false,
-    localRegistry: o.localRegistry,
-    historyLimit: o.historyLimit,
-    repositoryTagCap: o.repositoryTagCap,
     importer: o.offline ? undefined : source,
   });
   for (const c of result.changes) writeFileSync(c.absolute, c.after, 'utf8');

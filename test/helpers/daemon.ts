@@ -12,6 +12,7 @@ import { createRegistryImporter } from '../../src/import/index.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
 import { testSettings } from './importer.js';
+import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
 
 export interface InProcessDaemon {
   readonly daemon: Daemon;
@@ -46,7 +47,7 @@ export async function inProcessDaemon(options: {
     local: false,
     push: true,
     journal,
-    pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', offline: false, forceImport: false, importer: imp.importer },
+    pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, offline: false, forceImport: false, importer: imp.importer },
     pollIntervalMs: options.pollIntervalMs ?? 3_600_000,
     debounceMs: options.debounceMs,
     maxWaitMs: options.maxWaitMs,

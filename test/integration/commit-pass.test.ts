@@ -10,6 +10,7 @@ import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
 import { runCli } from '../helpers/cli.js';
 import { createBareRepo, git, gitAsync, installDecliningPreReceive } from '../support/git-server.js';
+import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
 
 const gitUrl = inject('gitUrl');
 const projectRoot = inject('gitProjectRoot');
@@ -29,7 +30,7 @@ spec:
       kind: DockerImage
       name: registry.example.com/ops/${name}:1
 `;
-const passFor = (dir: string, now = '2024-05-01T12:00:00Z'): PassOptions => ({ repoDir: dir, displayBase: dir, walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', now, offline: true, forceImport: false });
+const passFor = (dir: string, now = '2024-05-01T12:00:00Z'): PassOptions => ({ repoDir: dir, displayBase: dir, walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, now, offline: true, forceImport: false });
 const author = { name: 'bot', email: 'bot@example.com' };
 
 async function log(name: string): Promise<string[]> {

@@ -19,6 +19,7 @@ import { GitRepo } from '../../src/gitsource/repo.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
 import { createBareRepo, gitAsync } from '../support/git-server.js';
+import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
 
 const gitUrl = inject('gitUrl');
 const projectRoot = inject('gitProjectRoot');
@@ -43,7 +44,7 @@ metadata:
 spec:
   tags:
 ${tags.map(specTag).join('')}`;
-const passFor = (dir: string): PassOptions => ({ repoDir: dir, displayBase: dir, walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', now: '2024-05-01T12:00:00Z', offline: true, forceImport: false });
+const passFor = (dir: string): PassOptions => ({ repoDir: dir, displayBase: dir, walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, now: '2024-05-01T12:00:00Z', offline: true, forceImport: false });
 const author = { name: 'bot', email: 'bot@example.com' };
 
 let n = 0;

@@ -49,6 +49,21 @@ describe('architecture', () => {
     const bad = loop.filter((f) => /process\.(on|once|env|exit|kill)\b|\.listen\(/.test(readFileSync(path.join(src, f), 'utf8')));
     expect(bad).toEqual([]);
   });
+  it('the pass and the authoring verbs share one edit renderer (src/render/edits.ts)', () => {
+    const text = (f: string): string => readFileSync(path.join(src, f), 'utf8');
+    const callers = files.filter((f) => /\bapplyPatches\(/.test(text(f)) && !f.startsWith('render/patch'));
+    expect(callers).toEqual(['render/edits.ts']);
+    expect(text('cli/pipeline.ts')).toMatch(/renderEdits\(/);
+    expect(text('cli/authoring/workspace.ts')).toMatch(/renderEdits\(/);
+  });
+  it('the pass is decided in the core: the pipeline only sequences I/O', () => {
+    const text = readFileSync(path.join(src, 'cli/pipeline.ts'), 'utf8');
+    for (const call of ['selectPassInputs(', 'importsToRun(', 'planPass(', 'renderEdits(']) expect(text).toContain(call);
+    // No rule of its own: no direct use of the planners, the due rule or object accessors.
+    expect(text).not.toMatch(/\b(dueImports|planWorkloads|objectNamespace|holdsTemplateParameter|podSpecSegments)\b/);
+    const valueImports = [...text.matchAll(/^import \{[^}]*\} from '\.\.\/reconcile\/([a-z-]+)\.js';$/gm)].map((m) => m[1]);
+    expect(valueImports).toEqual(['pass']);
+  });
   it('keeps source files small (under 450 lines)', () => {
     const big = files.filter((f) => readFileSync(path.join(src, f), 'utf8').split('\n').length > 450);
     expect(big).toEqual([]);

@@ -18,6 +18,7 @@ import { GitError } from '../../src/gitsource/repo.js';
 import { RenderError } from '../../src/render/patch.js';
 import { CredentialError } from '../../src/import/index.js';
 import { FakeTimers } from '../support/fake-timers.js';
+import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-daemon-parts-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -234,7 +235,7 @@ describe('liveness', () => {
       local: true,
       push: false,
       journal: WorkJournal.open(path.join(dir, '.git', 'imagestreams', 'pending.json')),
-      pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, defaultNamespace: 'default', offline: false, forceImport: false, importer: { importImages: () => hang, repositoryTags: () => hang } },
+      pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, offline: false, forceImport: false, importer: { importImages: () => hang, repositoryTags: () => hang } },
       pollIntervalMs: 3_600_000,
       debounceMs: 0,
       maxWaitMs: 0,

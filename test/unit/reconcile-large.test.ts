@@ -13,6 +13,7 @@ import { reconcilePass } from '../../src/cli/pipeline.js';
 import type { Observation } from '../../src/import/index.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
+import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
 
 const hex = (n: number): string => n.toString(16).padStart(64, '0');
 const digestOf = (tag: string, round: number): string => `sha256:${hex(Number(tag.slice(1)) + round * 1_000_000)}`;
@@ -50,7 +51,7 @@ async function pass(dir: string, round: number, extra: Partial<PassOptions> = {}
     displayBase: dir,
     walk: defaultWalkOptions,
     limits: defaultLoadLimits,
-    defaultNamespace: 'default',
+    settings: defaultReconcileSettings,
     now: `2024-05-0${round + 1}T12:00:00Z`,
     offline: false,
     forceImport: round > 0,
@@ -95,7 +96,7 @@ describe('a stream with thousands of tags', () => {
     const { dir, file } = repo(n);
     await pass(dir, 0);
     await pass(dir, 1);
-    const capped = await pass(dir, 2, { historyLimit: 2 });
+    const capped = await pass(dir, 2, { settings: { ...defaultReconcileSettings, historyLimit: 2 } });
     expect(capped.renderErrors).toEqual([]);
     const value = parse(readFileSync(file, 'utf8'), { version: '1.1' }) as Written;
     for (const t of value.status.tags) expect(t.items.map((i) => i.image)).toEqual([digestOf(t.tag, 2), digestOf(t.tag, 1)]);

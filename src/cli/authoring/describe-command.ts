@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { createRegistryImporter } from '../../import/index.js';
 import type { Observation } from '../../import/index.js';
 import { isRecord } from '../../reconcile/objects.js';
-import type { SpecTag, StatusTag } from '../../reconcile/status.js';
+import type { NamedTagEventList, TagReference } from '../../reconcile/model.js';
 import { prioritizeTags } from '../../reconcile/tag-order.js';
 import { parseNow } from '../clock.js';
 import { loadConfig } from '../config.js';
@@ -63,7 +63,7 @@ const map = (v: unknown): string => {
 
 const nowOf = (flags: DescribeFlags): number => Date.parse(parseNow(flags.now));
 
-function taggedFrom(spec: SpecTag | undefined): string | undefined {
+function taggedFrom(spec: TagReference | undefined): string | undefined {
   const from = spec?.from;
   if (!from?.name) return undefined;
   return from.namespace ? `${from.namespace}/${from.name}` : from.name;
@@ -73,8 +73,8 @@ export function describeStream(value: Record<string, unknown>, namespace: string
   const metadata = record(value.metadata);
   const spec = record(value.spec);
   const status = record(value.status);
-  const specTags = (Array.isArray(spec.tags) ? spec.tags : []) as SpecTag[];
-  const statusTags = (Array.isArray(status.tags) ? status.tags : []) as StatusTag[];
+  const specTags = (Array.isArray(spec.tags) ? spec.tags : []) as TagReference[];
+  const statusTags = (Array.isArray(status.tags) ? status.tags : []) as NamedTagEventList[];
   const names = prioritizeTags([...new Set([...specTags.map((t) => t.name), ...statusTags.map((t) => t.tag)])]);
   const unique = new Set(statusTags.flatMap((t) => (t.items ?? []).map((i) => i.image).filter((x) => x !== '')));
   const lines = [
@@ -156,7 +156,7 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
     return ExitCode.ok;
   }
   const tag = rest.slice(colon + 1);
-  const st = (Array.isArray(record(value.status).tags) ? (record(value.status).tags as StatusTag[]) : []).find((t) => t.tag === tag);
+  const st = (Array.isArray(record(value.status).tags) ? (record(value.status).tags as NamedTagEventList[]) : []).find((t) => t.tag === tag);
   const item = st?.items?.[0];
   if (!item) throw new UsageError(`imagestreamtag "${name}:${tag}" has no image yet`);
   let observation: Observation | undefined;
@@ -165,7 +165,7 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
     const config = await loadConfig(flags, io.env, io.cwd);
     const registry = await createRegistryImporter(config.registry);
     try {
-      [observation] = await registry.importer.importImages([{ from: item.dockerImageReference, importMode: 'Legacy', insecure: (Array.isArray(record(value.spec).tags) ? (record(value.spec).tags as SpecTag[]) : []).find((t) => t.name === tag)?.importPolicy?.insecure === true }]);
+      [observation] = await registry.importer.importImages([{ from: item.dockerImageReference, importMode: 'Legacy', insecure: (Array.isArray(record(value.spec).tags) ? (record(value.spec).tags as TagReference[]) : []).find((t) => t.name === tag)?.importPolicy?.insecure === true }]);
     } finally {
       await registry.close();
     }
@@ -194,7 +194,7 @@ export async function getCommand(what: string, flags: DescribeFlags, io: CliIo):
   for (const s of streams) {
     const status = record(s.value.status);
     const spec = record(s.value.spec);
-    const tags = (Array.isArray(status.tags) ? status.tags : []) as StatusTag[];
+    const tags = (Array.isArray(status.tags) ? status.tags : []) as NamedTagEventList[];
     const names = prioritizeTags(tags.filter((t) => (t.items ?? []).length > 0).map((t) => t.tag));
     const latest = tags.flatMap((t) => (t.items ?? []).slice(0, 1).map((i) => i.created ?? '')).sort().at(-1);
     const repo = typeof status.dockerImageRepository === 'string' && status.dockerImageRepository !== '' ? status.dockerImageRepository : typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : '';

@@ -2,7 +2,7 @@
 import { isRecord } from '../../reconcile/objects.js';
 import { plan } from '../../reconcile/plan.js';
 import { resolveImageID } from '../../reconcile/status.js';
-import type { SpecTag, StatusTag } from '../../reconcile/status.js';
+import type { NamedTagEventList, TagReference } from '../../reconcile/model.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -37,7 +37,7 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
   const stream = ws.one('ImageStream', namespace, name);
   if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
   const value = ws.valueOf(stream);
-  const history = (tagsOf(value, 'status').find((t) => t.tag === tag)?.items ?? []) as StatusTag['items'] & object;
+  const history = (tagsOf(value, 'status').find((t) => t.tag === tag)?.items ?? []) as NamedTagEventList['items'] & object;
   let image: string;
   if (flags.toImage !== undefined) {
     const found = resolveImageID([{ tag, items: history }], flags.toImage);
@@ -54,7 +54,7 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
   const specTags = tagsOf(value, 'spec');
   const i = specTags.findIndex((t) => t.name === tag);
   if (i === -1) throw new UsageError(`${name}:${tag} has no spec tag to point elsewhere`);
-  const old = specTags[i] as SpecTag & Record<string, unknown>;
+  const old = specTags[i] as TagReference & Record<string, unknown>;
   const next: Record<string, unknown> = { ...old, from: { kind: 'ImageStreamImage', name: `${name}@${image}` } };
   if (isRecord(next.importPolicy)) {
     const { scheduled: _s, ...rest } = next.importPolicy as Record<string, unknown>;

@@ -1,11 +1,12 @@
 /** `imagestreams import-image NAME[:TAG] --from REF [--all] [--confirm]`, as `oc import-image` does it, in the repository. */
+import type { ImportMode } from '../../reconcile/model.js';
 import { createRegistryImporter } from '../../import/index.js';
 import type { Observation } from '../../import/index.js';
 import { newStream, withSpecTag } from '../../reconcile/authoring.js';
 import { isRecord } from '../../reconcile/objects.js';
 import type { ImportOutcome } from '../../reconcile/plan.js';
 import { plan } from '../../reconcile/plan.js';
-import type { SpecTag } from '../../reconcile/status.js';
+import type { TagReference } from '../../reconcile/model.js';
 import { loadConfig } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -22,7 +23,7 @@ export interface ImportImageFlags extends AuthoringFlags {
   readonly scheduled?: boolean;
   readonly insecure?: boolean;
   readonly referencePolicy?: string;
-  readonly importMode?: 'Legacy' | 'PreserveOriginal';
+  readonly importMode?: ImportMode;
   readonly file?: string;
   readonly now?: string;
 }
@@ -38,12 +39,12 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
   const existing = ws.one('ImageStream', namespace, name);
   if (!existing && !flags.confirm) throw new UsageError(`no image stream named "${name}" exists, pass --confirm to create and import`);
   let value = existing ? ws.valueOf(existing) : newStream(namespace, name);
-  const specTags = (isRecord(value.spec) && Array.isArray(value.spec.tags) ? value.spec.tags : []) as SpecTag[];
+  const specTags = (isRecord(value.spec) && Array.isArray(value.spec.tags) ? value.spec.tags : []) as TagReference[];
   const from = flags.from ?? (flags.all ? (isRecord(value.spec) && typeof value.spec.dockerImageRepository === 'string' ? value.spec.dockerImageRepository : undefined) : specTags.find((t) => t.name === tag && t.from?.kind === 'DockerImage')?.from?.name);
   if (!from) throw new UsageError(`--from is required: ${name}${flags.all ? '' : `:${tag}`} has no source to import from`);
   const config = await loadConfig(flags, io.env, io.cwd);
   const registry = flags.dryRun ? undefined : await createRegistryImporter(config.registry);
-  const tagFor = (t: string, ref: string): SpecTag => ({
+  const tagFor = (t: string, ref: string): TagReference => ({
     name: t,
     from: { kind: 'DockerImage', name: ref },
     ...(flags.scheduled || flags.insecure || flags.importMode ? { importPolicy: { ...(flags.insecure ? { insecure: true } : {}), ...(flags.scheduled ? { scheduled: true } : {}), ...(flags.importMode ? { importMode: flags.importMode } : {}) } } : {}),
@@ -53,7 +54,7 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
     let tags: Array<{ tag: string; ref: string }>;
     if (flags.all) {
       if (!registry) throw new UsageError('--all needs the registry to list tags; it cannot be combined with --dry-run');
-      const listed = await registry.importer.repositoryTags(from, flags.insecure ?? false, config.reconcile.repositoryTagCap ?? 50);
+      const listed = await registry.importer.repositoryTags(from, flags.insecure ?? false, config.settings.repositoryTagCap);
       if (!listed.ok) throw new UsageError(`cannot list the tags of ${from}: ${listed.failure.message}`);
       tags = listed.tags.map((t) => ({ tag: t, ref: `${from}:${t}` }));
       if (listed.additionalTags.length > 0) io.stdout(`Only the first ${tags.length} tags were imported; not imported: ${listed.additionalTags.join(', ')}\n`);
@@ -65,7 +66,7 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
       const observations = await registry.importer.importImages(tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? 'Legacy', insecure: flags.insecure ?? false })));
       const results = new Map<string, ImportOutcome>(tags.map((t, i) => [t.tag, observations[i] as Observation]));
       const now = parseNow(flags.now);
-      const planned = plan({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.reconcile.localRegistry } });
+      const planned = plan({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.settings.localRegistry } });
       value = (planned.streams[0]?.value ?? value) as Record<string, unknown>;
       const failed = observations.filter((o) => !o.ok);
       io.stdout(failed.length === 0 ? 'The import completed successfully.\n\n' : `The import failed for ${failed.length} of ${observations.length} tags.\n\n`);

@@ -1,11 +1,12 @@
 /** `imagestreams tag` and `imagestreams set image-lookup`: edit stream definitions as `oc tag` / `oc set` would. */
+import type { ImportMode } from '../../reconcile/model.js';
 import path from 'node:path';
 import type { SourceKind, TagOptions } from '../../reconcile/authoring.js';
 import { AuthoringError, newStream, parseDestination, parseSource, specTagFor, withLookup, withoutTag, withSpecTag } from '../../reconcile/authoring.js';
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
 import { annotations as known } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
-import { statusTagsOf } from '../../reconcile/due.js';
+import { statusTagsOf } from '../../reconcile/accessors.js';
 import { loadConfig } from '../config.js';
 import type { ConfigFlags } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -24,7 +25,7 @@ export interface TagFlags extends AuthoringFlags {
   readonly reference?: boolean;
   readonly referencePolicy?: string;
   readonly insecure?: boolean;
-  readonly importMode?: 'Legacy' | 'PreserveOriginal';
+  readonly importMode?: ImportMode;
   readonly delete?: boolean;
   readonly source?: SourceKind;
   readonly file?: string;

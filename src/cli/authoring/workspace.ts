@@ -10,15 +10,17 @@ import { stringify } from 'yaml';
 import { diffValues } from '../../reconcile/json-diff.js';
 import type { ManifestObject } from '../../reconcile/objects.js';
 import { isRecord } from '../../reconcile/objects.js';
-import { objectNamespace } from '../../reconcile/stream-index.js';
-import type { DocumentPatch, PatchOp } from '../../render/patch.js';
-import { applyPatches, RenderError } from '../../render/patch.js';
+import { objectNamespace } from '../../reconcile/accessors.js';
+import type { FileChange } from '../../render/edits.js';
+import { renderEdits } from '../../render/edits.js';
+import { RenderError } from '../../render/patch.js';
+import type { ObjectEdit } from '../../reconcile/pass.js';
+import { objectKey } from '../../reconcile/pass.js';
 import type { LoadedRepository } from '../../render/repository.js';
 import { loadRepository } from '../../render/repository.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import type { FileChange } from '../pipeline.js';
 import { writeAll } from '../write-files.js';
 
 export class Workspace {
@@ -35,7 +37,7 @@ export class Workspace {
 
   static async open(dir: string, config: Config, cwd: string): Promise<Workspace> {
     const repo = await loadRepository([dir], { walk: config.walk, limits: config.limits, displayBase: cwd });
-    return new Workspace(dir, repo, config.defaultNamespace, cwd, config.limits.maxFileBytes);
+    return new Workspace(dir, repo, config.settings.defaultNamespace, cwd, config.limits.maxFileBytes);
   }
 
   namespaceOf(o: ManifestObject): string {
@@ -77,28 +79,22 @@ export class Workspace {
     this.created.set(file, text);
   }
 
-  /** Render every change; returns the file changes, or throws if one cannot be rendered faithfully. */
-  render(): Array<FileChange & { created?: boolean }> {
-    const byFile = new Map<string, Map<number, PatchOp[]>>();
+  /** Render every change (the same renderer as the pass); returns the file changes, or throws RenderError. */
+  render(): FileChange[] {
+    const byFile = new Map<string, ObjectEdit[]>();
     for (const [o, value] of this.pending) {
       const edits = diffValues(o.value, value);
       if (edits.length === 0) continue;
-      const docs = byFile.get(o.location.file) ?? new Map<number, PatchOp[]>();
-      const ops = docs.get(o.location.documentIndex) ?? [];
-      for (const e of edits) ops.push({ ...e, path: o.location.pointer + e.path } as PatchOp);
-      docs.set(o.location.documentIndex, ops);
-      byFile.set(o.location.file, docs);
+      const list = byFile.get(o.location.file) ?? [];
+      for (const e of edits) list.push({ document: o.location.documentIndex, op: { ...e, path: o.location.pointer + e.path }, object: objectKey(o) });
+      byFile.set(o.location.file, list);
     }
-    const out: Array<FileChange & { created?: boolean }> = [];
-    for (const [file, docs] of byFile) {
-      const parsed = this.repo.files.get(file);
-      if (!parsed) continue;
-      const patches: DocumentPatch[] = [...docs.entries()].map(([document, ops]) => ({ document, ops }));
-      // Never write what the next read would refuse.
-      const result = applyPatches(parsed.text, parsed.format, patches, { maxBytes: this.maxFileBytes });
-      if (!result.ok) throw new RenderError(file, result.code, result.error);
-      if (result.text !== parsed.text) out.push({ file, absolute: path.resolve(this.cwd, file), before: parsed.text, after: result.text, edits: [] });
-    }
+    const targets = [...byFile.entries()].map(([file, edits]) => ({ file, edits }));
+    // Never write what the next read would refuse (limits.maxFileBytes is the read limit).
+    const { changes, failures } = renderEdits(this.repo.files, targets, { displayBase: this.cwd, maxBytes: this.maxFileBytes });
+    const failed = failures[0];
+    if (failed) throw new RenderError(failed.file, failed.code, failed.error);
+    const out: FileChange[] = [...changes];
     for (const [absolute, text] of this.created) out.push({ file: path.relative(this.cwd, absolute).split(path.sep).join('/'), absolute, before: '', after: text, edits: [], created: true });
     return out.sort((a, b) => (a.file < b.file ? -1 : 1));
   }
