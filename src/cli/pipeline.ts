@@ -88,6 +88,16 @@ async function runImports(work: ImportWork, importer: ImportSource): Promise<Pas
   return { tags, repositories };
 }
 
+/**
+ * Runs one pass. Outcomes, all in the result (never thrown):
+ * - invalid files: `diagnostics` (errors), their streams in `skips` (`invalid-file`), left alone;
+ * - imports: `imports`, each an observation (success, or a failure with OpenShift's reason);
+ * - streams and workloads that could not be reconciled: `skips` / `workloadSkips`, each with a code;
+ * - files to write: `changes` (verified new text); files that could not be rendered: `renderErrors` (with a code;
+ *   that file is not in `changes`);
+ * - `nextDueAt`: when the next scheduled tag comes due.
+ * Throws only when the repository cannot be read at all (the root is missing) or for a bug.
+ */
 export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   const { settings } = options;
   const repo = await loadRepository([options.repoDir], { walk: options.walk, limits: options.limits, displayBase: options.displayBase, ...(options.loadCache ? { cache: options.loadCache } : {}) });

@@ -103,7 +103,12 @@ export class Daemon {
     return this.status.snapshot;
   }
 
-  /** Start the loop: the first pass (which clones when needed) is queued at once. Never throws for Git trouble. */
+  /**
+   * Start the loop: leftovers of an interrupted run are removed, the journal's accepted work is resumed, the first
+   * pass (which clones when needed) is queued at once, and the poll (remote or local HEAD), the watcher (local
+   * trees) and the heartbeat begin. Never throws for Git or registry trouble: every pass ends as landed, partial or
+   * failed (transient: retried with backoff; terminal: stalled, retried slowly), reported through `snapshot`.
+   */
   async start(): Promise<void> {
     const log = this.options.logger;
     if (this.options.journal.corruptFile) log.warn({ file: this.options.journal.corruptFile }, 'the pending-work journal could not be read; it was moved aside');
