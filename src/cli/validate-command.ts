@@ -1,5 +1,6 @@
 import { loadRepository } from '../render/repository.js';
 import { validateRepository } from '../render/validate.js';
+import { kinds } from '../reconcile/model.js';
 import { loadConfig } from './config.js';
 import type { ConfigFlags } from './config.js';
 import { ExitCode } from './exit-codes.js';
@@ -18,7 +19,7 @@ export async function validateCommand(paths: readonly string[], options: Validat
   const config = await loadConfig(options, io.env, io.cwd);
   const repo = await loadRepository(paths.length > 0 ? paths : ['.'], { walk: config.walk, limits: config.limits, displayBase: io.cwd });
   const diagnostics = validateRepository(repo, { defaultNamespace: config.settings.defaultNamespace });
-  const streams = repo.objects.filter((o) => o.kind === 'ImageStream').length;
+  const streams = repo.objects.filter((o) => o.kind === kinds.imageStream).length;
   const summary = { files: repo.files.size, streams, workloads: repo.objects.length - streams };
   if (options.output === 'json') io.stdout(formatJson(diagnostics));
   else if (options.output === 'github') io.stdout(formatGithub(diagnostics));

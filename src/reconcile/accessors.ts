@@ -4,6 +4,7 @@
  * (a record with a string name) and "what counts as a status tag" (a record with a string tag) are said once.
  */
 import type { ImportMode, NamedTagEventList, TagReference } from './model.js';
+import { defaultImportMode, kinds } from './model.js';
 import { isRecord } from './objects.js';
 
 type ObjectValue = Readonly<Record<string, unknown>>;
@@ -69,11 +70,11 @@ export function findSpecTag(tags: readonly TagReference[], name: string): TagRef
 }
 
 /** §6.1: imported from a registry. */
-export const importable = (t: TagReference): boolean => t.from?.kind === 'DockerImage' && !t.reference && typeof t.from.name === 'string' && t.from.name !== '';
+export const importable = (t: TagReference): boolean => t.from?.kind === kinds.dockerImage && !t.reference && typeof t.from.name === 'string' && t.from.name !== '';
 
 /** The mode the importer is asked for: what the file says, where an unset or empty mode is Legacy. */
 export function importModeOf(t: TagReference): ImportMode {
-  return t.importPolicy?.importMode === 'PreserveOriginal' ? 'PreserveOriginal' : 'Legacy';
+  return t.importPolicy?.importMode === 'PreserveOriginal' ? 'PreserveOriginal' : defaultImportMode;
 }
 
 /**

@@ -8,6 +8,7 @@ import { annotationTriggerTargets, findContainer, formatFieldPath, parseFieldPat
 import { isRecord } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
 import type { ImportMode, NamedTagEventList, ReferencePolicyType, TagReference } from './model.js';
+import { kinds } from './model.js';
 import { latestTaggedImage } from './status.js';
 import { deepEqual } from './values.js';
 
@@ -92,6 +93,28 @@ export function specTagFor(source: TagSource, dest: { namespace: string; stream:
   const head = latestTaggedImage(status, source.tag);
   if (!head || head.image === '') throw new AuthoringError(`"${source.stream}:${source.tag}" has no image yet: import it first, or use --alias to track it`);
   return { name: dest.tag, from: { kind: 'ImageStreamImage', name: `${source.stream}@${head.image}`, ...ns(source.namespace) }, ...common };
+}
+
+/**
+ * `rollback`: the spec tag `tag` pointed at `streamName@image` from its own history, as a permanent ImageStreamImage
+ * tag: no longer scheduled (an importPolicy left empty goes) and no longer a reference; its other fields and their
+ * order are kept. Undefined when the stream has no spec tag of that name.
+ */
+export function withTagRolledBack(stream: Record<string, unknown>, tag: string, streamName: string, image: string): Record<string, unknown> | undefined {
+  const value = structuredClone(stream);
+  const spec = value.spec;
+  const tags: unknown[] = isRecord(spec) && Array.isArray(spec.tags) ? spec.tags : [];
+  const i = tags.findIndex((t) => isRecord(t) && t.name === tag);
+  if (i === -1) return undefined;
+  const next: Record<string, unknown> = { ...(tags[i] as Record<string, unknown>), from: { kind: kinds.imageStreamImage, name: `${streamName}@${image}` } };
+  if (isRecord(next.importPolicy)) {
+    const { scheduled: _s, ...rest } = next.importPolicy;
+    if (Object.keys(rest).length > 0) next.importPolicy = rest;
+    else delete next.importPolicy;
+  }
+  delete next.reference;
+  tags[i] = next;
+  return value;
 }
 
 export function newStream(namespace: string, name: string): Record<string, unknown> {

@@ -91,6 +91,63 @@ export const annotations = {
 /** The default tag name (api `image/v1/consts.go` DefaultImageTag). */
 export const defaultImageTag = 'latest';
 
+/**
+ * Kind names the core and the verbs speak of: the image API's own kinds and the `from` kinds of a tag (api
+ * `image/v1`), OpenShift's DeploymentConfig, and `List` (what `oc get -o yaml` writes). The workload kinds with a
+ * pod template are fieldpath.ts's table (`workloadPodSpec`).
+ */
+export const kinds = {
+  imageStream: 'ImageStream',
+  imageStreamTag: 'ImageStreamTag',
+  imageStreamImage: 'ImageStreamImage',
+  dockerImage: 'DockerImage',
+  deploymentConfig: 'DeploymentConfig',
+  list: 'List',
+} as const;
+
+/** oc's `resource.group` name of a stream, as it prints it before `/NAME` (`imagestream.image.openshift.io/ruby`). */
+export const imageStreamResource = 'imagestream.image.openshift.io';
+
+/**
+ * The names `oc` takes for a kind on the command line (`oc api-resources`: the plural, the singular and the short
+ * names), case-insensitive: the streams' resources and every workload kind the verbs edit.
+ */
+const kindAliases: Readonly<Record<string, string>> = {
+  is: kinds.imageStream, imagestream: kinds.imageStream, imagestreams: kinds.imageStream,
+  istag: kinds.imageStreamTag, imagestreamtag: kinds.imageStreamTag,
+};
+const workloadKindAliases: Readonly<Record<string, string>> = {
+  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', sts: 'StatefulSet', statefulset: 'StatefulSet', ds: 'DaemonSet', daemonset: 'DaemonSet',
+  rs: 'ReplicaSet', replicaset: 'ReplicaSet', rc: 'ReplicationController', replicationcontroller: 'ReplicationController', job: 'Job', cj: 'CronJob', cronjob: 'CronJob',
+  pod: 'Pod', po: 'Pod', dc: kinds.deploymentConfig, deploymentconfig: kinds.deploymentConfig,
+};
+
+/** The workload kind an oc resource name stands for (`deploy` → Deployment, `dc` → DeploymentConfig), or undefined. */
+export function workloadKindForAlias(alias: string): string | undefined {
+  const key = alias.toLowerCase();
+  return Object.hasOwn(workloadKindAliases, key) ? workloadKindAliases[key] : undefined;
+}
+
+/** The stream kind an oc resource name stands for (`is` → ImageStream, `istag` → ImageStreamTag), or undefined. */
+export function streamKindForAlias(alias: string): typeof kinds.imageStream | typeof kinds.imageStreamTag | undefined {
+  const key = alias.toLowerCase();
+  return Object.hasOwn(kindAliases, key) ? (kindAliases[key] as typeof kinds.imageStream | typeof kinds.imageStreamTag) : undefined;
+}
+
+/** The reference policy types (api `image/v1` TagReferencePolicyType). */
+export const referencePolicies = { local: 'Local', source: 'Source' } as const;
+
+/** `--reference-policy local|source` (any case) as the policy type it writes, or undefined for anything else. */
+export function referencePolicyFor(flag: string): Exclude<ReferencePolicyType, ''> | undefined {
+  const key = flag.toLowerCase();
+  return key === 'local' ? referencePolicies.local : key === 'source' ? referencePolicies.source : undefined;
+}
+
+/** The import modes, the default (what an unset or empty mode means) first. */
+export const importModes: readonly ImportMode[] = ['Legacy', 'PreserveOriginal'];
+/** The mode of a tag that sets none, and of the imports that are not a tag's (`describe` metadata, `inspect`). */
+export const defaultImportMode: ImportMode = 'Legacy';
+
 /** Where an object came from: enough to name it in a finding and to find it again in its file. */
 export interface ObjectLocation {
   readonly file: string;

@@ -2,8 +2,10 @@
 import { stringify } from 'yaml';
 import { createRegistryImporter } from '../../import/index.js';
 import type { Observation } from '../../import/index.js';
+import { findSpecTag, findStatusTag, metadataOf, specOf, specTagsOf, statusOf, statusTagsOf } from '../../reconcile/accessors.js';
+import { defaultImportMode, kinds, referencePolicies, streamKindForAlias } from '../../reconcile/model.js';
+import type { TagReference } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
-import type { NamedTagEventList, TagReference } from '../../reconcile/model.js';
 import { prioritizeTags } from '../../reconcile/tag-order.js';
 import { parseNow } from '../clock.js';
 import { loadConfig } from '../config.js';
@@ -70,11 +72,11 @@ function taggedFrom(spec: TagReference | undefined): string | undefined {
 }
 
 export function describeStream(value: Record<string, unknown>, namespace: string, nowMs: number): string {
-  const metadata = record(value.metadata);
-  const spec = record(value.spec);
-  const status = record(value.status);
-  const specTags = (Array.isArray(spec.tags) ? spec.tags : []) as TagReference[];
-  const statusTags = (Array.isArray(status.tags) ? status.tags : []) as NamedTagEventList[];
+  const metadata = metadataOf(value);
+  const spec = specOf(value);
+  const status = statusOf(value);
+  const specTags = specTagsOf(value);
+  const statusTags = statusTagsOf(value);
   const names = prioritizeTags([...new Set([...specTags.map((t) => t.name), ...statusTags.map((t) => t.tag)])]);
   const unique = new Set(statusTags.flatMap((t) => (t.items ?? []).map((i) => i.image).filter((x) => x !== '')));
   const lines = [
@@ -89,14 +91,14 @@ export function describeStream(value: Record<string, unknown>, namespace: string
     `Tags:\t\t\t${names.length}`,
   ];
   for (const name of names) {
-    const t = specTags.find((s) => s.name === name);
-    const st = statusTags.find((s) => s.tag === name);
+    const t = findSpecTag(specTags, name);
+    const st = findStatusTag(statusTags, name);
     lines.push('', name);
     const from = taggedFrom(t);
     if (t?.reference) lines.push(`  reference to registry ${from ?? ''}`);
     else if (t?.importPolicy?.scheduled) lines.push(`  updates automatically from registry ${from ?? ''}`);
     else if (from) lines.push(`  tagged from ${from}`);
-    if (t?.referencePolicy?.type === 'Local') lines.push('  prefer registry pullthrough when referencing this tag');
+    if (t?.referencePolicy?.type === referencePolicies.local) lines.push('  prefer registry pullthrough when referencing this tag');
     lines.push('');
     for (const c of st?.conditions ?? []) if (c.status === 'False') lines.push(`  ! error: Import failed (${c.reason ?? 'Unknown'}): ${c.message ?? ''}`, `      ${humanAgo(c.lastTransitionTime, nowMs)}`);
     (st?.items ?? []).forEach((item, i) => lines.push(`  ${i === 0 ? '*' : ' '} ${item.dockerImageReference}`, `      ${humanAgo(item.created, nowMs)}`));
@@ -139,16 +141,16 @@ function describeTag(name: string, item: { created?: string; dockerImageReferenc
 
 export async function describeCommand(target: string, flags: DescribeFlags, io: CliIo): Promise<ExitCodeValue> {
   const slash = target.indexOf('/');
-  const kind = slash > 0 ? target.slice(0, slash).toLowerCase() : '';
+  const kind = slash > 0 ? streamKindForAlias(target.slice(0, slash)) : undefined;
   const rest = slash > 0 ? target.slice(slash + 1) : target;
-  if (!['is', 'imagestream', 'imagestreams', 'istag', 'imagestreamtag'].includes(kind)) throw new UsageError(`describe takes is/NAME or istag/NAME:TAG, not "${target}"`);
+  if (kind === undefined) throw new UsageError(`describe takes is/NAME or istag/NAME:TAG, not "${target}"`);
   const ws = await openWorkspace(flags, io);
   const nowMs = nowOf(flags);
   const colon = rest.indexOf(':');
-  const isTag = kind.startsWith('istag') || kind === 'imagestreamtag';
+  const isTag = kind === kinds.imageStreamTag;
   if (isTag && colon === -1) throw new UsageError(`istag/${rest}: expected NAME:TAG`);
   const { namespace, name } = splitNamespaced(isTag ? rest.slice(0, colon) : rest, ws.defaultNamespace);
-  const stream = ws.one('ImageStream', namespace, name);
+  const stream = ws.one(kinds.imageStream, namespace, name);
   if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
   const value = ws.valueOf(stream);
   if (!isTag) {
@@ -156,7 +158,7 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
     return ExitCode.ok;
   }
   const tag = rest.slice(colon + 1);
-  const st = (Array.isArray(record(value.status).tags) ? (record(value.status).tags as NamedTagEventList[]) : []).find((t) => t.tag === tag);
+  const st = findStatusTag(statusTagsOf(value), tag);
   const item = st?.items?.[0];
   if (!item) throw new UsageError(`imagestreamtag "${name}:${tag}" has no image yet`);
   let observation: Observation | undefined;
@@ -165,7 +167,7 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
     const config = await loadConfig(flags, io.env, io.cwd);
     const registry = await createRegistryImporter(config.registry);
     try {
-      [observation] = await registry.importer.importImages([{ from: item.dockerImageReference, importMode: 'Legacy', insecure: (Array.isArray(record(value.spec).tags) ? (record(value.spec).tags as TagReference[]) : []).find((t) => t.name === tag)?.importPolicy?.insecure === true }]);
+      [observation] = await registry.importer.importImages([{ from: item.dockerImageReference, importMode: defaultImportMode, insecure: findSpecTag(specTagsOf(value), tag)?.importPolicy?.insecure === true }]);
     } finally {
       await registry.close();
     }
@@ -181,25 +183,25 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
 
 /** `get is`: the oc table NAME, IMAGE REPOSITORY, TAGS, UPDATED. */
 export async function getCommand(what: string, flags: DescribeFlags, io: CliIo): Promise<ExitCodeValue> {
-  if (!['is', 'imagestream', 'imagestreams'].includes(what.toLowerCase())) throw new UsageError(`get takes is (image streams), not "${what}"`);
+  if (streamKindForAlias(what) !== kinds.imageStream) throw new UsageError(`get takes is (image streams), not "${what}"`);
   const ws = await openWorkspace(flags, io);
   const nowMs = nowOf(flags);
-  const streams = ws.repo.objects.filter((o) => o.kind === 'ImageStream' && !o.template && ws.namespaceOf(o) === ws.defaultNamespace);
+  const streams = ws.repo.objects.filter((o) => o.kind === kinds.imageStream && !o.template && ws.namespaceOf(o) === ws.defaultNamespace);
   if (flags.output === 'json' || flags.output === 'yaml') {
-    const list = { apiVersion: 'v1', kind: 'List', items: streams.map((s) => s.value) };
+    const list = { apiVersion: 'v1', kind: kinds.list, items: streams.map((s) => s.value) };
     io.stdout(flags.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list));
     return ExitCode.ok;
   }
   const rows = [['NAME', 'IMAGE REPOSITORY', 'TAGS', 'UPDATED']];
   for (const s of streams) {
-    const status = record(s.value.status);
-    const spec = record(s.value.spec);
-    const tags = (Array.isArray(status.tags) ? status.tags : []) as NamedTagEventList[];
+    const status = statusOf(s.value);
+    const spec = specOf(s.value);
+    const tags = statusTagsOf(s.value);
     const names = prioritizeTags(tags.filter((t) => (t.items ?? []).length > 0).map((t) => t.tag));
     const latest = tags.flatMap((t) => (t.items ?? []).slice(0, 1).map((i) => i.created ?? '')).sort().at(-1);
     const repo = typeof status.dockerImageRepository === 'string' && status.dockerImageRepository !== '' ? status.dockerImageRepository : typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : '';
     const shown = names.length > 3 ? `${names.slice(0, 3).join(',')} + ${names.length - 3} more...` : names.join(',');
-    rows.push([String(record(s.value.metadata).name ?? ''), repo, shown, latest ? humanAgo(latest, nowMs) : '']);
+    rows.push([String(metadataOf(s.value).name ?? ''), repo, shown, latest ? humanAgo(latest, nowMs) : '']);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   io.stdout(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n') + '\n');

@@ -1,8 +1,10 @@
 /** `rollback istag/NAME:TAG` and `prune`: work on a stream's history, in the repository. */
+import { findStatusTag, specTagsOf, statusTagsOf } from '../../reconcile/accessors.js';
+import { withTagRolledBack } from '../../reconcile/authoring.js';
+import { kinds } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { plan } from '../../reconcile/plan.js';
 import { resolveImageID } from '../../reconcile/status.js';
-import type { NamedTagEventList, TagReference } from '../../reconcile/model.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -17,11 +19,6 @@ export interface RollbackFlags extends AuthoringFlags {
   readonly now?: string;
 }
 
-const tagsOf = (v: unknown, key: 'spec' | 'status'): Array<Record<string, unknown>> => {
-  const part = isRecord(v) ? (v as Record<string, unknown>)[key] : undefined;
-  return isRecord(part) && Array.isArray(part.tags) ? (part.tags as Array<Record<string, unknown>>) : [];
-};
-
 /**
  * Point a tag at an image from its own history, as a permanent ImageStreamImage tag (the GitOps form of rolling a
  * tag back). `--to-revision N` counts back from the current image (1 = the one before it); `--to-image` takes a
@@ -34,10 +31,10 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
   const ws = await openWorkspace(flags, io);
   const { namespace, name } = splitNamespaced(m[1] as string, ws.defaultNamespace);
   const tag = m[2] as string;
-  const stream = ws.one('ImageStream', namespace, name);
+  const stream = ws.one(kinds.imageStream, namespace, name);
   if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
   const value = ws.valueOf(stream);
-  const history = (tagsOf(value, 'status').find((t) => t.tag === tag)?.items ?? []) as NamedTagEventList['items'] & object;
+  const history = findStatusTag(statusTagsOf(value), tag)?.items ?? [];
   let image: string;
   if (flags.toImage !== undefined) {
     const found = resolveImageID([{ tag, items: history }], flags.toImage);
@@ -51,21 +48,11 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
     image = item.image;
   }
   if (!image) throw new UsageError(`${name}:${tag}: that history item has no image (a reference tag) and cannot be pinned`);
-  const specTags = tagsOf(value, 'spec');
-  const i = specTags.findIndex((t) => t.name === tag);
-  if (i === -1) throw new UsageError(`${name}:${tag} has no spec tag to point elsewhere`);
-  const old = specTags[i] as TagReference & Record<string, unknown>;
-  const next: Record<string, unknown> = { ...old, from: { kind: 'ImageStreamImage', name: `${name}@${image}` } };
-  if (isRecord(next.importPolicy)) {
-    const { scheduled: _s, ...rest } = next.importPolicy as Record<string, unknown>;
-    if (Object.keys(rest).length > 0) next.importPolicy = rest;
-    else delete next.importPolicy;
-  }
-  delete next.reference;
-  specTags[i] = next;
+  const pinned = withTagRolledBack(value, tag, name, image);
+  if (!pinned) throw new UsageError(`${name}:${tag} has no spec tag to point elsewhere`);
   // The status follows at once (offline: an ImageStreamImage needs no registry).
-  const planned = plan({ streams: [{ key: 'rollback', namespace, name, value }], tagResults: new Map(), repositoryResults: new Map(), now: parseNow(flags.now), policy: {} });
-  ws.update(stream, (planned.streams[0]?.value ?? value) as Record<string, unknown>);
+  const planned = plan({ streams: [{ key: 'rollback', namespace, name, value: pinned }], tagResults: new Map(), repositoryResults: new Map(), now: parseNow(flags.now), policy: {} });
+  ws.update(stream, (planned.streams[0]?.value ?? pinned) as Record<string, unknown>);
   await ws.commit(io, flags.dryRun ?? false);
   io.stdout(`Tag ${name}:${tag} rolled back to ${name}@${image}.\n`);
   return ExitCode.ok;
@@ -91,10 +78,10 @@ function protectedImages(ws: Awaited<ReturnType<typeof openWorkspace>>): Set<str
     }
   };
   for (const o of ws.repo.objects) {
-    if (o.kind === 'ImageStream') {
-      for (const t of tagsOf(o.value, 'spec')) {
-        const from = isRecord(t.from) ? t.from : {};
-        const digest = typeof from.name === 'string' ? /(sha(?:256|384|512):[a-f0-9]+)/.exec(from.name)?.[1] : undefined;
+    if (o.kind === kinds.imageStream) {
+      for (const t of specTagsOf(o.value)) {
+        const fromName = isRecord(t.from) ? t.from.name : undefined;
+        const digest = typeof fromName === 'string' ? /(sha(?:256|384|512):[a-f0-9]+)/.exec(fromName)?.[1] : undefined;
         if (digest) out.add(digest);
       }
     } else {
@@ -112,12 +99,12 @@ export async function pruneCommand(flags: PruneFlags, io: CliIo): Promise<ExitCo
   const ws = await openWorkspace(flags, io);
   const used = protectedImages(ws);
   let removed = 0;
-  for (const stream of ws.repo.objects.filter((o) => o.kind === 'ImageStream' && !o.template)) {
+  for (const stream of ws.repo.objects.filter((o) => o.kind === kinds.imageStream && !o.template)) {
     const value = ws.valueOf(stream);
     const name = `${ws.namespaceOf(stream)}/${String(isRecord(value.metadata) ? value.metadata.name : '')}`;
     let changed = false;
-    for (const t of tagsOf(value, 'status')) {
-      const items = Array.isArray(t.items) ? (t.items as Array<Record<string, unknown>>) : [];
+    for (const t of statusTagsOf(value)) {
+      const items = Array.isArray(t.items) ? t.items : [];
       const kept = items.filter((item, i) => {
         if (i < keep) return true;
         const created = typeof item.created === 'string' ? Date.parse(item.created) : NaN;

@@ -3,7 +3,8 @@ import type { ImportMode } from '../../reconcile/model.js';
 import { createRegistryImporter } from '../../import/index.js';
 import type { Observation } from '../../import/index.js';
 import { newStream, withSpecTag } from '../../reconcile/authoring.js';
-import { isRecord } from '../../reconcile/objects.js';
+import { specOf, specTagsOf } from '../../reconcile/accessors.js';
+import { defaultImageTag, defaultImportMode, kinds, referencePolicyFor } from '../../reconcile/model.js';
 import type { ImportOutcome } from '../../reconcile/plan.js';
 import { plan } from '../../reconcile/plan.js';
 import type { TagReference } from '../../reconcile/model.js';
@@ -32,23 +33,23 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
   const ws = await openWorkspace(flags, io);
   const colon = target.indexOf(':');
   const { namespace, name } = splitNamespaced(colon === -1 ? target : target.slice(0, colon), ws.defaultNamespace);
-  const tag = colon === -1 ? 'latest' : target.slice(colon + 1);
+  const tag = colon === -1 ? defaultImageTag : target.slice(colon + 1);
   if (flags.all && colon !== -1) throw new UsageError('--all imports every tag of the repository: give NAME without :TAG');
-  const policy = flags.referencePolicy?.toLowerCase();
-  if (policy !== undefined && policy !== 'local' && policy !== 'source') throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
-  const existing = ws.one('ImageStream', namespace, name);
+  const policy = flags.referencePolicy === undefined ? undefined : referencePolicyFor(flags.referencePolicy);
+  if (flags.referencePolicy !== undefined && policy === undefined) throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
+  const existing = ws.one(kinds.imageStream, namespace, name);
   if (!existing && !flags.confirm) throw new UsageError(`no image stream named "${name}" exists, pass --confirm to create and import`);
   let value = existing ? ws.valueOf(existing) : newStream(namespace, name);
-  const specTags = (isRecord(value.spec) && Array.isArray(value.spec.tags) ? value.spec.tags : []) as TagReference[];
-  const from = flags.from ?? (flags.all ? (isRecord(value.spec) && typeof value.spec.dockerImageRepository === 'string' ? value.spec.dockerImageRepository : undefined) : specTags.find((t) => t.name === tag && t.from?.kind === 'DockerImage')?.from?.name);
+  const repository = specOf(value).dockerImageRepository;
+  const from = flags.from ?? (flags.all ? (typeof repository === 'string' ? repository : undefined) : specTagsOf(value).find((t) => t.name === tag && t.from?.kind === kinds.dockerImage)?.from?.name);
   if (!from) throw new UsageError(`--from is required: ${name}${flags.all ? '' : `:${tag}`} has no source to import from`);
   const config = await loadConfig(flags, io.env, io.cwd);
   const registry = flags.dryRun ? undefined : await createRegistryImporter(config.registry);
   const tagFor = (t: string, ref: string): TagReference => ({
     name: t,
-    from: { kind: 'DockerImage', name: ref },
+    from: { kind: kinds.dockerImage, name: ref },
     ...(flags.scheduled || flags.insecure || flags.importMode ? { importPolicy: { ...(flags.insecure ? { insecure: true } : {}), ...(flags.scheduled ? { scheduled: true } : {}), ...(flags.importMode ? { importMode: flags.importMode } : {}) } } : {}),
-    ...(policy ? { referencePolicy: { type: policy === 'local' ? 'Local' : 'Source' } } : {}),
+    ...(policy ? { referencePolicy: { type: policy } } : {}),
   });
   try {
     let tags: Array<{ tag: string; ref: string }>;
@@ -63,7 +64,7 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
     }
     for (const t of tags) value = withSpecTag(value, tagFor(t.tag, t.ref));
     if (registry) {
-      const observations = await registry.importer.importImages(tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? 'Legacy', insecure: flags.insecure ?? false })));
+      const observations = await registry.importer.importImages(tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? defaultImportMode, insecure: flags.insecure ?? false })));
       const results = new Map<string, ImportOutcome>(tags.map((t, i) => [t.tag, observations[i] as Observation]));
       const now = parseNow(flags.now);
       const planned = plan({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.settings.localRegistry } });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { importModes } from '../../reconcile/model.js';
 import { completionScript } from '../completion.js';
 import { collect, withRegistryOptions, withRepoOptions } from '../options.js';
 import { describeCommand, getCommand } from './describe-command.js';
@@ -26,7 +27,7 @@ export function registerAuthoringCommands(program: Command, io: CliIo, setResult
     .option('--reference', 'record the reference without importing it')
     .option('--reference-policy <policy>', 'local or source')
     .option('--insecure', 'allow insecure transport for the import')
-    .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(['Legacy', 'PreserveOriginal']))
+    .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(importModes))
     .addOption(new Option('--source <kind>', 'what SOURCE is, when it could be read either way').choices(['docker', 'imagestreamtag', 'imagestreamimage']))
     .option('-d, --delete', 'delete the given tags (and their history)')
     .option('--file <path>', 'file for a stream that does not exist yet (default imagestreams/<namespace>/<name>.yaml)')
@@ -53,7 +54,7 @@ Examples (from the OpenShift documentation):
     .option('--scheduled', 'check the source for updates periodically')
     .option('--insecure', 'allow insecure transport')
     .option('--reference-policy <policy>', 'local or source')
-    .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(['Legacy', 'PreserveOriginal']))
+    .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(importModes))
     .option('--file <path>', 'file for a new stream (default imagestreams/<namespace>/<name>.yaml)')
     .option('--now <time>', 'the clock (RFC 3339)')
     .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --confirm\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --all --confirm')

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SourceKind, TagOptions } from '../../reconcile/authoring.js';
 import { AuthoringError, newStream, parseDestination, parseSource, specTagFor, withLookup, withoutTag, withSpecTag } from '../../reconcile/authoring.js';
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
-import { annotations as known } from '../../reconcile/model.js';
+import { annotations as known, imageStreamResource, kinds, referencePolicyFor, streamKindForAlias, workloadKindForAlias } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { statusTagsOf } from '../../reconcile/accessors.js';
 import { loadConfig } from '../config.js';
@@ -52,7 +52,7 @@ export async function tagCommand(args: readonly string[], flags: TagFlags, io: C
     if (args.length === 0) throw new UsageError('tag -d needs at least one <stream>:<tag>');
     for (const a of args) {
       const dest = parseDestination(a, namespace);
-      const stream = ws.one('ImageStream', dest.namespace, dest.stream);
+      const stream = ws.one(kinds.imageStream, dest.namespace, dest.stream);
       if (!stream) throw new AuthoringError(`image stream "${dest.namespace}/${dest.stream}" not found in the repository`);
       const { value, found } = withoutTag(ws.valueOf(stream), dest.tag);
       if (!found) throw new AuthoringError(`${dest.stream}:${dest.tag} does not exist`);
@@ -61,14 +61,14 @@ export async function tagCommand(args: readonly string[], flags: TagFlags, io: C
     }
   } else {
     if (args.length < 2) throw new UsageError('tag needs a SOURCE and at least one DEST');
-    const policy = flags.referencePolicy?.toLowerCase();
-    if (policy !== undefined && policy !== 'local' && policy !== 'source') throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
+    const policy = flags.referencePolicy === undefined ? undefined : referencePolicyFor(flags.referencePolicy);
+    if (flags.referencePolicy !== undefined && policy === undefined) throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
     const options: TagOptions = {
       alias: flags.alias,
       scheduled: flags.scheduled,
       reference: flags.reference,
       insecure: flags.insecure,
-      ...(policy ? { referencePolicy: policy === 'local' ? 'Local' : 'Source' } : {}),
+      ...(policy ? { referencePolicy: policy } : {}),
       ...(flags.importMode ? { importMode: flags.importMode } : {}),
     } as TagOptions;
     const [sourceText, ...dests] = args as [string, ...string[]];
@@ -76,13 +76,13 @@ export async function tagCommand(args: readonly string[], flags: TagFlags, io: C
     for (const d of dests) {
       const dest = parseDestination(d, namespace);
       const spec = specTagFor(source, dest, options, (ns, name) => {
-        const s = ws.one('ImageStream', ns, name);
+        const s = ws.one(kinds.imageStream, ns, name);
         return s ? statusTagsOf(ws.valueOf(s)) : undefined;
       });
-      const stream = ws.one('ImageStream', dest.namespace, dest.stream);
+      const stream = ws.one(kinds.imageStream, dest.namespace, dest.stream);
       if (stream) ws.update(stream, withSpecTag(ws.valueOf(stream), spec));
       else ws.create(newStreamFile(flags, dest.namespace, dest.stream), withSpecTag(newStream(dest.namespace, dest.stream), spec));
-      const what = spec.from?.kind === 'ImageStreamTag' ? `set up to track ${spec.from.name}` : `set to ${spec.from?.name ?? ''}`;
+      const what = spec.from?.kind === kinds.imageStreamTag ? `set up to track ${spec.from.name}` : `set to ${spec.from?.name ?? ''}`;
       io.stdout(`Tag ${dest.stream}:${dest.tag} ${what}${options.scheduled ? ' (scheduled)' : ''}.\n`);
     }
   }
@@ -94,15 +94,8 @@ export interface LookupFlags extends AuthoringFlags {
   readonly enabled: boolean;
 }
 
-const workloadKinds: Readonly<Record<string, string>> = {
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', sts: 'StatefulSet', statefulset: 'StatefulSet', ds: 'DaemonSet', daemonset: 'DaemonSet',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', rc: 'ReplicationController', replicationcontroller: 'ReplicationController', job: 'Job', cj: 'CronJob', cronjob: 'CronJob',
-  pod: 'Pod', po: 'Pod', dc: 'DeploymentConfig', deploymentconfig: 'DeploymentConfig',
-};
-
-export function workloadKind(text: string): string | undefined {
-  return workloadKinds[text.toLowerCase()];
-}
+/** The workload kind a KIND/NAME argument names (the core's oc resource names). */
+export const workloadKind = workloadKindForAlias;
 
 /** `set image-lookup NAME` (a stream's lookupPolicy.local) or `set image-lookup KIND/NAME` (resolve-names on a pod template). */
 export async function imageLookupCommand(targets: readonly string[], flags: LookupFlags, io: CliIo): Promise<ExitCodeValue> {
@@ -110,14 +103,14 @@ export async function imageLookupCommand(targets: readonly string[], flags: Look
   for (const target of targets) {
     const slash = target.indexOf('/');
     const kind = slash > 0 ? workloadKind(target.slice(0, slash)) : undefined;
-    if (slash > 0 && !kind && !/^(is|imagestreams?)$/i.test(target.slice(0, slash))) throw new UsageError(`unknown kind "${target.slice(0, slash)}"`);
+    if (slash > 0 && !kind && streamKindForAlias(target.slice(0, slash)) !== kinds.imageStream) throw new UsageError(`unknown kind "${target.slice(0, slash)}"`);
     const name = slash > 0 ? target.slice(slash + 1) : target;
     if (!kind) {
       const { namespace, name: streamName } = splitNamespaced(name, ws.defaultNamespace);
-      const stream = ws.one('ImageStream', namespace, streamName);
+      const stream = ws.one(kinds.imageStream, namespace, streamName);
       if (!stream) throw new UsageError(`image stream "${namespace}/${streamName}" not found in the repository`);
       ws.update(stream, withLookup(ws.valueOf(stream), flags.enabled));
-      io.stdout(`imagestream.image.openshift.io/${streamName} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);
+      io.stdout(`${imageStreamResource}/${streamName} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);
       continue;
     }
     const object = ws.one(kind, ws.defaultNamespace, name);

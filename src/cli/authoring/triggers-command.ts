@@ -4,7 +4,7 @@ import { annotationTriggerEdits, annotationTriggerRemovals, withImageChangeTrigg
 import type { TriggerEntryEdit, TriggerRequest } from '../../reconcile/authoring.js';
 import type { PodSpecContainers } from '../../reconcile/fieldpath.js';
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
-import { annotations as known } from '../../reconcile/model.js';
+import { annotations as known, kinds } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -77,7 +77,7 @@ export async function setTriggersCommand(target: string, flags: TriggerFlags, io
   const from = { name: `${streamNs ? streamPart.slice(streamNs.length + 1) : streamPart}:${tagPart}`, ...(streamNs ? { namespace: streamNs } : {}) };
   const request: TriggerRequest = { from, containers, manual: flags.manual === true };
 
-  if (kind === 'DeploymentConfig') {
+  if (kind === kinds.deploymentConfig) {
     const next = flags.removeAll ? withoutImageChangeTrigger(value, undefined, namespace, undefined) : flags.remove ? withoutImageChangeTrigger(value, from, namespace, flags.containers) : withImageChangeTrigger(value, request, namespace);
     ws.update(object, next);
   } else {
