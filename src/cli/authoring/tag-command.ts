@@ -94,15 +94,13 @@ export interface LookupFlags extends AuthoringFlags {
   readonly enabled: boolean;
 }
 
-/** The workload kind a KIND/NAME argument names (the core's oc resource names). */
-export const workloadKind = workloadKindForAlias;
 
 /** `set image-lookup NAME` (a stream's lookupPolicy.local) or `set image-lookup KIND/NAME` (resolve-names on a pod template). */
 export async function imageLookupCommand(targets: readonly string[], flags: LookupFlags, io: CliIo): Promise<ExitCodeValue> {
   const ws = await openWorkspace(flags, io);
   for (const target of targets) {
     const slash = target.indexOf('/');
-    const kind = slash > 0 ? workloadKind(target.slice(0, slash)) : undefined;
+    const kind = slash > 0 ? workloadKindForAlias(target.slice(0, slash)) : undefined;
     if (slash > 0 && !kind && streamKindForAlias(target.slice(0, slash)) !== kinds.imageStream) throw new UsageError(`unknown kind "${target.slice(0, slash)}"`);
     const name = slash > 0 ? target.slice(slash + 1) : target;
     if (!kind) {

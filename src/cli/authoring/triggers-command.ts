@@ -4,13 +4,13 @@ import { annotationTriggerEdits, annotationTriggerRemovals, withImageChangeTrigg
 import type { TriggerEntryEdit, TriggerRequest } from '../../reconcile/authoring.js';
 import type { PodSpecContainers } from '../../reconcile/fieldpath.js';
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
-import { annotations as known, kinds } from '../../reconcile/model.js';
+import { annotations as known, kinds, workloadKindForAlias } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { AuthoringFlags } from './tag-command.js';
-import { openWorkspace, workloadKind } from './tag-command.js';
+import { openWorkspace } from './tag-command.js';
 
 export interface TriggerFlags extends AuthoringFlags {
   readonly fromImage?: string;
@@ -54,7 +54,7 @@ function spliceEntries(text: string, entries: readonly unknown[], edits: readonl
 
 export async function setTriggersCommand(target: string, flags: TriggerFlags, io: CliIo): Promise<ExitCodeValue> {
   const slash = target.indexOf('/');
-  const kind = slash > 0 ? workloadKind(target.slice(0, slash)) : undefined;
+  const kind = slash > 0 ? workloadKindForAlias(target.slice(0, slash)) : undefined;
   if (!kind) throw new UsageError(`set triggers takes KIND/NAME (deploy/NAME, sts/NAME, dc/NAME, ...), not "${target}"`);
   const ws = await openWorkspace(flags, io);
   const name = target.slice(slash + 1);
