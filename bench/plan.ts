@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { StreamInput } from '../src/reconcile/due.js';
 import { dueImports } from '../src/reconcile/due.js';
 import type { ImportOutcome } from '../src/reconcile/plan.js';
-import { plan } from '../src/reconcile/plan.js';
+import { planStreams } from '../src/reconcile/plan.js';
 import { applyPatches } from '../src/render/patch.js';
 import type { PatchOp } from '../src/render/patch.js';
 
@@ -41,7 +41,7 @@ export async function planRender(): Promise<void> {
     m.set(d.tag, { ok: true, image: { digest, dockerImageReference: `${d.from.split(':')[0]}@${digest}` } });
     tagResults.set(d.stream, m);
   }
-  const [planned, planMs] = time(() => plan({ streams: inputs, tagResults, repositoryResults: new Map(), now, policy: {} }));
+  const [planned, planMs] = time(() => planStreams({ streams: inputs, tagResults, repositoryResults: new Map(), now, policy: {} }));
   const [rendered, renderMs] = time(() => planned.streams.map((s, i) => applyPatches(texts[i] as string, 'yaml', [{ document: 0, ops: s.edits as PatchOp[] }])));
   const ok = rendered.filter((r) => r.ok).length;
   const edits = planned.streams.reduce((n, s) => n + s.edits.length, 0);

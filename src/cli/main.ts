@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { describeFailure } from './failures.js';
+import { defaultImportMode, importModes } from '../reconcile/model.js';
 import { redactUrlCredentials } from '../gitsource/repo.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -142,7 +143,7 @@ when stopped cleanly, 128+signal when the grace period ran out or a second signa
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--insecure', 'skip TLS verification and fall back to plain HTTP, like importPolicy.insecure')
     .addOption(configOption())
-    .addOption(new Option('--import-mode <mode>', 'Legacy picks one image from a manifest list; PreserveOriginal keeps the list').choices(['Legacy', 'PreserveOriginal']).default('Legacy'))
+    .addOption(new Option('--import-mode <mode>', 'Legacy picks one image from a manifest list; PreserveOriginal keeps the list').choices([...importModes]).default(defaultImportMode))
     .addHelpText(
       'after',
       `

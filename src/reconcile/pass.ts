@@ -20,7 +20,7 @@ import type { ImportMode } from './model.js';
 import type { ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord } from './objects.js';
 import type { ImportOutcome, Plan, RepositoryOutcome, Skip } from './plan.js';
-import { plan as planStreams } from './plan.js';
+import { planStreams } from './plan.js';
 import type { ReconcileSettings } from './settings.js';
 import { objectNamespace } from './accessors.js';
 import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from './workloads.js';

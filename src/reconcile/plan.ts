@@ -224,7 +224,7 @@ function addSkip(skips: Skip[], skip: Skip): void {
 }
 
 /** The new object value for a stream, changed only where the plan changed something. */
-function render(w: Work, input: PlanInput): Record<string, unknown> {
+function streamValueAfter(w: Work, input: PlanInput): Record<string, unknown> {
   const inputNotes = annotationsOf(w.input.value);
   const checkMissingBefore = typeof inputNotes[knownAnnotations.dockerRepositoryCheck] !== 'string' || inputNotes[knownAnnotations.dockerRepositoryCheck] === '';
   // A check that finds nothing new writes nothing (§6.10); first contact with a stream records the check.
@@ -264,7 +264,7 @@ function render(w: Work, input: PlanInput): Record<string, unknown> {
   return value;
 }
 
-export function plan(input: PlanInput): Plan {
+export function planStreams(input: PlanInput): Plan {
   const skips: Skip[] = [];
   const works: Work[] = input.streams.map((s) => {
     const spec = specTagsOf(s.value); // only read: the new value gets its own copy in render
@@ -290,7 +290,7 @@ export function plan(input: PlanInput): Plan {
     if (!changed) break;
   }
   const streams = works.map((w) => {
-    const value = render(w, input);
+    const value = streamValueAfter(w, input);
     return { stream: w.input.key, value, edits: diffValues(w.input.value, value), changes: w.changes };
   });
   return { streams, skips };

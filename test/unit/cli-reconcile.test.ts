@@ -92,11 +92,11 @@ describe('reconcile: Templates, history cap, force', () => {
   });
 
   it('historyLimit caps the history it writes', async () => {
-    const { plan } = await import('../../src/reconcile/plan.js');
+    const { planStreams } = await import('../../src/reconcile/plan.js');
     const item = (c: string, g: number) => ({ created: now, dockerImageReference: `q/a@sha256:${c.repeat(64)}`, image: `sha256:${c.repeat(64)}`, generation: g });
     const value = { metadata: { name: 'a', namespace: 'n', annotations: { 'imagestreams.dev/import-spec': 'x=00000000' } }, spec: { tags: [{ name: 'x', from: { kind: 'DockerImage', name: 'q/a:1' } }] }, status: { dockerImageRepository: '', tags: [{ tag: 'x', items: [item('b', 2), item('a', 1)] }] } };
     const outcome = { ok: true as const, image: { digest: `sha256:${'c'.repeat(64)}`, dockerImageReference: `q/a@sha256:${'c'.repeat(64)}` } };
-    const p = plan({ streams: [{ key: 'k', namespace: 'n', name: 'a', value }], tagResults: new Map([['k', new Map([['x', outcome]])]]), repositoryResults: new Map(), now, policy: { historyLimit: 2 } });
+    const p = planStreams({ streams: [{ key: 'k', namespace: 'n', name: 'a', value }], tagResults: new Map([['k', new Map([['x', outcome]])]]), repositoryResults: new Map(), now, policy: { historyLimit: 2 } });
     const edits = p.streams[0]?.edits ?? [];
     // The oldest item goes, the new one is prepended: two edits, nothing else in the history is rewritten.
     expect(edits.filter((e) => e.path.startsWith('/status'))).toEqual([

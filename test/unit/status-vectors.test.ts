@@ -108,7 +108,7 @@ describe('specTagChangeToStatus (§3), through the planner', () => {
   // comes from the import record, built here from `previousSpecTags`.
   cases('specTagChangeToStatus').forEach((c, i) => {
     it(title(c, i), async () => {
-      const { plan } = await import('../../src/reconcile/plan.js');
+      const { planStreams } = await import('../../src/reconcile/plan.js');
       const { formatImportRecord, importRecordAnnotation, tagSpecHash } = await import('../../src/reconcile/import-record.js');
       const previous = (c.previousSpecTags as SpecTag[] | null) ?? [];
       const record = formatImportRecord(new Map(previous.map((t) => [t.name, tagSpecHash(t, 'ns')])));
@@ -119,7 +119,7 @@ describe('specTagChangeToStatus (§3), through the planner', () => {
         spec: { tags: c.specTags },
         status: { dockerImageRepository: c.statusDockerImageRepository, tags: c.statusTagsBefore },
       };
-      const result = plan({ streams: [{ key: 's', namespace: 'ns', name: 'stream', value }], tagResults: new Map(), repositoryResults: new Map(), now: '<now>', policy: {} });
+      const result = planStreams({ streams: [{ key: 's', namespace: 'ns', name: 'stream', value }], tagResults: new Map(), repositoryResults: new Map(), now: '<now>', policy: {} });
       const status = structuredClone(value.status) as { tags: StatusTag[] };
       for (const e of result.streams[0]?.edits ?? []) {
         if (!e.path.startsWith('/status')) continue;

@@ -3,7 +3,7 @@ import { findStatusTag, specTagsOf, statusTagsOf } from '../../reconcile/accesso
 import { withTagRolledBack } from '../../reconcile/authoring.js';
 import { kinds } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
-import { plan } from '../../reconcile/plan.js';
+import { planStreams } from '../../reconcile/plan.js';
 import { resolveImageID } from '../../reconcile/status.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -51,7 +51,7 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
   const pinned = withTagRolledBack(value, tag, name, image);
   if (!pinned) throw new UsageError(`${name}:${tag} has no spec tag to point elsewhere`);
   // The status follows at once (offline: an ImageStreamImage needs no registry).
-  const planned = plan({ streams: [{ key: 'rollback', namespace, name, value: pinned }], tagResults: new Map(), repositoryResults: new Map(), now: parseNow(flags.now), policy: {} });
+  const planned = planStreams({ streams: [{ key: 'rollback', namespace, name, value: pinned }], tagResults: new Map(), repositoryResults: new Map(), now: parseNow(flags.now), policy: {} });
   ws.update(stream, (planned.streams[0]?.value ?? pinned) as Record<string, unknown>);
   await ws.commit(io, flags.dryRun ?? false);
   io.stdout(`Tag ${name}:${tag} rolled back to ${name}@${image}.\n`);

@@ -6,7 +6,7 @@ import { newStream, withSpecTag } from '../../reconcile/authoring.js';
 import { specOf, specTagsOf } from '../../reconcile/accessors.js';
 import { defaultImageTag, defaultImportMode, kinds, referencePolicyFor } from '../../reconcile/model.js';
 import type { ImportOutcome } from '../../reconcile/plan.js';
-import { plan } from '../../reconcile/plan.js';
+import { planStreams } from '../../reconcile/plan.js';
 import type { TagReference } from '../../reconcile/model.js';
 import { loadConfig } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -67,7 +67,7 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
       const observations = await registry.importer.importImages(tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? defaultImportMode, insecure: flags.insecure ?? false })));
       const results = new Map<string, ImportOutcome>(tags.map((t, i) => [t.tag, observations[i] as Observation]));
       const now = parseNow(flags.now);
-      const planned = plan({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.settings.localRegistry } });
+      const planned = planStreams({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.settings.localRegistry } });
       value = (planned.streams[0]?.value ?? value) as Record<string, unknown>;
       const failed = observations.filter((o) => !o.ok);
       io.stdout(failed.length === 0 ? 'The import completed successfully.\n\n' : `The import failed for ${failed.length} of ${observations.length} tags.\n\n`);
