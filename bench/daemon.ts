@@ -18,7 +18,8 @@ import { inProcessDaemon } from '../test/helpers/daemon.js';
 const files = 5000;
 const streams = 10;
 const pushes = 50;
-const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 export async function daemonBench(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-bench-daemon-'));
@@ -27,14 +28,23 @@ export async function daemonBench(): Promise<void> {
   try {
     const seed: Record<string, string> = {};
     for (let i = 0; i < streams; i += 1) {
-      seed[`streams/s${i}.yaml`] = `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: s${i}\n  namespace: bench\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registry.host}/bench/s${i}:live\n    importPolicy:\n      insecure: true\n`;
+      seed[`streams/s${i}.yaml`] =
+        `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: s${i}\n  namespace: bench\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registry.host}/bench/s${i}:live\n    importPolicy:\n      insecure: true\n`;
       await pushImage(registry, `bench/s${i}`, 'live', buildImage({ seed: `bench-${i}-0` }));
     }
-    for (let i = 0; i < files - streams; i += 1) seed[`config/c${Math.floor(i / 100)}/cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm${i}\ndata:\n  key: value-${i}\n`;
+    for (let i = 0; i < files - streams; i += 1)
+      seed[`config/c${Math.floor(i / 100)}/cm${i}.yaml`] =
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm${i}\ndata:\n  key: value-${i}\n`;
     createBareRepo(server.projectRoot, 'big', { files: seed });
     const url = `${server.url}/big.git`;
     const secret = 'bench';
-    const { daemon, repo, metrics, logger, close } = await inProcessDaemon({ url, work, debounceMs: 50, maxWaitMs: 1000, logLevel: 'warn' });
+    const { daemon, repo, metrics, logger, close } = await inProcessDaemon({
+      url,
+      work,
+      debounceMs: 50,
+      maxWaitMs: 1000,
+      logLevel: 'warn',
+    });
     const http = await startHttp(daemon, metrics, { host: '127.0.0.1', port: 0, registryHookSecret: secret }, logger);
     const address = http.address() as { port: number };
     const t0 = performance.now();
@@ -49,7 +59,13 @@ export async function daemonBench(): Promise<void> {
       await pushImage(registry, `bench/s${s}`, 'live', buildImage({ seed: `bench-${s}-${n}` }));
       const before = await remoteHead();
       const start = performance.now();
-      await fetch(`http://127.0.0.1:${address.port}/hooks/registry`, { method: 'POST', headers: { authorization: `Bearer ${secret}` }, body: JSON.stringify({ events: [{ action: 'push', target: { repository: `bench/s${s}`, tag: 'live' }, request: { host: registry.host } }] }) });
+      await fetch(`http://127.0.0.1:${address.port}/hooks/registry`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}` },
+        body: JSON.stringify({
+          events: [{ action: 'push', target: { repository: `bench/s${s}`, tag: 'live' }, request: { host: registry.host } }],
+        }),
+      });
       while ((await remoteHead()) === before) await new Promise((r) => setTimeout(r, 10));
       latencies.push(performance.now() - start);
     }
@@ -57,8 +73,15 @@ export async function daemonBench(): Promise<void> {
     await new Promise<void>((r) => http.close(() => r()));
 
     // Commit + push of 100 changed files: imagestreams vs the git CLI, same content, same server.
-    createBareRepo(server.projectRoot, 'hundred', { files: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f/${i}.yaml`, `a: ${i}\n`])) });
-    const ours = new GitRepo({ dir: path.join(work, 'ours'), url: `${server.url}/hundred.git`, branch: 'main', author: { name: 'b', email: 'b@x' } });
+    createBareRepo(server.projectRoot, 'hundred', {
+      files: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f/${i}.yaml`, `a: ${i}\n`])),
+    });
+    const ours = new GitRepo({
+      dir: path.join(work, 'ours'),
+      url: `${server.url}/hundred.git`,
+      branch: 'main',
+      author: { name: 'b', email: 'b@x' },
+    });
     await ours.ensureCloned();
     const changed = Array.from({ length: 100 }, (_, i) => ({ path: `f/${i}.yaml`, content: `a: ${i}\nb: changed\n` }));
     for (const c of changed) writeFileSync(path.join(ours.dir, c.path), c.content);
@@ -66,13 +89,20 @@ export async function daemonBench(): Promise<void> {
     await ours.commitFiles(changed, 'bench');
     await ours.push();
     const oursMs = performance.now() - o0;
-    createBareRepo(server.projectRoot, 'hundred-cli', { files: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f/${i}.yaml`, `a: ${i}\n`])) });
+    createBareRepo(server.projectRoot, 'hundred-cli', {
+      files: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f/${i}.yaml`, `a: ${i}\n`])),
+    });
     const cliDir = path.join(work, 'cli');
     const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' };
     const git = (args: string[], cwd?: string): void => void execFileSync('git', args, { cwd, env, stdio: 'ignore' });
     // The CLI talks to the server in a child process; the server runs in this one, so it must not block: use spawn.
     const { spawn } = await import('node:child_process');
-    const gitAsync = (args: string[], cwd?: string): Promise<void> => new Promise((resolve, reject) => spawn('git', args, { cwd, env, stdio: 'ignore' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`git ${args[0]} ${c}`)))));
+    const gitAsync = (args: string[], cwd?: string): Promise<void> =>
+      new Promise((resolve, reject) =>
+        spawn('git', args, { cwd, env, stdio: 'ignore' }).on('exit', (c) =>
+          c === 0 ? resolve() : reject(new Error(`git ${args[0]} ${c}`)),
+        ),
+      );
     await gitAsync(['clone', '-q', '--depth', '1', `${server.url}/hundred-cli.git`, cliDir]);
     mkdirSync(path.join(cliDir, 'f'), { recursive: true });
     for (const c of changed) writeFileSync(path.join(cliDir, c.path), c.content);

@@ -22,9 +22,11 @@ const concurrency = 8;
 
 async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
 }
 
 export async function importRegistry(): Promise<void> {
@@ -34,7 +36,19 @@ export async function importRegistry(): Promise<void> {
     const names: string[] = [];
     for (let i = 0; i < tags; i += 1) {
       const tag = `t${i}`;
-      if (i % 3 === 0) await pushIndex(registry, 'bench/app', tag, buildMultiArch([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { seed: `bench-${i}` }));
+      if (i % 3 === 0)
+        await pushIndex(
+          registry,
+          'bench/app',
+          tag,
+          buildMultiArch(
+            [
+              { os: 'linux', architecture: 'amd64' },
+              { os: 'linux', architecture: 'arm64' },
+            ],
+            { seed: `bench-${i}` },
+          ),
+        );
       else await pushImage(registry, 'bench/app', tag, buildImage({ seed: `bench-${i}` }));
       names.push(tag);
     }
@@ -42,7 +56,12 @@ export async function importRegistry(): Promise<void> {
 
     // Baseline: one HEAD per tag, same concurrency, warm connection.
     const agent = new Agent({ connections: concurrency });
-    const head = (t: string) => request(`${registry.url}/v2/bench/app/manifests/${t}`, { method: 'HEAD', dispatcher: agent, headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json' } }).then((r) => r.body.dump());
+    const head = (t: string) =>
+      request(`${registry.url}/v2/bench/app/manifests/${t}`, {
+        method: 'HEAD',
+        dispatcher: agent,
+        headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      }).then((r) => r.body.dump());
     await pool(names, concurrency, head);
     const b0 = performance.now();
     await pool(names, concurrency, head);
@@ -51,7 +70,9 @@ export async function importRegistry(): Promise<void> {
 
     let count = 0;
     const settings = testSettings({ cacheDir, concurrency });
-    const measure = async (imp: Awaited<ReturnType<typeof createRegistryImporter>>): Promise<{ ms: number; perTag: number; ok: number }> => {
+    const measure = async (
+      imp: Awaited<ReturnType<typeof createRegistryImporter>>,
+    ): Promise<{ ms: number; perTag: number; ok: number }> => {
       count = 0;
       const t0 = performance.now();
       const out = await imp.importer.importImages(requests);

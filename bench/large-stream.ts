@@ -33,7 +33,10 @@ const hex = (n: number, salt = 0): string => (n + salt * 1_000_000).toString(16)
 
 /** A stream with `n` DockerImage spec tags; with `imported`, a status as a previous pass wrote it (digest salt 0). */
 function streamFile(n: number, imported: boolean): string {
-  const spec = Array.from({ length: n }, (_, t) => `  - name: v${t}\n    from:\n      kind: DockerImage\n      name: quay.io/bench/app:v${t}\n`).join('');
+  const spec = Array.from(
+    { length: n },
+    (_, t) => `  - name: v${t}\n    from:\n      kind: DockerImage\n      name: quay.io/bench/app:v${t}\n`,
+  ).join('');
   const head = `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: bench\nspec:\n  tags:\n${spec}`;
   if (!imported) return head;
   const names = Array.from({ length: n }, (_, t) => `v${t}`).sort();
@@ -51,7 +54,15 @@ function recorded(salt: number): ImportSource {
   const answer = (from: string): Observation => {
     const t = Number(from.slice(from.lastIndexOf(':v') + 2));
     const digest = `sha256:${hex(t, salt)}`;
-    return { ok: true, image: { digest, dockerImageReference: `quay.io/bench/app@${digest}`, manifestMediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [] } };
+    return {
+      ok: true,
+      image: {
+        digest,
+        dockerImageReference: `quay.io/bench/app@${digest}`,
+        manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+        layers: [],
+      },
+    };
   };
   return {
     importImages: async (requests) => requests.map((r) => answer(r.from)),
@@ -119,7 +130,15 @@ async function child(kind: string, index: number): Promise<void> {
     for (const change of result.changes) writeFileSync(change.absolute, change.after);
     const ms = performance.now() - t0;
     const written = result.changes.length > 0 ? Buffer.byteLength(readFileSync(file, 'utf8')) : undefined;
-    console.log(JSON.stringify({ ms, rssMB: peakMB(), inBytes: Buffer.byteLength(text), ...(written ? { outBytes: written } : {}), renderErrors: result.renderErrors.map((e) => e.code) } satisfies Figures));
+    console.log(
+      JSON.stringify({
+        ms,
+        rssMB: peakMB(),
+        inBytes: Buffer.byteLength(text),
+        ...(written ? { outBytes: written } : {}),
+        renderErrors: result.renderErrors.map((e) => e.code),
+      } satisfies Figures),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -127,7 +146,15 @@ async function child(kind: string, index: number): Promise<void> {
 
 const self = fileURLToPath(import.meta.url);
 const run = (kind: string, index: number): Figures =>
-  JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, '--large-stream-child', kind, String(index)], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop() ?? '{}') as Figures;
+  JSON.parse(
+    execFileSync(process.execPath, [...process.execArgv, self, '--large-stream-child', kind, String(index)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    })
+      .trim()
+      .split('\n')
+      .pop() ?? '{}',
+  ) as Figures;
 
 const mb = (bytes: number | undefined): string => (bytes === undefined ? '-' : `${(bytes / 1048576).toFixed(1)} MB`);
 
@@ -137,7 +164,8 @@ export async function largeStream(): Promise<void> {
   for (const [i, c] of cases.entries()) {
     const floor = run('parse', i);
     const pass = run('pass', i);
-    const outcome = pass.renderErrors && pass.renderErrors.length > 0 ? `not written (${pass.renderErrors.join(', ')})` : `wrote ${mb(pass.outBytes)}`;
+    const outcome =
+      pass.renderErrors && pass.renderErrors.length > 0 ? `not written (${pass.renderErrors.join(', ')})` : `wrote ${mb(pass.outBytes)}`;
     console.log(`  ${c.name}: input ${mb(pass.inBytes)}, ${outcome}`);
     console.log(`    baseline yaml parse of the input  ${String(floor.rssMB).padStart(6)} MB peak  ${floor.ms.toFixed(0).padStart(7)} ms`);
     console.log(

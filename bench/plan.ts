@@ -16,7 +16,11 @@ const tagsPerStream = 5;
 const hex = (n: number): string => n.toString(16).padStart(64, '0');
 
 function file(i: number): string {
-  const tags = Array.from({ length: tagsPerStream }, (_, t) => `  - name: "${t}.0"\n    from:\n      kind: DockerImage\n      name: quay.io/bench/app${i}:${t}.0 # tag ${t}\n    importPolicy:\n      scheduled: true\n`).join('');
+  const tags = Array.from(
+    { length: tagsPerStream },
+    (_, t) =>
+      `  - name: "${t}.0"\n    from:\n      kind: DockerImage\n      name: quay.io/bench/app${i}:${t}.0 # tag ${t}\n    importPolicy:\n      scheduled: true\n`,
+  ).join('');
   return `# stream ${i}\napiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app${i}\n  namespace: bench\nspec:\n  tags:\n${tags}`;
 }
 
@@ -42,13 +46,21 @@ export async function planRender(): Promise<void> {
     tagResults.set(d.stream, m);
   }
   const [planned, planMs] = time(() => planStreams({ streams: inputs, tagResults, repositoryResults: new Map(), now, policy: {} }));
-  const [rendered, renderMs] = time(() => planned.streams.map((s, i) => applyPatches(texts[i] as string, 'yaml', [{ document: 0, ops: s.edits as PatchOp[] }])));
+  const [rendered, renderMs] = time(() =>
+    planned.streams.map((s, i) => applyPatches(texts[i] as string, 'yaml', [{ document: 0, ops: s.edits as PatchOp[] }])),
+  );
   const ok = rendered.filter((r) => r.ok).length;
   const edits = planned.streams.reduce((n, s) => n + s.edits.length, 0);
   console.log(`plan-render (${streams} streams, ${streams * tagsPerStream} tags, every tag newly imported)`);
   console.log(`  baseline yaml parse of all files   ${parseMs.toFixed(1).padStart(8)} ms`);
   console.log(`  baseline JSON clone of all values  ${jsonMs.toFixed(1).padStart(8)} ms`);
-  console.log(`  dueImports                         ${dueMs.toFixed(1).padStart(8)} ms  (${due.imports.length} imports due)  ${(dueMs / jsonMs).toFixed(2)}x JSON clone`);
-  console.log(`  plan                               ${planMs.toFixed(1).padStart(8)} ms  (${edits} edits)  ${(planMs / jsonMs).toFixed(2)}x JSON clone`);
-  console.log(`  render (byte-exact, verified)      ${renderMs.toFixed(1).padStart(8)} ms  (${ok}/${streams} files)  ${(renderMs / parseMs).toFixed(2)}x yaml parse`);
+  console.log(
+    `  dueImports                         ${dueMs.toFixed(1).padStart(8)} ms  (${due.imports.length} imports due)  ${(dueMs / jsonMs).toFixed(2)}x JSON clone`,
+  );
+  console.log(
+    `  plan                               ${planMs.toFixed(1).padStart(8)} ms  (${edits} edits)  ${(planMs / jsonMs).toFixed(2)}x JSON clone`,
+  );
+  console.log(
+    `  render (byte-exact, verified)      ${renderMs.toFixed(1).padStart(8)} ms  (${ok}/${streams} files)  ${(renderMs / parseMs).toFixed(2)}x yaml parse`,
+  );
 }

@@ -11,6 +11,12 @@ import { largeStream } from './large-stream.js';
 import { planRender } from './plan.js';
 import { validateCorpus } from './validate.js';
 
-const all: Record<string, () => Promise<void>> = { validate: validateCorpus, import: importRegistry, plan: planRender, daemon: daemonBench, large: largeStream };
+const all: Record<string, () => Promise<void>> = {
+  validate: validateCorpus,
+  import: importRegistry,
+  plan: planRender,
+  daemon: daemonBench,
+  large: largeStream,
+};
 const chosen = process.argv.slice(2).filter((a) => a in all);
 for (const name of chosen.length > 0 ? chosen : Object.keys(all)) await all[name]?.();

@@ -44,4 +44,3 @@ export async function validateCorpus(): Promise<void> {
   console.log(`  per file                  ${(ours.medianMs / files.length).toFixed(2)} ms`);
   console.log(`  heap growth over 7 runs   ${((heapAfter - heapBefore) / 1048576).toFixed(1)} MiB`);
 }
-

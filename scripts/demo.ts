@@ -32,7 +32,10 @@ let failed = false;
 // (`on`, not `once`: test/support/processes.ts re-raises the signal once no listener is left, which would end this
 // process before the clean-up.)
 let interrupted = false;
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     if (interrupted) return;
     interrupted = true;
@@ -46,7 +49,9 @@ async function cleanUp(): Promise<{ dirs: string[]; problems: string[] }> {
   const problems: string[] = [];
   if (daemon && daemon.exit() === undefined) {
     const end = await daemon.stop(15_000);
-    problems.push(`imagestreams run had to be stopped during clean-up${end.killed ? ' and did not stop within 15 s of SIGTERM (killed)' : ''}`);
+    problems.push(
+      `imagestreams run had to be stopped during clean-up${end.killed ? ' and did not stop within 15 s of SIGTERM (killed)' : ''}`,
+    );
   }
   const dirs = [work, ...(registry ? [registry.dir] : []), ...(gitServer ? [gitServer.projectRoot] : [])];
   await registry?.stop();
@@ -67,18 +72,50 @@ try {
   const hookSecretFile = path.join(work, 'registry-hook-secret');
   writeFileSync(hookSecretFile, `${hookSecret}\n`, { mode: 0o600 });
   registry = await startRegistry({
-    notifications: { name: 'imagestreams', url: `http://${daemonListen}/hooks/registry`, headers: { Authorization: `Bearer ${hookSecret}` }, timeout: '2s', threshold: 1, backoff: '1s' },
+    notifications: {
+      name: 'imagestreams',
+      url: `http://${daemonListen}/hooks/registry`,
+      headers: { Authorization: `Bearer ${hookSecret}` },
+      timeout: '2s',
+      threshold: 1,
+      backoff: '1s',
+    },
   });
   heading(`A throwaway registry on ${registry.host} (docker-registry), standing in for docker.io`);
   note(`its notifications go to the daemon: POST http://${daemonListen}/hooks/registry (Authorization: Bearer <secret>)`);
-  await pushImage(registry, 'library/ruby', '3.3', buildImage({ seed: 'demo-ruby-3.3.6', labels: { 'org.opencontainers.image.version': '3.3.6' }, cmd: ['irb'] }));
-  await pushImage(registry, 'library/ruby', '3.2', buildImage({ seed: 'demo-ruby-3.2.5', labels: { 'org.opencontainers.image.version': '3.2.5' }, cmd: ['irb'] }));
-  await pushIndex(registry, 'library/nginx', 'stable', buildMultiArch([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }], { format: 'oci', seed: 'demo-nginx' }));
+  await pushImage(
+    registry,
+    'library/ruby',
+    '3.3',
+    buildImage({ seed: 'demo-ruby-3.3.6', labels: { 'org.opencontainers.image.version': '3.3.6' }, cmd: ['irb'] }),
+  );
+  await pushImage(
+    registry,
+    'library/ruby',
+    '3.2',
+    buildImage({ seed: 'demo-ruby-3.2.5', labels: { 'org.opencontainers.image.version': '3.2.5' }, cmd: ['irb'] }),
+  );
+  await pushIndex(
+    registry,
+    'library/nginx',
+    'stable',
+    buildMultiArch(
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+      { format: 'oci', seed: 'demo-nginx' },
+    ),
+  );
   note('pushed the images the example follows: docker.io/library/ruby:3.3 (3.3.6), ruby:3.2, a multi-arch nginx:stable');
 
   // ── 2. the Git server ──────────────────────────────────────────────────────────────────────────────────────────
   gitServer = await startGitServer();
-  createBareRepo(gitServer.projectRoot, 'deploy', { fromDir: path.join(root, 'examples'), branch: 'main', message: 'Add the example ImageStreams and workloads' });
+  createBareRepo(gitServer.projectRoot, 'deploy', {
+    fromDir: path.join(root, 'examples'),
+    branch: 'main',
+    message: 'Add the example ImageStreams and workloads',
+  });
   const repoUrl = gitServer.repoUrl('deploy');
   heading(`A Git server on 127.0.0.1:${gitServer.port} (git http-backend), holding a copy of examples/`);
   note(`${repoUrl}, branch main: streams/ruby.yaml, streams/nginx.json, apps/web.yaml`);
@@ -86,10 +123,32 @@ try {
 
   // ── 3. the daemon ──────────────────────────────────────────────────────────────────────────────────────────────
   const config = path.join(work, 'imagestreams.yaml');
-  writeFileSync(config, `# docker.io is served by the local registry\nregistries:\n  mirrors:\n    - registry: docker.io\n      mirror: "${registry.host}"\n      insecure: true\ncacheDir: "${path.join(work, 'cache')}"\n`);
-  const args = ['--repo-url', repoUrl, '--branch', 'main', '--workdir', path.join(work, 'checkout'), '--config', config, '--registry-hook-secret-file', hookSecretFile, '--host-alias', `${registry.host}=docker.io`, '--debounce', '1s', '--poll-interval', '10s'];
+  writeFileSync(
+    config,
+    `# docker.io is served by the local registry\nregistries:\n  mirrors:\n    - registry: docker.io\n      mirror: "${registry.host}"\n      insecure: true\ncacheDir: "${path.join(work, 'cache')}"\n`,
+  );
+  const args = [
+    '--repo-url',
+    repoUrl,
+    '--branch',
+    'main',
+    '--workdir',
+    path.join(work, 'checkout'),
+    '--config',
+    config,
+    '--registry-hook-secret-file',
+    hookSecretFile,
+    '--host-alias',
+    `${registry.host}=docker.io`,
+    '--debounce',
+    '1s',
+    '--poll-interval',
+    '10s',
+  ];
   heading(`Starting the daemon on ${daemonListen}`);
-  shell(`imagestreams run --listen ${daemonListen} ${args.map((a) => (a.startsWith(work) ? `$DEMO/${path.relative(work, a)}` : a)).join(' ')}`);
+  shell(
+    `imagestreams run --listen ${daemonListen} ${args.map((a) => (a.startsWith(work) ? `$DEMO/${path.relative(work, a)}` : a)).join(' ')}`,
+  );
   note(`($DEMO is ${work}; the configuration mirrors docker.io to ${registry.host}, and --host-alias says a`);
   note(` notification from ${registry.host} is about docker.io; its log is JSON on stderr, shown abridged here;`);
   note(' the registry delivers its notifications of the pushes above as soon as the daemon listens)');
@@ -101,7 +160,11 @@ try {
     return e ? `imagestreams run exited (code ${e.code ?? 'none'}, signal ${e.signal ?? 'none'})` : undefined;
   };
   const t3 = Date.now();
-  await waitFor('GET /healthz to answer 200', async () => ((await httpGet(`${d.url}/healthz`))?.status === 200 ? true : undefined), { timeoutMs: 20_000, abort: exitedEarly, detail: () => d.tail() });
+  await waitFor('GET /healthz to answer 200', async () => ((await httpGet(`${d.url}/healthz`))?.status === 200 ? true : undefined), {
+    timeoutMs: 20_000,
+    abort: exitedEarly,
+    detail: () => d.tail(),
+  });
   let lastReadyz = '';
   await waitFor(
     'GET /readyz to answer 200 (the first pass succeeded)',
@@ -110,13 +173,20 @@ try {
       if (r) lastReadyz = `${r.status} ${r.body}`;
       return r?.status === 200 ? true : undefined;
     },
-    { timeoutMs: Math.max(5_000, t3 + 40_000 - Date.now()), abort: exitedEarly, detail: () => `last /readyz answer: ${lastReadyz || '(none)'}\n${d.tail()}` },
+    {
+      timeoutMs: Math.max(5_000, t3 + 40_000 - Date.now()),
+      abort: exitedEarly,
+      detail: () => `last /readyz answer: ${lastReadyz || '(none)'}\n${d.tail()}`,
+    },
   );
   d.echo(false);
   note(`GET /readyz: ${lastReadyz} (${seconds(Date.now() - t3)} after start)`);
   const bare = path.join(gitServer.projectRoot, 'deploy.git');
   const first = await git(['--git-dir', bare, 'rev-parse', 'refs/heads/main']);
-  if (first === seed) throw new Error(`the daemon is ready but landed no commit on ${repoUrl} (main is still the seed commit ${seed.slice(0, 7)})\n${d.tail()}`);
+  if (first === seed)
+    throw new Error(
+      `the daemon is ready but landed no commit on ${repoUrl} (main is still the seed commit ${seed.slice(0, 7)})\n${d.tail()}`,
+    );
   const clone = path.join(work, 'clone');
   await git(['clone', '-q', repoUrl, clone]);
   note('the first pass imported every tag, wrote status and workload images, and pushed one commit:');
@@ -127,7 +197,17 @@ try {
   heading('Pushing a new docker.io/library/ruby:3.3 (3.3.7) to the registry');
   const t4 = Date.now();
   d.echo(true);
-  const digest = await pushImage(registry, 'library/ruby', '3.3', buildImage({ seed: 'demo-ruby-3.3.7', labels: { 'org.opencontainers.image.version': '3.3.7' }, cmd: ['irb'], created: new Date().toISOString() }));
+  const digest = await pushImage(
+    registry,
+    'library/ruby',
+    '3.3',
+    buildImage({
+      seed: 'demo-ruby-3.3.7',
+      labels: { 'org.opencontainers.image.version': '3.3.7' },
+      cmd: ['irb'],
+      created: new Date().toISOString(),
+    }),
+  );
   note(`pushed docker.io/library/ruby:3.3 = ${digest}`);
   note('ruby:3.3 is followed by streams/ruby.yaml (and ruby:latest tracks it; the web Deployment uses ruby:latest)');
   note('the registry notifies the daemon; waiting for the commit it lands on the remote');
@@ -146,7 +226,12 @@ try {
   await git(['pull', '-q', '--ff-only'], clone);
   const commits = (await git(['rev-list', `${first}..${landed}`], clone)).split('\n').filter(Boolean);
   shell(commits.length === 1 ? 'git pull && git log --stat -1' : `git pull && git log --stat ${first.slice(0, 7)}..`);
-  block(await git(['log', '--stat', commits.length === 1 ? '-1' : `${first}..${landed}`, '--format=commit %H%nAuthor: %an <%ae>%n%n%w(0,4,4)%B'], clone));
+  block(
+    await git(
+      ['log', '--stat', commits.length === 1 ? '-1' : `${first}..${landed}`, '--format=commit %H%nAuthor: %an <%ae>%n%n%w(0,4,4)%B'],
+      clone,
+    ),
+  );
   shell('git show --format= HEAD');
   block(await git(['show', '--format=', landed], clone));
 

@@ -19,7 +19,12 @@ export const heading = (text: string): void => void process.stdout.write(`\n${bo
 export const note = (text: string): void => void process.stdout.write(`   ${text}\n`);
 /** A block (command output), indented under the current step. */
 export const block = (text: string): void =>
-  void process.stdout.write(`${text.replace(/\s+$/, '').replace(/\n(\s*\n)+/g, '\n\n').replace(/^(?=.)/gm, '     ')}\n`);
+  void process.stdout.write(
+    `${text
+      .replace(/\s+$/, '')
+      .replace(/\n(\s*\n)+/g, '\n\n')
+      .replace(/^(?=.)/gm, '     ')}\n`,
+  );
 export const shell = (command: string): void => note(dim(`$ ${command}`));
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -36,7 +41,8 @@ export async function waitFor<T>(
     if (why !== undefined) throw new Error(`gave up waiting for ${what}: ${why}${options.detail ? `\n${options.detail()}` : ''}`);
     const value = await check().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds(options.timeoutMs)} waiting for ${what}${options.detail ? `\n${options.detail()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${seconds(options.timeoutMs)} waiting for ${what}${options.detail ? `\n${options.detail()}` : ''}`);
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
   }
 }
@@ -87,10 +93,26 @@ export function formatLogLine(line: string): string | undefined {
   }
   const level = typeof rec.level === 'number' ? rec.level : 30;
   if (level < 30) return undefined;
-  const shown = ['reasons', 'pushes', 'commit', 'pushed', 'files', 'imports', 'failedImports', 'invalidFiles', 'retries', 'ms', 'listen', 'repo', 'err', 'why', 'file'];
+  const shown = [
+    'reasons',
+    'pushes',
+    'commit',
+    'pushed',
+    'files',
+    'imports',
+    'failedImports',
+    'invalidFiles',
+    'retries',
+    'ms',
+    'listen',
+    'repo',
+    'err',
+    'why',
+    'file',
+  ];
   const fields = shown.flatMap((k) => {
     const v = k === 'pushes' && typeof rec[k] === 'number' ? undefined : field(rec[k]);
-    return v === undefined || (k === 'failedImports' || k === 'invalidFiles' || k === 'retries') && v === '0' ? [] : [`${k} ${v}`];
+    return v === undefined || ((k === 'failedImports' || k === 'invalidFiles' || k === 'retries') && v === '0') ? [] : [`${k} ${v}`];
   });
   const prefix = `${level >= 50 ? 'ERROR ' : level >= 40 ? 'warn ' : ''}${typeof rec.pass === 'number' ? `pass ${rec.pass}: ` : ''}`;
   return `${prefix}${String(rec.msg ?? '')}${fields.length > 0 ? ` (${fields.join('; ')})` : ''}`;
@@ -111,7 +133,11 @@ export interface DaemonChild {
 
 /** `imagestreams run ...` from the sources, in this one child process (`node --import tsx`, no grandchild). */
 export function startDaemon(root: string, listen: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile: string): DaemonChild {
-  const proc = startProcess(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), 'run', '--listen', listen, ...args], { cwd: root, env, logFile });
+  const proc = startProcess(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), 'run', '--listen', listen, ...args], {
+    cwd: root,
+    env,
+    logFile,
+  });
   let exited: { code: number | null; signal: string | null } | undefined;
   let offset = 0;
   let pending = '';
@@ -164,7 +190,10 @@ export function startDaemon(root: string, listen: string, args: readonly string[
       let killed = false;
       if (exited === undefined) {
         proc.child.kill('SIGTERM');
-        const timedOut = await Promise.race([exitPromise.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+        const timedOut = await Promise.race([
+          exitPromise.then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
+        ]);
         if (timedOut) {
           killed = true;
           await proc.stop(0);

@@ -19,12 +19,25 @@ export function commitMessage(result: PassResult, files: readonly Pick<FileChang
   const streams = result.plan.streams.filter((s) => s.edits.length > 0 && inCommit.has(fileOf(s.stream)));
   const workloads = result.workloads.filter((w) => inCommit.has(fileOf(w.workload)));
   const tagLines = streams.flatMap((s) =>
-    s.changes.map((c) => `- ${label(s.stream)}:${c.tag} ${c.kind === 'import-failed' ? `import failed: ${c.detail ?? ''}` : `${short(c.from)} -> ${short(c.to)}${c.kind === 'imported' ? '' : ` (${c.kind})`}`}`),
+    s.changes.map(
+      (c) =>
+        `- ${label(s.stream)}:${c.tag} ${c.kind === 'import-failed' ? `import failed: ${c.detail ?? ''}` : `${short(c.from)} -> ${short(c.to)}${c.kind === 'imported' ? '' : ` (${c.kind})`}`}`,
+    ),
   );
-  const workloadLines = workloads.flatMap((w) => w.changes.map((c) => `- ${result.workloadNames.get(w.workload) ?? w.workload} ${c.path}: ${c.new} (${c.via} ${c.cause})`));
+  const workloadLines = workloads.flatMap((w) =>
+    w.changes.map((c) => `- ${result.workloadNames.get(w.workload) ?? w.workload} ${c.path}: ${c.new} (${c.via} ${c.cause})`),
+  );
   const imported = streams.reduce((n, s) => n + s.changes.filter((c) => c.kind === 'imported').length, 0);
-  const parts = [imported > 0 ? `${imported} tag${imported === 1 ? '' : 's'} updated` : '', workloadLines.length > 0 ? `${workloadLines.length} workload image${workloadLines.length === 1 ? '' : 's'}` : ''].filter(Boolean);
+  const parts = [
+    imported > 0 ? `${imported} tag${imported === 1 ? '' : 's'} updated` : '',
+    workloadLines.length > 0 ? `${workloadLines.length} workload image${workloadLines.length === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
   const subject = `imagestreams: ${parts.length > 0 ? parts.join(', ') : `${files.length} file${files.length === 1 ? '' : 's'} reconciled`}`;
-  const body = [...(tagLines.length ? ['Image streams:', ...tagLines] : []), ...(workloadLines.length ? ['', 'Workloads:', ...workloadLines] : [])].join('\n').trim();
+  const body = [
+    ...(tagLines.length ? ['Image streams:', ...tagLines] : []),
+    ...(workloadLines.length ? ['', 'Workloads:', ...workloadLines] : []),
+  ]
+    .join('\n')
+    .trim();
   return body ? `${subject}\n\n${body}\n` : `${subject}\n`;
 }

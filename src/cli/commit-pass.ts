@@ -110,9 +110,18 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
     } catch (err) {
       if (!(err instanceof GitError)) throw err;
       const rejected = err.code === 'push-rejected';
-      const resettable = !options.localTree || (options.retryLocal === true && localBase !== undefined && heldBack.length === 0 && (await repo.modifiedFiles()).length === 0);
+      const resettable =
+        !options.localTree ||
+        (options.retryLocal === true && localBase !== undefined && heldBack.length === 0 && (await repo.modifiedFiles()).length === 0);
       if (!rejected || attempt >= max || !resettable) {
-        const why = rejected && !resettable ? new GitError('push-rejected', `${err.message}; the working tree has uncommitted edits, so it was not reset to the new head: pull, then run again`, { cause: err }) : err;
+        const why =
+          rejected && !resettable
+            ? new GitError(
+                'push-rejected',
+                `${err.message}; the working tree has uncommitted edits, so it was not reset to the new head: pull, then run again`,
+                { cause: err },
+              )
+            : err;
         return { ...base, commit, pushed: false, publishError: why };
       }
       last = { ...base, commit, pushed: false };

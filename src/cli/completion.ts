@@ -17,7 +17,10 @@ function verbs(program: Command, prefix = ''): Verb[] {
 export function completionScript(program: Command, shell: 'bash' | 'zsh'): string {
   const all = verbs(program).filter((v) => v.path !== 'help');
   const top = program.commands.map((c) => c.name()).filter((n) => n !== 'help');
-  const children = (v: Verb): string[] => all.filter((x) => x.path.startsWith(`${v.path} `) && !x.path.slice(v.path.length + 1).includes(' ')).map((x) => x.path.slice(v.path.length + 1));
+  const children = (v: Verb): string[] =>
+    all
+      .filter((x) => x.path.startsWith(`${v.path} `) && !x.path.slice(v.path.length + 1).includes(' '))
+      .map((x) => x.path.slice(v.path.length + 1));
   const cases = all.map((v) => `      "${v.path}") opts="${[...children(v), ...v.options].join(' ')}"; break ;;`).join('\n');
   const bash = `# imagestreams completion for bash: source <(imagestreams completion bash)
 _imagestreams() {

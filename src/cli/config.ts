@@ -39,7 +39,13 @@ interface ConfigFile {
   defaultNamespace?: string;
   limits?: Partial<LoadLimits>;
   cacheDir?: string;
-  reconcile?: { localRegistry?: string; historyLimit?: number; scheduleInterval?: string; repositoryTagCap?: number; imagePullers?: Record<string, string[]> };
+  reconcile?: {
+    localRegistry?: string;
+    historyLimit?: number;
+    scheduleInterval?: string;
+    repositoryTagCap?: number;
+    imagePullers?: Record<string, string[]>;
+  };
   registries?: {
     allowed?: string[];
     blocked?: string[];
@@ -82,7 +88,8 @@ function describe(errors: readonly ErrorObject[]): string {
   return errors
     .map((e) => {
       const where = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
-      if (e.keyword === 'additionalProperties') return `${where}: unknown setting "${String((e.params as { additionalProperty: string }).additionalProperty)}"`;
+      if (e.keyword === 'additionalProperties')
+        return `${where}: unknown setting "${String((e.params as { additionalProperty: string }).additionalProperty)}"`;
       return `${where}: ${e.message ?? 'is invalid'}`;
     })
     .join('; ');
@@ -103,12 +110,18 @@ async function readConfigFile(file: string, required: boolean): Promise<ConfigFi
     throw new UsageError(`configuration file ${file} does not parse: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
   if (value === null || value === undefined) return {};
-  if (!validateConfigFile(value)) throw new UsageError(`configuration file ${file} is invalid: ${describe(validateConfigFile.errors ?? [])}`);
+  if (!validateConfigFile(value))
+    throw new UsageError(`configuration file ${file} is invalid: ${describe(validateConfigFile.errors ?? [])}`);
   return value;
 }
 
 const list = (v: string | undefined): string[] | undefined =>
-  v === undefined || v === '' ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  v === undefined || v === ''
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 
 /** Settle the configuration for one command run. */
 export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<Config> {
@@ -118,11 +131,15 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
   const source = explicit !== undefined || Object.keys(fromFile).length > 0 ? file : undefined;
   const namespace = flags.namespace ?? env.IMAGESTREAMS_NAMESPACE ?? fromFile.defaultNamespace ?? 'default';
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-    throw new UsageError(`invalid namespace "${namespace}": must be a DNS label (lowercase letters, digits and '-', at most 63 characters)`);
+    throw new UsageError(
+      `invalid namespace "${namespace}": must be a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
+    );
   }
   return Object.freeze({
     walk: Object.freeze({
-      include: flags.include?.length ? [...flags.include] : list(env.IMAGESTREAMS_INCLUDE) ?? fromFile.include ?? [...defaultWalkOptions.include],
+      include: flags.include?.length
+        ? [...flags.include]
+        : (list(env.IMAGESTREAMS_INCLUDE) ?? fromFile.include ?? [...defaultWalkOptions.include]),
       exclude: [...(fromFile.exclude ?? []), ...(list(env.IMAGESTREAMS_EXCLUDE) ?? []), ...(flags.exclude ?? [])],
     }),
     limits: Object.freeze({ ...defaultLoadLimits, ...fromFile.limits }),
@@ -133,13 +150,22 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
 }
 
 /** `reconcile.*` and the namespace → the core's settings; a value that would be ignored or clamped is an error. */
-function reconcileSettings(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>, file: ConfigFile, namespace: string, where: string): ReconcileSettings {
+function reconcileSettings(
+  flags: ConfigFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  file: ConfigFile,
+  namespace: string,
+  where: string,
+): ReconcileSettings {
   const r = file.reconcile ?? {};
   let scheduleIntervalMs = defaultReconcileSettings.scheduleIntervalMs;
   if (r.scheduleInterval !== undefined) {
     const ms = parseInterval(r.scheduleInterval);
     if (ms === undefined || ms < settingRanges.scheduleIntervalMs.min) {
-      throw new UsageError(`configuration file ${where} is invalid: reconcile.scheduleInterval: "${r.scheduleInterval}" is out of range: at least 1m (OpenShift's minimum), such as 15m or 1h`, 'config');
+      throw new UsageError(
+        `configuration file ${where} is invalid: reconcile.scheduleInterval: "${r.scheduleInterval}" is out of range: at least 1m (OpenShift's minimum), such as 15m or 1h`,
+        'config',
+      );
     }
     scheduleIntervalMs = ms;
   }
@@ -160,7 +186,12 @@ function parsePlatform(value: string | undefined, where: string): RegistrySettin
   return { os: m[1] as string, architecture: m[2] as string, ...(m[3] ? { variant: m[3] } : {}) };
 }
 
-function registrySettings(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, file: ConfigFile): RegistrySettings {
+function registrySettings(
+  flags: ConfigFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  file: ConfigFile,
+): RegistrySettings {
   const r = file.registries ?? {};
   const resolve = (p: string | undefined): string | undefined => (p ? path.resolve(cwd, p) : undefined);
   const home = env.HOME;

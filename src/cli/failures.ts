@@ -40,7 +40,12 @@ export function describeFailure(err: unknown): FailureInfo {
   if (err instanceof CredentialError) return { code: 'credentials', kind: 'terminal', exit: ExitCode.usage, message: err.message };
   if (err instanceof GitError) {
     const terminal = err.code === 'auth' || err.code === 'not-found';
-    return { code: `git-${err.code}`, kind: terminal ? 'terminal' : 'transient', exit: ExitCode.publish, message: redactUrlCredentials(err.message) };
+    return {
+      code: `git-${err.code}`,
+      kind: terminal ? 'terminal' : 'transient',
+      exit: ExitCode.publish,
+      message: redactUrlCredentials(err.message),
+    };
   }
   // A verb that cannot edit a file faithfully wrote nothing: a partial failure, never a crash.
   if (err instanceof RenderError) return { code: `render-${err.code}`, kind: 'terminal', exit: ExitCode.partial, message: err.message };

@@ -36,7 +36,8 @@ export function gitCredentials(file: string | undefined, env: Readonly<Record<st
       return { username: text.slice(0, i), password: text.slice(i + 1) };
     }
   }
-  if (env.IMAGESTREAMS_GIT_PASSWORD) return { username: env.IMAGESTREAMS_GIT_USERNAME || 'x-access-token', password: env.IMAGESTREAMS_GIT_PASSWORD };
+  if (env.IMAGESTREAMS_GIT_PASSWORD)
+    return { username: env.IMAGESTREAMS_GIT_USERNAME || 'x-access-token', password: env.IMAGESTREAMS_GIT_PASSWORD };
   return undefined;
 }
 
@@ -51,7 +52,8 @@ export function splitUrlCredentials(url: string, flag: string): { url: string; c
   } catch {
     throw new UsageError(`${flag}: "${url.replace(/\/\/[^/@]*@/, '//')}" is not a URL such as https://git.example.com/ops/deploy.git`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`${flag}: only http:// and https:// Git remotes are supported, not ${parsed.protocol}`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new UsageError(`${flag}: only http:// and https:// Git remotes are supported, not ${parsed.protocol}`);
   if (!parsed.username && !parsed.password) return { url, credentials: undefined };
   const credentials = { username: decodeURIComponent(parsed.username) || 'x-access-token', password: decodeURIComponent(parsed.password) };
   parsed.username = '';

@@ -13,14 +13,19 @@ export interface InspectOptions extends ConfigFlags {
 }
 
 function text(ref: string, o: Observation): string {
-  if (!o.ok) return `${ref}\n  import failed: ${o.failure.reason}: ${o.failure.message}${o.failure.detail ? `\n  detail: ${o.failure.detail}` : ''}\n`;
+  if (!o.ok)
+    return `${ref}\n  import failed: ${o.failure.reason}: ${o.failure.message}${o.failure.detail ? `\n  detail: ${o.failure.detail}` : ''}\n`;
   const i = o.image;
   const m = i.metadata;
   const lines = [
     `Image:        ${i.digest}`,
     `Pull spec:    ${i.dockerImageReference}`,
     `Media type:   ${i.manifestMediaType}`,
-    ...(i.listDigest ? [`From list:    ${i.listDigest} (${i.platform ? `${i.platform.os}/${i.platform.architecture}${i.platform.variant ? `/${i.platform.variant}` : ''}` : 'platform unknown'})`] : []),
+    ...(i.listDigest
+      ? [
+          `From list:    ${i.listDigest} (${i.platform ? `${i.platform.os}/${i.platform.architecture}${i.platform.variant ? `/${i.platform.variant}` : ''}` : 'platform unknown'})`,
+        ]
+      : []),
     ...(m
       ? [
           `Platform:     ${m.Os ?? '?'}/${m.Architecture ?? '?'}${m.Variant ? `/${m.Variant}` : ''}`,
@@ -33,10 +38,19 @@ function text(ref: string, o: Observation): string {
           ...(m.Config?.User ? [`User:         ${m.Config.User}`] : []),
           ...(m.Config?.ExposedPorts ? [`Ports:        ${Object.keys(m.Config.ExposedPorts).join(', ')}`] : []),
           ...(m.Config?.Env ? ['Environment:', ...m.Config.Env.map((e) => `  ${e}`)] : []),
-          ...(m.Config?.Labels && Object.keys(m.Config.Labels).length > 0 ? ['Labels:', ...Object.entries(m.Config.Labels).map(([k, v]) => `  ${k}=${v}`)] : []),
+          ...(m.Config?.Labels && Object.keys(m.Config.Labels).length > 0
+            ? ['Labels:', ...Object.entries(m.Config.Labels).map(([k, v]) => `  ${k}=${v}`)]
+            : []),
         ]
       : []),
-    ...(i.children ? ['Manifests:', ...i.children.map((c) => `  ${c.digest}  ${c.platform.os}/${c.platform.architecture}${c.platform.variant ? `/${c.platform.variant}` : ''}`)] : []),
+    ...(i.children
+      ? [
+          'Manifests:',
+          ...i.children.map(
+            (c) => `  ${c.digest}  ${c.platform.os}/${c.platform.architecture}${c.platform.variant ? `/${c.platform.variant}` : ''}`,
+          ),
+        ]
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -46,9 +60,17 @@ export async function inspectCommand(refs: readonly string[], options: InspectOp
   const config = await loadConfig(options, io.env, io.cwd);
   const registry = await createRegistryImporter(config.registry);
   try {
-    const observations = await registry.importer.importImages(refs.map((from) => ({ from, importMode: options.importMode, insecure: options.insecure ?? false })));
+    const observations = await registry.importer.importImages(
+      refs.map((from) => ({ from, importMode: options.importMode, insecure: options.insecure ?? false })),
+    );
     if (options.output === 'json') {
-      io.stdout(`${JSON.stringify(refs.map((ref, i) => ({ reference: ref, ...observations[i] })), null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(
+          refs.map((ref, i) => ({ reference: ref, ...observations[i] })),
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       io.stdout(refs.map((ref, i) => text(ref, observations[i] as Observation)).join('\n'));
     }

@@ -18,7 +18,6 @@ import type { InspectOptions } from './inspect-command.js';
 import { validateCommand } from './validate-command.js';
 import type { ValidateFormat } from './validate-command.js';
 
-
 const exitCodesHelp = `
 Exit codes (the same for every command; when several apply, the first of 70, 2, 1, 5, 4, 3 wins):
   0   success, or nothing to do
@@ -31,7 +30,9 @@ Exit codes (the same for every command; when several apply, the first of 70, 2, 
 
 function buildProgram(io: CliIo, setResult: (code: ExitCodeValue | number) => void): Command {
   const program = new Command('imagestreams')
-    .description('OpenShift ImageStream semantics for any Git repository: validate stream definitions, import from registries, reconcile status and workloads.')
+    .description(
+      'OpenShift ImageStream semantics for any Git repository: validate stream definitions, import from registries, reconcile status and workloads.',
+    )
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run with --help for usage)')
@@ -40,7 +41,9 @@ function buildProgram(io: CliIo, setResult: (code: ExitCodeValue | number) => vo
     .addHelpText('after', exitCodesHelp);
 
   withFileSelection(program.command('validate'))
-    .description('Check ImageStream definitions and the workloads that use them against the schemas and OpenShift\'s rules. Reports every problem in one pass as file:line:col.')
+    .description(
+      "Check ImageStream definitions and the workloads that use them against the schemas and OpenShift's rules. Reports every problem in one pass as file:line:col.",
+    )
     .argument('[paths...]', 'files or directories to check (default: the current directory)')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json', 'github']).default('text'))
     .addHelpText(
@@ -54,22 +57,38 @@ Examples:
 
 Exit status: 0 when there are no errors (warnings allowed), 1 when there are errors, 2 for a usage error.`,
     )
-    .action(async (paths: string[], opts: { output: ValidateFormat; config?: string; namespace?: string; include?: string[]; exclude?: string[] }) => {
-      setResult(await validateCommand(paths, opts, io));
-    });
+    .action(
+      async (
+        paths: string[],
+        opts: { output: ValidateFormat; config?: string; namespace?: string; include?: string[]; exclude?: string[] },
+      ) => {
+        setResult(await validateCommand(paths, opts, io));
+      },
+    );
 
   withFileSelection(withRegistryOptions(program.command('reconcile')))
-    .description('One pass, as OpenShift would do it: import what is due from the registries, write the resolved status back into the stream files (only the values that change, byte for byte), and report. For CI and for people; the daemon runs the same pass in a loop.')
+    .description(
+      'One pass, as OpenShift would do it: import what is due from the registries, write the resolved status back into the stream files (only the values that change, byte for byte), and report. For CI and for people; the daemon runs the same pass in a loop.',
+    )
     .option('--repo <dir>', 'the repository (working tree) to reconcile', '.')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
-    .option('--offline', 'no registry access: only what follows from the repository itself (tracking, copies, ImageStreamImage, reference tags)')
+    .option(
+      '--offline',
+      'no registry access: only what follows from the repository itself (tracking, copies, ImageStreamImage, reference tags)',
+    )
     .option('--dry-run', 'print a unified diff of what would change; write nothing')
     .option('--check', 'write nothing; exit 3 when anything would change, 0 when reconciled (with --offline: the pull-request check)')
     .option('--force-import', 'import every importable tag now, as if due')
     .option('--now <time>', 'the clock, RFC 3339 (for reproducible runs), e.g. 2024-05-01T12:00:00Z')
-    .option('--local-registry <host>', 'stand-in for the integrated registry: status.dockerImageRepository and referencePolicy Local (env IMAGESTREAMS_LOCAL_REGISTRY)')
+    .option(
+      '--local-registry <host>',
+      'stand-in for the integrated registry: status.dockerImageRepository and referencePolicy Local (env IMAGESTREAMS_LOCAL_REGISTRY)',
+    )
     .option('--commit', 'commit the files this pass changed (only those; never a file with uncommitted edits) in the --repo working tree')
-    .option('--push', 'with --commit: push the commit to the branch\'s remote (never forced; a rejected push is fetched, planned again and retried)')
+    .option(
+      '--push',
+      "with --commit: push the commit to the branch's remote (never forced; a rejected push is fetched, planned again and retried)",
+    )
     .option('--author <author>', 'commit author for --commit', 'imagestreams <imagestreams@localhost>')
     .option('--git-credentials <file>', 'HTTP(S) credentials for --push: JSON {"username","password"} or user:password')
     .addHelpText(
@@ -91,13 +110,21 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed o
     });
 
   withRegistryOptions(program.command('run'))
-    .description('The daemon: follow a Git repository and keep it reconciled. A pass runs at startup, when the remote branch moves, when scheduled tags come due and on registry notifications; each pass that changes something makes one commit and pushes it (never forced; on a race it fetches, plans again and retries).')
+    .description(
+      'The daemon: follow a Git repository and keep it reconciled. A pass runs at startup, when the remote branch moves, when scheduled tags come due and on registry notifications; each pass that changes something makes one commit and pushes it (never forced; on a race it fetches, plans again and retries).',
+    )
     .option('--repo-url <url>', 'clone this repository (shallow, one branch) into a working directory the daemon owns, and push to it')
     .option('--repo <dir>', 'or: a local working tree; watched for changes, committed locally, pushed only if it has a remote')
     .option('--branch <name>', 'branch to follow', 'main')
     .option('--push-branch <name>', 'push to this branch instead (for protected branches)')
-    .option('--workdir <dir>', 'where --repo-url is cloned (default: under the cache directory); a cache of the remote, reset or re-cloned as needed')
-    .option('--state-dir <dir>', 'where accepted notifications are kept until they land (default: <workdir>.state, or .git/imagestreams with --repo)')
+    .option(
+      '--workdir <dir>',
+      'where --repo-url is cloned (default: under the cache directory); a cache of the remote, reset or re-cloned as needed',
+    )
+    .option(
+      '--state-dir <dir>',
+      'where accepted notifications are kept until they land (default: <workdir>.state, or .git/imagestreams with --repo)',
+    )
     .option('--listen <host:port>', 'address for /healthz, /readyz, /status, /metrics and the hooks', '127.0.0.1:8080')
     .option('--poll-interval <duration>', 'how often to check the remote branch', '30s')
     .option('--debounce <duration>', 'wait this long for more events before a pass (0s: a pass starts at once when idle)', '0s')
@@ -105,7 +132,10 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed o
     .option('--pass-timeout <duration>', 'deadline of one pass; past it the pass is aborted and retried', '10m')
     .option('--grace-period <duration>', 'on SIGTERM/SIGINT, how long the running pass may take before it is aborted', '30s')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (or env IMAGESTREAMS_LOG_LEVEL)')
-    .option('--git-credentials <file>', 'HTTP(S) credentials for Git: JSON {"username","password"} or user:password (or env IMAGESTREAMS_GIT_USERNAME / IMAGESTREAMS_GIT_PASSWORD)')
+    .option(
+      '--git-credentials <file>',
+      'HTTP(S) credentials for Git: JSON {"username","password"} or user:password (or env IMAGESTREAMS_GIT_USERNAME / IMAGESTREAMS_GIT_PASSWORD)',
+    )
     .option('--git-hook-secret-file <file>', 'shared secret for POST /hooks/git (or env IMAGESTREAMS_GIT_HOOK_SECRET)')
     .option('--registry-hook-secret-file <file>', 'shared secret for POST /hooks/registry (or env IMAGESTREAMS_REGISTRY_HOOK_SECRET)')
     .option('--host-alias <hosts>', 'names of one registry, e.g. registry.internal:5000=10.0.0.5:5000 (repeatable)', collect)
@@ -138,12 +168,18 @@ when stopped cleanly, 128+signal when the grace period ran out or a second signa
   registerAuthoringCommands(program, io, setResult);
 
   withRegistryOptions(program.command('inspect'))
-    .description('Resolve image references as an import would (same auth, transport, cache and platform choice) and print the digest and metadata. Reads no repository and writes nothing but the metadata cache.')
+    .description(
+      'Resolve image references as an import would (same auth, transport, cache and platform choice) and print the digest and metadata. Reads no repository and writes nothing but the metadata cache.',
+    )
     .argument('<references...>', 'image references, e.g. quay.io/org/app:1.2 or docker.io/library/ruby:3.3')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--insecure', 'skip TLS verification and fall back to plain HTTP, like importPolicy.insecure')
     .addOption(configOption())
-    .addOption(new Option('--import-mode <mode>', 'Legacy picks one image from a manifest list; PreserveOriginal keeps the list').choices([...importModes]).default(defaultImportMode))
+    .addOption(
+      new Option('--import-mode <mode>', 'Legacy picks one image from a manifest list; PreserveOriginal keeps the list')
+        .choices([...importModes])
+        .default(defaultImportMode),
+    )
     .addHelpText(
       'after',
       `

@@ -3,17 +3,62 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class DaemonMetrics {
   readonly registry = new Registry();
-  readonly passes = new Counter({ name: 'imagestreams_passes_total', help: 'Reconcile passes, by result: success, partial (some imports or files failed), failure.', labelNames: ['result'] as const, registers: [this.registry] });
-  readonly passDuration = new Histogram({ name: 'imagestreams_pass_duration_seconds', help: 'Duration of a reconcile pass.', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
-  readonly imports = new Counter({ name: 'imagestreams_imports_total', help: 'Tag imports, by registry and result.', labelNames: ['registry', 'result'] as const, registers: [this.registry] });
-  readonly registryRequests = new Counter({ name: 'imagestreams_registry_requests_total', help: 'HTTP requests to registries, by method and status.', labelNames: ['method', 'status'] as const, registers: [this.registry] });
-  readonly rateLimited = new Counter({ name: 'imagestreams_registry_rate_limited_total', help: 'Registry answers asking to slow down (429, or 503 with Retry-After).', registers: [this.registry] });
+  readonly passes = new Counter({
+    name: 'imagestreams_passes_total',
+    help: 'Reconcile passes, by result: success, partial (some imports or files failed), failure.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly passDuration = new Histogram({
+    name: 'imagestreams_pass_duration_seconds',
+    help: 'Duration of a reconcile pass.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly imports = new Counter({
+    name: 'imagestreams_imports_total',
+    help: 'Tag imports, by registry and result.',
+    labelNames: ['registry', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly registryRequests = new Counter({
+    name: 'imagestreams_registry_requests_total',
+    help: 'HTTP requests to registries, by method and status.',
+    labelNames: ['method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'imagestreams_registry_rate_limited_total',
+    help: 'Registry answers asking to slow down (429, or 503 with Retry-After).',
+    registers: [this.registry],
+  });
   readonly commits = new Counter({ name: 'imagestreams_commits_total', help: 'Commits made.', registers: [this.registry] });
-  readonly pushRetries = new Counter({ name: 'imagestreams_push_retries_total', help: 'Pushes retried after a rejection.', registers: [this.registry] });
-  readonly lastSuccess = new Gauge({ name: 'imagestreams_last_successful_pass_timestamp_seconds', help: 'When the last pass succeeded (Unix time).', registers: [this.registry] });
-  readonly pendingWork = new Gauge({ name: 'imagestreams_pending_work', help: 'Accepted notifications and webhooks not yet landed by a pass.', registers: [this.registry] });
-  readonly ready = new Gauge({ name: 'imagestreams_ready', help: '1 when the daemon is ready (the last pass landed), 0 otherwise.', registers: [this.registry] });
-  readonly notifications = new Counter({ name: 'imagestreams_notifications_total', help: 'Webhook deliveries, by hook and result.', labelNames: ['hook', 'result'] as const, registers: [this.registry] });
+  readonly pushRetries = new Counter({
+    name: 'imagestreams_push_retries_total',
+    help: 'Pushes retried after a rejection.',
+    registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'imagestreams_last_successful_pass_timestamp_seconds',
+    help: 'When the last pass succeeded (Unix time).',
+    registers: [this.registry],
+  });
+  readonly pendingWork = new Gauge({
+    name: 'imagestreams_pending_work',
+    help: 'Accepted notifications and webhooks not yet landed by a pass.',
+    registers: [this.registry],
+  });
+  readonly ready = new Gauge({
+    name: 'imagestreams_ready',
+    help: '1 when the daemon is ready (the last pass landed), 0 otherwise.',
+    registers: [this.registry],
+  });
+  readonly notifications = new Counter({
+    name: 'imagestreams_notifications_total',
+    help: 'Webhook deliveries, by hook and result.',
+    labelNames: ['hook', 'result'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'imagestreams_process_' });

@@ -83,7 +83,10 @@ async function runImports(work: ImportWork, importer: ImportSource): Promise<Pas
       repositories.push({ listed: { ok: false, failure: listed.failure } satisfies ImportFailure, outcomes: [] });
       continue;
     }
-    repositories.push({ listed: { ok: true, tags: listed.tags }, outcomes: await importer.importImages(repositoryTagRequests(d, listed.tags)) });
+    repositories.push({
+      listed: { ok: true, tags: listed.tags },
+      outcomes: await importer.importImages(repositoryTagRequests(d, listed.tags)),
+    });
   }
   return { tags, repositories };
 }
@@ -100,14 +103,34 @@ async function runImports(work: ImportWork, importer: ImportSource): Promise<Pas
  */
 export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   const { settings } = options;
-  const repo = await loadRepository([options.repoDir], { walk: options.walk, limits: options.limits, displayBase: options.displayBase, ...(options.loadCache ? { cache: options.loadCache } : {}) });
+  const repo = await loadRepository([options.repoDir], {
+    walk: options.walk,
+    limits: options.limits,
+    displayBase: options.displayBase,
+    ...(options.loadCache ? { cache: options.loadCache } : {}),
+  });
   const diagnostics = validateRepository(repo, { defaultNamespace: settings.defaultNamespace });
   const invalidFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
   const selection = selectPassInputs(repo.objects, invalidFiles, settings);
-  const work = importsToRun(selection, { now: options.now, forceImport: options.forceImport, lastChecked: options.lastChecked, forceSources: options.forceSources, parseSchedule: parseCronSchedule }, settings);
-  const observed = !options.offline && options.importer && work.due.length > 0 ? await runImports(work, options.importer) : { tags: [], repositories: [] };
+  const work = importsToRun(
+    selection,
+    {
+      now: options.now,
+      forceImport: options.forceImport,
+      lastChecked: options.lastChecked,
+      forceSources: options.forceSources,
+      parseSchedule: parseCronSchedule,
+    },
+    settings,
+  );
+  const observed =
+    !options.offline && options.importer && work.due.length > 0 ? await runImports(work, options.importer) : { tags: [], repositories: [] };
   const pass = planPass(selection, work, observed, repo.objects, options.now, settings);
-  const rendered = renderEdits(repo.files, pass.files, { displayBase: options.displayBase, maxBytes: options.limits.maxFileBytes, explainTooLarge: pass.tooLarge });
+  const rendered = renderEdits(repo.files, pass.files, {
+    displayBase: options.displayBase,
+    maxBytes: options.limits.maxFileBytes,
+    explainTooLarge: pass.tooLarge,
+  });
   return {
     diagnostics,
     files: repo.files,

@@ -42,12 +42,16 @@ function summary(result: PassResult, requests: number, mode: string): string {
     const name = result.streams.find((x) => x.key === s.stream);
     const label = name ? `${name.namespace}/${name.name}` : s.stream;
     for (const c of s.changes) {
-      const what = c.kind === 'import-failed' ? `import failed: ${c.detail ?? ''}` : `${c.kind}: ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
+      const what =
+        c.kind === 'import-failed' ? `import failed: ${c.detail ?? ''}` : `${c.kind}: ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
       lines.push(`${label}:${c.tag}  ${what}`);
     }
   }
   for (const wp of result.workloads) {
-    for (const c of wp.changes) lines.push(`${result.workloadNames.get(wp.workload) ?? wp.workload} ${c.path.replace(/^\/(spec\/)?(template\/spec\/|jobTemplate\/spec\/template\/spec\/)?/, '')}: ${c.old || '(none)'} -> ${c.new}  (${c.via} ${c.cause})`);
+    for (const c of wp.changes)
+      lines.push(
+        `${result.workloadNames.get(wp.workload) ?? wp.workload} ${c.path.replace(/^\/(spec\/)?(template\/spec\/|jobTemplate\/spec\/template\/spec\/)?/, '')}: ${c.old || '(none)'} -> ${c.new}  (${c.via} ${c.cause})`,
+      );
   }
   for (const s of result.skips) lines.push(`skipped ${s.stream}${s.tag ? ` tag ${s.tag}` : ''}: ${s.reason}`);
   for (const s of result.workloadSkips) lines.push(`skipped ${result.workloadNames.get(s.workload) ?? s.workload}: ${s.reason}`);
@@ -68,13 +72,26 @@ function json(result: PassResult, requests: number): string {
   };
   const valueAt = (file: string, document: number, pointer: string): unknown => {
     let v: unknown = result.files.get(file)?.documents.find((d) => d.index === document)?.value;
-    for (const part of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
+    for (const part of pointer
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')))
+      v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
     return v;
   };
   return `${JSON.stringify(
     {
       edits: result.changes.flatMap((c) =>
-        c.edits.map((e) => ({ file: c.file, line: lineOf(c.file, e.op.path, e.document), document: e.document, pointer: e.op.path, op: e.op.op, old: e.op.op === 'add' ? undefined : valueAt(c.file, e.document, e.op.path), new: 'value' in e.op ? e.op.value : undefined, stream: e.object })),
+        c.edits.map((e) => ({
+          file: c.file,
+          line: lineOf(c.file, e.op.path, e.document),
+          document: e.document,
+          pointer: e.op.path,
+          op: e.op.op,
+          old: e.op.op === 'add' ? undefined : valueAt(c.file, e.document, e.op.path),
+          new: 'value' in e.op ? e.op.value : undefined,
+          stream: e.object,
+        })),
       ),
       changes: result.plan.streams.flatMap((s) => s.changes.map((c) => ({ stream: s.stream, ...c }))),
       workloadChanges: result.workloads.flatMap((w) => w.changes.map((c) => ({ workload: w.workload, ...c }))),
@@ -113,24 +130,30 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
     registry = await createRegistryImporter(config.registry, { onRequest: () => void (requests += 1) });
   }
   const passOptions = {
-      repoDir,
-      displayBase: io.cwd,
-      walk: config.walk,
-      limits: config.limits,
-      settings: config.settings,
-      now,
-      offline: options.offline ?? false,
-      forceImport: options.forceImport ?? false,
-      importer: registry?.importer,
+    repoDir,
+    displayBase: io.cwd,
+    walk: config.walk,
+    limits: config.limits,
+    settings: config.settings,
+    now,
+    offline: options.offline ?? false,
+    forceImport: options.forceImport ?? false,
+    importer: registry?.importer,
   };
   if (options.push && !options.commit) throw new UsageError('--push needs --commit');
-  if (options.commit && (options.dryRun || options.check)) throw new UsageError('--commit writes; it cannot be combined with --dry-run or --check');
+  if (options.commit && (options.dryRun || options.check))
+    throw new UsageError('--commit writes; it cannot be combined with --dry-run or --check');
   let result: PassResult;
   let committed: { commit: string | undefined; pushed: boolean; retries: number; publishError?: GitError | undefined } | undefined;
   try {
     if (options.commit) {
       const author = parseAuthor(options.author ?? 'imagestreams <imagestreams@localhost>');
-      const repo = new GitRepo({ dir: repoDir, branch: (await GitRepo.currentBranch(repoDir)) ?? 'main', credentials: gitCredentials(options.gitCredentials, io.env), author });
+      const repo = new GitRepo({
+        dir: repoDir,
+        branch: (await GitRepo.currentBranch(repoDir)) ?? 'main',
+        credentials: gitCredentials(options.gitCredentials, io.env),
+        author,
+      });
       const out = await commitPass(repo, () => passOptions, {
         push: options.push ?? false,
         localTree: true,
@@ -147,14 +170,24 @@ async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<Exit
     await registry?.close();
   }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) io.stderr(formatText(errors, { files: result.files.size, streams: result.streams.length, workloads: 0 }).split('\n').slice(0, -2).join('\n') + '\n');
+  if (errors.length > 0)
+    io.stderr(
+      formatText(errors, { files: result.files.size, streams: result.streams.length, workloads: 0 }).split('\n').slice(0, -2).join('\n') +
+        '\n',
+    );
   const mode = options.check ? 'would change' : options.dryRun ? 'would change (dry run)' : 'changed';
   if (options.dryRun) {
-    for (const c of result.changes) io.stdout(createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
+    for (const c of result.changes)
+      io.stdout(
+        createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''),
+      );
   }
   if (!options.check && !options.dryRun && !options.commit && result.changes.length > 0) await writeAll(result.changes);
   if (committed?.commit) io.stderr(`imagestreams: committed ${committed.commit.slice(0, 12)}${committed.pushed ? ' and pushed' : ''}\n`);
-  if (committed?.publishError) io.stderr(`imagestreams: not published after ${committed.retries + 1} attempt${committed.retries === 0 ? '' : 's'}: ${describeFailure(committed.publishError).message}\n`);
+  if (committed?.publishError)
+    io.stderr(
+      `imagestreams: not published after ${committed.retries + 1} attempt${committed.retries === 0 ? '' : 's'}: ${describeFailure(committed.publishError).message}\n`,
+    );
   io.stdout(options.output === 'json' ? json(result, requests) : summary(result, requests, mode));
   const codes: ExitCodeValue[] = [ExitCode.ok];
   if (errors.length > 0) codes.push(ExitCode.findings);

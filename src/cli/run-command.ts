@@ -62,7 +62,8 @@ function parseListen(listen: string): { host: string; port: number } {
   const i = listen.lastIndexOf(':');
   const [host, portText] = i >= 0 ? [listen.slice(0, i).replace(/^\[(.*)\]$/, '$1'), listen.slice(i + 1)] : ['127.0.0.1', listen];
   const port = Number(portText);
-  if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535 || host === '') throw new UsageError(`--listen: "${listen}" is not HOST:PORT (for example 0.0.0.0:8080)`);
+  if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535 || host === '')
+    throw new UsageError(`--listen: "${listen}" is not HOST:PORT (for example 0.0.0.0:8080)`);
   return { host, port };
 }
 
@@ -72,7 +73,10 @@ function stopSignals(signal: AbortSignal | undefined, force: (code: number) => v
   let resolveFirst: (name: string) => void = () => undefined;
   const first = new Promise<string>((resolve) => (resolveFirst = resolve));
   const on = (name: string): void => {
-    if (seen !== undefined) return force(128 + (signalNumbers[name] ?? 15));
+    if (seen !== undefined) {
+      force(128 + (signalNumbers[name] ?? 15));
+      return;
+    }
     seen = name;
     resolveFirst(name);
   };
@@ -92,7 +96,12 @@ function stopSignals(signal: AbortSignal | undefined, force: (code: number) => v
   };
 }
 
-export async function runCommand(options: RunOptions, io: CliIo, signal?: AbortSignal, exit: (code: number) => void = (code) => process.exit(code)): Promise<ExitCodeValue | number> {
+export async function runCommand(
+  options: RunOptions,
+  io: CliIo,
+  signal?: AbortSignal,
+  exit: (code: number) => void = (code) => process.exit(code),
+): Promise<ExitCodeValue | number> {
   const signals = stopSignals(signal, exit);
   try {
     return await runDaemon(options, io, signals.first);
@@ -105,7 +114,8 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
   let stopSignal: string | undefined;
   void stopRequested.then((s) => (stopSignal = s));
   // 2. Everything that can be checked before listening.
-  if ((options.repoUrl === undefined) === (options.repo === undefined)) throw new UsageError('give exactly one of --repo-url URL (clone and push) or --repo DIR (a local working tree)');
+  if ((options.repoUrl === undefined) === (options.repo === undefined))
+    throw new UsageError('give exactly one of --repo-url URL (clone and push) or --repo DIR (a local working tree)');
   const config = await loadConfig(options, io.env, io.cwd);
   const { host, port } = parseListen(options.listen);
   const level = options.logLevel ?? io.env.IMAGESTREAMS_LOG_LEVEL ?? 'info';
@@ -125,17 +135,38 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
   const registryHookSecret = readSecret(options.registryHookSecretFile, io.env.IMAGESTREAMS_REGISTRY_HOOK_SECRET, 'registry hook secret');
   const dir = local
     ? path.resolve(io.cwd, options.repo as string)
-    : path.resolve(io.cwd, options.workdir ?? path.join(config.registry.cacheDir ?? '.', 'work', createHash('sha256').update(`${remote?.url ?? ''}#${options.branch}`).digest('hex').slice(0, 16)));
+    : path.resolve(
+        io.cwd,
+        options.workdir ??
+          path.join(
+            config.registry.cacheDir ?? '.',
+            'work',
+            createHash('sha256')
+              .update(`${remote?.url ?? ''}#${options.branch}`)
+              .digest('hex')
+              .slice(0, 16),
+          ),
+      );
   if (local && !existsSync(path.join(dir, '.git'))) throw new UsageError(`--repo ${dir} is not a Git working tree`);
   const stateDir = path.resolve(io.cwd, options.stateDir ?? (local ? path.join(dir, '.git', 'imagestreams') : `${dir}.state`));
   let journal: WorkJournal;
   try {
     journal = WorkJournal.open(path.join(stateDir, 'pending.json'));
   } catch (err) {
-    throw new UsageError(`cannot use the state directory ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; choose another --state-dir`, 'config');
+    throw new UsageError(
+      `cannot use the state directory ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; choose another --state-dir`,
+      'config',
+    );
   }
   const logger = pino(
-    { level, base: { app: 'imagestreams' }, redact: { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' } },
+    {
+      level,
+      base: { app: 'imagestreams' },
+      redact: {
+        paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'headers.authorization'],
+        censor: '[redacted]',
+      },
+    },
     pino.destination(2),
   );
   const metrics = new DaemonMetrics();
@@ -175,7 +206,12 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
       debounceMs,
       maxWaitMs,
       passTimeoutMs,
-      hostAliases: (options.hostAlias ?? []).map((a) => a.split(/[=,]/).map((h) => h.trim()).filter(Boolean)),
+      hostAliases: (options.hostAlias ?? []).map((a) =>
+        a
+          .split(/[=,]/)
+          .map((h) => h.trim())
+          .filter(Boolean),
+      ),
       logger,
       metrics,
       signal: holder,
@@ -193,7 +229,15 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
   }
   const address = server.address();
   logger.info(
-    { listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : options.listen, repo: remote?.url ?? dir, branch: options.branch, push, workdir: dir, stateDir, logLevel: level },
+    {
+      listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : options.listen,
+      repo: remote?.url ?? dir,
+      branch: options.branch,
+      push,
+      workdir: dir,
+      stateDir,
+      logLevel: level,
+    },
     'imagestreams daemon started',
   );
   await daemon.start();

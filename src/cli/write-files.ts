@@ -19,4 +19,3 @@ export async function writeAll(changes: readonly FileChange[]): Promise<void> {
   }
   for (const s of staged) await rename(s.tmp, s.target);
 }
-

@@ -63,7 +63,12 @@ export function gitHttpClient(options: GitHttpOptions = {}): GitHttpClient & { c
           dispatcher,
         });
         const location = res.headers.location;
-        if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string' && body === undefined && hop < maxRedirects) {
+        if (
+          [301, 302, 303, 307, 308].includes(res.statusCode) &&
+          typeof location === 'string' &&
+          body === undefined &&
+          hop < maxRedirects
+        ) {
           const next = new URL(location, url);
           if (next.host === url.host && (next.protocol === url.protocol || next.protocol === 'https:')) {
             await res.body.dump();

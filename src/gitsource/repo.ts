@@ -63,11 +63,19 @@ function classify(err: unknown, what: string): GitError {
   const status = e.data?.statusCode;
   const detail = redactUrlCredentials(e.message ?? String(err));
   const make = (code: GitErrorCode, message: string): GitError => new GitError(code, redactUrlCredentials(message), { cause: err });
-  if (e.code === 'PushRejectedError' || e.name === 'PushRejectedError') return make('push-rejected', `${what}: the remote has moved on (not a fast-forward)`);
-  if (e.code === 'GitPushError' || e.name === 'GitPushError') return make('push-rejected', `${what}: the server refused the push: ${detail}`.trim());
-  if (e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'UND_ERR_ABORTED') return make('aborted', `${what}: stopped (the pass ran out of time or the daemon is stopping)`);
-  if (status === 401 || status === 403 || (e.code === 'HttpError' && /\b(401|403)\b/.test(e.message ?? ''))) return make('auth', `${what}: the Git server refused the credentials (HTTP ${status ?? /\b(401|403)\b/.exec(e.message ?? '')?.[1] ?? ''})`);
-  if (status === 404 || e.code === 'NotFoundError' || (e.code === 'HttpError' && /\b404\b/.test(e.message ?? ''))) return make('not-found', `${what}: not found: ${detail}`);
+  if (e.code === 'PushRejectedError' || e.name === 'PushRejectedError')
+    return make('push-rejected', `${what}: the remote has moved on (not a fast-forward)`);
+  if (e.code === 'GitPushError' || e.name === 'GitPushError')
+    return make('push-rejected', `${what}: the server refused the push: ${detail}`.trim());
+  if (e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'UND_ERR_ABORTED')
+    return make('aborted', `${what}: stopped (the pass ran out of time or the daemon is stopping)`);
+  if (status === 401 || status === 403 || (e.code === 'HttpError' && /\b(401|403)\b/.test(e.message ?? '')))
+    return make(
+      'auth',
+      `${what}: the Git server refused the credentials (HTTP ${status ?? /\b(401|403)\b/.exec(e.message ?? '')?.[1] ?? ''})`,
+    );
+  if (status === 404 || e.code === 'NotFoundError' || (e.code === 'HttpError' && /\b404\b/.test(e.message ?? '')))
+    return make('not-found', `${what}: not found: ${detail}`);
   return make('unavailable', `${what}: ${detail}`);
 }
 
@@ -139,7 +147,18 @@ export class GitRepo {
     fs.mkdirSync(parent, { recursive: true });
     const tmp = `${this.dir}.clone-${randomBytes(4).toString('hex')}`;
     try {
-      await git.clone({ fs, http: this.http, dir: tmp, url: this.options.url, ref: this.options.branch, singleBranch: true, depth: 1, noTags: true, cache, ...this.auth });
+      await git.clone({
+        fs,
+        http: this.http,
+        dir: tmp,
+        url: this.options.url,
+        ref: this.options.branch,
+        singleBranch: true,
+        depth: 1,
+        noTags: true,
+        cache,
+        ...this.auth,
+      });
     } catch (err) {
       fs.rmSync(tmp, { recursive: true, force: true });
       throw classify(err, `clone ${this.options.url}`);
@@ -225,7 +244,12 @@ export class GitRepo {
   async remoteHead(): Promise<string | undefined> {
     if (!this.options.url) return undefined;
     try {
-      const refs = await git.listServerRefs({ http: this.http, url: this.options.url, prefix: `refs/heads/${this.options.branch}`, ...this.auth });
+      const refs = await git.listServerRefs({
+        http: this.http,
+        url: this.options.url,
+        prefix: `refs/heads/${this.options.branch}`,
+        ...this.auth,
+      });
       return refs.find((r) => r.ref === `refs/heads/${this.options.branch}`)?.oid;
     } catch (err) {
       throw classify(err, 'check the remote branch');
@@ -243,8 +267,19 @@ export class GitRepo {
   async syncToRemote(): Promise<string> {
     try {
       // With a separate push branch, plan from it when it exists, so our earlier commits there are the base.
-      const base = this.pushBranch !== this.options.branch && (await this.remoteBranchExists(this.pushBranch)) ? this.pushBranch : this.options.branch;
-      const result = await git.fetch({ fs, http: this.http, dir: this.dir, ref: base, singleBranch: true, depth: 1, tags: false, cache, ...this.auth });
+      const base =
+        this.pushBranch !== this.options.branch && (await this.remoteBranchExists(this.pushBranch)) ? this.pushBranch : this.options.branch;
+      const result = await git.fetch({
+        fs,
+        http: this.http,
+        dir: this.dir,
+        ref: base,
+        singleBranch: true,
+        depth: 1,
+        tags: false,
+        cache,
+        ...this.auth,
+      });
       const oid = result.fetchHead;
       if (!oid) throw new GitError('not-found', `the remote has no branch ${base}`);
       await this.resetTo(oid);
@@ -282,7 +317,10 @@ export class GitRepo {
   async commitFiles(files: ReadonlyArray<{ readonly path: string; readonly content: string }>, message: string): Promise<string> {
     const head = await this.head();
     const { commit } = await git.readCommit({ fs, dir: this.dir, oid: head, cache });
-    const tree = await this.updateTree(commit.tree, files.map((f) => ({ parts: f.path.split('/'), content: f.content })));
+    const tree = await this.updateTree(
+      commit.tree,
+      files.map((f) => ({ parts: f.path.split('/'), content: f.content })),
+    );
     const { name, email } = this.options.author;
     const oid = await git.commit({ fs, dir: this.dir, message, author: { name, email }, tree, parent: [head], cache });
     for (const f of files) await git.resetIndex({ fs, dir: this.dir, filepath: f.path, cache });
@@ -318,7 +356,15 @@ export class GitRepo {
   /** Push HEAD to the push branch; never forced. Rejections come back as GitError('push-rejected'). */
   async push(): Promise<void> {
     try {
-      const result = await git.push({ fs, http: this.http, dir: this.dir, ref: 'HEAD', remoteRef: `refs/heads/${this.pushBranch}`, cache, ...this.auth });
+      const result = await git.push({
+        fs,
+        http: this.http,
+        dir: this.dir,
+        ref: 'HEAD',
+        remoteRef: `refs/heads/${this.pushBranch}`,
+        cache,
+        ...this.auth,
+      });
       if (!result.ok) throw new GitError('push-rejected', `push refused: ${result.error ?? 'unknown reason'}`);
       const refResult = result.refs[`refs/heads/${this.pushBranch}`];
       if (refResult && !refResult.ok) throw new GitError('push-rejected', `push refused: ${refResult.error ?? 'unknown reason'}`);
@@ -339,14 +385,30 @@ export class GitRepo {
     let oid: string | undefined;
     try {
       const url = this.options.url ?? (await git.getConfig({ fs, dir: this.dir, path: 'remote.origin.url' }));
-      const result = await git.fetch({ fs, http: this.http, dir: this.dir, url, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache, ...this.auth });
+      const result = await git.fetch({
+        fs,
+        http: this.http,
+        dir: this.dir,
+        url,
+        remote: 'origin',
+        ref: branch,
+        singleBranch: true,
+        tags: false,
+        cache,
+        ...this.auth,
+      });
       oid = result.fetchHead ?? undefined;
     } catch (err) {
       throw classify(err, 'fetch');
     }
     if (!oid) throw new GitError('not-found', `the remote has no branch ${branch}`);
-    const contained = oid === base || (await git.isDescendent({ fs, dir: this.dir, oid, ancestor: base, depth: 10_000, cache }).catch(() => false));
-    if (!contained) throw new GitError('push-rejected', `the push was rejected and ${branch} has commits that are not on the remote; not resetting it: pull, then run again`);
+    const contained =
+      oid === base || (await git.isDescendent({ fs, dir: this.dir, oid, ancestor: base, depth: 10_000, cache }).catch(() => false));
+    if (!contained)
+      throw new GitError(
+        'push-rejected',
+        `the push was rejected and ${branch} has commits that are not on the remote; not resetting it: pull, then run again`,
+      );
     await git.writeRef({ fs, dir: this.dir, ref: `refs/heads/${branch}`, value: oid, force: true });
     await git.checkout({ fs, dir: this.dir, ref: branch, force: true, cache });
     return oid;

@@ -4,7 +4,7 @@
  */
 import type { Credential } from './credentials.js';
 import type { Clock } from './limits.js';
-import type { Transport } from './transport.js';
+import type { HttpResponse, Transport } from './transport.js';
 import type { Challenge } from './www-authenticate.js';
 
 export class AuthError extends Error {
@@ -39,11 +39,18 @@ export class TokenCache {
   ) {}
 
   /** The `Authorization` header for one request, or undefined when the host needs none. */
-  async authorization(challenge: Challenge | undefined, scope: string, credential: Credential | undefined, realmCredential: (realmHost: string) => Promise<Credential | undefined>, insecure: boolean): Promise<string | undefined> {
+  async authorization(
+    challenge: Challenge | undefined,
+    scope: string,
+    credential: Credential | undefined,
+    realmCredential: (realmHost: string) => Promise<Credential | undefined>,
+    insecure: boolean,
+  ): Promise<string | undefined> {
     if (!challenge) return undefined;
     if (challenge.scheme === 'basic') {
       if (!credential) return undefined;
-      if (credential.kind !== 'basic') throw new AuthError('unauthorized', 'the registry asks for a username and password, but only an identity token is configured');
+      if (credential.kind !== 'basic')
+        throw new AuthError('unauthorized', 'the registry asks for a username and password, but only an identity token is configured');
       return basic(credential.username, credential.password.reveal());
     }
     if (challenge.scheme !== 'bearer') throw new AuthError('bad-response', `unsupported authentication scheme "${challenge.scheme}"`);
@@ -77,13 +84,33 @@ export class TokenCache {
     }
   }
 
-  private async fetchToken(realm: URL, service: string, scope: string, cred: Credential | undefined, key: string, insecure: boolean): Promise<string> {
+  private async fetchToken(
+    realm: URL,
+    service: string,
+    scope: string,
+    cred: Credential | undefined,
+    key: string,
+    insecure: boolean,
+  ): Promise<string> {
     const started = this.clock.now();
-    let res;
+    let res: HttpResponse;
     if (cred?.kind === 'identity-token') {
       // OAuth2 refresh-token grant, as docker does with an identity token.
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.token.reveal(), client_id: 'imagestreams', ...(service ? { service } : {}), ...(scope ? { scope } : {}) });
-      res = await this.transport.send({ method: 'POST', url: realm.href, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), maxBytes: 1 << 20, insecure });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: cred.token.reveal(),
+        client_id: 'imagestreams',
+        ...(service ? { service } : {}),
+        ...(scope ? { scope } : {}),
+      });
+      res = await this.transport.send({
+        method: 'POST',
+        url: realm.href,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        maxBytes: 1 << 20,
+        insecure,
+      });
     } else {
       const url = new URL(realm.href);
       if (service) url.searchParams.set('service', service);
@@ -92,7 +119,13 @@ export class TokenCache {
       res = await this.transport.send({ method: 'GET', url: url.href, headers, maxBytes: 1 << 20, insecure });
     }
     if (res.status === 401 || res.status === 403) {
-      throw new AuthError('unauthorized', cred ? `the token service at ${realm.host} refused the credentials from ${cred.source}` : `the token service at ${realm.host} refused an anonymous token`, cred !== undefined);
+      throw new AuthError(
+        'unauthorized',
+        cred
+          ? `the token service at ${realm.host} refused the credentials from ${cred.source}`
+          : `the token service at ${realm.host} refused an anonymous token`,
+        cred !== undefined,
+      );
     }
     if (res.status >= 500) throw new AuthError('unavailable', `the token service at ${realm.host} answered ${res.status}`);
     if (res.status !== 200) throw new AuthError('bad-response', `the token service at ${realm.host} answered ${res.status}`);
@@ -102,7 +135,8 @@ export class TokenCache {
     } catch {
       throw new AuthError('bad-response', `the token service at ${realm.host} did not answer with JSON`);
     }
-    const token = typeof body.token === 'string' && body.token !== '' ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
+    const token =
+      typeof body.token === 'string' && body.token !== '' ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
     if (token === '') throw new AuthError('bad-response', `the token service at ${realm.host} answered without a token`);
     const lifetime = Math.max(minimumLifetimeMs, typeof body.expires_in === 'number' ? body.expires_in * 1000 : minimumLifetimeMs);
     // Expire a little early so a token never dies in flight.

@@ -65,7 +65,10 @@ const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.do
 /** `https://index.docker.io/v1/` → `docker.io`; `quay.io/repository-main/` → `quay.io/repository-main`. */
 export function normalizeAuthKey(key: string): string {
   let k = key.trim().replace(/^[a-z]+:\/\//i, '');
-  k = k.replace(/\/+$/, '').replace(/\/v[12]$/, '').replace(/\/+$/, '');
+  k = k
+    .replace(/\/+$/, '')
+    .replace(/\/v[12]$/, '')
+    .replace(/\/+$/, '');
   const slash = k.indexOf('/');
   const host = (slash === -1 ? k : k.slice(0, slash)).toLowerCase();
   const rest = slash === -1 ? '' : k.slice(slash);
@@ -131,9 +134,16 @@ async function readPullSecret(file: string): Promise<ConfigSource> {
   try {
     doc = parseYaml(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new CredentialError(`cannot read pull secret ${file}: ${(err as NodeJS.ErrnoException).code ?? 'it does not parse as YAML or JSON'}`);
+    throw new CredentialError(
+      `cannot read pull secret ${file}: ${(err as NodeJS.ErrnoException).code ?? 'it does not parse as YAML or JSON'}`,
+    );
   }
-  const secret = (typeof doc === 'object' && doc !== null ? doc : {}) as { kind?: unknown; type?: unknown; data?: Record<string, unknown>; stringData?: Record<string, unknown> };
+  const secret = (typeof doc === 'object' && doc !== null ? doc : {}) as {
+    kind?: unknown;
+    type?: unknown;
+    data?: Record<string, unknown>;
+    stringData?: Record<string, unknown>;
+  };
   const field = (key: string): string | undefined => {
     const s = secret.stringData?.[key];
     if (typeof s === 'string') return s;
@@ -167,7 +177,12 @@ export function runCredentialHelper(helper: string, serverUrl: string): Promise<
       if (err) {
         // "credentials not found" is an answer, not a failure.
         if (/not found/i.test(`${stdout}${stderr}`)) resolve(undefined);
-        else reject(new CredentialError(`credential helper docker-credential-${helper} failed: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : (stderr.trim().split('\n')[0] ?? 'exit status ' + String(err.code))}`));
+        else
+          reject(
+            new CredentialError(
+              `credential helper docker-credential-${helper} failed: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : (stderr.trim().split('\n')[0] ?? `exit status ${String(err.code)}`)}`,
+            ),
+          );
         return;
       }
       resolve(stdout);
@@ -266,6 +281,11 @@ export class CredentialStore {
     }
     if (typeof parsed.Secret !== 'string' || parsed.Secret === '') return undefined;
     if (parsed.Username === '<token>') return { kind: 'identity-token', token: new Secret(parsed.Secret), source };
-    return { kind: 'basic', username: typeof parsed.Username === 'string' ? parsed.Username : '', password: new Secret(parsed.Secret), source };
+    return {
+      kind: 'basic',
+      username: typeof parsed.Username === 'string' ? parsed.Username : '',
+      password: new Secret(parsed.Secret),
+      source,
+    };
   }
 }

@@ -4,7 +4,14 @@
  * config fetched once per digest, ever (the disk cache), identical sources fetched once per call. Never throws for
  * one image: every request gets an Observation.
  */
-import { apiRegistryHost, dockerClientDefaults, exactReference, isDigest, mostSpecific, parseOpenShiftReference } from '../reconcile/reference.js';
+import {
+  apiRegistryHost,
+  dockerClientDefaults,
+  exactReference,
+  isDigest,
+  mostSpecific,
+  parseOpenShiftReference,
+} from '../reconcile/reference.js';
 import type { OpenShiftReference } from '../reconcile/reference.js';
 import { prioritizeTags } from '../reconcile/tag-order.js';
 import type { MetadataCache } from './cache.js';
@@ -81,9 +88,16 @@ export class Importer {
     const repository = d.namespace ? `${d.namespace}/${d.name}` : d.name;
     const normalized = exactReference(mostSpecific(d));
     const reference = d.id && isDigest(d.id) ? d.id : d.tag;
-    const mirror = this.options.mirrors?.find((m) => m.registry === d.registry || m.registry === host || (m.registry === 'docker.io' && host === 'registry-1.docker.io'));
+    const mirror = this.options.mirrors?.find(
+      (m) => m.registry === d.registry || m.registry === host || (m.registry === 'docker.io' && host === 'registry-1.docker.io'),
+    );
     if (mirror) {
-      return { ref, target: { host: mirror.mirror, registry: mirror.mirror, repository, insecure: insecure || mirror.insecure === true }, normalized, reference };
+      return {
+        ref,
+        target: { host: mirror.mirror, registry: mirror.mirror, repository, insecure: insecure || mirror.insecure === true },
+        normalized,
+        reference,
+      };
     }
     return { ref, target: { host, registry: d.registry, repository, insecure }, normalized, reference };
   }
@@ -98,7 +112,14 @@ export class Importer {
         const blocked = this.checkPolicy(source, request.insecure);
         if (blocked) return fail(blocked);
         const platform = this.wantedPlatform(request);
-        const key = JSON.stringify([source.target.host, source.target.repository, source.reference, request.importMode, request.insecure, platform]);
+        const key = JSON.stringify([
+          source.target.host,
+          source.target.repository,
+          source.reference,
+          request.importMode,
+          request.insecure,
+          platform,
+        ]);
         let p = inflight.get(key);
         if (!p) {
           p = this.resolveWithFallback(source, request.importMode, platform);
@@ -136,7 +157,11 @@ export class Importer {
    * The tags a whole-repository import takes (§6.12): every remote tag (an empty name is `latest`), in OpenShift's
    * priority order, the first `cap` of them (-1: all); the rest are `additionalTags`.
    */
-  async repositoryTags(from: string, insecure: boolean, cap = 50): Promise<{ ok: true; tags: string[]; additionalTags: string[] } | { ok: false; failure: ImportFailure }> {
+  async repositoryTags(
+    from: string,
+    insecure: boolean,
+    cap = 50,
+  ): Promise<{ ok: true; tags: string[]; additionalTags: string[] } | { ok: false; failure: ImportFailure }> {
     const listed = await this.listTags(from, insecure);
     if (!listed.ok) return listed;
     const ordered = prioritizeTags(listed.tags);
@@ -195,7 +220,10 @@ export class Importer {
       if (headerDigest && isDigest(headerDigest)) {
         digest = headerDigest;
       } else {
-        const res = await this.options.client.call(target, 'GET', `manifests/${reference}`, { accept: manifestAccept, maxBytes: this.maxManifest });
+        const res = await this.options.client.call(target, 'GET', `manifests/${reference}`, {
+          accept: manifestAccept,
+          maxBytes: this.maxManifest,
+        });
         const stated = res.headers['docker-content-digest'];
         digest = stated && isDigest(stated) ? stated : digestOf(res.body);
         verifyDigest(res.body, digest, `manifest ${reference}`);
@@ -205,8 +233,13 @@ export class Importer {
     }
     manifest ??= await this.manifest(target, digest);
     const parsed = parseManifest(manifest.bytes, manifest.mediaType);
-    if (parsed.kind === 'schema1') throw new ManifestError('unsupported', 'the image uses the Docker schema 1 manifest format, which is not supported; push it again with a current client');
-    if (parsed.kind === 'image') return { digest, manifestMediaType: parsed.mediaType, ...(await this.image(target, parsed.config, parsed.layers)) };
+    if (parsed.kind === 'schema1')
+      throw new ManifestError(
+        'unsupported',
+        'the image uses the Docker schema 1 manifest format, which is not supported; push it again with a current client',
+      );
+    if (parsed.kind === 'image')
+      return { digest, manifestMediaType: parsed.mediaType, ...(await this.image(target, parsed.config, parsed.layers)) };
 
     if (mode === 'PreserveOriginal') {
       const children = [];
@@ -215,7 +248,12 @@ export class Importer {
         const childManifest = parseManifest((await this.manifest(target, child.digest)).bytes, child.mediaType);
         if (childManifest.kind !== 'image') throw new ManifestError('unsupported', `list entry ${child.digest} is not an image manifest`);
         const img = await this.image(target, childManifest.config, childManifest.layers);
-        children.push({ digest: child.digest, platform: child.platform, manifestMediaType: childManifest.mediaType, ...(img.metadata ? { metadata: img.metadata } : {}) });
+        children.push({
+          digest: child.digest,
+          platform: child.platform,
+          manifestMediaType: childManifest.mediaType,
+          ...(img.metadata ? { metadata: img.metadata } : {}),
+        });
       }
       return { digest, manifestMediaType: parsed.mediaType, layers: [], children };
     }
@@ -232,7 +270,13 @@ export class Importer {
     const childManifest = parseManifest((await this.manifest(target, child.digest)).bytes, child.mediaType);
     if (childManifest.kind !== 'image') throw new ManifestError('unsupported', `list entry ${child.digest} is not an image manifest`);
     const img = await this.image(target, childManifest.config, childManifest.layers);
-    return { digest: child.digest, manifestMediaType: childManifest.mediaType, listDigest: digest, ...(child.platform ? { platform: child.platform } : {}), ...img };
+    return {
+      digest: child.digest,
+      manifestMediaType: childManifest.mediaType,
+      listDigest: digest,
+      ...(child.platform ? { platform: child.platform } : {}),
+      ...img,
+    };
   }
 
   private get maxManifest(): number {
@@ -243,17 +287,26 @@ export class Importer {
   private async manifest(target: Target, digest: string): Promise<{ bytes: Buffer; mediaType: string }> {
     const cached = await this.options.cache.getManifest(digest);
     if (cached) return cached;
-    const res = await this.options.client.call(target, 'GET', `manifests/${digest}`, { accept: manifestAccept, maxBytes: this.maxManifest });
+    const res = await this.options.client.call(target, 'GET', `manifests/${digest}`, {
+      accept: manifestAccept,
+      maxBytes: this.maxManifest,
+    });
     verifyDigest(res.body, digest, `manifest ${digest}`);
     const mediaType = res.headers['content-type'] ?? '';
     await this.options.cache.putManifest(digest, res.body, mediaType);
     return { bytes: res.body, mediaType };
   }
 
-  private async image(target: Target, config: Descriptor, layerDescriptors: readonly Descriptor[]): Promise<{ metadata: DockerImageMetadata; layers: ImportedImage['layers'] }> {
+  private async image(
+    target: Target,
+    config: Descriptor,
+    layerDescriptors: readonly Descriptor[],
+  ): Promise<{ metadata: DockerImageMetadata; layers: ImportedImage['layers'] }> {
     let bytes = await this.options.cache.getBlob(config.digest);
     if (!bytes) {
-      const res = await this.options.client.call(target, 'GET', `blobs/${config.digest}`, { maxBytes: this.options.maxConfigBytes ?? 8 * 1024 * 1024 });
+      const res = await this.options.client.call(target, 'GET', `blobs/${config.digest}`, {
+        maxBytes: this.options.maxConfigBytes ?? 8 * 1024 * 1024,
+      });
       verifyDigest(res.body, config.digest, `image config ${config.digest}`);
       bytes = res.body;
       await this.options.cache.putBlob(config.digest, bytes);
@@ -293,9 +346,17 @@ export class Importer {
         return { kind: 'unauthorized', reason: 'Unauthorized', message, detail: err.message };
       }
       case 'insecure-required':
-        return { kind: 'insecure-required', reason: 'BadRequest', message: `the repository ${source.target.host}/${source.target.repository} is HTTP only and requires the insecure flag to import` };
+        return {
+          kind: 'insecure-required',
+          reason: 'BadRequest',
+          message: `the repository ${source.target.host}/${source.target.repository} is HTTP only and requires the insecure flag to import`,
+        };
       case 'not-v2':
-        return { kind: 'bad-response', reason: 'NotV2Registry', message: `registry "${source.target.host}" does not support the v2 Registry API` };
+        return {
+          kind: 'bad-response',
+          reason: 'NotV2Registry',
+          message: `registry "${source.target.host}" does not support the v2 Registry API`,
+        };
       case 'forbidden-address':
         return { kind: 'forbidden', reason: 'Forbidden', message: `forbidden: ${ref}: ${err.message}` };
       case 'rate-limited':

@@ -52,11 +52,13 @@ const bare = (contentType: string | undefined): string => (contentType ?? '').sp
 
 function descriptor(value: unknown, where: string): Descriptor {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  if (typeof v.digest !== 'string' || !/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(v.digest)) throw new ManifestError('malformed', `${where}: a descriptor without a valid digest`);
+  if (typeof v.digest !== 'string' || !/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(v.digest))
+    throw new ManifestError('malformed', `${where}: a descriptor without a valid digest`);
   const p = v.platform as Record<string, unknown> | undefined;
-  const platform = p && typeof p.os === 'string' && typeof p.architecture === 'string'
-    ? { os: p.os, architecture: p.architecture, ...(typeof p.variant === 'string' && p.variant ? { variant: p.variant } : {}) }
-    : undefined;
+  const platform =
+    p && typeof p.os === 'string' && typeof p.architecture === 'string'
+      ? { os: p.os, architecture: p.architecture, ...(typeof p.variant === 'string' && p.variant ? { variant: p.variant } : {}) }
+      : undefined;
   return {
     mediaType: typeof v.mediaType === 'string' ? v.mediaType : '',
     digest: v.digest,
@@ -111,9 +113,28 @@ const known = (d: Descriptor): boolean => d.platform !== undefined && d.platform
  * Legacy import of a list (§6.5, §13.8): the prefer-arch/prefer-os annotations, else the configured platform,
  * else linux/amd64, else the first entry with a real platform (attestation entries are never chosen).
  */
-export function choosePlatform(manifests: readonly Descriptor[], preferred: { os?: string | undefined; architecture?: string | undefined; variant?: string | undefined }, configured: Platform = defaultPlatform): Descriptor | undefined {
-  const matches = (want: { os: string; architecture: string; variant?: string | undefined }) => (d: Descriptor): boolean =>
-    d.platform !== undefined && d.platform.os === want.os && d.platform.architecture === want.architecture && (want.variant === undefined || d.platform.variant === want.variant);
-  const wanted = { os: preferred.os ?? configured.os, architecture: preferred.architecture ?? configured.architecture, variant: preferred.architecture ? preferred.variant : configured.variant };
-  return manifests.find(matches(wanted)) ?? manifests.find(matches({ os: wanted.os, architecture: wanted.architecture })) ?? manifests.find(matches(defaultPlatform)) ?? manifests.find(known) ?? manifests[0];
+export function choosePlatform(
+  manifests: readonly Descriptor[],
+  preferred: { os?: string | undefined; architecture?: string | undefined; variant?: string | undefined },
+  configured: Platform = defaultPlatform,
+): Descriptor | undefined {
+  const matches =
+    (want: { os: string; architecture: string; variant?: string | undefined }) =>
+    (d: Descriptor): boolean =>
+      d.platform !== undefined &&
+      d.platform.os === want.os &&
+      d.platform.architecture === want.architecture &&
+      (want.variant === undefined || d.platform.variant === want.variant);
+  const wanted = {
+    os: preferred.os ?? configured.os,
+    architecture: preferred.architecture ?? configured.architecture,
+    variant: preferred.architecture ? preferred.variant : configured.variant,
+  };
+  return (
+    manifests.find(matches(wanted)) ??
+    manifests.find(matches({ os: wanted.os, architecture: wanted.architecture })) ??
+    manifests.find(matches(defaultPlatform)) ??
+    manifests.find(known) ??
+    manifests[0]
+  );
 }

@@ -2,7 +2,8 @@
 import type { DockerImageMetadata, ImageLayer } from './types.js';
 import type { Descriptor } from './manifest.js';
 
-const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export function layersOf(layers: readonly Descriptor[]): ImageLayer[] {
@@ -23,7 +24,12 @@ export function imageMetadata(config: unknown, layers: readonly ImageLayer[]): D
   put('Entrypoint', strings(inner.Entrypoint));
   put('Env', strings(inner.Env));
   put('ExposedPorts', typeof ports === 'object' && ports !== null ? ports : undefined);
-  put('Labels', typeof labels === 'object' && labels !== null ? Object.fromEntries(Object.entries(labels as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) : undefined);
+  put(
+    'Labels',
+    typeof labels === 'object' && labels !== null
+      ? Object.fromEntries(Object.entries(labels as Record<string, unknown>).filter(([, v]) => typeof v === 'string'))
+      : undefined,
+  );
   put('User', str(inner.User));
   put('WorkingDir', str(inner.WorkingDir));
   // Size as OpenShift reports it: the sum of the (compressed) layer sizes.

@@ -21,7 +21,18 @@ export const manifestAccept = [
   'application/vnd.docker.distribution.manifest.v1+json;q=0.5',
 ].join(', ');
 
-export type RegistryErrorKind = 'unauthorized' | 'not-found' | 'rate-limited' | 'unavailable' | 'bad-response' | 'timeout' | 'insecure-required' | 'not-v2' | 'forbidden' | 'too-large' | 'forbidden-address';
+export type RegistryErrorKind =
+  | 'unauthorized'
+  | 'not-found'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'bad-response'
+  | 'timeout'
+  | 'insecure-required'
+  | 'not-v2'
+  | 'forbidden'
+  | 'too-large'
+  | 'forbidden-address';
 
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
@@ -106,7 +117,10 @@ export class RegistryClient {
     const key = `${host}|${insecure}`;
     let s = this.hosts.get(key);
     if (!s) {
-      s = { semaphore: new Semaphore(this.options.concurrencyPerRegistry ?? 8), circuit: new Circuit(this.options.circuit ?? { failureThreshold: 5, openMs: 60_000 }, this.options.clock) };
+      s = {
+        semaphore: new Semaphore(this.options.concurrencyPerRegistry ?? 8),
+        circuit: new Circuit(this.options.circuit ?? { failureThreshold: 5, openMs: 60_000 }, this.options.clock),
+      };
       this.hosts.set(key, s);
     }
     return s;
@@ -130,18 +144,30 @@ export class RegistryClient {
    * the registry may simply speak plain HTTP, which is tried next (and retried in its turn).
    */
   private async doPing(target: Target, s: HostState): Promise<{ base: string; challenge: Challenge | undefined }> {
-    const attempt = async (scheme: 'https' | 'http', retryTransport: boolean): Promise<{ base: string; challenge: Challenge | undefined }> => {
+    const attempt = async (
+      scheme: 'https' | 'http',
+      retryTransport: boolean,
+    ): Promise<{ base: string; challenge: Challenge | undefined }> => {
       const base = `${scheme}://${target.host}`;
       const url = `${base}/v2/`;
       const res = await this.withRetries(target, s, 'GET', url, ' to /v2/', retryTransport, () =>
-        s.semaphore.run(() => this.options.transport.send({ method: 'GET', url, headers: { 'user-agent': 'imagestreams' }, maxBytes: 64 * 1024, insecure: target.insecure })),
+        s.semaphore.run(() =>
+          this.options.transport.send({
+            method: 'GET',
+            url,
+            headers: { 'user-agent': 'imagestreams' },
+            maxBytes: 64 * 1024,
+            insecure: target.insecure,
+          }),
+        ),
       );
       if (res.status === 401 || res.status === 403 || (res.status >= 200 && res.status < 300)) {
         const header = res.headers['www-authenticate'];
         const challenges = header ? parseWwwAuthenticate(header) : [];
         return { base, challenge: challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic') };
       }
-      if (res.status === 404) throw new RegistryError('not-v2', `registry ${target.host} does not support the v2 Registry API`, { status: 404 });
+      if (res.status === 404)
+        throw new RegistryError('not-v2', `registry ${target.host} does not support the v2 Registry API`, { status: 404 });
       throw new RegistryError('bad-response', `registry ${target.host} answered ${res.status} to /v2/`, { status: res.status });
     };
     try {
@@ -153,7 +179,10 @@ export class RegistryClient {
       if ((answered && err.kind !== 'unavailable') || err.kind === 'forbidden-address') throw err;
       if (target.insecure) return attempt('http', true);
       if (err instanceof RegistryError && err.cause instanceof TransportError && err.cause.code === 'http-to-https') {
-        throw new RegistryError('insecure-required', `the repository ${target.host}/${target.repository} is HTTP only and requires the insecure flag to import`);
+        throw new RegistryError(
+          'insecure-required',
+          `the repository ${target.host}/${target.repository} is HTTP only and requires the insecure flag to import`,
+        );
       }
       throw err;
     }
@@ -161,10 +190,24 @@ export class RegistryClient {
 
   private wrap(err: unknown): RegistryError {
     if (err instanceof RegistryError) return err;
-    if (err instanceof AuthError) return new RegistryError(err.kind, err.message, { hadCredentials: err.hadCredentials, credentialsRefused: err.kind === 'unauthorized' && err.hadCredentials }, { cause: err });
+    if (err instanceof AuthError)
+      return new RegistryError(
+        err.kind,
+        err.message,
+        { hadCredentials: err.hadCredentials, credentialsRefused: err.kind === 'unauthorized' && err.hadCredentials },
+        { cause: err },
+      );
     if (err instanceof TransportError) {
       const kind: RegistryErrorKind =
-        err.code === 'timeout' ? 'timeout' : err.code === 'too-large' ? 'too-large' : err.code === 'forbidden-address' ? 'forbidden-address' : err.code === 'unavailable' || err.code === 'truncated' ? 'unavailable' : 'bad-response';
+        err.code === 'timeout'
+          ? 'timeout'
+          : err.code === 'too-large'
+            ? 'too-large'
+            : err.code === 'forbidden-address'
+              ? 'forbidden-address'
+              : err.code === 'unavailable' || err.code === 'truncated'
+                ? 'unavailable'
+                : 'bad-response';
       return new RegistryError(kind, err.message, {}, { cause: err });
     }
     return new RegistryError('bad-response', err instanceof Error ? err.message : String(err), {}, { cause: err });
@@ -186,12 +229,16 @@ export class RegistryClient {
     again?: (res: HttpResponse) => boolean,
   ): Promise<HttpResponse> {
     const retries = this.options.retries ?? 3;
-    const backoff = (attempt: number): number => backoffMs(attempt, this.options.backoffBaseMs ?? 500, this.options.backoffCapMs ?? 30_000, this.options.random);
+    const backoff = (attempt: number): number =>
+      backoffMs(attempt, this.options.backoffBaseMs ?? 500, this.options.backoffCapMs ?? 30_000, this.options.random);
     const path = new URL(url).pathname;
     for (let attempt = 0; ; attempt += 1) {
       const blocked = s.circuit.blockedFor();
       if (blocked !== undefined) {
-        throw new RegistryError('unavailable', `registry ${target.host} is paused after repeated failures; next try in ${Math.ceil(blocked / 1000)} s`);
+        throw new RegistryError(
+          'unavailable',
+          `registry ${target.host} is paused after repeated failures; next try in ${Math.ceil(blocked / 1000)} s`,
+        );
       }
       let res: HttpResponse;
       try {
@@ -210,7 +257,13 @@ export class RegistryClient {
         throw wrapped;
       }
       const remaining = res.headers['ratelimit-remaining'];
-      this.options.onRequest?.({ method, host: target.host, path, status: res.status, ...(remaining ? { rateLimitRemaining: remaining } : {}) });
+      this.options.onRequest?.({
+        method,
+        host: target.host,
+        path,
+        status: res.status,
+        ...(remaining ? { rateLimitRemaining: remaining } : {}),
+      });
       if (again?.(res)) {
         attempt -= 1;
         continue;
@@ -226,10 +279,14 @@ export class RegistryClient {
         }
         const waited = wait !== undefined ? `; it asked to retry after ${Math.ceil(wait / 1000)} s` : '';
         const text = limited ? ' Too Many Requests' : res.status === 503 ? ' Service Unavailable' : '';
-        throw new RegistryError(limited ? 'rate-limited' : 'unavailable', `registry ${target.host} answered ${res.status}${text}${what} after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}${waited}`, {
-          status: res.status,
-          detail: waited.slice(2),
-        });
+        throw new RegistryError(
+          limited ? 'rate-limited' : 'unavailable',
+          `registry ${target.host} answered ${res.status}${text}${what} after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}${waited}`,
+          {
+            status: res.status,
+            detail: waited.slice(2),
+          },
+        );
       }
       s.circuit.success();
       return res;
@@ -237,7 +294,12 @@ export class RegistryClient {
   }
 
   /** One API call with auth, retries and limits. `path` is below `/v2/<repository>/`. */
-  async call(target: Target, method: 'GET' | 'HEAD', path: string, opts: { accept?: string; maxBytes: number; absoluteUrl?: string }): Promise<HttpResponse> {
+  async call(
+    target: Target,
+    method: 'GET' | 'HEAD',
+    path: string,
+    opts: { accept?: string; maxBytes: number; absoluteUrl?: string },
+  ): Promise<HttpResponse> {
     const s = this.state(target.host, target.insecure);
     const { base, challenge } = await this.ping(target);
     const scope = `repository:${target.repository}:pull`;
@@ -253,8 +315,14 @@ export class RegistryClient {
     let refreshedToken = false;
     const send = async (): Promise<HttpResponse> => {
       const authorization = await this.tokens.authorization(challenge, scope, credential, realmCredential, target.insecure);
-      const headers: Record<string, string> = { 'user-agent': 'imagestreams', ...(opts.accept ? { accept: opts.accept } : {}), ...(authorization ? { authorization } : {}) };
-      return s.semaphore.run(() => this.options.transport.send({ method, url, headers, maxBytes: opts.maxBytes, insecure: target.insecure }));
+      const headers: Record<string, string> = {
+        'user-agent': 'imagestreams',
+        ...(opts.accept ? { accept: opts.accept } : {}),
+        ...(authorization ? { authorization } : {}),
+      };
+      return s.semaphore.run(() =>
+        this.options.transport.send({ method, url, headers, maxBytes: opts.maxBytes, insecure: target.insecure }),
+      );
     };
     // A cached token may have been revoked or lack a scope: fetch a fresh one once.
     const again = (res: HttpResponse): boolean => {
@@ -271,8 +339,18 @@ export class RegistryClient {
     if (res.status >= 200 && res.status < 300) return res;
     const registryCode = registryErrorCode(res.body);
     const details = { status: res.status, hadCredentials, ...(registryCode ? { registryCode } : {}) };
-    if (res.status === 404) throw new RegistryError('not-found', `${target.host}/${target.repository}: ${path} not found${registryCode ? ` (${registryCode})` : ''}`, details);
-    if (res.status === 401) throw new RegistryError('unauthorized', `${target.host} refused access to ${target.repository}${hadCredentials ? ' with the configured credentials' : ' without credentials'}`, details);
+    if (res.status === 404)
+      throw new RegistryError(
+        'not-found',
+        `${target.host}/${target.repository}: ${path} not found${registryCode ? ` (${registryCode})` : ''}`,
+        details,
+      );
+    if (res.status === 401)
+      throw new RegistryError(
+        'unauthorized',
+        `${target.host} refused access to ${target.repository}${hadCredentials ? ' with the configured credentials' : ' without credentials'}`,
+        details,
+      );
     if (res.status === 403) throw new RegistryError('forbidden', `${target.host} forbids access to ${target.repository}`, details);
     throw new RegistryError('bad-response', `${target.host} answered ${res.status} for ${target.repository}/${path}`, details);
   }
@@ -282,7 +360,11 @@ export class RegistryClient {
     const tags: string[] = [];
     let next: string | undefined;
     for (let page = 0; page < maxPages; page += 1) {
-      const res = await this.call(target, 'GET', 'tags/list', { maxBytes: 8 << 20, accept: 'application/json', ...(next ? { absoluteUrl: next } : {}) });
+      const res = await this.call(target, 'GET', 'tags/list', {
+        maxBytes: 8 << 20,
+        accept: 'application/json',
+        ...(next ? { absoluteUrl: next } : {}),
+      });
       let body: { tags?: unknown };
       try {
         body = JSON.parse(res.body.toString('utf8')) as typeof body;
@@ -295,7 +377,8 @@ export class RegistryClient {
       if (!m?.[1]) return tags;
       const nextUrl = new URL(m[1], res.url);
       // Never carry this registry's token to another host.
-      if (nextUrl.host !== new URL(res.url).host) throw new RegistryError('bad-response', `${target.host} paginated tags/list to another host (${nextUrl.host})`);
+      if (nextUrl.host !== new URL(res.url).host)
+        throw new RegistryError('bad-response', `${target.host} paginated tags/list to another host (${nextUrl.host})`);
       next = nextUrl.href;
     }
     return tags;

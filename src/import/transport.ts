@@ -61,7 +61,17 @@ export interface HttpResponse {
   readonly url: string;
 }
 
-export type TransportErrorCode = 'timeout' | 'unavailable' | 'tls' | 'http-to-https' | 'too-large' | 'truncated' | 'redirect' | 'bad-response' | 'forbidden-address' | 'aborted';
+export type TransportErrorCode =
+  | 'timeout'
+  | 'unavailable'
+  | 'tls'
+  | 'http-to-https'
+  | 'too-large'
+  | 'truncated'
+  | 'redirect'
+  | 'bad-response'
+  | 'forbidden-address'
+  | 'aborted';
 
 /** A failure to get an HTTP answer at all (no status code to reason about). */
 export class TransportError extends Error {
@@ -123,14 +133,20 @@ export function forbiddenAddress(host: string): string | undefined {
   if (!g) return undefined;
   if (((g[0] ?? 0) & 0xffc0) === 0xfe80) return 'a link-local address (fe80::/10)';
   if (g.join(':') === [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254].join(':')) return 'a cloud metadata service';
-  const embedsV4 = (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) || (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0));
-  if (embedsV4 && linkLocalV4((g[6] ?? 0) >> 8, (g[6] ?? 0) & 0xff)) return 'a link-local address (169.254.0.0/16, where cloud metadata services live)';
+  const embedsV4 =
+    (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) ||
+    (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0));
+  if (embedsV4 && linkLocalV4((g[6] ?? 0) >> 8, (g[6] ?? 0) & 0xff))
+    return 'a link-local address (169.254.0.0/16, where cloud metadata services live)';
   return undefined;
 }
 
 function forbiddenAddressError(url: URL, why: string, how: { resolved?: string; redirectedFrom?: string } = {}): TransportError {
   const where = `${url.host}${how.resolved ? ` (it resolves to ${how.resolved})` : ''}${how.redirectedFrom ? `, where ${how.redirectedFrom} redirected,` : ''}`;
-  return new TransportError('forbidden-address', `refusing to connect to ${where}: it is ${why}; set registries.allowLinkLocal: true to allow it`);
+  return new TransportError(
+    'forbidden-address',
+    `refusing to connect to ${where}: it is ${why}; set registries.allowLinkLocal: true to allow it`,
+  );
 }
 
 export type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -166,8 +182,14 @@ export function guardedLookup(base: LookupFunction = dnsLookup as unknown as Loo
 }
 
 const tlsErrorCodes = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
 function classify(err: unknown, url: string): TransportError {
@@ -187,7 +209,10 @@ function classify(err: unknown, url: string): TransportError {
   if (/Timeout/i.test(e.name ?? '') || /UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT/.test(code)) {
     return new TransportError('timeout', `timed out talking to ${host} (${code || e.name})`, { cause: err });
   }
-  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(code) || /other side closed|socket/i.test(text)) {
+  if (
+    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(code) ||
+    /other side closed|socket/i.test(text)
+  ) {
     return new TransportError('unavailable', `cannot reach ${host}: ${code || text.trim()}`, { cause: err });
   }
   return new TransportError('bad-response', `request to ${host} failed: ${code || text.trim() || String(err)}`, { cause: err });
@@ -231,7 +256,10 @@ export class Transport {
         }
       }
     }
-    return { ...(ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}), ...(cert !== undefined && key !== undefined ? { cert, key } : {}) };
+    return {
+      ...(ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}),
+      ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+    };
   }
 
   private dispatcher(url: URL, insecure: boolean): Promise<Dispatcher> {
@@ -243,7 +271,11 @@ export class Transport {
           ...tls,
           rejectUnauthorized: !insecure,
           timeout: this.options.connectTimeoutMs ?? 10_000,
-          ...(this.options.allowLinkLocal ? (this.options.resolver ? { lookup: this.options.resolver } : {}) : { lookup: guardedLookup(this.options.resolver) }),
+          ...(this.options.allowLinkLocal
+            ? this.options.resolver
+              ? { lookup: this.options.resolver }
+              : {}
+            : { lookup: guardedLookup(this.options.resolver) }),
         };
         const base = {
           connect,
@@ -254,7 +286,13 @@ export class Transport {
         };
         const proxy = this.options.proxy;
         if (proxy && (proxy.httpProxy || proxy.httpsProxy)) {
-          return new EnvHttpProxyAgent({ ...base, requestTls: connect, httpProxy: proxy.httpProxy ?? '', httpsProxy: proxy.httpsProxy ?? '', noProxy: proxy.noProxy ?? '' });
+          return new EnvHttpProxyAgent({
+            ...base,
+            requestTls: connect,
+            httpProxy: proxy.httpProxy ?? '',
+            httpsProxy: proxy.httpsProxy ?? '',
+            noProxy: proxy.noProxy ?? '',
+          });
         }
         return new Agent(base);
       });
@@ -294,7 +332,8 @@ export class Transport {
         res.body.resume();
         if (hop >= maxRedirects) throw new TransportError('redirect', `too many redirects from ${originalHost}`);
         const next = new URL(location, url);
-        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new TransportError('redirect', `redirect to an unsupported URL scheme ${next.protocol}`);
+        if (next.protocol !== 'https:' && next.protocol !== 'http:')
+          throw new TransportError('redirect', `redirect to an unsupported URL scheme ${next.protocol}`);
         if (url.protocol === 'https:' && next.protocol === 'http:' && !req.insecure) {
           throw new TransportError('redirect', `refusing a redirect from HTTPS to plain HTTP (${next.host})`);
         }

@@ -60,14 +60,29 @@ export interface ImportedImage {
   readonly metadata?: DockerImageMetadata;
   readonly layers: readonly ImageLayer[];
   /** For a list kept whole (PreserveOriginal): each child, imported too. */
-  readonly children?: ReadonlyArray<{ readonly digest: string; readonly platform: Platform; readonly manifestMediaType: string; readonly metadata?: DockerImageMetadata }>;
+  readonly children?: ReadonlyArray<{
+    readonly digest: string;
+    readonly platform: Platform;
+    readonly manifestMediaType: string;
+    readonly metadata?: DockerImageMetadata;
+  }>;
   /** When `digest` is a child chosen from a list (Legacy), the list's digest. */
   readonly listDigest?: string;
   readonly platform?: Platform;
 }
 
 /** Why an import failed, in our words; `reason` is OpenShift's Status reason written into the condition. */
-export type FailureKind = 'invalid' | 'forbidden' | 'insecure-required' | 'unauthorized' | 'not-found' | 'rate-limited' | 'unavailable' | 'bad-response' | 'timeout' | 'unsupported';
+export type FailureKind =
+  | 'invalid'
+  | 'forbidden'
+  | 'insecure-required'
+  | 'unauthorized'
+  | 'not-found'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'bad-response'
+  | 'timeout'
+  | 'unsupported';
 
 export type StatusReason = 'Invalid' | 'Forbidden' | 'BadRequest' | 'Unauthorized' | 'NotFound' | 'InternalError' | 'NotV2Registry';
 

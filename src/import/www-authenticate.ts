@@ -53,7 +53,14 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
       // token68 form (e.g. `Negotiate abc==`): skip it.
       while (i < n && header[i] === ' ') i += 1;
       const t68 = /^[A-Za-z0-9\-._~+/]+=*(?=\s*(,|$))/.exec(header.slice(i));
-      if (t68 && !header.slice(i + t68[0].length).trimStart().startsWith('=')) i += t68[0].length;
+      if (
+        t68 &&
+        !header
+          .slice(i + t68[0].length)
+          .trimStart()
+          .startsWith('=')
+      )
+        i += t68[0].length;
     }
   }
   return out;

@@ -70,7 +70,8 @@ export function findSpecTag(tags: readonly TagReference[], name: string): TagRef
 }
 
 /** §6.1: imported from a registry. */
-export const importable = (t: TagReference): boolean => t.from?.kind === kinds.dockerImage && !t.reference && typeof t.from.name === 'string' && t.from.name !== '';
+export const importable = (t: TagReference): boolean =>
+  t.from?.kind === kinds.dockerImage && !t.reference && typeof t.from.name === 'string' && t.from.name !== '';
 
 /** The mode the importer is asked for: what the file says, where an unset or empty mode is Legacy. */
 export function importModeOf(t: TagReference): ImportMode {

@@ -32,7 +32,8 @@ export function parseSource(text: string, namespace: string, kind?: SourceKind):
   const effective: SourceKind = kind ?? (registryLike ? 'docker' : text.includes('@') ? 'imagestreamimage' : 'imagestreamtag');
   if (effective === 'docker') {
     const p = parseOpenShiftReference(text);
-    if (!p.ok || p.value.name === '') throw new AuthoringError(`"${text}" is not a valid image reference: ${p.ok ? 'no repository' : p.error}`);
+    if (!p.ok || p.value.name === '')
+      throw new AuthoringError(`"${text}" is not a valid image reference: ${p.ok ? 'no repository' : p.error}`);
     return { kind: 'DockerImage', name: text };
   }
   const slash = text.indexOf('/');
@@ -45,7 +46,12 @@ export function parseSource(text: string, namespace: string, kind?: SourceKind):
   }
   const colon = rest.indexOf(':');
   if (rest.includes('@') || rest === '' || colon === 0) throw new AuthoringError(`"${text}" is not of the form <stream>:<tag>`);
-  return { kind: 'ImageStreamTag', namespace: ns, stream: colon === -1 ? rest : rest.slice(0, colon), tag: colon === -1 ? 'latest' : rest.slice(colon + 1) };
+  return {
+    kind: 'ImageStreamTag',
+    namespace: ns,
+    stream: colon === -1 ? rest : rest.slice(0, colon),
+    tag: colon === -1 ? 'latest' : rest.slice(colon + 1),
+  };
 }
 
 /** `[ns/]stream:tag` for a destination. */
@@ -68,7 +74,12 @@ export interface TagOptions {
  * The spec tag `oc tag SOURCE DEST` writes. A stream tag source is pinned to its current image (an
  * ImageStreamImage) unless `--alias` asks to track it; aliases across streams are refused, as upstream refuses them.
  */
-export function specTagFor(source: TagSource, dest: { namespace: string; stream: string; tag: string }, options: TagOptions, sourceStatus: (namespace: string, stream: string) => readonly NamedTagEventList[] | undefined): TagReference {
+export function specTagFor(
+  source: TagSource,
+  dest: { namespace: string; stream: string; tag: string },
+  options: TagOptions,
+  sourceStatus: (namespace: string, stream: string) => readonly NamedTagEventList[] | undefined,
+): TagReference {
   const importPolicy = {
     ...(options.insecure ? { insecure: true } : {}),
     ...(options.scheduled ? { scheduled: true } : {}),
@@ -82,16 +93,23 @@ export function specTagFor(source: TagSource, dest: { namespace: string; stream:
   const ns = (n: string): { namespace?: string } => (n !== dest.namespace ? { namespace: n } : {});
   if (source.kind === 'DockerImage') return { name: dest.tag, from: { kind: 'DockerImage', name: source.name }, ...common };
   if (options.scheduled) throw new AuthoringError('only tags pointing to Docker repositories may be scheduled for background import');
-  if (source.kind === 'ImageStreamImage') return { name: dest.tag, from: { kind: 'ImageStreamImage', name: `${source.stream}@${source.id}`, ...ns(source.namespace) }, ...common };
+  if (source.kind === 'ImageStreamImage')
+    return {
+      name: dest.tag,
+      from: { kind: 'ImageStreamImage', name: `${source.stream}@${source.id}`, ...ns(source.namespace) },
+      ...common,
+    };
   if (options.alias) {
-    if (source.namespace !== dest.namespace || source.stream !== dest.stream) throw new AuthoringError('cannot set alias across different Image Streams');
+    if (source.namespace !== dest.namespace || source.stream !== dest.stream)
+      throw new AuthoringError('cannot set alias across different Image Streams');
     if (source.tag === dest.tag) throw new AuthoringError(`cannot alias ${dest.stream}:${dest.tag} to itself`);
     return { name: dest.tag, from: { kind: 'ImageStreamTag', name: `${source.stream}:${source.tag}` }, ...common };
   }
   const status = sourceStatus(source.namespace, source.stream);
   if (status === undefined) throw new AuthoringError(`image stream "${source.namespace}/${source.stream}" not found in the repository`);
   const head = latestTaggedImage(status, source.tag);
-  if (!head || head.image === '') throw new AuthoringError(`"${source.stream}:${source.tag}" has no image yet: import it first, or use --alias to track it`);
+  if (!head || head.image === '')
+    throw new AuthoringError(`"${source.stream}:${source.tag}" has no image yet: import it first, or use --alias to track it`);
   return { name: dest.tag, from: { kind: 'ImageStreamImage', name: `${source.stream}@${head.image}`, ...ns(source.namespace) }, ...common };
 }
 
@@ -100,13 +118,21 @@ export function specTagFor(source: TagSource, dest: { namespace: string; stream:
  * tag: no longer scheduled (an importPolicy left empty goes) and no longer a reference; its other fields and their
  * order are kept. Undefined when the stream has no spec tag of that name.
  */
-export function withTagRolledBack(stream: Record<string, unknown>, tag: string, streamName: string, image: string): Record<string, unknown> | undefined {
+export function withTagRolledBack(
+  stream: Record<string, unknown>,
+  tag: string,
+  streamName: string,
+  image: string,
+): Record<string, unknown> | undefined {
   const value = structuredClone(stream);
   const spec = value.spec;
   const tags: unknown[] = isRecord(spec) && Array.isArray(spec.tags) ? spec.tags : [];
   const i = tags.findIndex((t) => isRecord(t) && t.name === tag);
   if (i === -1) return undefined;
-  const next: Record<string, unknown> = { ...(tags[i] as Record<string, unknown>), from: { kind: kinds.imageStreamImage, name: `${streamName}@${image}` } };
+  const next: Record<string, unknown> = {
+    ...(tags[i] as Record<string, unknown>),
+    from: { kind: kinds.imageStreamImage, name: `${streamName}@${image}` },
+  };
   if (isRecord(next.importPolicy)) {
     const { scheduled: _s, ...rest } = next.importPolicy;
     if (Object.keys(rest).length > 0) next.importPolicy = rest;
@@ -118,7 +144,12 @@ export function withTagRolledBack(stream: Record<string, unknown>, tag: string, 
 }
 
 export function newStream(namespace: string, name: string): Record<string, unknown> {
-  return { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name, namespace }, spec: { lookupPolicy: { local: false }, tags: [] } };
+  return {
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStream',
+    metadata: { name, namespace },
+    spec: { lookupPolicy: { local: false }, tags: [] },
+  };
 }
 
 /** Set (add or replace) a spec tag; a replaced tag keeps its annotations. */
@@ -195,7 +226,11 @@ export type TriggerEntryEdit =
   | { readonly op: 'remove'; readonly index: number }
   | { readonly op: 'append'; readonly value: Record<string, unknown> };
 
-const fromOf = (request: TriggerRequest): Record<string, unknown> => ({ kind: 'ImageStreamTag', name: request.from.name, ...(request.from.namespace ? { namespace: request.from.namespace } : {}) });
+const fromOf = (request: TriggerRequest): Record<string, unknown> => ({
+  kind: 'ImageStreamTag',
+  name: request.from.name,
+  ...(request.from.namespace ? { namespace: request.from.namespace } : {}),
+});
 
 /**
  * `image.openshift.io/triggers` entries for the request: one entry per container. An entry that already sets the
@@ -203,7 +238,12 @@ const fromOf = (request: TriggerRequest): Record<string, unknown> => ({ kind: 'I
  * fieldPath kept unless it is the documentation's quoting, which the cluster rejects); further entries on the same
  * field are removed; a container without one gets a new entry in the form the in-cluster controller accepts.
  */
-export function annotationTriggerEdits(kind: string, podSpec: PodSpecContainers, entries: readonly unknown[], request: TriggerRequest): TriggerEntryEdit[] {
+export function annotationTriggerEdits(
+  kind: string,
+  podSpec: PodSpecContainers,
+  entries: readonly unknown[],
+  request: TriggerRequest,
+): TriggerEntryEdit[] {
   const targets = annotationTriggerTargets(kind, podSpec, entries);
   const edits: TriggerEntryEdit[] = [];
   const touched = new Set<number>();
@@ -215,11 +255,17 @@ export function annotationTriggerEdits(kind: string, podSpec: PodSpecContainers,
     if (!field || 'error' in field || canonical === undefined) throw new AuthoringError(`container "${name}" not found`);
     const on = targets.filter((t) => t.list === field.list && t.index === field.index && !touched.has(t.trigger));
     const [existing, ...others] = on;
-    const keep = existing?.fieldPath !== undefined && (() => {
-      const p = parseFieldPath(kind, existing.fieldPath);
-      return p.kind === 'ok' && !(p.selector.kind === 'name' && p.selector.quoteStyle === 'documented');
-    })();
-    const entry = { from: fromOf(request), fieldPath: keep && existing?.fieldPath !== undefined ? existing.fieldPath : canonical, ...(request.manual ? { paused: true } : {}) };
+    const keep =
+      existing?.fieldPath !== undefined &&
+      (() => {
+        const p = parseFieldPath(kind, existing.fieldPath);
+        return p.kind === 'ok' && !(p.selector.kind === 'name' && p.selector.quoteStyle === 'documented');
+      })();
+    const entry = {
+      from: fromOf(request),
+      fieldPath: keep && existing?.fieldPath !== undefined ? existing.fieldPath : canonical,
+      ...(request.manual ? { paused: true } : {}),
+    };
     if (!existing) {
       edits.push({ op: 'append', value: entry });
       continue;
@@ -235,12 +281,22 @@ export function annotationTriggerEdits(kind: string, podSpec: PodSpecContainers,
 }
 
 /** `set triggers … --remove`: the entries from that stream tag, only those on the given containers when some are named. */
-export function annotationTriggerRemovals(kind: string, podSpec: PodSpecContainers, entries: readonly unknown[], from: { name: string; namespace?: string }, namespace: string, containers: readonly string[] | undefined): TriggerEntryEdit[] {
-  const fields = containers?.length ? annotationTriggerTargets(kind, podSpec, entries).filter((t) => t.name !== undefined && containers.includes(t.name)) : undefined;
+export function annotationTriggerRemovals(
+  kind: string,
+  podSpec: PodSpecContainers,
+  entries: readonly unknown[],
+  from: { name: string; namespace?: string },
+  namespace: string,
+  containers: readonly string[] | undefined,
+): TriggerEntryEdit[] {
+  const fields = containers?.length
+    ? annotationTriggerTargets(kind, podSpec, entries).filter((t) => t.name !== undefined && containers.includes(t.name))
+    : undefined;
   const out: TriggerEntryEdit[] = [];
   entries.forEach((e, index) => {
     const f = isRecord(e) && isRecord(e.from) ? e.from : undefined;
-    if (!f || f.name !== from.name || ((typeof f.namespace === 'string' && f.namespace) || namespace) !== (from.namespace || namespace)) return;
+    if (!f || f.name !== from.name || ((typeof f.namespace === 'string' && f.namespace) || namespace) !== (from.namespace || namespace))
+      return;
     if (fields && !fields.some((t) => t.trigger === index)) return;
     out.push({ op: 'remove', index });
   });
@@ -253,25 +309,37 @@ export function annotationTriggerRemovals(kind: string, podSpec: PodSpecContaine
  * containers is changed where it stands (its lastTriggeredImage dropped when its tag changes, so a manual trigger is
  * set once from the new tag); one that also names others keeps those; a trigger left naming none is removed.
  */
-export function withImageChangeTrigger(value: Record<string, unknown>, request: TriggerRequest, namespace: string): Record<string, unknown> {
+export function withImageChangeTrigger(
+  value: Record<string, unknown>,
+  request: TriggerRequest,
+  namespace: string,
+): Record<string, unknown> {
   const out = structuredClone(value);
   const spec = isRecord(out.spec) ? out.spec : (out.spec = {});
   const triggers: unknown[] = Array.isArray(spec.triggers) ? spec.triggers : [];
   const wanted = [...new Set(request.containers)];
   const automatic = !request.manual;
-  const params = (t: unknown): Record<string, unknown> | undefined => (isRecord(t) && t.type === 'ImageChange' && isRecord(t.imageChangeParams) ? t.imageChangeParams : undefined);
+  const params = (t: unknown): Record<string, unknown> | undefined =>
+    isRecord(t) && t.type === 'ImageChange' && isRecord(t.imageChangeParams) ? t.imageChangeParams : undefined;
   const names = (p: Record<string, unknown>): unknown[] => (Array.isArray(p.containerNames) ? p.containerNames : []);
   const sameFrom = (p: Record<string, unknown>): boolean => {
     const f = isRecord(p.from) ? p.from : {};
-    return f.kind === 'ImageStreamTag' && f.name === request.from.name && ((typeof f.namespace === 'string' && f.namespace) || namespace) === (request.from.namespace || namespace);
+    return (
+      f.kind === 'ImageStreamTag' &&
+      f.name === request.from.name &&
+      ((typeof f.namespace === 'string' && f.namespace) || namespace) === (request.from.namespace || namespace)
+    );
   };
   const hits = (p: Record<string, unknown>): boolean => names(p).some((n) => typeof n === 'string' && wanted.includes(n));
   const onlyWanted = (p: Record<string, unknown>): boolean => hits(p) && names(p).every((n) => typeof n === 'string' && wanted.includes(n));
   const follows = (p: Record<string, unknown>): boolean => sameFrom(p) && (p.automatic === true) === automatic;
-  const indexes = triggers.map((t, i) => [i, params(t)] as const).filter((x): x is readonly [number, Record<string, unknown>] => x[1] !== undefined);
+  const indexes = triggers
+    .map((t, i) => [i, params(t)] as const)
+    .filter((x): x is readonly [number, Record<string, unknown>] => x[1] !== undefined);
   // Who carries the containers: one that already follows the tag and names some of them, else one naming only
   // them (changed in place), else one that follows the tag, else a new trigger.
-  const carrier = indexes.find(([, p]) => follows(p) && hits(p)) ?? indexes.find(([, p]) => onlyWanted(p)) ?? indexes.find(([, p]) => follows(p));
+  const carrier =
+    indexes.find(([, p]) => follows(p) && hits(p)) ?? indexes.find(([, p]) => onlyWanted(p)) ?? indexes.find(([, p]) => follows(p));
   if (carrier) {
     const [, p] = carrier;
     if (!sameFrom(p)) {
@@ -294,16 +362,28 @@ export function withImageChangeTrigger(value: Record<string, unknown>, request: 
 }
 
 /** `set triggers dc/NAME --remove`: the ImageChange triggers from that tag (only the named containers, when given). */
-export function withoutImageChangeTrigger(value: Record<string, unknown>, from: { name: string; namespace?: string } | undefined, namespace: string, containers: readonly string[] | undefined): Record<string, unknown> {
+export function withoutImageChangeTrigger(
+  value: Record<string, unknown>,
+  from: { name: string; namespace?: string } | undefined,
+  namespace: string,
+  containers: readonly string[] | undefined,
+): Record<string, unknown> {
   const out = structuredClone(value);
   const spec = isRecord(out.spec) ? out.spec : undefined;
   if (!spec || !Array.isArray(spec.triggers)) return out;
   spec.triggers = spec.triggers.filter((t: unknown) => {
     const p = isRecord(t) && t.type === 'ImageChange' && isRecord(t.imageChangeParams) ? t.imageChangeParams : undefined;
     if (!p || !isRecord(p.from)) return true;
-    if (from && (p.from.name !== from.name || ((typeof p.from.namespace === 'string' && p.from.namespace) || namespace) !== (from.namespace || namespace))) return true;
+    if (
+      from &&
+      (p.from.name !== from.name ||
+        ((typeof p.from.namespace === 'string' && p.from.namespace) || namespace) !== (from.namespace || namespace))
+    )
+      return true;
     if (!from || !containers?.length) return false;
-    const left = (Array.isArray(p.containerNames) ? p.containerNames : []).filter((n: unknown) => !(typeof n === 'string' && containers.includes(n)));
+    const left = (Array.isArray(p.containerNames) ? p.containerNames : []).filter(
+      (n: unknown) => !(typeof n === 'string' && containers.includes(n)),
+    );
     p.containerNames = left;
     return left.length > 0;
   });

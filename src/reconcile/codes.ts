@@ -20,8 +20,14 @@ export const diagnosticCodes = {
   'alias-limit': { severity: 'error', summary: 'YAML aliases expand past the limit (a "billion laughs" document).' },
   'nesting-too-deep': { severity: 'error', summary: 'Collections nest deeper than the configured limit (default 100).' },
   'symlink-outside-repository': { severity: 'error', summary: 'A symbolic link points outside the repository; it is not followed.' },
-  'invalid-list-item': { severity: 'error', summary: 'An item of a List (or a Template object) is not an object with apiVersion and kind.' },
-  'unknown-api-version': { severity: 'warning', summary: 'An ImageStream or Template with an apiVersion OpenShift does not serve it under; it is ignored.' },
+  'invalid-list-item': {
+    severity: 'error',
+    summary: 'An item of a List (or a Template object) is not an object with apiVersion and kind.',
+  },
+  'unknown-api-version': {
+    severity: 'warning',
+    summary: 'An ImageStream or Template with an apiVersion OpenShift does not serve it under; it is ignored.',
+  },
   // JSON Schema (schemas/imagestream.schema.json, schemas/triggers.schema.json).
   'missing-field': { severity: 'error', summary: 'A required field is missing.' },
   'unknown-field': { severity: 'error', summary: 'A field the API does not have (often a typo).' },
@@ -29,7 +35,7 @@ export const diagnosticCodes = {
   'invalid-value': { severity: 'error', summary: 'A value is not one of those the API allows.' },
   'invalid-format': { severity: 'error', summary: 'A value does not have the required format (e.g. an RFC 3339 time).' },
   schema: { severity: 'error', summary: 'Another JSON Schema violation.' },
-  'invalid-from-kind': { severity: 'error', summary: "spec.tags[].from.kind is not DockerImage, ImageStreamTag or ImageStreamImage." },
+  'invalid-from-kind': { severity: 'error', summary: 'spec.tags[].from.kind is not DockerImage, ImageStreamTag or ImageStreamImage.' },
   'invalid-import-mode': { severity: 'error', summary: 'importPolicy.importMode is not Legacy or PreserveOriginal.' },
   'invalid-reference-policy': { severity: 'error', summary: 'referencePolicy.type is not Source or Local.' },
   // ImageStream rules (semantics.md §1.9, §2, §3).
@@ -42,33 +48,61 @@ export const diagnosticCodes = {
   'ambiguous-stream': { severity: 'error', summary: 'A reference names a stream that is defined more than once in its namespace.' },
   'missing-from-name': { severity: 'error', summary: 'spec.tags[].from is set but from.name is empty.' },
   'invalid-reference': { severity: 'error', summary: "A DockerImage name that OpenShift's reference parser rejects (§2.1)." },
-  'invalid-repository': { severity: 'error', summary: "spec.dockerImageRepository does not parse as a repository (§1.9)." },
+  'invalid-repository': { severity: 'error', summary: 'spec.dockerImageRepository does not parse as a repository (§1.9).' },
   'repository-with-tag': { severity: 'error', summary: 'spec.dockerImageRepository carries a tag.' },
   'repository-with-id': { severity: 'error', summary: 'spec.dockerImageRepository carries a digest.' },
   'invalid-istag-name': { severity: 'error', summary: 'An ImageStreamTag name is not of the form <tag> or <stream>:<tag> (§2.4, §3.6).' },
   'invalid-isimage-name': { severity: 'error', summary: 'An ImageStreamImage name is not of the form <id> or <stream>@<id> (§2.4, §3.6).' },
-  'scheduled-non-docker': { severity: 'error', summary: 'importPolicy.scheduled on a tag that does not point to a Docker repository (§1.9).' },
+  'scheduled-non-docker': {
+    severity: 'error',
+    summary: 'importPolicy.scheduled on a tag that does not point to a Docker repository (§1.9).',
+  },
   'tag-tracks-itself': { severity: 'error', summary: 'An ImageStreamTag tag that points at itself (§13.9).' },
   'tracking-cycle': { severity: 'error', summary: 'ImageStreamTag tags that track each other in a cycle (§13.9).' },
   'invalid-status-reference': { severity: 'error', summary: 'A status item without a non-empty, parseable dockerImageReference (§1.9).' },
   'stream-not-found': { severity: 'warning', summary: 'A tag refers to a stream that is not in the repository.' },
   'tag-not-found': { severity: 'warning', summary: 'A tag refers to a tag that its stream does not have.' },
-  'invalid-import-interval': { severity: 'warning', summary: 'The imagestreams.dev/import-interval annotation is not a duration of at least one minute; the default is used.' },
-  'invalid-import-schedule': { severity: 'error', summary: 'The imagestreams.dev/import-schedule annotation is not a cron expression node-cron reads, or it fires more than once a minute.' },
-  'import-schedule-conflict': { severity: 'error', summary: 'A stream sets both imagestreams.dev/import-schedule and imagestreams.dev/import-interval.' },
+  'invalid-import-interval': {
+    severity: 'warning',
+    summary: 'The imagestreams.dev/import-interval annotation is not a duration of at least one minute; the default is used.',
+  },
+  'invalid-import-schedule': {
+    severity: 'error',
+    summary:
+      'The imagestreams.dev/import-schedule annotation is not a cron expression node-cron reads, or it fires more than once a minute.',
+  },
+  'import-schedule-conflict': {
+    severity: 'error',
+    summary: 'A stream sets both imagestreams.dev/import-schedule and imagestreams.dev/import-interval.',
+  },
   // Workloads (semantics.md §8, §9, §13.1, §13.6).
   'triggers-invalid-json': { severity: 'error', summary: 'The image.openshift.io/triggers annotation is not valid JSON.' },
   'invalid-trigger': { severity: 'error', summary: 'A trigger entry does not match the annotation schema.' },
   'trigger-duplicate-fieldpath': { severity: 'error', summary: 'Two triggers of one object have the same fieldPath (§9.1).' },
-  'duplicate-trigger-target': { severity: 'error', summary: 'Two triggers of one object set the same container image, in whatever form they name it; the image would flip between them.' },
+  'duplicate-trigger-target': {
+    severity: 'error',
+    summary: 'Two triggers of one object set the same container image, in whatever form they name it; the image would flip between them.',
+  },
   'trigger-unsupported-kind': { severity: 'error', summary: 'A trigger whose from.kind is not ImageStreamTag.' },
   'trigger-invalid-from-name': { severity: 'error', summary: 'A trigger whose from.name is not <stream>:<tag>.' },
   'trigger-paused-string': { severity: 'warning', summary: 'paused written as a string; upstream rejects the whole annotation (§13.6).' },
-  'trigger-not-watched': { severity: 'warning', summary: 'A trigger with from.apiVersion set; the in-cluster controller does not watch it (§9.2).' },
+  'trigger-not-watched': {
+    severity: 'warning',
+    summary: 'A trigger with from.apiVersion set; the in-cluster controller does not watch it (§9.2).',
+  },
   'trigger-invalid-fieldpath': { severity: 'error', summary: 'A fieldPath outside the grammar OpenShift accepts (§9.5).' },
-  'trigger-outside-pod-spec': { severity: 'warning', summary: "A fieldPath that does not start with the kind's pod spec path; OpenShift ignores it (§9.5)." },
-  'trigger-documented-selector': { severity: 'warning', summary: "A name selector in the documentation's quoting, which the in-cluster controller rejects (§13.1)." },
-  'trigger-container-not-found': { severity: 'warning', summary: 'A trigger or DeploymentConfig names a container the pod template does not have.' },
+  'trigger-outside-pod-spec': {
+    severity: 'warning',
+    summary: "A fieldPath that does not start with the kind's pod spec path; OpenShift ignores it (§9.5).",
+  },
+  'trigger-documented-selector': {
+    severity: 'warning',
+    summary: "A name selector in the documentation's quoting, which the in-cluster controller rejects (§13.1).",
+  },
+  'trigger-container-not-found': {
+    severity: 'warning',
+    summary: 'A trigger or DeploymentConfig names a container the pod template does not have.',
+  },
   'trigger-no-containers': { severity: 'error', summary: 'A DeploymentConfig ImageChange trigger without containerNames.' },
   'trigger-stream-not-found': { severity: 'warning', summary: 'A trigger refers to a stream that is not in the repository.' },
   'trigger-tag-not-found': { severity: 'warning', summary: 'A trigger refers to a tag its stream does not have.' },
@@ -91,7 +125,12 @@ export interface Finding {
   readonly atKey?: boolean;
 }
 
-export function finding(code: DiagnosticCode, pointer: string, message: string, options: { atKey?: boolean; severity?: Severity } = {}): Finding {
+export function finding(
+  code: DiagnosticCode,
+  pointer: string,
+  message: string,
+  options: { atKey?: boolean; severity?: Severity } = {},
+): Finding {
   const base = { code, severity: options.severity ?? diagnosticCodes[code].severity, pointer, message };
   return options.atKey ? { ...base, atKey: true } : base;
 }

@@ -19,7 +19,15 @@ export interface StreamInput {
   readonly value: Readonly<Record<string, unknown>>;
 }
 
-export type DueReason = 'never-imported' | 'spec-changed' | 'generation-zero' | 'pending-generation' | 'scheduled' | 'forced' | 'notified' | 'repository';
+export type DueReason =
+  | 'never-imported'
+  | 'spec-changed'
+  | 'generation-zero'
+  | 'pending-generation'
+  | 'scheduled'
+  | 'forced'
+  | 'notified'
+  | 'repository';
 
 export interface DueTagImport {
   readonly kind: 'tag';
@@ -67,7 +75,9 @@ export interface Schedule {
   next(afterMs: number): number | undefined;
 }
 
-export type ScheduleParser = (expression: string) => { readonly ok: true; readonly schedule: Schedule } | { readonly ok: false; readonly error: string };
+export type ScheduleParser = (
+  expression: string,
+) => { readonly ok: true; readonly schedule: Schedule } | { readonly ok: false; readonly error: string };
 
 /**
  * Per-stream cron schedule for its scheduled tags: `imagestreams.dev/import-schedule: "0 6 * * 1-5"` (read as
@@ -111,7 +121,14 @@ export function scheduleKey(namespace: string, name: string, tag: string): strin
 }
 
 /** Why a tag needs an import now, or undefined. */
-export function tagDue(stream: StreamInput, t: TagReference, status: readonly NamedTagEventList[], record: ReadonlyMap<string, string>, options: DueOptions, timing: ImportTiming): DueReason | undefined {
+export function tagDue(
+  stream: StreamInput,
+  t: TagReference,
+  status: readonly NamedTagEventList[],
+  record: ReadonlyMap<string, string>,
+  options: DueOptions,
+  timing: ImportTiming,
+): DueReason | undefined {
   if (!importable(t)) return undefined;
   if (options.forceImport) return 'forced';
   if (options.forceSources?.(t.from?.name ?? '')) return 'notified';
@@ -175,10 +192,18 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
     const checked = notes[knownAnnotations.dockerRepositoryCheck];
     const fullImport = repository !== '' && (options.forceImport || typeof checked !== 'string' || checked === '');
     if (fullImport) {
-      imports.push({ kind: 'repository', stream: stream.key, from: repository, insecure: streamInsecure, cap: options.repositoryTagCap ?? 50, reason: options.forceImport ? 'forced' : 'repository' });
+      imports.push({
+        kind: 'repository',
+        stream: stream.key,
+        from: repository,
+        insecure: streamInsecure,
+        cap: options.repositoryTagCap ?? 50,
+        reason: options.forceImport ? 'forced' : 'repository',
+      });
     }
     for (const t of specTagsOf(stream.value)) {
-      const reason = fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, timing);
+      const reason =
+        fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, timing);
       if (t.importPolicy?.scheduled && importable(t) && !pinnedAndImported(t, findStatusTag(status, t.name))) {
         const last = reason ? now : Date.parse(options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name)) ?? options.now);
         const at = nextCheck(timing, last);
@@ -186,8 +211,10 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
       }
       if (!reason) continue;
       const notesOfTag = isRecord(t.annotations) ? t.annotations : {};
-      const preferArch = typeof notesOfTag[knownAnnotations.preferArch] === 'string' ? (notesOfTag[knownAnnotations.preferArch] as string) : undefined;
-      const preferOs = typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : undefined;
+      const preferArch =
+        typeof notesOfTag[knownAnnotations.preferArch] === 'string' ? (notesOfTag[knownAnnotations.preferArch] as string) : undefined;
+      const preferOs =
+        typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : undefined;
       imports.push({
         kind: 'tag',
         stream: stream.key,

@@ -62,7 +62,8 @@ const documentedForm = /^\?\(@\.name(?:==|=)(['"])(.*)\1\)$/s;
 function parseSelector(text: string, documented: boolean): Selector {
   const index = goAtoi(text);
   if (index !== undefined) return { kind: 'index', index };
-  const exactUpstream = text.startsWith(upstreamPrefix) && text.endsWith(upstreamSuffix) && text.length >= upstreamPrefix.length + upstreamSuffix.length;
+  const exactUpstream =
+    text.startsWith(upstreamPrefix) && text.endsWith(upstreamSuffix) && text.length >= upstreamPrefix.length + upstreamSuffix.length;
   if (documented && !exactUpstream) {
     const m = documentedForm.exec(text);
     if (m) return { kind: 'name', name: m[2] ?? '', quoteStyle: 'documented' };
@@ -112,7 +113,11 @@ export type ContainerMatch =
  * Finds the container a parsed fieldPath designates. An index selects from the named list; a name is looked
  * up in initContainers first, then containers, whichever list the path named (upstream behaviour).
  */
-export function findContainer(podSpec: PodSpecContainers, parsed: Extract<ParsedFieldPath, { kind: 'ok' }>, fieldPath: string): ContainerMatch {
+export function findContainer(
+  podSpec: PodSpecContainers,
+  parsed: Extract<ParsedFieldPath, { kind: 'ok' }>,
+  fieldPath: string,
+): ContainerMatch {
   const notFound = { error: `no such container: ${fieldPath}` };
   const { selector } = parsed;
   if (selector.kind === 'index') {
@@ -150,7 +155,8 @@ export interface TriggerTarget {
   readonly fieldPath?: string;
 }
 
-const recordOf = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const recordOf = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /**
  * The container field each annotation entry designates, in any accepted form (an index, the upstream name
@@ -200,14 +206,17 @@ export function describeTarget(t: Pick<TriggerTarget, 'list' | 'index' | 'name'>
  * names in one DeploymentConfig trigger are not a pair (one value), nor are two annotation entries with the same
  * fieldPath text: §9.1 refuses those already ("duplicate triggers are not allowed").
  */
-export function conflictingTargets(targets: readonly TriggerTarget[]): Array<{ readonly first: TriggerTarget; readonly second: TriggerTarget }> {
+export function conflictingTargets(
+  targets: readonly TriggerTarget[],
+): Array<{ readonly first: TriggerTarget; readonly second: TriggerTarget }> {
   const taken = new Map<string, TriggerTarget>();
   const out: Array<{ first: TriggerTarget; second: TriggerTarget }> = [];
   for (const t of targets) {
     const key = `${t.list}/${t.index}`;
     const first = taken.get(key);
     if (!first) taken.set(key, t);
-    else if (!(first.source === t.source && first.trigger === t.trigger) && !(t.fieldPath !== undefined && t.fieldPath === first.fieldPath)) out.push({ first, second: t });
+    else if (!(first.source === t.source && first.trigger === t.trigger) && !(t.fieldPath !== undefined && t.fieldPath === first.fieldPath))
+      out.push({ first, second: t });
   }
   return out;
 }

@@ -22,7 +22,9 @@ export function shortHash(text: string): string {
 /** The hash of what makes a tag "changed" (§5.3). Kind, referencePolicy, insecure and scheduled are left out. */
 export function tagSpecHash(tag: TagReference, streamNamespace: string): string {
   const from = tag.from;
-  return shortHash(JSON.stringify([from?.namespace || streamNamespace, from?.name ?? '', tag.reference ?? false, tag.importPolicy?.importMode ?? '']));
+  return shortHash(
+    JSON.stringify([from?.namespace || streamNamespace, from?.name ?? '', tag.reference ?? false, tag.importPolicy?.importMode ?? '']),
+  );
 }
 
 /** Tag names are not validated by OpenShift (§1.9): escape the record's own separators. */

@@ -11,7 +11,8 @@ export type FieldEdit =
   | { readonly op: 'add'; readonly path: string; readonly value: unknown }
   | { readonly op: 'remove'; readonly path: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 const seg = pointerSegment;
 
 /** Indexes of `next` that are insertions, when `next` is `old` with entries inserted (order kept); else undefined. */
@@ -45,7 +46,8 @@ export function diffValues(old: unknown, next: unknown, path = ''): FieldEdit[] 
   if (deepEqual(old, next)) return [];
   if (isObject(old) && isObject(next)) {
     const out: FieldEdit[] = [];
-    for (const k of Object.keys(old)) if (old[k] !== undefined && (!Object.hasOwn(next, k) || next[k] === undefined)) out.push({ op: 'remove', path: `${path}/${seg(k)}` });
+    for (const k of Object.keys(old))
+      if (old[k] !== undefined && (!Object.hasOwn(next, k) || next[k] === undefined)) out.push({ op: 'remove', path: `${path}/${seg(k)}` });
     for (const [k, v] of Object.entries(next)) {
       if (v === undefined) continue;
       if (!Object.hasOwn(old, k) || old[k] === undefined) out.push({ op: 'add', path: `${path}/${seg(k)}`, value: v });
@@ -67,7 +69,10 @@ export function diffValues(old: unknown, next: unknown, path = ''): FieldEdit[] 
     if (removed) return [...removed].reverse().map((i) => ({ op: 'remove' as const, path: `${path}/${i}` }));
     // Entries changed in place and more appended (a verb that edits one tag and adds another).
     if (next.length > old.length) {
-      return [...old.flatMap((v, i) => diffValues(v, next[i], `${path}/${i}`)), ...next.slice(old.length).map((v, i) => ({ op: 'add' as const, path: `${path}/${old.length + i}`, value: v }))];
+      return [
+        ...old.flatMap((v, i) => diffValues(v, next[i], `${path}/${i}`)),
+        ...next.slice(old.length).map((v, i) => ({ op: 'add' as const, path: `${path}/${old.length + i}`, value: v })),
+      ];
     }
   }
   return [{ op: 'replace', path, value: next }];

@@ -113,13 +113,31 @@ export const imageStreamResource = 'imagestream.image.openshift.io';
  * names), case-insensitive: the streams' resources and every workload kind the verbs edit.
  */
 const kindAliases: Readonly<Record<string, string>> = {
-  is: kinds.imageStream, imagestream: kinds.imageStream, imagestreams: kinds.imageStream,
-  istag: kinds.imageStreamTag, imagestreamtag: kinds.imageStreamTag,
+  is: kinds.imageStream,
+  imagestream: kinds.imageStream,
+  imagestreams: kinds.imageStream,
+  istag: kinds.imageStreamTag,
+  imagestreamtag: kinds.imageStreamTag,
 };
 const workloadKindAliases: Readonly<Record<string, string>> = {
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', sts: 'StatefulSet', statefulset: 'StatefulSet', ds: 'DaemonSet', daemonset: 'DaemonSet',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', rc: 'ReplicationController', replicationcontroller: 'ReplicationController', job: 'Job', cj: 'CronJob', cronjob: 'CronJob',
-  pod: 'Pod', po: 'Pod', dc: kinds.deploymentConfig, deploymentconfig: kinds.deploymentConfig,
+  deploy: 'Deployment',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  sts: 'StatefulSet',
+  statefulset: 'StatefulSet',
+  ds: 'DaemonSet',
+  daemonset: 'DaemonSet',
+  rs: 'ReplicaSet',
+  replicaset: 'ReplicaSet',
+  rc: 'ReplicationController',
+  replicationcontroller: 'ReplicationController',
+  job: 'Job',
+  cj: 'CronJob',
+  cronjob: 'CronJob',
+  pod: 'Pod',
+  po: 'Pod',
+  dc: kinds.deploymentConfig,
+  deploymentconfig: kinds.deploymentConfig,
 };
 
 /** The workload kind an oc resource name stands for (`deploy` → Deployment, `dc` → DeploymentConfig), or undefined. */

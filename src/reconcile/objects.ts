@@ -51,7 +51,14 @@ export interface DocumentInput {
 export function collectObjects(documents: readonly DocumentInput[]): { objects: ManifestObject[]; findings: LocatedFinding[] } {
   const objects: ManifestObject[] = [];
   const findings: LocatedFinding[] = [];
-  const visit = (file: string, index: number, value: unknown, pointer: string, template: ObjectLocation | undefined, depth: number): void => {
+  const visit = (
+    file: string,
+    index: number,
+    value: unknown,
+    pointer: string,
+    template: ObjectLocation | undefined,
+    depth: number,
+  ): void => {
     const location: ObjectLocation = { file, documentIndex: index, pointer };
     if (!isRecord(value) || typeof value.kind !== 'string' || typeof value.apiVersion !== 'string') {
       if (pointer !== '') {
@@ -62,20 +69,45 @@ export function collectObjects(documents: readonly DocumentInput[]): { objects: 
     const { kind, apiVersion } = value;
     if (listKinds.has(kind) && depth === 0) {
       const items = value.items;
-      if (Array.isArray(items)) items.forEach((item, i) => visit(file, index, item, `${pointer}/items/${i}`, template, depth + 1));
+      if (Array.isArray(items))
+        items.forEach((item, i) => {
+          visit(file, index, item, `${pointer}/items/${i}`, template, depth + 1);
+        });
       return;
     }
     if (kind === 'Template' && !template) {
       if (!templateApiVersions.includes(apiVersion)) {
-        findings.push(locate({ location }, finding('unknown-api-version', '/apiVersion', `Template with apiVersion "${apiVersion}" is not recognised (expected template.openshift.io/v1 or v1); its objects are not checked`)));
+        findings.push(
+          locate(
+            { location },
+            finding(
+              'unknown-api-version',
+              '/apiVersion',
+              `Template with apiVersion "${apiVersion}" is not recognised (expected template.openshift.io/v1 or v1); its objects are not checked`,
+            ),
+          ),
+        );
         return;
       }
       const items = value.objects;
-      if (Array.isArray(items)) items.forEach((item, i) => visit(file, index, item, `${pointer}/objects/${i}`, location, depth + 1));
+      if (Array.isArray(items)) {
+        items.forEach((item, i) => {
+          visit(file, index, item, `${pointer}/objects/${i}`, location, depth + 1);
+        });
+      }
       return;
     }
     if (kind === 'ImageStream' && !imageStreamApiVersions.includes(apiVersion)) {
-      findings.push(locate({ location }, finding('unknown-api-version', '/apiVersion', `ImageStream with apiVersion "${apiVersion}" is not recognised (expected image.openshift.io/v1 or v1); it is not checked`)));
+      findings.push(
+        locate(
+          { location },
+          finding(
+            'unknown-api-version',
+            '/apiVersion',
+            `ImageStream with apiVersion "${apiVersion}" is not recognised (expected image.openshift.io/v1 or v1); it is not checked`,
+          ),
+        ),
+      );
       return;
     }
     objects.push(template ? { location, apiVersion, kind, value, template } : { location, apiVersion, kind, value });

@@ -60,14 +60,24 @@ function templateReferences(value: Readonly<Record<string, unknown>>): unknown {
     else if (isRecord(v)) for (const [k, x] of Object.entries(v)) k === 'image' ? images.push(x) : walk(x);
   };
   walk(value.spec);
-  return [metadata.namespace, notes['image.openshift.io/triggers'], notes['alpha.image.policy.openshift.io/resolve-names'], isRecord(value.spec) ? value.spec.triggers : undefined, images];
+  return [
+    metadata.namespace,
+    notes['image.openshift.io/triggers'],
+    notes['alpha.image.policy.openshift.io/resolve-names'],
+    isRecord(value.spec) ? value.spec.triggers : undefined,
+    images,
+  ];
 }
 
 /**
  * Streams and workloads a pass may change: in a file without errors, and (inside a Template) naming no `${PARAM}`.
  * A workload in an invalid file gets no skip of its own: the file's diagnostics already say why.
  */
-export function selectPassInputs(objects: readonly ManifestObject[], invalidFiles: ReadonlySet<string>, settings: Pick<ReconcileSettings, 'defaultNamespace'>): PassSelection {
+export function selectPassInputs(
+  objects: readonly ManifestObject[],
+  invalidFiles: ReadonlySet<string>,
+  settings: Pick<ReconcileSettings, 'defaultNamespace'>,
+): PassSelection {
   const streams: SelectedStream[] = [];
   const workloads: SelectedWorkload[] = [];
   const skips: Skip[] = [];
@@ -78,8 +88,15 @@ export function selectPassInputs(objects: readonly ManifestObject[], invalidFile
     if (o.kind === 'ImageStream') {
       const metadata = isRecord(o.value.metadata) ? o.value.metadata : {};
       const name = typeof metadata.name === 'string' ? metadata.name : '';
-      if (invalidFiles.has(o.location.file)) skips.push({ stream: key, code: 'invalid-file', reason: 'the file has validation errors; fix them first (see the diagnostics)' });
-      else if (o.template && (holdsTemplateParameter(JSON.stringify(o.value.spec ?? {})) || holdsTemplateParameter(name) || holdsTemplateParameter(metadata.namespace))) skips.push({ stream: key, code: 'template-parameters', reason: templateSkip });
+      if (invalidFiles.has(o.location.file))
+        skips.push({ stream: key, code: 'invalid-file', reason: 'the file has validation errors; fix them first (see the diagnostics)' });
+      else if (
+        o.template &&
+        (holdsTemplateParameter(JSON.stringify(o.value.spec ?? {})) ||
+          holdsTemplateParameter(name) ||
+          holdsTemplateParameter(metadata.namespace))
+      )
+        skips.push({ stream: key, code: 'template-parameters', reason: templateSkip });
       else streams.push({ key, namespace, name, value: o.value, object: o });
       continue;
     }
@@ -135,7 +152,10 @@ export function importsToRun(selection: PassSelection, clock: PassClock, setting
   });
   const tags = due
     .filter((d): d is DueTagImport => d.kind === 'tag')
-    .map((d) => ({ due: d, request: { from: d.from, importMode: d.importMode, insecure: d.insecure, preferArch: d.preferArch, preferOs: d.preferOs } }));
+    .map((d) => ({
+      due: d,
+      request: { from: d.from, importMode: d.importMode, insecure: d.insecure, preferArch: d.preferArch, preferOs: d.preferOs },
+    }));
   return { due, nextDueAt, tags, repositories: due.filter((d): d is DueRepositoryImport => d.kind === 'repository') };
 }
 
@@ -149,7 +169,10 @@ export type ImportFailure = { readonly ok: false; readonly failure: { readonly r
 /** What the registries said, in the order of the ImportWork. */
 export interface PassObservations<O extends ImportOutcome = ImportOutcome> {
   readonly tags: readonly O[];
-  readonly repositories: ReadonlyArray<{ readonly listed: { readonly ok: true; readonly tags: readonly string[] } | ImportFailure; readonly outcomes: readonly O[] }>;
+  readonly repositories: ReadonlyArray<{
+    readonly listed: { readonly ok: true; readonly tags: readonly string[] } | ImportFailure;
+    readonly outcomes: readonly O[];
+  }>;
 }
 
 export interface ImportReport<O extends ImportOutcome = ImportOutcome> {
@@ -217,15 +240,27 @@ export function planPass<O extends ImportOutcome>(
     }
     const listed = r.listed.tags;
     repositoryResults.set(d.stream, { ok: true, tags: listed.map((tag, j) => ({ tag, outcome: r.outcomes[j] as O })) });
-    listed.forEach((tag, j) => imports.push({ stream: d.stream, tag, from: `${d.from}:${tag}`, reason: d.reason, result: r.outcomes[j] as O }));
+    listed.forEach((tag, j) => {
+      imports.push({ stream: d.stream, tag, from: `${d.from}:${tag}`, reason: d.reason, result: r.outcomes[j] as O });
+    });
   });
-  const planned = planStreams({ streams: selection.streams, tagResults, repositoryResults, now, policy: { localRegistry: settings.localRegistry, historyLimit: settings.historyLimit } });
+  const planned = planStreams({
+    streams: selection.streams,
+    tagResults,
+    repositoryResults,
+    now,
+    policy: { localRegistry: settings.localRegistry, historyLimit: settings.historyLimit },
+  });
   const values = new Map(planned.streams.map((p) => [p.stream, p.value]));
   const resolved = objects
     .filter((o) => o.kind === 'ImageStream' && !o.template)
     .map((o) => {
       const metadata = isRecord(o.value.metadata) ? o.value.metadata : {};
-      return { namespace: objectNamespace(o, settings.defaultNamespace), name: typeof metadata.name === 'string' ? metadata.name : '', value: values.get(objectKey(o)) ?? o.value };
+      return {
+        namespace: objectNamespace(o, settings.defaultNamespace),
+        name: typeof metadata.name === 'string' ? metadata.name : '',
+        value: values.get(objectKey(o)) ?? o.value,
+      };
     });
   const workloadPlan = planWriteBack(
     selection.workloads.map((w) => w.input),
@@ -234,7 +269,10 @@ export function planPass<O extends ImportOutcome>(
   );
 
   // The edits per file and document, workloads first (as planned), addressed from each document's root.
-  const located = new Map<string, ManifestObject>([...selection.streams.map((s) => [s.key, s.object] as const), ...selection.workloads.map((w) => [w.input.key, w.object] as const)]);
+  const located = new Map<string, ManifestObject>([
+    ...selection.streams.map((s) => [s.key, s.object] as const),
+    ...selection.workloads.map((w) => [w.input.key, w.object] as const),
+  ]);
   const byFile = new Map<string, ObjectEdit[]>();
   const add = (key: string, edits: readonly FieldEdit[]): void => {
     const o = located.get(key);
@@ -248,7 +286,10 @@ export function planPass<O extends ImportOutcome>(
   const files = [...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([file, edits]) => ({ file, edits }));
 
   const workloadNames = new Map(
-    selection.workloads.map((w) => [w.input.key, `${w.object.location.file}: ${w.object.kind} ${w.input.namespace}/${String(isRecord(w.object.value.metadata) ? w.object.value.metadata.name : '')}`]),
+    selection.workloads.map((w) => [
+      w.input.key,
+      `${w.object.location.file}: ${w.object.kind} ${w.input.namespace}/${String(isRecord(w.object.value.metadata) ? w.object.value.metadata.name : '')}`,
+    ]),
   );
   const tooLarge = (keys: readonly string[]): string => {
     const named = [...new Set(keys)].flatMap((key) => {

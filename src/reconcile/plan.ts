@@ -85,7 +85,11 @@ interface Work {
 }
 
 /** The highest generation written anywhere in the stream (there is no server to keep one, §13.3). */
-function streamGeneration(value: Readonly<Record<string, unknown>>, spec: readonly TagReference[], status: readonly NamedTagEventList[]): number {
+function streamGeneration(
+  value: Readonly<Record<string, unknown>>,
+  spec: readonly TagReference[],
+  status: readonly NamedTagEventList[],
+): number {
   const metadata = metadataOf(value);
   let g = typeof metadata.generation === 'number' ? metadata.generation : 1;
   for (const t of spec) if (typeof t.generation === 'number') g = Math.max(g, t.generation);
@@ -121,7 +125,13 @@ function applyImports(w: Work, input: PlanInput): void {
       }
     } else if (applyImportFailure(w.status, tag, outcome.failure, w.nextGeneration, input.now)) {
       w.statusChanged = true;
-      w.changes.push({ tag, from: before, to: before, kind: 'import-failed', detail: `${outcome.failure.reason}: ${outcome.failure.message}` });
+      w.changes.push({
+        tag,
+        from: before,
+        to: before,
+        kind: 'import-failed',
+        detail: `${outcome.failure.reason}: ${outcome.failure.message}`,
+      });
     }
     // The tool's own bookkeeping (§6.7): an explicit `generation: 0` asked for this import; now it has happened.
     if (spec.generation === 0) w.generationWrites.set(tag, w.nextGeneration);
@@ -136,7 +146,14 @@ function applyImports(w: Work, input: PlanInput): void {
       if (specByName.has(tag)) continue;
       const before = head(w, tag)?.image;
       if (outcome.ok) {
-        if (applyImportSuccess(w.status, tag, head(w, tag)?.generation ?? null, event(input.now, outcome.image.dockerImageReference, outcome.image.digest, w.nextGeneration))) {
+        if (
+          applyImportSuccess(
+            w.status,
+            tag,
+            head(w, tag)?.generation ?? null,
+            event(input.now, outcome.image.dockerImageReference, outcome.image.digest, w.nextGeneration),
+          )
+        ) {
           w.statusChanged = true;
           if (before !== outcome.image.digest) w.changes.push({ tag, from: before, to: outcome.image.digest, kind: 'imported' });
         }
@@ -190,11 +207,19 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
     if (from.kind === 'ImageStreamImage' && changed) {
       const parsed = parseImageSource(from.name);
       if ('error' in parsed) continue;
-      const source = parsed.stream === undefined || (parsed.stream === w.input.name && (from.namespace || ns) === ns) ? w : findStream(works, from.namespace || ns, parsed.stream, w, t, skips);
+      const source =
+        parsed.stream === undefined || (parsed.stream === w.input.name && (from.namespace || ns) === ns)
+          ? w
+          : findStream(works, from.namespace || ns, parsed.stream, w, t, skips);
       if (!source) continue;
       const resolved = resolveImageID(source.status, parsed.id);
       if (!resolved.ok) {
-        addSkip(skips, { stream: w.input.key, tag: t.name, code: 'image-not-found', reason: `error generating tag event: ${resolved.message}` });
+        addSkip(skips, {
+          stream: w.input.key,
+          tag: t.name,
+          code: 'image-not-found',
+          reason: `error generating tag event: ${resolved.message}`,
+        });
         continue;
       }
       if (addTagEvent(w.status, t.name, event(input.now, resolved.event.dockerImageReference, resolved.event.image, w.nextGeneration))) {
@@ -211,10 +236,16 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
 function findStream(works: ByName<Work>, namespace: string, name: string, w: Work, t: TagReference, skips: Skip[]): Work | undefined {
   const found = works.lookup(namespace, name);
   if (found.kind === 'found') return found.entry;
-  const reason = found.kind === 'missing'
-    ? `spec.tags[${t.name}].from.name: Not found: "${t.from?.name ?? ''}" (no stream ${namespace}/${name} in the repository)`
-    : `spec.tags[${t.name}].from.name: ${ambiguousStream(namespace, name, found.entries.length)}`;
-  addSkip(skips, { stream: w.input.key, tag: t.name, code: found.kind === 'missing' ? 'source-stream-not-found' : 'ambiguous-stream', reason });
+  const reason =
+    found.kind === 'missing'
+      ? `spec.tags[${t.name}].from.name: Not found: "${t.from?.name ?? ''}" (no stream ${namespace}/${name} in the repository)`
+      : `spec.tags[${t.name}].from.name: ${ambiguousStream(namespace, name, found.entries.length)}`;
+  addSkip(skips, {
+    stream: w.input.key,
+    tag: t.name,
+    code: found.kind === 'missing' ? 'source-stream-not-found' : 'ambiguous-stream',
+    reason,
+  });
   return undefined;
 }
 
@@ -226,19 +257,26 @@ function addSkip(skips: Skip[], skip: Skip): void {
 /** The new object value for a stream, changed only where the plan changed something. */
 function streamValueAfter(w: Work, input: PlanInput): Record<string, unknown> {
   const inputNotes = annotationsOf(w.input.value);
-  const checkMissingBefore = typeof inputNotes[knownAnnotations.dockerRepositoryCheck] !== 'string' || inputNotes[knownAnnotations.dockerRepositoryCheck] === '';
+  const checkMissingBefore =
+    typeof inputNotes[knownAnnotations.dockerRepositoryCheck] !== 'string' || inputNotes[knownAnnotations.dockerRepositoryCheck] === '';
   // A check that finds nothing new writes nothing (§6.10); first contact with a stream records the check.
-  if (!w.statusChanged && w.generationWrites.size === 0 && !(w.imported && checkMissingBefore)) return structuredClone(w.input.value) as Record<string, unknown>;
+  if (!w.statusChanged && w.generationWrites.size === 0 && !(w.imported && checkMissingBefore))
+    return structuredClone(w.input.value) as Record<string, unknown>;
   // The old status tags are replaced by the working copy below: not worth copying first (there may be thousands).
   const source = w.input.value;
-  const value = structuredClone(w.statusChanged && isRecord(source.status) ? { ...source, status: { ...source.status, tags: [] } } : source) as Record<string, unknown>;
+  const value = structuredClone(
+    w.statusChanged && isRecord(source.status) ? { ...source, status: { ...source.status, tags: [] } } : source,
+  ) as Record<string, unknown>;
   const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
   const notes = annotationsOf(value);
   const originalRecord = readImportRecord(annotationsOf(w.input.value));
   const specNames = new Set(w.spec.map((t) => t.name));
   for (const k of [...w.record.keys()]) if (!specNames.has(k)) w.record.delete(k);
-  const recordChanged = formatImportRecord(w.record) !== formatImportRecord(originalRecord) || typeof annotationsOf(w.input.value)[importRecordAnnotation] !== 'string';
-  const checkMissing = typeof notes[knownAnnotations.dockerRepositoryCheck] !== 'string' || notes[knownAnnotations.dockerRepositoryCheck] === '';
+  const recordChanged =
+    formatImportRecord(w.record) !== formatImportRecord(originalRecord) ||
+    typeof annotationsOf(w.input.value)[importRecordAnnotation] !== 'string';
+  const checkMissing =
+    typeof notes[knownAnnotations.dockerRepositoryCheck] !== 'string' || notes[knownAnnotations.dockerRepositoryCheck] === '';
   if ((w.imported && (w.statusChanged || checkMissing)) || recordChanged) {
     if (w.imported && (w.statusChanged || checkMissing)) notes[knownAnnotations.dockerRepositoryCheck] = input.now;
     if (w.record.size > 0) notes[importRecordAnnotation] = formatImportRecord(w.record);
@@ -246,7 +284,8 @@ function streamValueAfter(w: Work, input: PlanInput): Record<string, unknown> {
   }
   if (w.generationWrites.size > 0) {
     const tags = isRecord(value.spec) && Array.isArray(value.spec.tags) ? value.spec.tags : [];
-    for (const t of tags) if (isRecord(t) && typeof t.name === 'string' && w.generationWrites.has(t.name)) t.generation = w.generationWrites.get(t.name);
+    for (const t of tags)
+      if (isRecord(t) && typeof t.name === 'string' && w.generationWrites.has(t.name)) t.generation = w.generationWrites.get(t.name);
   }
   if (w.statusChanged) {
     const limit = input.policy.historyLimit ?? 0;
@@ -258,7 +297,10 @@ function streamValueAfter(w: Work, input: PlanInput): Record<string, unknown> {
       if (repository !== undefined && status.dockerImageRepository !== repository) status.dockerImageRepository = repository;
     } else {
       const spec = specOf(value);
-      value.status = { dockerImageRepository: repository ?? (typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : ''), tags: w.status };
+      value.status = {
+        dockerImageRepository: repository ?? (typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : ''),
+        tags: w.status,
+      };
     }
   }
   return value;

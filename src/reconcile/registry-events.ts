@@ -13,7 +13,8 @@ export interface PushedImage {
   readonly digest: string | undefined;
 }
 
-const rec = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The pushes in an envelope (`{"events":[...]}`); anything else in it is ignored. */
@@ -60,6 +61,8 @@ export function pushedSources(pushes: readonly PushedImage[], sameHost: (a: stri
     const d = dockerClientDefaults(parsed.value);
     const repository = d.namespace ? `${d.namespace}/${d.name}` : d.name;
     const ref = isDigest(d.id) ? d.id : d.tag;
-    return pushes.some((p) => sameHost(p.host, d.registry) && p.repository === repository && (p.tag === undefined ? p.digest === ref : p.tag === ref));
+    return pushes.some(
+      (p) => sameHost(p.host, d.registry) && p.repository === repository && (p.tag === undefined ? p.digest === ref : p.tag === ref),
+    );
   };
 }

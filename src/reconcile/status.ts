@@ -47,7 +47,12 @@ export function latestTaggedImage(tags: readonly NamedTagEventList[], tag: strin
  * §7: the pull spec consumers use. `Local` gives `<status repository>@<image>`, falling back to the source pull
  * spec when the repository is empty or does not parse, or the image is empty.
  */
-export function resolveLatestTaggedImage(tags: readonly NamedTagEventList[], specTags: readonly TagReference[], statusRepository: string, tag: string): string | undefined {
+export function resolveLatestTaggedImage(
+  tags: readonly NamedTagEventList[],
+  specTags: readonly TagReference[],
+  statusRepository: string,
+  tag: string,
+): string | undefined {
   const name = tag === '' ? defaultImageTag : tag;
   const head = latestTaggedImage(tags, name);
   if (!head) return undefined;
@@ -60,12 +65,16 @@ export function resolveLatestTaggedImage(tags: readonly NamedTagEventList[], spe
 }
 
 /** §3.7: did the head of a tag's history change (any field)? A list that became empty counts as deleted. */
-export function statusHeadChanged(oldItems: readonly TagEvent[] | null, newItems: readonly TagEvent[] | null): { changed: boolean; deleted: boolean } {
+export function statusHeadChanged(
+  oldItems: readonly TagEvent[] | null,
+  newItems: readonly TagEvent[] | null,
+): { changed: boolean; deleted: boolean } {
   const o = oldItems?.[0];
   const n = newItems?.[0];
   if (!n) return { changed: false, deleted: o !== undefined };
   if (!o) return { changed: true, deleted: false };
-  const same = o.created === n.created && o.dockerImageReference === n.dockerImageReference && o.image === n.image && o.generation === n.generation;
+  const same =
+    o.created === n.created && o.dockerImageReference === n.dockerImageReference && o.image === n.image && o.generation === n.generation;
   return { changed: !same, deleted: false };
 }
 
@@ -91,7 +100,14 @@ export function trackedTag(spec: TagReference, streamName: string, streamNamespa
 }
 
 /** §3.7: give every tag that tracks `updated` the new head; returns how many changed. */
-export function updateTrackingTags(tags: NamedTagEventList[], specTags: readonly TagReference[], streamName: string, streamNamespace: string, updated: string, event: TagEvent): number {
+export function updateTrackingTags(
+  tags: NamedTagEventList[],
+  specTags: readonly TagReference[],
+  streamName: string,
+  streamNamespace: string,
+  updated: string,
+  event: TagEvent,
+): number {
   let count = 0;
   for (const spec of specTags) {
     if (spec.name === updated) continue;
@@ -101,7 +117,9 @@ export function updateTrackingTags(tags: NamedTagEventList[], specTags: readonly
   return count;
 }
 
-export type ResolveImageResult = { ok: true; event: Pick<TagEvent, 'dockerImageReference' | 'image'> } | { ok: false; kind: 'not-found' | 'conflict'; message: string };
+export type ResolveImageResult =
+  | { ok: true; event: Pick<TagEvent, 'dockerImageReference' | 'image'> }
+  | { ok: false; kind: 'not-found' | 'conflict'; message: string };
 
 /** §3.5: an ImageStreamImage id or prefix, matched against every history item of every tag. */
 export function resolveImageID(tags: readonly NamedTagEventList[], id: string): ResolveImageResult {
@@ -109,7 +127,7 @@ export function resolveImageID(tags: readonly NamedTagEventList[], id: string): 
   for (const t of tags) {
     for (const item of t.items ?? []) {
       const hex = isDigest(item.image) ? item.image.slice(item.image.indexOf(':') + 1) : undefined;
-      if (item.image.startsWith(id) || (hex !== undefined && hex.startsWith(id))) {
+      if (item.image.startsWith(id) || hex?.startsWith(id)) {
         if (!matches.has(item.image)) matches.set(item.image, item);
       }
     }
@@ -137,10 +155,20 @@ export function observedGeneration(entry: NamedTagEventList | undefined): number
  * §6.7: a successful import. Adds the event when the tag "changed" (no status, different reference or image, or
  * a spec generation newer than the head's), and always clears the tag's conditions. Returns whether status changed.
  */
-export function applyImportSuccess(tags: NamedTagEventList[], tag: string, specGeneration: number | null | undefined, event: TagEvent): boolean {
+export function applyImportSuccess(
+  tags: NamedTagEventList[],
+  tag: string,
+  specGeneration: number | null | undefined,
+  event: TagEvent,
+): boolean {
   const entry = findStatusTag(tags, tag);
   const head = entry?.items?.[0];
-  const changed = !head || specGeneration == null || head.dockerImageReference !== event.dockerImageReference || head.image !== event.image || specGeneration > head.generation;
+  const changed =
+    !head ||
+    specGeneration == null ||
+    head.dockerImageReference !== event.dockerImageReference ||
+    head.image !== event.image ||
+    specGeneration > head.generation;
   let any = false;
   if (changed) any = addTagEvent(tags, tag, event);
   if (entry?.conditions && entry.conditions.length > 0) {
@@ -154,12 +182,22 @@ export function applyImportSuccess(tags: NamedTagEventList[], tag: string, specG
  * §6.8: a failed import. One ImportSuccess=False condition replaces the tag's conditions, unless an identical one
  * (type, status, reason and message) is already there. Items are kept. Returns whether status changed.
  */
-export function applyImportFailure(tags: NamedTagEventList[], tag: string, failure: { reason: string; message: string }, generation: number, now: string): boolean {
+export function applyImportFailure(
+  tags: NamedTagEventList[],
+  tag: string,
+  failure: { reason: string; message: string },
+  generation: number,
+  now: string,
+): boolean {
   const entry = statusTagFor(tags, tag);
   const message = failure.message || 'unknown error prevented import';
-  const same = entry.conditions?.some((c) => c.type === importSuccessCondition && c.status === 'False' && c.reason === failure.reason && c.message === message);
+  const same = entry.conditions?.some(
+    (c) => c.type === importSuccessCondition && c.status === 'False' && c.reason === failure.reason && c.message === message,
+  );
   if (same) return false;
-  entry.conditions = [{ type: importSuccessCondition, status: 'False', lastTransitionTime: now, reason: failure.reason, message, generation }];
+  entry.conditions = [
+    { type: importSuccessCondition, status: 'False', lastTransitionTime: now, reason: failure.reason, message, generation },
+  ];
   return true;
 }
 
@@ -182,7 +220,8 @@ export function resolvePullSpecForTag(
   requireLatest: boolean,
 ): { ok: true; value: PullSpecResolution } | { ok: false; error: string } {
   const status = stream.status ?? {};
-  const repository = defaultExternal && status.publicDockerImageRepository ? status.publicDockerImageRepository : (status.dockerImageRepository ?? '');
+  const repository =
+    defaultExternal && status.publicDockerImageRepository ? status.publicDockerImageRepository : (status.dockerImageRepository ?? '');
   if (repository === '') return { ok: false, error: 'no image repository has been set on the image stream status' };
   const spec = findSpecTag(stream.spec?.tags ?? [], tag);
   const latest = latestTaggedImage(status.tags ?? [], tag);

@@ -60,7 +60,10 @@ export class ByName<T> {
 export class StreamIndex {
   private readonly entries: ByName<StreamEntry>;
 
-  constructor(objects: readonly ManifestObject[], readonly defaultNamespace: string) {
+  constructor(
+    objects: readonly ManifestObject[],
+    readonly defaultNamespace: string,
+  ) {
     const entries: StreamEntry[] = [];
     for (const object of objects) {
       if (object.kind !== 'ImageStream' || object.template) continue;

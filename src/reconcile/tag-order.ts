@@ -15,7 +15,10 @@ const numeric = /^(0|[1-9]\d*)$/;
 
 /** Strict semantic version (as blang/semver parses it): no leading zeros, optional pre-release and build. */
 export function parseSemVer(text: string): SemVer | undefined {
-  const m = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.exec(text);
+  const m =
+    /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.exec(
+      text,
+    );
   if (!m) return undefined;
   const pre = m[4] ? m[4].split('.') : [];
   if (pre.some((id) => /^\d+$/.test(id) && !numeric.test(id))) return undefined;
@@ -72,7 +75,8 @@ export function prioritizeTags(tags: readonly string[]): string[] {
     }
     if (!v) other.push(tag);
   }
-  const byVersion = (a: { name: string; v: SemVer }, b: { name: string; v: SemVer }): number => compareSemVer(b.v, a.v) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const byVersion = (a: { name: string; v: SemVer }, b: { name: string; v: SemVer }): number =>
+    compareSemVer(b.v, a.v) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   minor.sort(byVersion);
   semantic.sort(byVersion);
   other.sort();

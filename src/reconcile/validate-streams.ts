@@ -50,13 +50,26 @@ const tagLabel = (t: SpecTagView): string => `spec.tags[${t.name ?? t.index}]`;
 function checkName(stream: Readonly<Record<string, unknown>>, namespace: string, out: Finding[]): void {
   const name = nameOf(stream);
   if (name === undefined || name === '') {
-    out.push(finding('missing-name', '/metadata', 'metadata.name: Required value (a stream in a repository needs a name; generateName cannot be applied twice to the same result)'));
+    out.push(
+      finding(
+        'missing-name',
+        '/metadata',
+        'metadata.name: Required value (a stream in a repository needs a name; generateName cannot be applied twice to the same result)',
+      ),
+    );
     return;
   }
   if (holdsTemplateParameter(name)) return;
-  for (const reason of streamNameReasons(name)) out.push(finding('invalid-stream-name', '/metadata/name', `metadata.name: Invalid value: "${name}": ${reason}`));
+  for (const reason of streamNameReasons(name))
+    out.push(finding('invalid-stream-name', '/metadata/name', `metadata.name: Invalid value: "${name}": ${reason}`));
   if (`${namespace}/${name}`.length > 255) {
-    out.push(finding('name-too-long', '/metadata/name', `metadata.name: Invalid value: "${name}": 'namespace/name' cannot be longer than 255 characters`));
+    out.push(
+      finding(
+        'name-too-long',
+        '/metadata/name',
+        `metadata.name: Invalid value: "${name}": 'namespace/name' cannot be longer than 255 characters`,
+      ),
+    );
   }
 }
 
@@ -70,8 +83,22 @@ function checkRepository(stream: Readonly<Record<string, unknown>>, out: Finding
     out.push(finding('invalid-repository', pointer, `spec.dockerImageRepository: Invalid value: "${repo}": ${parsed.error}`));
     return;
   }
-  if (parsed.value.tag !== '') out.push(finding('repository-with-tag', pointer, `spec.dockerImageRepository: Invalid value: "${repo}": the repository name may not contain a tag`));
-  if (parsed.value.id !== '') out.push(finding('repository-with-id', pointer, `spec.dockerImageRepository: Invalid value: "${repo}": the repository name may not contain an ID`));
+  if (parsed.value.tag !== '')
+    out.push(
+      finding(
+        'repository-with-tag',
+        pointer,
+        `spec.dockerImageRepository: Invalid value: "${repo}": the repository name may not contain a tag`,
+      ),
+    );
+  if (parsed.value.id !== '')
+    out.push(
+      finding(
+        'repository-with-id',
+        pointer,
+        `spec.dockerImageRepository: Invalid value: "${repo}": the repository name may not contain an ID`,
+      ),
+    );
 }
 
 /** Same-stream tracking edges, for self-reference and cycle detection (§3.3, §13.9). */
@@ -92,7 +119,13 @@ function checkTracking(tags: readonly SpecTagView[], streamName: string | undefi
   const reported = new Set<string>();
   for (const [start, edge] of edges) {
     if (edge.target === start) {
-      out.push(finding('tag-tracks-itself', `/spec/tags/${edge.tag.index}/from/name`, `${tagLabel(edge.tag)}.from.name: the tag "${start}" tracks itself`));
+      out.push(
+        finding(
+          'tag-tracks-itself',
+          `/spec/tags/${edge.tag.index}/from/name`,
+          `${tagLabel(edge.tag)}.from.name: the tag "${start}" tracks itself`,
+        ),
+      );
       reported.add(start);
       continue;
     }
@@ -108,7 +141,13 @@ function checkTracking(tags: readonly SpecTagView[], streamName: string | undefi
       for (const member of path) {
         reported.add(member);
         const e = edges.get(member) as { tag: SpecTagView };
-        out.push(finding('tracking-cycle', `/spec/tags/${e.tag.index}/from/name`, `${tagLabel(e.tag)}.from.name: tags track each other in a cycle: ${cycle}`));
+        out.push(
+          finding(
+            'tracking-cycle',
+            `/spec/tags/${e.tag.index}/from/name`,
+            `${tagLabel(e.tag)}.from.name: tags track each other in a cycle: ${cycle}`,
+          ),
+        );
       }
     }
   }
@@ -121,12 +160,26 @@ export interface StreamCheckContext {
 }
 
 /** Resolve another stream named by a tag's source, reporting what cannot be resolved. */
-function checkOtherStream(ctx: StreamCheckContext, namespace: string, name: string, tag: string | undefined, pointer: string, label: string, out: Finding[]): void {
+function checkOtherStream(
+  ctx: StreamCheckContext,
+  namespace: string,
+  name: string,
+  tag: string | undefined,
+  pointer: string,
+  label: string,
+  out: Finding[],
+): void {
   const found = ctx.index.lookup(namespace, name);
   if (found.kind === 'missing') {
     out.push(finding('stream-not-found', pointer, `${label}: the image stream "${namespace}/${name}" is not defined in the repository`));
   } else if (found.kind === 'ambiguous') {
-    out.push(finding('ambiguous-stream', pointer, `${label}: the image stream "${namespace}/${name}" is defined more than once (${found.entries.map(describeEntry).join(', ')})`));
+    out.push(
+      finding(
+        'ambiguous-stream',
+        pointer,
+        `${label}: the image stream "${namespace}/${name}" is defined more than once (${found.entries.map(describeEntry).join(', ')})`,
+      ),
+    );
   } else if (tag !== undefined && !streamTagNames(found.entry.object.value).has(tag)) {
     out.push(finding('tag-not-found', pointer, `${label}: the image stream "${namespace}/${name}" has no tag "${tag}"`));
   }
@@ -142,14 +195,26 @@ function checkSpecTags(stream: Readonly<Record<string, unknown>>, namespace: str
     if (t.name !== undefined) {
       const first = firstByName.get(t.name);
       if (first) {
-        out.push(finding('duplicate-tag', `${base}/name`, `spec.tags[${t.index}].name: Duplicate value: "${t.name}" (also spec.tags[${first.index}]; OpenShift keeps only the last)`));
+        out.push(
+          finding(
+            'duplicate-tag',
+            `${base}/name`,
+            `spec.tags[${t.index}].name: Duplicate value: "${t.name}" (also spec.tags[${first.index}]; OpenShift keeps only the last)`,
+          ),
+        );
       } else firstByName.set(t.name, t);
     }
     const from = t.value.from;
     const policy = t.value.importPolicy;
     const kind = isRecord(from) ? str(from.kind) : undefined;
     if (isRecord(policy) && policy.scheduled === true && kind !== 'DockerImage') {
-      out.push(finding('scheduled-non-docker', `${base}/importPolicy/scheduled`, `${tagLabel(t)}.importPolicy.scheduled: Invalid value: true: only tags pointing to Docker repositories may be scheduled for background import`));
+      out.push(
+        finding(
+          'scheduled-non-docker',
+          `${base}/importPolicy/scheduled`,
+          `${tagLabel(t)}.importPolicy.scheduled: Invalid value: true: only tags pointing to Docker repositories may be scheduled for background import`,
+        ),
+      );
     }
     if (!isRecord(from)) continue;
     const name = str(from.name);
@@ -162,7 +227,8 @@ function checkSpecTags(stream: Readonly<Record<string, unknown>>, namespace: str
     const fromNamespace = str(from.namespace) || namespace;
     if (kind === 'DockerImage') {
       const parsed = parseOpenShiftReference(name);
-      if (!parsed.ok) out.push(finding('invalid-reference', `${base}/from/name`, `${tagLabel(t)}.from.name: Invalid value: "${name}": ${parsed.error}`));
+      if (!parsed.ok)
+        out.push(finding('invalid-reference', `${base}/from/name`, `${tagLabel(t)}.from.name: Invalid value: "${name}": ${parsed.error}`));
     } else if (kind === 'ImageStreamTag') {
       const source = parseTagSource(name);
       if ('error' in source) {
@@ -172,19 +238,32 @@ function checkSpecTags(stream: Readonly<Record<string, unknown>>, namespace: str
       const sameStream = fromNamespace === namespace && (source.stream === undefined || source.stream === streamName);
       if (sameStream) {
         if (source.tag !== t.name && !ownTags.has(source.tag)) {
-          out.push(finding('tag-not-found', `${base}/from/name`, `${tagLabel(t)}.from.name: this stream has no tag "${source.tag}" to track`));
+          out.push(
+            finding('tag-not-found', `${base}/from/name`, `${tagLabel(t)}.from.name: this stream has no tag "${source.tag}" to track`),
+          );
         }
       } else {
-        checkOtherStream(ctx, fromNamespace, source.stream ?? streamName ?? '', source.tag, `${base}/from/name`, `${tagLabel(t)}.from.name`, out);
+        checkOtherStream(
+          ctx,
+          fromNamespace,
+          source.stream ?? streamName ?? '',
+          source.tag,
+          `${base}/from/name`,
+          `${tagLabel(t)}.from.name`,
+          out,
+        );
       }
     } else if (kind === 'ImageStreamImage') {
       const source = parseImageSource(name);
       if ('error' in source) {
-        out.push(finding('invalid-isimage-name', `${base}/from/name`, `${tagLabel(t)}.from.name: Invalid value: "${name}": ${source.error}`));
+        out.push(
+          finding('invalid-isimage-name', `${base}/from/name`, `${tagLabel(t)}.from.name: Invalid value: "${name}": ${source.error}`),
+        );
         continue;
       }
       const other = source.stream !== undefined && (source.stream !== streamName || fromNamespace !== namespace);
-      if (other) checkOtherStream(ctx, fromNamespace, source.stream as string, undefined, `${base}/from/name`, `${tagLabel(t)}.from.name`, out);
+      if (other)
+        checkOtherStream(ctx, fromNamespace, source.stream as string, undefined, `${base}/from/name`, `${tagLabel(t)}.from.name`, out);
     }
   }
   checkTracking(tags, streamName, namespace, out);
@@ -199,7 +278,14 @@ function checkStatus(stream: Readonly<Record<string, unknown>>, out: Finding[]):
     const tag = str(t.tag);
     if (tag !== undefined) {
       const j = first.get(tag);
-      if (j !== undefined) out.push(finding('duplicate-status-tag', `/status/tags/${i}/tag`, `status.tags[${i}].tag: Duplicate value: "${tag}" (also status.tags[${j}])`));
+      if (j !== undefined)
+        out.push(
+          finding(
+            'duplicate-status-tag',
+            `/status/tags/${i}/tag`,
+            `status.tags[${i}].tag: Duplicate value: "${tag}" (also status.tags[${j}])`,
+          ),
+        );
       else first.set(tag, i);
     }
     if (!Array.isArray(t.items)) return;
@@ -209,7 +295,10 @@ function checkStatus(stream: Readonly<Record<string, unknown>>, out: Finding[]):
       const pointer = `/status/tags/${i}/items/${k}/dockerImageReference`;
       const label = `status.tags[${tag ?? i}].items[${k}].dockerImageReference`;
       if (typeof ref !== 'string' || ref === '') {
-        if (typeof ref === 'string' || ref === undefined) out.push(finding('invalid-status-reference', ref === undefined ? `/status/tags/${i}/items/${k}` : pointer, `${label}: Required value`));
+        if (typeof ref === 'string' || ref === undefined)
+          out.push(
+            finding('invalid-status-reference', ref === undefined ? `/status/tags/${i}/items/${k}` : pointer, `${label}: Required value`),
+          );
         return;
       }
       if (holdsTemplateParameter(ref)) return;
@@ -224,20 +313,40 @@ function checkOwnAnnotations(stream: Readonly<Record<string, unknown>>, ctx: Str
   const notes = annotationsOf(stream);
   const interval = notes[importIntervalAnnotation];
   if (interval !== undefined && !holdsTemplateParameter(interval) && parseInterval(interval) === undefined) {
-    out.push(finding('invalid-import-interval', joinPointer('/metadata/annotations', importIntervalAnnotation), `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`));
+    out.push(
+      finding(
+        'invalid-import-interval',
+        joinPointer('/metadata/annotations', importIntervalAnnotation),
+        `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`,
+      ),
+    );
   }
   const schedule = notes[importScheduleAnnotation];
   if (schedule === undefined) return;
   const at = joinPointer('/metadata/annotations', importScheduleAnnotation);
   if (!holdsTemplateParameter(schedule)) {
     const parsed = typeof schedule === 'string' ? ctx.parseSchedule?.(schedule) : { ok: false as const, error: 'not a string' };
-    if (parsed && !parsed.ok) out.push(finding('invalid-import-schedule', at, `annotation "${importScheduleAnnotation}": ${JSON.stringify(schedule)} is not a cron expression imagestreams can use: ${parsed.error}`));
+    if (parsed && !parsed.ok)
+      out.push(
+        finding(
+          'invalid-import-schedule',
+          at,
+          `annotation "${importScheduleAnnotation}": ${JSON.stringify(schedule)} is not a cron expression imagestreams can use: ${parsed.error}`,
+        ),
+      );
   }
   if (interval !== undefined) {
     // Reported at whichever of the two is written second.
     const keys = Object.keys(notes);
-    const later = keys.indexOf(importIntervalAnnotation) > keys.indexOf(importScheduleAnnotation) ? importIntervalAnnotation : importScheduleAnnotation;
-    out.push(finding('import-schedule-conflict', joinPointer('/metadata/annotations', later), `annotations "${importScheduleAnnotation}" and "${importIntervalAnnotation}" are both set: they say two different things about when to import; keep one`));
+    const later =
+      keys.indexOf(importIntervalAnnotation) > keys.indexOf(importScheduleAnnotation) ? importIntervalAnnotation : importScheduleAnnotation;
+    out.push(
+      finding(
+        'import-schedule-conflict',
+        joinPointer('/metadata/annotations', later),
+        `annotations "${importScheduleAnnotation}" and "${importIntervalAnnotation}" are both set: they say two different things about when to import; keep one`,
+      ),
+    );
   }
 }
 
@@ -259,7 +368,16 @@ export function validateStreams(objects: readonly ManifestObject[], ctx: StreamC
     const where = entries.map(describeEntry);
     entries.forEach((entry, i) => {
       const others = where.filter((_, j) => j !== i).join(', ');
-      out.push(locate(entry.object, finding('duplicate-stream', '/metadata/name', `the image stream "${entry.namespace}/${entry.name}" is also defined in ${others}; references to it are ambiguous`)));
+      out.push(
+        locate(
+          entry.object,
+          finding(
+            'duplicate-stream',
+            '/metadata/name',
+            `the image stream "${entry.namespace}/${entry.name}" is also defined in ${others}; references to it are ambiguous`,
+          ),
+        ),
+      );
     });
   }
   return out;

@@ -3,7 +3,15 @@ import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import { parseImageStreamTagName } from './tag-names.js';
 import { joinPointer } from './values.js';
-import { annotationTriggerTargets, conflictingTargets, deploymentConfigTriggerTargets, describeTarget, findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
+import {
+  annotationTriggerTargets,
+  conflictingTargets,
+  deploymentConfigTriggerTargets,
+  describeTarget,
+  findContainer,
+  parseFieldPath,
+  podSpecSegments,
+} from './fieldpath.js';
 import { annotations } from './model.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
@@ -55,12 +63,28 @@ function annotationPointer(base: string, key: string): string {
 }
 
 /** Where a referenced ImageStreamTag stands in the repository. */
-function checkTarget(ctx: WorkloadCheckContext, namespace: string, stream: string, tag: string, pointer: string, label: string, out: Finding[]): void {
+function checkTarget(
+  ctx: WorkloadCheckContext,
+  namespace: string,
+  stream: string,
+  tag: string,
+  pointer: string,
+  label: string,
+  out: Finding[],
+): void {
   const found = ctx.index.lookup(namespace, stream);
   if (found.kind === 'missing') {
-    out.push(finding('trigger-stream-not-found', pointer, `${label}: the image stream "${namespace}/${stream}" is not defined in the repository`));
+    out.push(
+      finding('trigger-stream-not-found', pointer, `${label}: the image stream "${namespace}/${stream}" is not defined in the repository`),
+    );
   } else if (found.kind === 'ambiguous') {
-    out.push(finding('ambiguous-stream', pointer, `${label}: the image stream "${namespace}/${stream}" is defined more than once (${found.entries.map(describeEntry).join(', ')})`));
+    out.push(
+      finding(
+        'ambiguous-stream',
+        pointer,
+        `${label}: the image stream "${namespace}/${stream}" is defined more than once (${found.entries.map(describeEntry).join(', ')})`,
+      ),
+    );
   } else if (!streamTagNames(found.entry.object.value).has(tag)) {
     out.push(finding('trigger-tag-not-found', pointer, `${label}: the image stream "${namespace}/${stream}" has no tag "${tag}"`));
   }
@@ -81,7 +105,10 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
     return;
   }
   const schemaErrors = ctx.triggerSchema(value);
-  for (const e of schemaErrors) out.push(finding('invalid-trigger', pointer, `${label}${e.pointer.replace(/\/(\d+)/g, '[$1]').replace(/\/([^/[]+)/g, '.$1')}: ${e.message}`));
+  for (const e of schemaErrors)
+    out.push(
+      finding('invalid-trigger', pointer, `${label}${e.pointer.replace(/\/(\d+)/g, '[$1]').replace(/\/([^/[]+)/g, '.$1')}: ${e.message}`),
+    );
   if (schemaErrors.length > 0 || !Array.isArray(value)) return;
 
   const kindPath = podSpecPath(object.kind);
@@ -93,29 +120,62 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
     const from = isRecord(entry.from) ? entry.from : {};
     const fieldPath = str(entry.fieldPath) ?? '';
     if (typeof entry.paused === 'string') {
-      out.push(finding('trigger-paused-string', pointer, `${at}.paused: "${entry.paused}" is a string; the in-cluster controller requires a boolean and would reject the whole annotation (imagestreams accepts it)`));
+      out.push(
+        finding(
+          'trigger-paused-string',
+          pointer,
+          `${at}.paused: "${entry.paused}" is a string; the in-cluster controller requires a boolean and would reject the whole annotation (imagestreams accepts it)`,
+        ),
+      );
     }
     const first = seenPaths.get(fieldPath);
-    if (first !== undefined) out.push(finding('trigger-duplicate-fieldpath', pointer, `${at}.fieldPath: duplicate triggers are not allowed (same fieldPath as [${first}])`));
+    if (first !== undefined)
+      out.push(
+        finding(
+          'trigger-duplicate-fieldpath',
+          pointer,
+          `${at}.fieldPath: duplicate triggers are not allowed (same fieldPath as [${first}])`,
+        ),
+      );
     else seenPaths.set(fieldPath, i);
     if (from.kind !== 'ImageStreamTag') {
-      out.push(finding('trigger-unsupported-kind', pointer, `${at}.from.kind: Unsupported value: "${String(from.kind)}": supported values: "ImageStreamTag"`));
+      out.push(
+        finding(
+          'trigger-unsupported-kind',
+          pointer,
+          `${at}.from.kind: Unsupported value: "${String(from.kind)}": supported values: "ImageStreamTag"`,
+        ),
+      );
     }
     if (str(from.apiVersion)) {
-      out.push(finding('trigger-not-watched', pointer, `${at}.from.apiVersion: "${String(from.apiVersion)}" is set; the in-cluster trigger controller only watches triggers without apiVersion`));
+      out.push(
+        finding(
+          'trigger-not-watched',
+          pointer,
+          `${at}.from.apiVersion: "${String(from.apiVersion)}" is set; the in-cluster trigger controller only watches triggers without apiVersion`,
+        ),
+      );
     }
     const name = str(from.name) ?? '';
     const fromNamespace = str(from.namespace);
     const templated = holdsTemplateParameter(name) || holdsTemplateParameter(fromNamespace);
     const target = templated ? undefined : parseImageStreamTagName(name);
     if (!templated && !target) {
-      out.push(finding('trigger-invalid-from-name', pointer, `${at}.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`));
+      out.push(
+        finding('trigger-invalid-from-name', pointer, `${at}.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`),
+      );
     }
     if (holdsTemplateParameter(fieldPath)) return;
     if (!kindPath) return; // no pod template we know of: upstream ignores the trigger as well
     const parsed = parseFieldPath(object.kind, fieldPath);
     if (parsed.kind === 'outside-pod-spec') {
-      out.push(finding('trigger-outside-pod-spec', pointer, `${at}.fieldPath: "${fieldPath}" does not start with "${kindPath}." for a ${object.kind}; OpenShift ignores this trigger`));
+      out.push(
+        finding(
+          'trigger-outside-pod-spec',
+          pointer,
+          `${at}.fieldPath: "${fieldPath}" does not start with "${kindPath}." for a ${object.kind}; OpenShift ignores this trigger`,
+        ),
+      );
       return;
     }
     if (parsed.kind === 'invalid') {
@@ -123,7 +183,13 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
       return;
     }
     if (parsed.selector.kind === 'name' && parsed.selector.quoteStyle === 'documented') {
-      out.push(finding('trigger-documented-selector', pointer, `${at}.fieldPath: "${fieldPath}" uses the documentation's selector quoting; the in-cluster controller only accepts [?(@.name=="${parsed.selector.name}")]`));
+      out.push(
+        finding(
+          'trigger-documented-selector',
+          pointer,
+          `${at}.fieldPath: "${fieldPath}" uses the documentation's selector quoting; the in-cluster controller only accepts [?(@.name=="${parsed.selector.name}")]`,
+        ),
+      );
     }
     if (podSpec) {
       const found = findContainer(podSpec, parsed, fieldPath);
@@ -156,7 +222,13 @@ function checkResolveNames(object: ManifestObject, out: Finding[]): void {
     if (!isRecord(notes) || !(annotations.resolveNames in notes)) continue;
     const value = notes[annotations.resolveNames];
     if (value !== '*' && !holdsTemplateParameter(value)) {
-      out.push(finding('invalid-resolve-names', annotationPointer(`${base}/annotations`, annotations.resolveNames), `annotation "${annotations.resolveNames}": Unsupported value: ${JSON.stringify(value)}: the only valid value is "*"`));
+      out.push(
+        finding(
+          'invalid-resolve-names',
+          annotationPointer(`${base}/annotations`, annotations.resolveNames),
+          `annotation "${annotations.resolveNames}": Unsupported value: ${JSON.stringify(value)}: the only valid value is "*"`,
+        ),
+      );
     }
   }
 }
@@ -182,21 +254,56 @@ function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string
       const name = str(from.name) ?? '';
       const fromNamespace = str(from.namespace);
       if (from.kind !== 'ImageStreamTag') {
-        out.push(finding('trigger-unsupported-kind', `${base}/imageChangeParams/from`, `spec.triggers[${i}].imageChangeParams.from.kind: Invalid value: "${String(from.kind)}": kind must be an ImageStreamTag`));
+        out.push(
+          finding(
+            'trigger-unsupported-kind',
+            `${base}/imageChangeParams/from`,
+            `spec.triggers[${i}].imageChangeParams.from.kind: Invalid value: "${String(from.kind)}": kind must be an ImageStreamTag`,
+          ),
+        );
       } else if (!holdsTemplateParameter(name) && !holdsTemplateParameter(fromNamespace)) {
         const target = parseImageStreamTagName(name);
-        if (!target) out.push(finding('trigger-invalid-from-name', `${base}/imageChangeParams/from/name`, `spec.triggers[${i}].imageChangeParams.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`));
-        else checkTarget(ctx, fromNamespace || namespace, target.stream, target.tag, `${base}/imageChangeParams/from/name`, `spec.triggers[${i}].imageChangeParams.from`, out);
+        if (!target)
+          out.push(
+            finding(
+              'trigger-invalid-from-name',
+              `${base}/imageChangeParams/from/name`,
+              `spec.triggers[${i}].imageChangeParams.from.name: Invalid value: "${name}": must be of the form <stream>:<tag>`,
+            ),
+          );
+        else
+          checkTarget(
+            ctx,
+            fromNamespace || namespace,
+            target.stream,
+            target.tag,
+            `${base}/imageChangeParams/from/name`,
+            `spec.triggers[${i}].imageChangeParams.from`,
+            out,
+          );
       }
     }
     const containerNames = params.containerNames;
     if (!Array.isArray(containerNames) || containerNames.length === 0) {
-      out.push(finding('trigger-no-containers', `${base}/imageChangeParams`, `spec.triggers[${i}].imageChangeParams.containerNames: Required value`));
+      out.push(
+        finding(
+          'trigger-no-containers',
+          `${base}/imageChangeParams`,
+          `spec.triggers[${i}].imageChangeParams.containerNames: Required value`,
+        ),
+      );
       return;
     }
     containerNames.forEach((c: unknown, k: number) => {
       if (typeof c !== 'string' || holdsTemplateParameter(c) || !podSpec) return;
-      if (!names.has(c)) out.push(finding('trigger-container-not-found', `${base}/imageChangeParams/containerNames/${k}`, `spec.triggers[${i}].imageChangeParams.containerNames[${k}]: no such container: "${c}"`));
+      if (!names.has(c))
+        out.push(
+          finding(
+            'trigger-container-not-found',
+            `${base}/imageChangeParams/containerNames/${k}`,
+            `spec.triggers[${i}].imageChangeParams.containerNames[${k}]: no such container: "${c}"`,
+          ),
+        );
     });
   });
   if (!podSpec) return;

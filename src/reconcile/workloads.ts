@@ -3,85 +3,45 @@
  * Git. Triggers (`image.openshift.io/triggers`), DeploymentConfig ImageChange triggers, and image lookup
  * (`lookupPolicy.local`, `resolve-names`). Any error in an object's triggers leaves the whole object unchanged (§9.6).
  */
-import { annotationTriggerTargets, conflictingTargets, deploymentConfigTriggerTargets, describeTarget, findContainer, parseFieldPath, podSpecSegments } from './fieldpath.js';
+import {
+  annotationTriggerTargets,
+  conflictingTargets,
+  deploymentConfigTriggerTargets,
+  describeTarget,
+  findContainer,
+  parseFieldPath,
+  podSpecSegments,
+} from './fieldpath.js';
 import type { PodSpecContainers } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
-import { annotationsOf, metadataOf, specOf, specTagsOf, statusOf, statusTagsOf } from './accessors.js';
-import type { NamedTagEventList, TagReference } from './model.js';
+import { annotationsOf, metadataOf, specOf } from './accessors.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
-import { ambiguousStream, ByName } from './stream-index.js';
 import { joinPointer } from './values.js';
 import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js';
 import { latestTaggedImage, resolveLatestTaggedImage } from './status.js';
 import { splitImageStreamTag } from './tag-names.js';
 
-export interface WorkloadInput {
-  readonly key: string;
-  readonly kind: string;
-  readonly namespace: string;
-  readonly value: Readonly<Record<string, unknown>>;
-}
+export type {
+  ResolvedStream,
+  WorkloadChange,
+  WorkloadInput,
+  WorkloadOptions,
+  WorkloadPlan,
+  WorkloadSkip,
+  WorkloadSkipCode,
+} from './workload-types.js';
+import type {
+  ResolvedStream,
+  WorkloadChange,
+  WorkloadInput,
+  WorkloadOptions,
+  WorkloadPlan,
+  WorkloadSkip,
+  WorkloadSkipCode,
+} from './workload-types.js';
+import { StreamTable } from './stream-table.js';
 
-export interface ResolvedStream {
-  readonly namespace: string;
-  readonly name: string;
-  /** The stream after this pass's status changes. */
-  readonly value: Readonly<Record<string, unknown>>;
-}
-
-export interface WorkloadOptions {
-  /** Source namespace → consumer namespaces allowed to reference its streams ('*' = all); absent = allowed. */
-  readonly imagePullers?: ReadonlyMap<string, readonly string[]>;
-}
-
-export interface WorkloadChange {
-  readonly path: string;
-  readonly old: string;
-  readonly new: string;
-  /** `namespace/stream:tag` that caused it, and how. */
-  readonly cause: string;
-  readonly via: 'trigger' | 'deployment-config' | 'lookup';
-}
-
-export interface WorkloadPlan {
-  readonly workload: string;
-  readonly edits: readonly FieldEdit[];
-  readonly changes: readonly WorkloadChange[];
-}
-
-/**
- * Why a workload, or one of its triggers, was skipped, for programs (`reason` is the sentence for people). Where a
- * validation code means the same thing, the skip uses it. Codes whose skip starts with "left unchanged:" mean the
- * whole object was left alone; the others skip one trigger.
- */
-export type WorkloadSkipCode =
-  // one trigger skipped
-  | 'trigger-paused'
-  | 'trigger-unsupported-kind'
-  | 'trigger-outside-pod-spec'
-  | 'no-image-yet'
-  | 'trigger-stream-not-found'
-  | 'manual-trigger-already-set'
-  // the whole object left unchanged
-  | 'triggers-invalid-json'
-  | 'invalid-trigger'
-  | 'trigger-duplicate-fieldpath'
-  | 'duplicate-trigger-target'
-  | 'trigger-invalid-fieldpath'
-  | 'trigger-container-not-found'
-  | 'ambiguous-stream'
-  | 'cross-namespace-not-allowed'
-  | 'template-parameters';
-
-export interface WorkloadSkip {
-  readonly workload: string;
-  /** Machine-readable; tests and reports match on it, never on the reason's wording. */
-  readonly code: WorkloadSkipCode;
-  readonly reason: string;
-}
-
-/** Why a whole object is left unchanged. */
 interface Refusal {
   readonly error: string;
   readonly code: WorkloadSkipCode;
@@ -94,52 +54,6 @@ const containersOf = (spec: unknown, list: 'containers' | 'initContainers'): Arr
   const l = isRecord(spec) ? spec[list] : undefined;
   return Array.isArray(l) ? l.map((c) => (isRecord(c) ? c : {})) : [];
 };
-
-/** What the workload rules read of a stream. */
-interface StreamParts {
-  readonly spec: readonly TagReference[];
-  readonly status: readonly NamedTagEventList[];
-  readonly repo: string;
-  readonly lookup: boolean;
-}
-
-class StreamTable {
-  private readonly byName: ByName<ResolvedStream>;
-  /** Read once per stream: its status list keeps its tag index (accessors.ts) across every trigger that uses it. */
-  private readonly parts = new Map<ResolvedStream, StreamParts>();
-  constructor(streams: readonly ResolvedStream[], private readonly options: WorkloadOptions) {
-    this.byName = new ByName(streams, (s) => s);
-  }
-
-  partsOf(s: ResolvedStream): StreamParts {
-    let p = this.parts.get(s);
-    if (p === undefined) {
-      const spec = specOf(s.value);
-      const status = statusOf(s.value);
-      p = {
-        spec: specTagsOf(s.value),
-        status: statusTagsOf(s.value),
-        repo: typeof status.dockerImageRepository === 'string' ? status.dockerImageRepository : '',
-        lookup: isRecord(spec.lookupPolicy) && spec.lookupPolicy.local === true,
-      };
-      this.parts.set(s, p);
-    }
-    return p;
-  }
-
-  find(namespace: string, name: string, consumer: string): { stream: ResolvedStream } | { skip: string; code: WorkloadSkipCode } | undefined {
-    const found = this.byName.lookup(namespace, name);
-    if (found.kind === 'missing') return undefined;
-    if (found.kind === 'ambiguous') return { skip: ambiguousStream(namespace, name, found.entries.length), code: 'ambiguous-stream' };
-    if (namespace !== consumer) {
-      const allowed = this.options.imagePullers?.get(namespace);
-      if (allowed && !allowed.includes('*') && !allowed.includes(consumer)) {
-        return { skip: `cross-namespace reference not allowed: namespace ${consumer} may not use image streams of ${namespace} (reconcile.imagePullers)`, code: 'cross-namespace-not-allowed' };
-      }
-    }
-    return { stream: found.entry };
-  }
-}
 
 /** §9.7: the value a trigger sets, or undefined when the tag has no image yet. */
 function triggerValue(table: StreamTable, s: ResolvedStream, tag: string): string | undefined {
@@ -166,9 +80,13 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
   } catch {
     return { error: `the ${knownAnnotations.triggers} annotation is not valid JSON`, code: 'triggers-invalid-json' };
   }
-  if (!Array.isArray(triggers)) return { error: `the ${knownAnnotations.triggers} annotation is not a JSON array`, code: 'triggers-invalid-json' };
+  if (!Array.isArray(triggers))
+    return { error: `the ${knownAnnotations.triggers} annotation is not a JSON array`, code: 'triggers-invalid-json' };
   const spec = at(w.value, segments);
-  const pod = { containers: containersOf(spec, 'containers').map((c) => ({ name: c.name as string })), initContainers: containersOf(spec, 'initContainers').map((c) => ({ name: c.name as string })) };
+  const pod = {
+    containers: containersOf(spec, 'containers').map((c) => ({ name: c.name as string })),
+    initContainers: containersOf(spec, 'initContainers').map((c) => ({ name: c.name as string })),
+  };
   const out: Pending[] = [];
   const seen = new Set<string>();
   for (const [i, t] of triggers.entries()) {
@@ -183,12 +101,20 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
       continue;
     }
     if (t.from.kind !== 'ImageStreamTag') {
-      skips.push({ workload: w.key, code: 'trigger-unsupported-kind', reason: `${label}: from.kind ${String(t.from.kind)} is not ImageStreamTag` });
+      skips.push({
+        workload: w.key,
+        code: 'trigger-unsupported-kind',
+        reason: `${label}: from.kind ${String(t.from.kind)} is not ImageStreamTag`,
+      });
       continue;
     }
     const parsedPath = parseFieldPath(w.kind, fieldPath);
     if (parsedPath.kind === 'outside-pod-spec') {
-      skips.push({ workload: w.key, code: 'trigger-outside-pod-spec', reason: `${label}: fieldPath ${fieldPath} is outside this ${w.kind}'s pod spec; ignored, as OpenShift ignores it` });
+      skips.push({
+        workload: w.key,
+        code: 'trigger-outside-pod-spec',
+        reason: `${label}: fieldPath ${fieldPath} is outside this ${w.kind}'s pod spec; ignored, as OpenShift ignores it`,
+      });
       continue;
     }
     const split = splitImageStreamTag(name);
@@ -197,20 +123,38 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
     if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
     const value = found ? triggerValue(table, found.stream, split.tag) : undefined;
     if (value === undefined) {
-      skips.push(found ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` } : { workload: w.key, code: 'trigger-stream-not-found', reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
+      skips.push(
+        found
+          ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` }
+          : {
+              workload: w.key,
+              code: 'trigger-stream-not-found',
+              reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository`,
+            },
+      );
       continue; // §9.6: a tag without an image is skipped before its fieldPath is looked at
     }
     if (parsedPath.kind === 'invalid') return { error: parsedPath.error, code: 'trigger-invalid-fieldpath' };
     const container = findContainer(pod, parsedPath, fieldPath);
     if ('error' in container) return { error: container.error, code: 'trigger-container-not-found' };
     const c = containersOf(spec, container.list)[container.index] ?? {};
-    out.push({ path: `/${[...segments, container.list, String(container.index), 'image'].join('/')}`, value, old: typeof c.image === 'string' ? c.image : undefined, cause: `${namespace}/${split.stream}:${split.tag}`, via: 'trigger' });
+    out.push({
+      path: `/${[...segments, container.list, String(container.index), 'image'].join('/')}`,
+      value,
+      old: typeof c.image === 'string' ? c.image : undefined,
+      cause: `${namespace}/${split.stream}:${split.tag}`,
+      via: 'trigger',
+    });
   }
   return out;
 }
 
 /** DeploymentConfig ImageChange triggers (§13.2): automatic ones follow the tag; manual ones are set once. */
-function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: WorkloadSkip[]): { pending: Pending[]; params: FieldEdit[]; held: string[] } | Refusal {
+function deploymentConfigTriggers(
+  w: WorkloadInput,
+  table: StreamTable,
+  skips: WorkloadSkip[],
+): { pending: Pending[]; params: FieldEdit[]; held: string[] } | Refusal {
   const spec = specOf(w.value);
   const triggers = Array.isArray(spec.triggers) ? spec.triggers : [];
   const pod = at(w.value, ['spec', 'template', 'spec']);
@@ -227,7 +171,11 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
     const label = `spec.triggers[${i}] (${name})`;
     const last = typeof p.lastTriggeredImage === 'string' ? p.lastTriggeredImage : '';
     if (p.automatic !== true && last !== '') {
-      skips.push({ workload: w.key, code: 'manual-trigger-already-set', reason: `${label}: automatic is false and the image was already set once; change it by hand or set automatic: true` });
+      skips.push({
+        workload: w.key,
+        code: 'manual-trigger-already-set',
+        reason: `${label}: automatic is false and the image was already set once; change it by hand or set automatic: true`,
+      });
       const names = Array.isArray(p.containerNames) ? p.containerNames : [];
       for (const list of ['initContainers', 'containers'] as const) {
         containersOf(pod, list).forEach((c, index) => {
@@ -242,7 +190,15 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
     if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
     const value = found ? triggerValue(table, found.stream, split.tag) : undefined;
     if (value === undefined) {
-      skips.push(found ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` } : { workload: w.key, code: 'trigger-stream-not-found', reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository` });
+      skips.push(
+        found
+          ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` }
+          : {
+              workload: w.key,
+              code: 'trigger-stream-not-found',
+              reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository`,
+            },
+      );
       continue;
     }
     const names = Array.isArray(p.containerNames) ? p.containerNames.filter((n): n is string => typeof n === 'string') : [];
@@ -252,12 +208,23 @@ function deploymentConfigTriggers(w: WorkloadInput, table: StreamTable, skips: W
         containersOf(pod, list).forEach((c, index) => {
           if (c.name !== cname) return;
           placed = true;
-          pending.push({ path: `/spec/template/spec/${list}/${index}/image`, value, old: typeof c.image === 'string' ? c.image : undefined, cause: `${namespace}/${split.stream}:${split.tag}`, via: 'deployment-config' });
+          pending.push({
+            path: `/spec/template/spec/${list}/${index}/image`,
+            value,
+            old: typeof c.image === 'string' ? c.image : undefined,
+            cause: `${namespace}/${split.stream}:${split.tag}`,
+            via: 'deployment-config',
+          });
         });
       }
       if (!placed) return { error: `${label}: no such container: ${cname}`, code: 'trigger-container-not-found' };
     }
-    if (last !== value) params.push({ op: last === '' && !('lastTriggeredImage' in p) ? 'add' : 'replace', path: `/spec/triggers/${i}/imageChangeParams/lastTriggeredImage`, value });
+    if (last !== value)
+      params.push({
+        op: last === '' && !('lastTriggeredImage' in p) ? 'add' : 'replace',
+        path: `/spec/triggers/${i}/imageChangeParams/lastTriggeredImage`,
+        value,
+      });
   }
   return { pending, params, held };
 }
@@ -283,17 +250,27 @@ function targetConflict(w: WorkloadInput, segments: readonly string[]): Refusal 
   }
   const fromAnnotation = Array.isArray(entries) ? annotationTriggerTargets(w.kind, pod, entries) : [];
   const spec = specOf(w.value);
-  const fromConfig = w.kind === 'DeploymentConfig' && Array.isArray(spec.triggers) ? deploymentConfigTriggerTargets(pod, spec.triggers) : [];
+  const fromConfig =
+    w.kind === 'DeploymentConfig' && Array.isArray(spec.triggers) ? deploymentConfigTriggerTargets(pod, spec.triggers) : [];
   const [pair] = conflictingTargets([...fromAnnotation, ...fromConfig]);
   if (!pair) return undefined;
   const label = (t: typeof pair.first): string => {
     const list = t.source === 'annotation' ? (Array.isArray(entries) ? entries : []) : Array.isArray(spec.triggers) ? spec.triggers : [];
     const item: unknown = list[t.trigger];
-    const from = isRecord(item) ? (t.source === 'annotation' ? item.from : isRecord(item.imageChangeParams) ? item.imageChangeParams.from : undefined) : undefined;
+    const from = isRecord(item)
+      ? t.source === 'annotation'
+        ? item.from
+        : isRecord(item.imageChangeParams)
+          ? item.imageChangeParams.from
+          : undefined
+      : undefined;
     const name = isRecord(from) && typeof from.name === 'string' ? from.name : '';
     return `${t.source === 'annotation' ? 'trigger ' : 'spec.triggers'}[${t.trigger}] (${name})`;
   };
-  return { error: `${label(pair.second)} and ${label(pair.first)} both set ${describeTarget(pair.second)}; keep one trigger per container`, code: 'duplicate-trigger-target' };
+  return {
+    error: `${label(pair.second)} and ${label(pair.first)} both set ${describeTarget(pair.second)}; keep one trigger per container`,
+    code: 'duplicate-trigger-target',
+  };
 }
 
 const lookupRecord = (v: unknown): Map<string, string> => {
@@ -307,7 +284,12 @@ const lookupRecord = (v: unknown): Map<string, string> => {
 };
 
 /** What a short name (or, under resolve-names, any digest-less name) resolves to through a stream (§8.3–8.6). */
-function resolveLookup(w: WorkloadInput, table: StreamTable, source: string, resolveNames: boolean): { value: string; name: string; tag: string } | undefined {
+function resolveLookup(
+  w: WorkloadInput,
+  table: StreamTable,
+  source: string,
+  resolveNames: boolean,
+): { value: string; name: string; tag: string } | undefined {
   const ref = parseOpenShiftReference(source);
   if (!ref.ok) return undefined;
   const found = table.find(w.namespace, ref.value.name, w.namespace);
@@ -328,7 +310,12 @@ function resolveLookup(w: WorkloadInput, table: StreamTable, source: string, res
  * `resolve-names: '*'`) becomes the tag's pull spec with `@<digest>`. The short name is kept in the annotation
  * `imagestreams.dev/image-lookup` (`containers.web=ruby:3.3,...`) so the next pass can resolve it again.
  */
-function lookups(w: WorkloadInput, segments: readonly string[], table: StreamTable, taken: ReadonlySet<string>): { pending: Pending[]; record: Map<string, string> } {
+function lookups(
+  w: WorkloadInput,
+  segments: readonly string[],
+  table: StreamTable,
+  taken: ReadonlySet<string>,
+): { pending: Pending[]; record: Map<string, string> } {
   const notes = annotationsOf(w.value);
   const templateMeta = at(w.value, [...segments.slice(0, -1), 'metadata']);
   const templateNotes = isRecord(templateMeta) && isRecord(templateMeta.annotations) ? templateMeta.annotations : {};
@@ -343,18 +330,30 @@ function lookups(w: WorkloadInput, segments: readonly string[], table: StreamTab
       const key = `${list}.${String(c.name)}`;
       if (taken.has(path) || image === '') return;
       const parsed = parseOpenShiftReference(image);
-      const candidate = parsed.ok && parsed.value.name !== '' && !isDigest(parsed.value.id) && (resolveNames || (parsed.value.registry === '' && parsed.value.namespace === ''));
+      const candidate =
+        parsed.ok &&
+        parsed.value.name !== '' &&
+        !isDigest(parsed.value.id) &&
+        (resolveNames || (parsed.value.registry === '' && parsed.value.namespace === ''));
       const recorded = record.get(key);
-      const resolved = candidate ? resolveLookup(w, table, image, resolveNames) : recorded === undefined ? undefined : resolveLookup(w, table, recorded, resolveNames);
+      const resolved = candidate
+        ? resolveLookup(w, table, image, resolveNames)
+        : recorded === undefined
+          ? undefined
+          : resolveLookup(w, table, recorded, resolveNames);
       if (!resolved) return;
       const { value, name, tag } = resolved;
       // Under resolve-names, a digest-less image naming the stream tag the record names (`<repository>:<tag>`, written
       // while the tag had no image, §8.6) is this tool's own output: the short name stays recorded, or the next
       // pass would replace it with the long one.
-      const own = candidate && recorded !== undefined && recorded !== image && (() => {
-        const r = resolveLookup(w, table, recorded, resolveNames);
-        return r !== undefined && r.name === name && r.tag === tag;
-      })();
+      const own =
+        candidate &&
+        recorded !== undefined &&
+        recorded !== image &&
+        (() => {
+          const r = resolveLookup(w, table, recorded, resolveNames);
+          return r !== undefined && r.name === name && r.tag === tag;
+        })();
       const source = candidate && !own ? image : (recorded as string);
       if (!candidate) {
         // A recorded short name: follow it only while the image still comes from that stream's repository.
@@ -369,7 +368,11 @@ function lookups(w: WorkloadInput, segments: readonly string[], table: StreamTab
   return { pending, record };
 }
 
-export function planWorkloads(workloads: readonly WorkloadInput[], streams: readonly ResolvedStream[], options: WorkloadOptions = {}): { plans: WorkloadPlan[]; skips: WorkloadSkip[] } {
+export function planWorkloads(
+  workloads: readonly WorkloadInput[],
+  streams: readonly ResolvedStream[],
+  options: WorkloadOptions = {},
+): { plans: WorkloadPlan[]; skips: WorkloadSkip[] } {
   const table = new StreamTable(streams, options);
   const plans: WorkloadPlan[] = [];
   const skips: WorkloadSkip[] = [];
@@ -408,11 +411,19 @@ export function planWorkloads(workloads: readonly WorkloadInput[], streams: read
     edits.push(...dc.params);
     const metadata = metadataOf(w.value);
     const notes = isRecord(metadata.annotations) ? metadata.annotations : undefined;
-    const recordText = [...looked.record.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',');
+    const recordText = [...looked.record.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const before = notes?.[lookupRecordAnnotation];
     if (looked.record.size > 0 && before !== recordText) {
       if (!notes) edits.push({ op: 'add', path: '/metadata/annotations', value: { [lookupRecordAnnotation]: recordText } });
-      else edits.push({ op: before === undefined ? 'add' : 'replace', path: joinPointer('/metadata/annotations', lookupRecordAnnotation), value: recordText });
+      else
+        edits.push({
+          op: before === undefined ? 'add' : 'replace',
+          path: joinPointer('/metadata/annotations', lookupRecordAnnotation),
+          value: recordText,
+        });
     }
     if (edits.length > 0) plans.push({ workload: w.key, edits, changes });
   }

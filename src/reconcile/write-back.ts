@@ -12,19 +12,29 @@ import { planWorkloads } from './workloads.js';
 export interface WriteBackTarget {
   /** For reports and tests. */
   readonly name: string;
-  plan(objects: readonly WorkloadInput[], streams: readonly ResolvedStream[], settings: ReconcileSettings): { readonly plans: readonly WorkloadPlan[]; readonly skips: readonly WorkloadSkip[] };
+  plan(
+    objects: readonly WorkloadInput[],
+    streams: readonly ResolvedStream[],
+    settings: ReconcileSettings,
+  ): { readonly plans: readonly WorkloadPlan[]; readonly skips: readonly WorkloadSkip[] };
 }
 
 /** Pod templates (semantics.md §9) and DeploymentConfig triggers (§13.2). */
 export const podTemplateTarget: WriteBackTarget = {
   name: 'pod-template',
-  plan: (objects, streams, settings) => planWorkloads(objects, streams, settings.imagePullers ? { imagePullers: settings.imagePullers } : {}),
+  plan: (objects, streams, settings) =>
+    planWorkloads(objects, streams, settings.imagePullers ? { imagePullers: settings.imagePullers } : {}),
 };
 
 export const writeBackTargets: readonly WriteBackTarget[] = [podTemplateTarget];
 
 /** Every target's plan, in target order. */
-export function planWriteBack(objects: readonly WorkloadInput[], streams: readonly ResolvedStream[], settings: ReconcileSettings, targets: readonly WriteBackTarget[] = writeBackTargets): { plans: WorkloadPlan[]; skips: WorkloadSkip[] } {
+export function planWriteBack(
+  objects: readonly WorkloadInput[],
+  streams: readonly ResolvedStream[],
+  settings: ReconcileSettings,
+  targets: readonly WriteBackTarget[] = writeBackTargets,
+): { plans: WorkloadPlan[]; skips: WorkloadSkip[] } {
   const plans: WorkloadPlan[] = [];
   const skips: WorkloadSkip[] = [];
   for (const t of targets) {

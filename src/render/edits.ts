@@ -37,7 +37,11 @@ export interface RenderOptions {
   readonly explainTooLarge?: (objects: readonly string[]) => string;
 }
 
-export function renderEdits(files: ReadonlyMap<string, ParsedFile>, edits: readonly FileEdits[], options: RenderOptions): { changes: FileChange[]; failures: RenderFailure[] } {
+export function renderEdits(
+  files: ReadonlyMap<string, ParsedFile>,
+  edits: readonly FileEdits[],
+  options: RenderOptions,
+): { changes: FileChange[]; failures: RenderFailure[] } {
   const changes: FileChange[] = [];
   const failures: RenderFailure[] = [];
   for (const target of edits) {
@@ -53,7 +57,13 @@ export function renderEdits(files: ReadonlyMap<string, ParsedFile>, edits: reado
       continue;
     }
     if (result.text === parsed.text) continue;
-    changes.push({ file: target.file, absolute: path.resolve(options.displayBase, target.file), before: parsed.text, after: result.text, edits: target.edits });
+    changes.push({
+      file: target.file,
+      absolute: path.resolve(options.displayBase, target.file),
+      before: parsed.text,
+      after: result.text,
+      edits: target.edits,
+    });
   }
   return { changes, failures };
 }

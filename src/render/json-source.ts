@@ -46,7 +46,15 @@ export function parseJson(text: string, limits: LoadLimits): ParsedText {
   if (tooDeep >= 0) {
     return {
       documents: [],
-      problems: [{ code: 'nesting-too-deep', severity: 'error', message: `collections nest deeper than the limit of ${limits.maxDepth} levels`, offset: tooDeep, document: 0 }],
+      problems: [
+        {
+          code: 'nesting-too-deep',
+          severity: 'error',
+          message: `collections nest deeper than the limit of ${limits.maxDepth} levels`,
+          offset: tooDeep,
+          document: 0,
+        },
+      ],
     };
   }
   // A byte-order mark is legal at the start of a file; parse as if it were a space so offsets stay the file's own.
@@ -58,7 +66,8 @@ export function parseJson(text: string, limits: LoadLimits): ParsedText {
       const name = printParseErrorCode(e.error);
       return { code: 'json-syntax', severity: 'error', message: errorText[name] ?? name, offset: e.offset, document: 0 };
     });
-    if (problems.length === 0) problems.push({ code: 'json-syntax', severity: 'error', message: 'the file holds no JSON value', offset: 0, document: 0 });
+    if (problems.length === 0)
+      problems.push({ code: 'json-syntax', severity: 'error', message: 'the file holds no JSON value', offset: 0, document: 0 });
     return { documents: [], problems };
   }
   const positions = new PositionMap();
@@ -75,13 +84,21 @@ export function parseJson(text: string, limits: LoadLimits): ParsedText {
         if (!keyNode || !valueNode) continue;
         const key = String(keyNode.value);
         if (seen.has(key)) {
-          problems.push({ code: 'duplicate-key', severity: 'error', message: `duplicate key "${key}" (the last one wins)`, offset: keyNode.offset, document: 0 });
+          problems.push({
+            code: 'duplicate-key',
+            severity: 'error',
+            message: `duplicate key "${key}" (the last one wins)`,
+            offset: keyNode.offset,
+            document: 0,
+          });
         }
         seen.add(key);
         stack.push({ node: valueNode, pointer: joinPointer(pointer, key), keyStart: keyNode.offset });
       }
     } else if (node.type === 'array') {
-      (node.children ?? []).forEach((child, i) => stack.push({ node: child, pointer: joinPointer(pointer, i) }));
+      (node.children ?? []).forEach((child, i) => {
+        stack.push({ node: child, pointer: joinPointer(pointer, i) });
+      });
     }
   }
   return { documents: [{ index: 0, value: getNodeValue(root), positions, start: root.offset }], problems };

@@ -29,19 +29,33 @@ export async function loadFile(absolute: string, display: string, limits: LoadLi
   try {
     const info = await stat(absolute);
     if (info.size > limits.maxFileBytes) {
-      return fileProblem(display, 'file-too-large', `file is ${info.size} bytes, larger than the limit of ${limits.maxFileBytes} bytes; not read`);
+      return fileProblem(
+        display,
+        'file-too-large',
+        `file is ${info.size} bytes, larger than the limit of ${limits.maxFileBytes} bytes; not read`,
+      );
     }
     bytes = await readFile(absolute);
   } catch (err) {
     return fileProblem(display, 'read-error', `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   if (bytes.length > limits.maxFileBytes) {
-    return fileProblem(display, 'file-too-large', `file is ${bytes.length} bytes, larger than the limit of ${limits.maxFileBytes} bytes; not read`);
+    return fileProblem(
+      display,
+      'file-too-large',
+      `file is ${bytes.length} bytes, larger than the limit of ${limits.maxFileBytes} bytes; not read`,
+    );
   }
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8(bytes);
     const at = bytePosition(bytes, Math.max(offset, 0));
-    return fileProblem(display, 'invalid-utf8', `file is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at byte offset ${offset})`, at.line, at.col);
+    return fileProblem(
+      display,
+      'invalid-utf8',
+      `file is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at byte offset ${offset})`,
+      at.line,
+      at.col,
+    );
   }
   const text = bytes.toString('utf8');
   const format = formatOf(display);

@@ -38,7 +38,11 @@ export function parseYamlStream(text: string, what = 'the YAML', code: PatchErro
   for (const d of composer.end()) docs.push(d as Document.Parsed);
   for (const doc of docs) {
     const err = doc.errors[0];
-    if (err) throw new PatchError(`${what} does not parse: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`, code);
+    if (err)
+      throw new PatchError(
+        `${what} does not parse: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+        code,
+      );
   }
   const starts = docs.map((d) => d.range[0]);
   const segments = starts.map((s, i) => text.slice(s, starts[i + 1] ?? text.length));
@@ -173,7 +177,10 @@ function resolve(ctx: Ctx, segments: readonly string[]): Step[] {
       });
       if (index < 0) {
         const merged = cur.items.some((pair) => isScalar(pair.key) && typeof pair.key.value === 'symbol');
-        throw new PatchError(merged ? `${at} comes from a merge key (<<); edit the merged mapping instead` : `${at}: no such key`, merged ? 'unsupported' : 'path-not-found');
+        throw new PatchError(
+          merged ? `${at} comes from a merge key (<<); edit the merged mapping instead` : `${at}: no such key`,
+          merged ? 'unsupported' : 'path-not-found',
+        );
       }
       steps.push({ node: (cur.items[index] as Pair<unknown, unknown>).value as ParsedNode | null, parent: cur, index });
     } else if (isSeq(cur)) {
@@ -216,7 +223,7 @@ function rewriteScalar(ctx: Ctx, node: Scalar, value: unknown, flow: boolean): E
 /** Re-write a flow collection on one line, keeping the source text of every entry that stays. */
 function rerenderFlow(ctx: Ctx, coll: Collection, change: { index: number; remove: number; insert?: string }): Edit {
   const token = coll.srcToken as CST.FlowCollection | undefined;
-  if (!token || token.type !== 'flow-collection' || token.items.length !== coll.items.length) {
+  if (token?.type !== 'flow-collection' || token.items.length !== coll.items.length) {
     throw new PatchError('this flow collection is too unusual to edit');
   }
   const range0 = (coll as ParsedNode).range;
@@ -249,11 +256,13 @@ function replaceInSlot(ctx: Ctx, slot: Slot, node: ParsedNode | null, value: unk
   const sameLine = slot.kind === 'root' || !text.slice(slot.indicatorEnd, oldStart).includes('\n');
   if (isInlineValue(value)) {
     const out = renderInline(value, false);
-    if (sameLine) return { start: oldStart, end: oldEnd, text: oldStart === oldEnd && !/\s/.test(text[oldStart - 1] ?? ' ') ? ` ${out}` : out };
+    if (sameLine)
+      return { start: oldStart, end: oldEnd, text: oldStart === oldEnd && !/\s/.test(text[oldStart - 1] ?? ' ') ? ` ${out}` : out };
     return { start: slot.indicatorEnd, end: oldEnd, text: ` ${out}${ctx.commentAfter(slot.indicatorEnd)}` };
   }
   const style = ctx.style;
-  const childCol = slot.kind === 'root' ? 0 : slot.kind === 'item' ? slot.col + 2 : slot.col + (Array.isArray(value) ? style.seqIndent : style.step);
+  const childCol =
+    slot.kind === 'root' ? 0 : slot.kind === 'item' ? slot.col + 2 : slot.col + (Array.isArray(value) ? style.seqIndent : style.step);
   const lines = renderBlockLines(value, childCol, style);
   if (slot.kind === 'root') return { start: oldStart, end: oldEnd, text: lines.join(eol) };
   if (!sameLine) return { start: ctx.lineEnd(slot.indicatorEnd), end: oldEnd, text: eol + lines.join(eol) };
@@ -281,7 +290,7 @@ function replaceOp(ctx: Ctx, steps: Step[], value: unknown): Edit {
   if (node && isScalar(node) && isScalarValue(value)) return rewriteScalar(ctx, node, value, flow);
   if (flow && target.parent) {
     const insert = isMap(target.parent)
-      ? `${ctx.text.slice((target.parent.items[target.index]?.key as ParsedNode).range[0], ctx.indicatorEnd(target.parent.items[target.index] as Pair<unknown, unknown>))} ${renderInline(value, true)}`
+      ? `${ctx.text.slice(((target.parent.items[target.index] as Pair<unknown, unknown>).key as ParsedNode).range[0], ctx.indicatorEnd(target.parent.items[target.index] as Pair<unknown, unknown>))} ${renderInline(value, true)}`
       : renderInline(value, true);
     return rerenderFlow(ctx, target.parent, { index: target.index, remove: 1, insert });
   }
@@ -296,7 +305,11 @@ function addOp(ctx: Ctx, steps: Step[], last: string, value: unknown): Edit {
   if (isMap(parent)) {
     if (parent.flow) {
       if (parent.items.length === 0 && blockSlot) return replaceInSlot(ctx, ctx.slotOf(parentStep), parent, { [last]: value });
-      return rerenderFlow(ctx, parent, { index: parent.items.length, remove: 0, insert: `${renderKey(last, true)}: ${renderInline(value, true)}` });
+      return rerenderFlow(ctx, parent, {
+        index: parent.items.length,
+        remove: 0,
+        insert: `${renderKey(last, true)}: ${renderInline(value, true)}`,
+      });
     }
     const first = parent.items[0] as Pair<unknown, unknown>;
     const lastPair = parent.items[parent.items.length - 1] as Pair<unknown, unknown>;
@@ -367,10 +380,7 @@ function editOf(ctx: Ctx, op: PatchOp): Edit {
   return addOp(ctx, resolve(ctx, segments.slice(0, -1)), segments[segments.length - 1] ?? '', op.value);
 }
 
-/**
- * Apply one operation to document `docIndex` of `text` (the whole stream, or one document's own text) and return
- * the new text; new lines use `eol`.
- */
+/** Apply one op to document `docIndex` of `text` (a stream, or one document's text); new lines use `eol`. */
 export function applyYamlOp(text: string, docIndex: number, op: PatchOp, eol: string): string {
   const { docs } = parseYamlStream(text, 'the YAML (after the previous edits)');
   const doc = docs[docIndex];
@@ -398,7 +408,11 @@ export interface PlannedOp {
  * undefined when the edits cannot be combined (ranges that overlap, insertions at one point into different
  * collections, an op this parse cannot place): the caller then applies the ops one by one.
  */
-export function spliceYamlEdits(text: string, docs: ReadonlyArray<{ readonly doc: Document.Parsed; readonly ops: readonly PlannedOp[] }>, eol: string): string | undefined {
+export function spliceYamlEdits(
+  text: string,
+  docs: ReadonlyArray<{ readonly doc: Document.Parsed; readonly ops: readonly PlannedOp[] }>,
+  eol: string,
+): string | undefined {
   const edits: Array<Edit & { readonly group: string; readonly order: number }> = [];
   try {
     for (const { doc, ops } of docs) {

@@ -47,14 +47,23 @@ export interface PatchOptions {
 
 /** Path segments of an RFC 6901 pointer (`''` is the document root). */
 export function pointerSegments(path: string): string[] {
-  if (path !== '' && !path.startsWith('/')) throw new PatchError(`"${path}" is not a JSON pointer (it must be empty or start with "/")`, 'invalid-op');
+  if (path !== '' && !path.startsWith('/'))
+    throw new PatchError(`"${path}" is not a JSON pointer (it must be empty or start with "/")`, 'invalid-op');
   return parsePointer(path);
 }
 
 const isIndex = (s: string): boolean => /^(0|[1-9][0-9]*)$/.test(s);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !ArrayBuffer.isView(v) && !(v instanceof Map) && !(v instanceof Set);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    !ArrayBuffer.isView(v) &&
+    !(v instanceof Map) &&
+    !(v instanceof Set)
+  );
 }
 
 /** A deep copy that does not keep the sharing aliases create, so editing one place never edits another. */
@@ -63,7 +72,8 @@ export function cloneValue(v: unknown): unknown {
   if (v instanceof Date) return new Date(v.getTime());
   if (isRecord(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: cloneValue(x), enumerable: true, writable: true, configurable: true });
+    for (const [k, x] of Object.entries(v))
+      Object.defineProperty(out, k, { value: cloneValue(x), enumerable: true, writable: true, configurable: true });
     return out;
   }
   if (typeof v === 'object' && v !== null) return structuredClone(v);
@@ -88,7 +98,7 @@ export function applyOpToValue(root: unknown, op: PatchOp): unknown {
       if (!isIndex(seg) || Number(seg) >= parent.length) throw new PatchError(`${at}: no such array element`, 'path-not-found');
       parent = parent[Number(seg)];
     } else if (isRecord(parent)) {
-      if (!Object.prototype.hasOwnProperty.call(parent, seg)) throw new PatchError(`${at}: no such key`, 'path-not-found');
+      if (!Object.hasOwn(parent, seg)) throw new PatchError(`${at}: no such key`, 'path-not-found');
       parent = parent[seg];
     } else throw new PatchError(`${at}: the path goes through a scalar`, 'path-not-found');
   }
@@ -103,7 +113,7 @@ export function applyOpToValue(root: unknown, op: PatchOp): unknown {
       else parent[Number(last)] = cloneValue(op.value);
     }
   } else if (isRecord(parent)) {
-    const exists = Object.prototype.hasOwnProperty.call(parent, last);
+    const exists = Object.hasOwn(parent, last);
     if (op.op === 'add' && exists) throw new PatchError(`${op.path}: the key already exists (use replace)`, 'invalid-op');
     if (op.op !== 'add' && !exists) throw new PatchError(`${op.path}: no such key`, 'path-not-found');
     if (op.op === 'remove') delete parent[last];
@@ -118,7 +128,8 @@ function firstDifference(a: unknown, b: unknown, at = ''): string {
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return firstDifference(a[i], b[i], `${at}/${i}`);
   }
   if (isRecord(a) && isRecord(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!deepEqual(a[k], b[k])) return firstDifference(a[k], b[k], `${at}/${k}`);
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+      if (!deepEqual(a[k], b[k])) return firstDifference(a[k], b[k], `${at}/${k}`);
   }
   return at === '' ? '/' : at;
 }
@@ -148,7 +159,10 @@ export function planAgainstOriginal(ops: readonly PatchOp[], original: unknown):
   if (ops.length <= 1) return ops.map((op) => ({ op, group: parentPath(op.path) }));
   const written = new Map<string, number>();
   for (const op of ops) written.set(op.path, (written.get(op.path) ?? 0) + 1);
-  const arrays = new Map<string, { readonly length: number; first: number; removed: number[]; adds: Array<{ readonly at: number; readonly k: number }> }>();
+  const arrays = new Map<
+    string,
+    { readonly length: number; first: number; removed: number[]; adds: Array<{ readonly at: number; readonly k: number }> }
+  >();
   const mapRemovals = new Map<string, number>();
   const plain: boolean[] = [];
   for (const [k, op] of ops.entries()) {
@@ -158,7 +172,7 @@ export function planAgainstOriginal(ops: readonly PatchOp[], original: unknown):
     let parent: unknown = original;
     for (const seg of segments.slice(0, -1)) {
       if (Array.isArray(parent) && isIndex(seg)) parent = parent[Number(seg)];
-      else if (isRecord(parent) && Object.prototype.hasOwnProperty.call(parent, seg)) parent = parent[seg];
+      else if (isRecord(parent) && Object.hasOwn(parent, seg)) parent = parent[seg];
       else return undefined; // the parent does not exist yet: another op creates it
     }
     const group = parentPath(op.path);
@@ -209,7 +223,8 @@ export function planAgainstOriginal(ops: readonly PatchOp[], original: unknown):
       paths.set(k, `${group}/${position < survivors.length ? (survivors[position] as number) : a.length}`);
     });
     // Appending after removed trailing entries would land inside their removal.
-    if (a.adds.some(({ at }, j) => at - j >= survivors.length) && a.removed.some((i) => i > (survivors[survivors.length - 1] ?? -1))) return undefined;
+    if (a.adds.some(({ at }, j) => at - j >= survivors.length) && a.removed.some((i) => i > (survivors[survivors.length - 1] ?? -1)))
+      return undefined;
   }
   return ops.map((op, k) => {
     const path = paths.get(k);
@@ -238,18 +253,28 @@ function oneByOne(text: string, starts: readonly number[], byDoc: ReadonlyMap<nu
 function checkSize(out: string, maxBytes: number | undefined): void {
   if (maxBytes === undefined) return;
   const bytes = Buffer.byteLength(out, 'utf8');
-  if (bytes > maxBytes) throw new PatchError(`the edited file would be ${bytes} bytes, more than the limit of ${maxBytes} bytes`, 'too-large');
+  if (bytes > maxBytes)
+    throw new PatchError(`the edited file would be ${bytes} bytes, more than the limit of ${maxBytes} bytes`, 'too-large');
 }
 
-function verifyYaml(out: string, shape: { readonly count: number; readonly prefix: string; readonly segments: readonly string[] }, expected: ReadonlyMap<number, unknown>): void {
+function verifyYaml(
+  out: string,
+  shape: { readonly count: number; readonly prefix: string; readonly segments: readonly string[] },
+  expected: ReadonlyMap<number, unknown>,
+): void {
   const after = parseYamlStream(out, 'internal check failed: the edited YAML', 'verify-failed');
-  if (after.docs.length !== shape.count) throw new PatchError(`the edit changed the number of documents (${shape.count} → ${after.docs.length})`, 'verify-failed');
+  if (after.docs.length !== shape.count)
+    throw new PatchError(`the edit changed the number of documents (${shape.count} → ${after.docs.length})`, 'verify-failed');
   if (after.prefix !== shape.prefix) throw new PatchError('the edit changed the text before the first document', 'verify-failed');
   for (let i = 0; i < shape.count; i++) {
     if (expected.has(i)) {
       const got = (after.docs[i] as (typeof after.docs)[number]).toJS();
       const diff = firstDifference(got, expected.get(i));
-      if (diff) throw new PatchError(`internal check failed: document ${i} does not hold the expected value at ${diff} after the edit`, 'verify-failed');
+      if (diff)
+        throw new PatchError(
+          `internal check failed: document ${i} does not hold the expected value at ${diff} after the edit`,
+          'verify-failed',
+        );
     } else if (after.segments[i] !== shape.segments[i]) {
       throw new PatchError(`internal check failed: document ${i} changed although it was not edited`, 'verify-failed');
     }
@@ -304,20 +329,27 @@ function editOnce(text: string, byDoc: ReadonlyMap<number, readonly PatchOp[]>, 
     else combinable = false;
   }
   const combined = combinable ? spliceYamlEdits(text, planned, eol) : undefined;
-  return { originals, combined, shape: { count: before.docs.length, prefix: before.prefix, segments: before.segments }, starts: before.docs.map((d) => d.range[0]) };
+  return {
+    originals,
+    combined,
+    shape: { count: before.docs.length, prefix: before.prefix, segments: before.segments },
+    starts: before.docs.map((d) => d.range[0]),
+  };
 }
 
 function patchJson(text: string, patches: readonly DocumentPatch[], options: PatchOptions): string {
   const original = parseJsonValue(text);
   const byDoc = mergePatches(patches);
-  for (const index of byDoc.keys()) if (index !== 0) throw new PatchError(`a JSON file holds one document; there is no document ${index}`, 'path-not-found');
+  for (const index of byDoc.keys())
+    if (index !== 0) throw new PatchError(`a JSON file holds one document; there is no document ${index}`, 'path-not-found');
   const ops = byDoc.get(0) ?? [];
   let expected = cloneValue(original);
   for (const op of ops) expected = applyOpToValue(expected, op);
   const out = applyJsonOps(text, ops);
   checkSize(out, options.maxBytes);
   const diff = firstDifference(parseJsonValue(out), expected);
-  if (diff) throw new PatchError(`internal check failed: the JSON does not hold the expected value at ${diff} after the edit`, 'verify-failed');
+  if (diff)
+    throw new PatchError(`internal check failed: the JSON does not hold the expected value at ${diff} after the edit`, 'verify-failed');
   return out;
 }
 
@@ -341,7 +373,12 @@ function certainlyTooLarge(text: string, patches: readonly DocumentPatch[], maxB
 }
 
 /** Apply the patches to the text of a YAML stream or a JSON file; all of them or none. */
-export function applyPatches(text: string, format: 'yaml' | 'json', patches: readonly DocumentPatch[], options: PatchOptions = {}): PatchResult {
+export function applyPatches(
+  text: string,
+  format: 'yaml' | 'json',
+  patches: readonly DocumentPatch[],
+  options: PatchOptions = {},
+): PatchResult {
   try {
     const tooLarge = options.maxBytes === undefined ? undefined : certainlyTooLarge(text, patches, options.maxBytes);
     if (tooLarge) return { ok: false, code: 'too-large', error: tooLarge };

@@ -23,11 +23,14 @@ export interface LoadOptions {
   readonly cache?: LoadCache;
 }
 
-export type LoadCache = Map<string, { readonly mtimeMs: number; readonly ctimeMs: number; readonly size: number; readonly result: LoadResult }>;
+export type LoadCache = Map<
+  string,
+  { readonly mtimeMs: number; readonly ctimeMs: number; readonly size: number; readonly result: LoadResult }
+>;
 
 async function loadCached(absolute: string, display: string, limits: LoadLimits, cache: LoadCache | undefined): Promise<LoadResult> {
   if (!cache) return loadFile(absolute, display, limits);
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(absolute);
   } catch {
@@ -61,7 +64,16 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
     if (await isDirectory(absolute)) {
       const walked = await walkRepository(absolute, options.walk);
       for (const problem of walked.problems) {
-        diagnostics.push({ file: displayPath(options.displayBase, path.join(absolute, problem.path)), line: 1, col: 1, document: 0, pointer: '', severity: 'error', code: problem.code, message: problem.message });
+        diagnostics.push({
+          file: displayPath(options.displayBase, path.join(absolute, problem.path)),
+          line: 1,
+          col: 1,
+          document: 0,
+          pointer: '',
+          severity: 'error',
+          code: problem.code,
+          message: problem.message,
+        });
       }
       for (const rel of walked.files) {
         const abs = path.join(absolute, rel);
@@ -76,7 +88,9 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
   const files = new Map<string, ParsedFile>();
   const concurrency = 16;
   for (let i = 0; i < targets.length; i += concurrency) {
-    const batch = await Promise.all(targets.slice(i, i + concurrency).map((t) => loadCached(t.absolute, t.display, options.limits, options.cache)));
+    const batch = await Promise.all(
+      targets.slice(i, i + concurrency).map((t) => loadCached(t.absolute, t.display, options.limits, options.cache)),
+    );
     for (const result of batch) {
       if (!result.ok) {
         diagnostics.push(result.diagnostic);
@@ -85,7 +99,16 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
       files.set(result.file.path, result.file);
       for (const problem of result.file.problems) {
         const { line, col } = result.file.lines.position(problem.offset);
-        diagnostics.push({ file: result.file.path, line, col, document: problem.document, pointer: '', severity: problem.severity, code: problem.code, message: problem.message });
+        diagnostics.push({
+          file: result.file.path,
+          line,
+          col,
+          document: problem.document,
+          pointer: '',
+          severity: problem.severity,
+          code: problem.code,
+          message: problem.message,
+        });
       }
     }
   }

@@ -66,7 +66,6 @@ function schemas(): Compiled {
   return compiled;
 }
 
-
 function article(type: string): string {
   switch (type) {
     case 'null':
@@ -115,7 +114,11 @@ function toFinding(e: ErrorObject, root: unknown): SchemaFinding {
       return { pointer: e.instancePath, keyword: e.keyword, message: `missing required field "${String(params.missingProperty)}"` };
     case 'type': {
       const types = Array.isArray(params.type) ? (params.type as unknown[]).map(String) : String(params.type).split(',');
-      return { pointer: e.instancePath, keyword: e.keyword, message: `must be ${types.map(article).join(' or ')}, not ${describeValue(valueAt(root, e.instancePath))}` };
+      return {
+        pointer: e.instancePath,
+        keyword: e.keyword,
+        message: `must be ${types.map(article).join(' or ')}, not ${describeValue(valueAt(root, e.instancePath))}`,
+      };
     }
     case 'enum': {
       const allowed = Array.isArray(params.allowedValues) ? (params.allowedValues as unknown[]) : [];
@@ -127,7 +130,10 @@ function toFinding(e: ErrorObject, root: unknown): SchemaFinding {
       return {
         pointer: e.instancePath,
         keyword: e.keyword,
-        message: params.format === 'date-time' ? 'must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z' : `must be a valid ${String(params.format)}`,
+        message:
+          params.format === 'date-time'
+            ? 'must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z'
+            : `must be a valid ${String(params.format)}`,
       };
     default:
       return { pointer: e.instancePath, keyword: e.keyword, message: e.message ?? 'is invalid' };
@@ -149,7 +155,11 @@ function comparePointers(a: string, b: string): number {
 }
 
 function compareFindings(a: SchemaFinding, b: SchemaFinding): number {
-  return comparePointers(a.pointer, b.pointer) || (a.keyword < b.keyword ? -1 : a.keyword > b.keyword ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+  return (
+    comparePointers(a.pointer, b.pointer) ||
+    (a.keyword < b.keyword ? -1 : a.keyword > b.keyword ? 1 : 0) ||
+    (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
+  );
 }
 
 function run(validate: ValidateFunction, value: unknown): readonly SchemaFinding[] {

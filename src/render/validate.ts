@@ -64,7 +64,9 @@ function schemaFindings(object: ManifestObject): LocatedFinding[] {
     if (object.template && holdsTemplateParameter(valueAt(object.value, e.pointer))) return [];
     const mapped = schemaCode(e.pointer, e.keyword);
     const label = e.pointer === '' ? '' : `${parsePointer(e.pointer).join('.')}: `;
-    const message = mapped.message ? `${label}Unsupported value: ${JSON.stringify(valueAt(object.value, e.pointer))}: ${mapped.message}` : e.message;
+    const message = mapped.message
+      ? `${label}Unsupported value: ${JSON.stringify(valueAt(object.value, e.pointer))}: ${mapped.message}`
+      : e.message;
     return [locate(object, finding(mapped.code, e.pointer, message, { atKey: e.keyword === 'additionalProperties' }))];
   });
 }
@@ -84,7 +86,8 @@ function dayOfMonthMatches(field: ParsedFields['dayOfMonth'], year: number, mont
       const target = near[1] === 'L' ? last : Number(near[1]);
       if (target < 1 || target > last) return false;
       const weekday = new Date(Date.UTC(year, month - 1, target)).getUTCDay();
-      const nearest = weekday === 6 ? (target === 1 ? 3 : target - 1) : weekday === 0 ? (target === last ? target - 2 : target + 1) : target;
+      const nearest =
+        weekday === 6 ? (target === 1 ? 3 : target - 1) : weekday === 0 ? (target === last ? target - 2 : target + 1) : target;
       return nearest === day;
     }
     const offset = /^L-(\d{1,2})$/.exec(v);
@@ -114,7 +117,12 @@ function nextOccurrence(fields: ParsedFields, afterMs: number): number | undefin
   for (let i = 0; i < 366 * 100; i += 1, dayStart += dayMs) {
     const date = new Date(dayStart);
     const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
-    if (!fields.month.includes(month) || !dayOfMonthMatches(fields.dayOfMonth, year, month, day) || !dayOfWeekMatches(fields.dayOfWeek, year, month, day)) continue;
+    if (
+      !fields.month.includes(month) ||
+      !dayOfMonthMatches(fields.dayOfMonth, year, month, day) ||
+      !dayOfWeekMatches(fields.dayOfWeek, year, month, day)
+    )
+      continue;
     const lower = i === 0 ? (from - dayStart) / 1000 : 0;
     const second = times.find((t) => t >= lower);
     if (second !== undefined) return dayStart + second * 1000;

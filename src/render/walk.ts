@@ -1,4 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 
@@ -49,11 +50,15 @@ export async function walkRepository(root: string, options: WalkOptions = defaul
   const queue: string[] = [''];
   while (queue.length > 0) {
     const dirRel = queue.shift() as string;
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(path.join(realRoot, dirRel), { withFileTypes: true });
     } catch (err) {
-      problems.push({ path: dirRel || '.', code: 'read-error', message: `cannot list directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      problems.push({
+        path: dirRel || '.',
+        code: 'read-error',
+        message: `cannot list directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      });
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -70,8 +75,18 @@ export async function walkRepository(root: string, options: WalkOptions = defaul
           continue; // a dangling link holds nothing to read
         }
         if (!inside(realRoot, target)) {
-          if (included(rel) || (await stat(target).then((s) => s.isDirectory(), () => false))) {
-            problems.push({ path: rel, code: 'symlink-outside-repository', message: `symbolic link points outside the repository (${target}); not followed` });
+          if (
+            included(rel) ||
+            (await stat(target).then(
+              (s) => s.isDirectory(),
+              () => false,
+            ))
+          ) {
+            problems.push({
+              path: rel,
+              code: 'symlink-outside-repository',
+              message: `symbolic link points outside the repository (${target}); not followed`,
+            });
           }
           continue;
         }

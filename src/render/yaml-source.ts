@@ -53,7 +53,13 @@ function mapPositions(doc: Document.Parsed, docIndex: number, problems: ParsePro
         if (!key || !isScalar(key)) continue;
         const name = String(key.value);
         if (seen.has(name)) {
-          problems.push({ code: 'duplicate-key', severity: 'error', message: `duplicate key "${name}" (the last one wins)`, offset: key.range[0], document: docIndex });
+          problems.push({
+            code: 'duplicate-key',
+            severity: 'error',
+            message: `duplicate key "${name}" (the last one wins)`,
+            offset: key.range[0],
+            document: docIndex,
+          });
         }
         seen.add(name);
         if (name === '<<' && key.type === 'PLAIN') continue; // merge key: values come from the merged mapping
@@ -90,7 +96,13 @@ export function parseYaml(text: string, limits: LoadLimits): ParsedText {
       return;
     }
     for (const warning of doc.warnings) {
-      problems.push({ code: 'yaml-syntax', severity: 'warning', message: firstLine(warning.message), offset: warning.pos[0], document: docIndex });
+      problems.push({
+        code: 'yaml-syntax',
+        severity: 'warning',
+        message: firstLine(warning.message),
+        offset: warning.pos[0],
+        document: docIndex,
+      });
     }
     if (doc.contents === null) return; // an empty document ("---" alone) holds nothing to check
     let value: unknown;

@@ -53,9 +53,12 @@ function probe(source: string, pick: (contents: ParsedNode | null) => Node | nul
   return { value: node.value };
 }
 
-const onlyValue = (c: ParsedNode | null): Node | null | undefined => (isMap(c) && c.items.length === 1 && isPair(c.items[0]) ? (c.items[0].value as Node | null) : undefined);
-const onlyKey = (c: ParsedNode | null): Node | null | undefined => (isMap(c) && c.items.length === 1 && isPair(c.items[0]) ? (c.items[0].key as Node | null) : undefined);
-const onlyItem = (c: ParsedNode | null): Node | null | undefined => (isSeq(c) && c.items.length === 1 ? (c.items[0] as Node | null) : undefined);
+const onlyValue = (c: ParsedNode | null): Node | null | undefined =>
+  isMap(c) && c.items.length === 1 && isPair(c.items[0]) ? (c.items[0].value as Node | null) : undefined;
+const onlyKey = (c: ParsedNode | null): Node | null | undefined =>
+  isMap(c) && c.items.length === 1 && isPair(c.items[0]) ? (c.items[0].key as Node | null) : undefined;
+const onlyItem = (c: ParsedNode | null): Node | null | undefined =>
+  isSeq(c) && c.items.length === 1 ? (c.items[0] as Node | null) : undefined;
 
 const plainCache = new Map<string, boolean>();
 
@@ -76,7 +79,8 @@ const obviouslyPlain = (s: string): boolean => /^[A-Za-z][A-Za-z0-9._/@+-]*(?::[
 
 export function isPlainSafe(s: string, context: 'block' | 'flow' | 'key' | 'flow-key'): boolean {
   // Never start with an indicator, even where YAML would allow it (`:x`, `-x`): other readers disagree there.
-  if (s === '' || s.trim() !== s || /^[-?:,[\]{}#&*!|>'"%@`]/.test(s) || /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u.test(s)) return false;
+  if (s === '' || s.trim() !== s || /^[-?:,[\]{}#&*!|>'"%@`]/.test(s) || /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u.test(s))
+    return false;
   // The common case (tens of thousands of digests in one status) needs no probe document each.
   if (context === 'block' && obviouslyPlain(s)) return true;
   if (/[\ud800-\udfff]/u.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return false;
@@ -85,7 +89,8 @@ export function isPlainSafe(s: string, context: 'block' | 'flow' | 'key' | 'flow
   if (cached !== undefined) return cached;
   const same = (r: unknown): boolean => typeof r === 'object' && r !== null && (r as { value: unknown }).value === s;
   let ok = same(probe(`k: ${s}\n`, onlyValue));
-  if (ok && (context === 'flow' || context === 'flow-key')) ok = same(probe(`k: [${s}]\n`, (c) => onlyItem(onlyValue(c) as ParsedNode | null)));
+  if (ok && (context === 'flow' || context === 'flow-key'))
+    ok = same(probe(`k: [${s}]\n`, (c) => onlyItem(onlyValue(c) as ParsedNode | null)));
   if (ok && (context === 'key' || context === 'flow-key')) ok = same(probe(`${s}: v\n`, onlyKey));
   if (ok && context === 'flow-key') ok = same(probe(`k: {${s}: v}\n`, (c) => onlyKey(onlyValue(c) as ParsedNode | null)));
   if (plainCache.size > 10_000) plainCache.clear();
@@ -128,7 +133,9 @@ function renderNumber(n: number): string {
 }
 
 export function isScalarValue(v: unknown): boolean {
-  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v instanceof Date;
+  return (
+    v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v instanceof Date
+  );
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -179,7 +186,9 @@ export function renderInline(v: unknown, flow: boolean): string {
       .map(([k, x]) => `${renderKey(k, true)}: ${renderInline(x, true)}`)
       .join(', ')}}`;
   }
-  throw new PatchError(`cannot write a value of type ${v === undefined ? 'undefined' : (Object.getPrototypeOf(v)?.constructor?.name ?? typeof v)} in YAML`);
+  throw new PatchError(
+    `cannot write a value of type ${v === undefined ? 'undefined' : (Object.getPrototypeOf(v)?.constructor?.name ?? typeof v)} in YAML`,
+  );
 }
 
 const pad = (n: number): string => ' '.repeat(n);

@@ -38,7 +38,6 @@ function rng(seed: number) {
   const chance = (p: number): boolean => next() < p;
   return { int, pick, chance };
 }
-type Rng = ReturnType<typeof rng>;
 
 interface Repo {
   readonly files: Record<string, string>;
@@ -47,7 +46,7 @@ interface Repo {
   readonly missing: ReadonlySet<string>;
 }
 
-const namespaces = ['shop', 'shared'];
+const _namespaces = ['shop', 'shared'];
 const digestOf = (from: string): string => `sha256:${createHash('sha256').update(from).digest('hex')}`;
 
 /** A stream table first, then workloads that refer to it (sometimes to what is not there). */
@@ -75,7 +74,11 @@ function generate(seed: number): Repo {
         // Only tags generated earlier are tracked: chains, never cycles.
         const target = r.pick(earlier);
         const sameStream = target.namespace === namespace && target.stream === name;
-        entry.from = { kind: 'ImageStreamTag', name: sameStream && r.chance(0.5) ? target.tag : `${target.stream}:${target.tag}`, ...(target.namespace !== namespace ? { namespace: target.namespace } : {}) };
+        entry.from = {
+          kind: 'ImageStreamTag',
+          name: sameStream && r.chance(0.5) ? target.tag : `${target.stream}:${target.tag}`,
+          ...(target.namespace !== namespace ? { namespace: target.namespace } : {}),
+        };
       } else {
         const from = `quay.io/${namespace}/${name}:${tag}`;
         if (r.chance(0.1)) missing.add(from);
@@ -91,8 +94,18 @@ function generate(seed: number): Repo {
     const spec: Record<string, unknown> = { lookupPolicy: { local: lookup }, tags: specTags };
     if (r.chance(0.1)) spec.dockerImageRepository = `quay.io/${namespace}/${name}-all`;
     // When scheduled tags are checked: the default, an interval, or a cron schedule.
-    const when = r.pick([undefined, undefined, { 'imagestreams.dev/import-interval': '5m' }, { 'imagestreams.dev/import-schedule': r.pick(['*/5 * * * *', '0 * * * *', '30 12 * * *']) }]);
-    const doc = { apiVersion: r.pick(['image.openshift.io/v1', 'v1']), kind: 'ImageStream', metadata: { name, namespace, ...(when ? { annotations: when } : {}) }, spec };
+    const when = r.pick([
+      undefined,
+      undefined,
+      { 'imagestreams.dev/import-interval': '5m' },
+      { 'imagestreams.dev/import-schedule': r.pick(['*/5 * * * *', '0 * * * *', '30 12 * * *']) },
+    ]);
+    const doc = {
+      apiVersion: r.pick(['image.openshift.io/v1', 'v1']),
+      kind: 'ImageStream',
+      metadata: { name, namespace, ...(when ? { annotations: when } : {}) },
+      spec,
+    };
     if (r.chance(0.2)) files[`streams/${name}.json`] = `${JSON.stringify(doc, null, 2)}\n`;
     else files[`streams/${name}.yaml`] = stringify(doc, { version: '1.1' });
     streams.push({ namespace, name, lookup });
@@ -105,7 +118,12 @@ function generate(seed: number): Repo {
     const namespace = r.chance(0.85) ? 'shop' : 'shared';
     const image = (): string => {
       const s = r.pick(streams);
-      const t = r.pick(tags.filter((x) => x.namespace === s.namespace && x.stream === s.name).map((x) => x.tag).concat(['nope']));
+      const t = r.pick(
+        tags
+          .filter((x) => x.namespace === s.namespace && x.stream === s.name)
+          .map((x) => x.tag)
+          .concat(['nope']),
+      );
       return r.pick([`${s.name}:${t}`, s.name, `quay.io/other/thing:${t}`, `${s.name}@${digestOf('x')}`, 'busybox']);
     };
     const containers = Array.from({ length: r.int(1, 3) }, (_, i) => ({ name: `c${i}`, image: image() }));
@@ -120,12 +138,26 @@ function generate(seed: number): Repo {
     const dcTriggers: Array<Record<string, unknown>> = [{ type: 'ConfigChange' }];
     if (kind !== 'DeploymentConfig') {
       const entries: Array<Record<string, unknown>> = [];
-      const all = [...initContainers.map((c, i) => ({ list: 'initContainers', index: i, name: c.name })), ...containers.map((c, i) => ({ list: 'containers', index: i, name: c.name }))];
+      const all = [
+        ...initContainers.map((c, i) => ({ list: 'initContainers', index: i, name: c.name })),
+        ...containers.map((c, i) => ({ list: 'containers', index: i, name: c.name })),
+      ];
       for (const c of all) {
         if (!r.chance(0.6)) continue;
         const form = r.pick(['index', 'upstream', 'documented-single', 'documented-double']);
-        const selector = form === 'index' ? String(c.index) : form === 'upstream' ? `?(@.name=="${c.name}")` : form === 'documented-single' ? `?(@.name=='${c.name}')` : `?(@.name="${c.name}")`;
-        entries.push({ from: { kind: 'ImageStreamTag', ...ref() }, fieldPath: `${base}.${c.list}[${selector}].image`, ...(r.chance(0.15) ? { paused: true } : {}) });
+        const selector =
+          form === 'index'
+            ? String(c.index)
+            : form === 'upstream'
+              ? `?(@.name=="${c.name}")`
+              : form === 'documented-single'
+                ? `?(@.name=='${c.name}')`
+                : `?(@.name="${c.name}")`;
+        entries.push({
+          from: { kind: 'ImageStreamTag', ...ref() },
+          fieldPath: `${base}.${c.list}[${selector}].image`,
+          ...(r.chance(0.15) ? { paused: true } : {}),
+        });
         // Now and then a second writer for the same container in another form: an error, left unchanged.
         if (r.chance(0.05)) entries.push({ from: { kind: 'ImageStreamTag', ...ref() }, fieldPath: `${base}.${c.list}[${c.index}]image` });
       }
@@ -139,7 +171,10 @@ function generate(seed: number): Repo {
         free = free.filter((n) => !chosen.includes(n));
         // Now and then a container another ImageChange trigger names already: an error, left unchanged.
         if (r.chance(0.08)) chosen.push(r.pick(names));
-        dcTriggers.push({ type: 'ImageChange', imageChangeParams: { automatic: r.chance(0.7), containerNames: chosen, from: { kind: 'ImageStreamTag', ...ref() } } });
+        dcTriggers.push({
+          type: 'ImageChange',
+          imageChangeParams: { automatic: r.chance(0.7), containerNames: chosen, from: { kind: 'ImageStreamTag', ...ref() } },
+        });
       }
     }
     if (r.chance(0.15)) annotations['alpha.image.policy.openshift.io/resolve-names'] = '*';
@@ -167,11 +202,20 @@ function generate(seed: number): Repo {
 /** The registry: every source answers with a digest derived from its name, except the missing ones. */
 function registry(repo: Repo): ImportSource {
   const answer = (req: ImportRequest): Observation => {
-    if (repo.missing.has(req.from)) return { ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: `manifest unknown: ${req.from}` } };
+    if (repo.missing.has(req.from))
+      return { ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: `manifest unknown: ${req.from}` } };
     const parsed = parseOpenShiftReference(req.from);
     if (!parsed.ok) return { ok: false, failure: { kind: 'invalid', reason: 'Invalid', message: parsed.error } };
     const digest = digestOf(req.from);
-    return { ok: true, image: { digest, dockerImageReference: exactReference(mostSpecific({ ...parsed.value, id: digest })), manifestMediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [] } };
+    return {
+      ok: true,
+      image: {
+        digest,
+        dockerImageReference: exactReference(mostSpecific({ ...parsed.value, id: digest })),
+        manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+        layers: [],
+      },
+    };
   };
   return {
     importImages: async (requests) => requests.map(answer),

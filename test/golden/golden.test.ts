@@ -20,7 +20,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../f
 
 interface Observed {
   readonly now: string;
-  readonly options?: { offline?: boolean; forceImport?: boolean; localRegistry?: string; historyLimit?: number; repositoryTagCap?: number; defaultNamespace?: string };
+  readonly options?: {
+    offline?: boolean;
+    forceImport?: boolean;
+    localRegistry?: string;
+    historyLimit?: number;
+    repositoryTagCap?: number;
+    defaultNamespace?: string;
+  };
   readonly images?: Record<string, { digest: string } | { failure: { reason: string; message: string } }>;
   readonly repositories?: Record<string, string[]>;
   /** What the pass should report besides file changes. */
@@ -34,10 +41,19 @@ function recorded(observed: Observed): ImportSource & { asked: string[] } {
     asked.push(r.from);
     const o = observed.images?.[r.from];
     if (!o) return { ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: `no observation recorded for ${r.from}` } };
-    if ('failure' in o) return { ok: false, failure: { kind: 'not-found', reason: o.failure.reason as 'NotFound', message: o.failure.message } };
+    if ('failure' in o)
+      return { ok: false, failure: { kind: 'not-found', reason: o.failure.reason as 'NotFound', message: o.failure.message } };
     const parsed = parseOpenShiftReference(r.from);
     if (!parsed.ok) throw new Error(`bad reference in fixture: ${r.from}`);
-    return { ok: true, image: { digest: o.digest, dockerImageReference: exactReference(mostSpecific({ ...parsed.value, id: o.digest })), manifestMediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [] } };
+    return {
+      ok: true,
+      image: {
+        digest: o.digest,
+        dockerImageReference: exactReference(mostSpecific({ ...parsed.value, id: o.digest })),
+        manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+        layers: [],
+      },
+    };
   };
   return {
     asked,
@@ -90,7 +106,11 @@ async function pass(dir: string, observed: Observed) {
   return { result, asked: source.asked };
 }
 
-const cases = existsSync(root) ? readdirSync(root).filter((c) => existsSync(path.join(root, c, 'before'))).sort() : [];
+const cases = existsSync(root)
+  ? readdirSync(root)
+      .filter((c) => existsSync(path.join(root, c, 'before')))
+      .sort()
+  : [];
 
 describe('golden repositories', () => {
   it('has the cases', () => expect(cases.length).toBeGreaterThanOrEqual(15));
@@ -110,7 +130,8 @@ describe('golden repositories', () => {
         }
         expect(tree(dir)).toEqual(tree(afterDir));
         if (observed.expect?.skips) expect(first.result.skips.map((s) => `${s.tag ?? ''}: ${s.reason}`)).toEqual(observed.expect.skips);
-        if (observed.expect?.workloadSkips) expect(first.result.workloadSkips.map((s) => `${s.workload}: ${s.reason}`)).toEqual(observed.expect.workloadSkips);
+        if (observed.expect?.workloadSkips)
+          expect(first.result.workloadSkips.map((s) => `${s.workload}: ${s.reason}`)).toEqual(observed.expect.workloadSkips);
         if (observed.expect?.importCount !== undefined) expect(first.asked.length).toBe(observed.expect.importCount);
         // Idempotence: the same observations over the result change nothing.
         const second = await pass(dir, observed);

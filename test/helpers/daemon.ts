@@ -38,7 +38,13 @@ export async function inProcessDaemon(options: {
   const holder = new SignalHolder();
   const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(options.work, 'cache') }), { signal: () => holder.current });
   const http = gitHttpClient({ signal: () => holder.current });
-  const repo = new GitRepo({ dir: path.join(options.work, 'wd'), url: options.url, branch: 'main', author: { name: 'bot', email: 'bot@example.com' }, http });
+  const repo = new GitRepo({
+    dir: path.join(options.work, 'wd'),
+    url: options.url,
+    branch: 'main',
+    author: { name: 'bot', email: 'bot@example.com' },
+    http,
+  });
   const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));
   const metrics = new DaemonMetrics();
   const journal = WorkJournal.open(path.join(options.work, 'state', 'pending.json'));
@@ -47,7 +53,14 @@ export async function inProcessDaemon(options: {
     local: false,
     push: true,
     journal,
-    pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, offline: false, forceImport: false, importer: imp.importer },
+    pass: {
+      walk: defaultWalkOptions,
+      limits: defaultLoadLimits,
+      settings: defaultReconcileSettings,
+      offline: false,
+      forceImport: false,
+      importer: imp.importer,
+    },
     pollIntervalMs: options.pollIntervalMs ?? 3_600_000,
     debounceMs: options.debounceMs,
     maxWaitMs: options.maxWaitMs,

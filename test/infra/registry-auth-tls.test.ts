@@ -45,7 +45,10 @@ describe('htpasswd registry', () => {
     const bad = await request(`${reg.url}/v2/`, { dispatcher: reg.dispatcher, headers: { authorization: basic('alice', 'nope') } });
     await bad.body.dump();
     expect(bad.statusCode).toBe(401);
-    for (const [u, p] of [['alice', 's3cret'], ['bob', 'hunter2']] as const) {
+    for (const [u, p] of [
+      ['alice', 's3cret'],
+      ['bob', 'hunter2'],
+    ] as const) {
       const ok = await request(`${reg.url}/v2/`, { dispatcher: reg.dispatcher, headers: { authorization: basic(u, p) } });
       await ok.body.dump();
       expect(ok.statusCode).toBe(200);
@@ -133,9 +136,9 @@ describe('TLS registry with its own CA', () => {
       timeout: 20_000,
     });
     expect((JSON.parse(stdout) as { Digest: string }).Digest).toBe(image.manifest.digest);
-    await expect(
-      execFileP('skopeo', ['inspect', `docker://${reg.host}/tls/app:v1`], { timeout: 20_000 }),
-    ).rejects.toThrow(/certificate|x509/);
+    await expect(execFileP('skopeo', ['inspect', `docker://${reg.host}/tls/app:v1`], { timeout: 20_000 })).rejects.toThrow(
+      /certificate|x509/,
+    );
   });
 });
 

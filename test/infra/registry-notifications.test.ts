@@ -45,7 +45,10 @@ describe('registry notifications', () => {
 
   it('sends one event per child and then the tagged index for a multi-arch push', async () => {
     const index = buildIndex(
-      [buildImage({ seed: 'n-multi', architecture: 'amd64', format: 'oci' }), buildImage({ seed: 'n-multi', architecture: 'arm64', format: 'oci' })],
+      [
+        buildImage({ seed: 'n-multi', architecture: 'amd64', format: 'oci' }),
+        buildImage({ seed: 'n-multi', architecture: 'arm64', format: 'oci' }),
+      ],
       { format: 'oci' },
     );
     await pushIndex(reg, 'events/multi', 'latest', index);

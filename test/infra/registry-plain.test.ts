@@ -154,11 +154,10 @@ describe('shared plain registry', () => {
       { format: 'oci' },
     );
     await pushIndex({ url: registryUrl }, repo, 'idx', index);
-    const { stdout } = await execFileP(
-      'skopeo',
-      ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost}/${repo}:idx`],
-      { timeout: 20_000, encoding: 'buffer' },
-    );
+    const { stdout } = await execFileP('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost}/${repo}:idx`], {
+      timeout: 20_000,
+      encoding: 'buffer',
+    });
     expect(sha256(stdout)).toBe(index.manifest.digest);
   });
 });

@@ -14,8 +14,24 @@ const env = { HOME: cache, XDG_CACHE_HOME: cache };
 let digest: string;
 let list: { digest: string; children: string[] };
 beforeAll(async () => {
-  digest = await pushImage({ url: registryUrl }, 'cli/app', '1', buildImage({ seed: 'cli-inspect', labels: { tier: 'web' }, cmd: ['run'] }));
-  list = await pushIndex({ url: registryUrl }, 'cli/multi', '1', buildMultiArch([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { seed: 'cli-multi' }));
+  digest = await pushImage(
+    { url: registryUrl },
+    'cli/app',
+    '1',
+    buildImage({ seed: 'cli-inspect', labels: { tier: 'web' }, cmd: ['run'] }),
+  );
+  list = await pushIndex(
+    { url: registryUrl },
+    'cli/multi',
+    '1',
+    buildMultiArch(
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+      { seed: 'cli-multi' },
+    ),
+  );
 });
 afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
@@ -31,10 +47,22 @@ describe('imagestreams inspect', () => {
   });
 
   it('-o json, a platform choice, and exit 4 when some references fail', async () => {
-    const r = await runCli(['inspect', '--insecure', '-o', 'json', '--platform', 'linux/arm64', `${host}/cli/multi:1`, `${host}/cli/missing:1`], { env });
+    const r = await runCli(
+      ['inspect', '--insecure', '-o', 'json', '--platform', 'linux/arm64', `${host}/cli/multi:1`, `${host}/cli/missing:1`],
+      { env },
+    );
     expect(r.code).toBe(4);
-    const out = JSON.parse(r.stdout) as Array<{ reference: string; ok: boolean; image?: { digest: string; listDigest: string }; failure?: { reason: string } }>;
-    expect(out[0]).toMatchObject({ reference: `${host}/cli/multi:1`, ok: true, image: { digest: list.children[1], listDigest: list.digest } });
+    const out = JSON.parse(r.stdout) as Array<{
+      reference: string;
+      ok: boolean;
+      image?: { digest: string; listDigest: string };
+      failure?: { reason: string };
+    }>;
+    expect(out[0]).toMatchObject({
+      reference: `${host}/cli/multi:1`,
+      ok: true,
+      image: { digest: list.children[1], listDigest: list.digest },
+    });
     expect(out[1]).toMatchObject({ ok: false, failure: { reason: 'NotFound' } });
   });
 

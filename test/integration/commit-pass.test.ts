@@ -30,7 +30,16 @@ spec:
       kind: DockerImage
       name: registry.example.com/ops/${name}:1
 `;
-const passFor = (dir: string, now = '2024-05-01T12:00:00Z'): PassOptions => ({ repoDir: dir, displayBase: dir, walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, now, offline: true, forceImport: false });
+const passFor = (dir: string, now = '2024-05-01T12:00:00Z'): PassOptions => ({
+  repoDir: dir,
+  displayBase: dir,
+  walk: defaultWalkOptions,
+  limits: defaultLoadLimits,
+  settings: defaultReconcileSettings,
+  now,
+  offline: true,
+  forceImport: false,
+});
 const author = { name: 'bot', email: 'bot@example.com' };
 
 async function log(name: string): Promise<string[]> {
@@ -68,15 +77,31 @@ describe('commit and push a pass', () => {
     expect(await log('race')).toEqual(['imagestreams: 2 files reconciled', 'a person adds stream b', 'initial commit']);
   });
 
-  it('two writers on one repository converge without losing either\'s work', async () => {
+  it("two writers on one repository converge without losing either's work", async () => {
     createBareRepo(projectRoot, 'two', { files: { 'a.yaml': stream('a'), 'b.yaml': stream('b') } });
-    const one = new GitRepo({ dir: path.join(work, 'two-1'), url: `${gitUrl}/two.git`, branch: 'main', author: { name: 'one', email: 'one@x' } });
-    const two = new GitRepo({ dir: path.join(work, 'two-2'), url: `${gitUrl}/two.git`, branch: 'main', author: { name: 'two', email: 'two@x' } });
+    const one = new GitRepo({
+      dir: path.join(work, 'two-1'),
+      url: `${gitUrl}/two.git`,
+      branch: 'main',
+      author: { name: 'one', email: 'one@x' },
+    });
+    const two = new GitRepo({
+      dir: path.join(work, 'two-2'),
+      url: `${gitUrl}/two.git`,
+      branch: 'main',
+      author: { name: 'two', email: 'two@x' },
+    });
     await Promise.all([one.ensureCloned(), two.ensureCloned()]);
     let rejected = 0;
     // Both plan from the same head; their pushes race. The loser fetches, plans again, and finds nothing left to do.
     const results = await Promise.all(
-      [one, two].map((r, i) => commitPass(r, () => passFor(r.dir, `2024-05-01T12:0${i}:00Z`), { push: true, localTree: false, onRetry: () => void (rejected += 1) })),
+      [one, two].map((r, i) =>
+        commitPass(r, () => passFor(r.dir, `2024-05-01T12:0${i}:00Z`), {
+          push: true,
+          localTree: false,
+          onRetry: () => void (rejected += 1),
+        }),
+      ),
     );
     expect(results.filter((r) => r.pushed)).toHaveLength(rejected === 0 ? 2 : 1);
     const history = await log('two');
@@ -95,7 +120,13 @@ describe('commit and push a pass', () => {
     const repo = new GitRepo({ dir: path.join(work, 'declined'), url: `${gitUrl}/declined.git`, branch: 'main', author });
     await repo.ensureCloned();
     let retries = 0;
-    const out = await commitPass(repo, () => passFor(repo.dir), { push: true, localTree: false, maxPushRetries: 2, sleep: async () => undefined, onRetry: () => void (retries += 1) });
+    const out = await commitPass(repo, () => passFor(repo.dir), {
+      push: true,
+      localTree: false,
+      maxPushRetries: 2,
+      sleep: async () => undefined,
+      onRetry: () => void (retries += 1),
+    });
     // The commit exists locally but is not published; the failure is a value the caller maps (exit 5, or a retry).
     expect(out.publishError).toMatchObject({ name: 'GitError', code: 'push-rejected' });
     expect(out.pushed).toBe(false);
@@ -106,7 +137,13 @@ describe('commit and push a pass', () => {
 
   it('--push-branch: commits go to another branch, and later passes plan from it', async () => {
     createBareRepo(projectRoot, 'protected', { files: { 'a.yaml': stream('a') } });
-    const repo = new GitRepo({ dir: path.join(work, 'protected'), url: `${gitUrl}/protected.git`, branch: 'main', pushBranch: 'imagestreams', author });
+    const repo = new GitRepo({
+      dir: path.join(work, 'protected'),
+      url: `${gitUrl}/protected.git`,
+      branch: 'main',
+      pushBranch: 'imagestreams',
+      author,
+    });
     await repo.ensureCloned();
     const first = await commitPass(repo, () => passFor(repo.dir), { push: true, localTree: false });
     expect(first.pushed).toBe(true);
@@ -117,14 +154,17 @@ describe('commit and push a pass', () => {
     expect(await log('protected')).toEqual(['initial commit']); // main is untouched
   });
 
-  it('reconcile --commit --push commits only the changed files in a local checkout and leaves a person\'s edits alone', async () => {
+  it("reconcile --commit --push commits only the changed files in a local checkout and leaves a person's edits alone", async () => {
     createBareRepo(projectRoot, 'ci', { files: { 'a.yaml': stream('a'), 'b.yaml': stream('b'), 'notes.txt': 'x\n' } });
     const dir = path.join(work, 'ci');
     await gitAsync(['clone', '-q', `${gitUrl}/ci.git`, dir]);
     writeFileSync(path.join(dir, 'b.yaml'), `${stream('b')}# a person's uncommitted edit\n`);
     writeFileSync(path.join(dir, 'notes.txt'), 'staged by a person\n');
     await gitAsync(['add', 'notes.txt'], dir);
-    const r = await runCli(['reconcile', '--offline', '--commit', '--push', '--now', '2024-05-01T12:00:00Z'], { cwd: dir, env: { HOME: work } });
+    const r = await runCli(['reconcile', '--offline', '--commit', '--push', '--now', '2024-05-01T12:00:00Z'], {
+      cwd: dir,
+      env: { HOME: work },
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('left b.yaml alone: it has uncommitted edits');
     expect(r.stderr).toMatch(/committed [0-9a-f]{12} and pushed/);

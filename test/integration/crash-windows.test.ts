@@ -44,7 +44,16 @@ metadata:
 spec:
   tags:
 ${tags.map(specTag).join('')}`;
-const passFor = (dir: string): PassOptions => ({ repoDir: dir, displayBase: dir, walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, now: '2024-05-01T12:00:00Z', offline: true, forceImport: false });
+const passFor = (dir: string): PassOptions => ({
+  repoDir: dir,
+  displayBase: dir,
+  walk: defaultWalkOptions,
+  limits: defaultLoadLimits,
+  settings: defaultReconcileSettings,
+  now: '2024-05-01T12:00:00Z',
+  offline: true,
+  forceImport: false,
+});
 const author = { name: 'bot', email: 'bot@example.com' };
 
 let n = 0;
@@ -65,8 +74,10 @@ async function remote(name: string): Promise<{ text: string; log: string[] }> {
   return { text, log };
 }
 
-const statusTags = (text: string): Array<{ tag: string; items: unknown[] }> => (parse(text) as { status?: { tags?: Array<{ tag: string; items: unknown[] }> } }).status?.tags ?? [];
-const specTags = (text: string): string[] => ((parse(text) as { spec: { tags: Array<{ name: string }> } }).spec.tags ?? []).map((t) => t.name);
+const statusTags = (text: string): Array<{ tag: string; items: unknown[] }> =>
+  (parse(text) as { status?: { tags?: Array<{ tag: string; items: unknown[] }> } }).status?.tags ?? [];
+const specTags = (text: string): string[] =>
+  ((parse(text) as { spec: { tags: Array<{ name: string }> } }).spec.tags ?? []).map((t) => t.name);
 
 /** What a restarted daemon runs first: it knows nothing about the clone. */
 const restartPass = (repo: GitRepo) => commitPass(repo, () => passFor(repo.dir), { push: true, localTree: false, knownClean: false });

@@ -43,7 +43,9 @@ async function remoteDigest(name: string): Promise<string | undefined> {
   const dir = mkdtempSync(path.join(work, 'clone-'));
   try {
     await gitAsync(['clone', '-q', `${gitUrl}/${name}.git`, dir]);
-    const doc = parse(readFileSync(path.join(dir, 'streams/app.yaml'), 'utf8')) as { status?: { tags?: Array<{ items: Array<{ image: string }> }> } };
+    const doc = parse(readFileSync(path.join(dir, 'streams/app.yaml'), 'utf8')) as {
+      status?: { tags?: Array<{ items: Array<{ image: string }> }> };
+    };
     return doc.status?.tags?.[0]?.items[0]?.image;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -64,7 +66,15 @@ function notify(d: DaemonProcess, repo: string): Promise<Response> {
   return fetch(`${d.url}/hooks/registry`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
-    body: JSON.stringify({ events: [{ action: 'push', target: { repository: repo, tag: 'live', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' }, request: { host: registryHost } }] }),
+    body: JSON.stringify({
+      events: [
+        {
+          action: 'push',
+          target: { repository: repo, tag: 'live', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' },
+          request: { host: registryHost },
+        },
+      ],
+    }),
   });
 }
 
@@ -76,7 +86,16 @@ describe('accepted notifications survive failures and restarts', () => {
     const proxy = await startSwitchProxy(gitUrl);
     const wd = path.join(work, 'wd');
     const journal = `${wd}.state/pending.json`;
-    const args = ['--repo-url', `${proxy.url}/durable.git`, '--workdir', wd, '--cache-dir', path.join(work, 'cache'), '--poll-interval', '500ms'];
+    const args = [
+      '--repo-url',
+      `${proxy.url}/durable.git`,
+      '--workdir',
+      wd,
+      '--cache-dir',
+      path.join(work, 'cache'),
+      '--poll-interval',
+      '500ms',
+    ];
     const env = { IMAGESTREAMS_REGISTRY_HOOK_SECRET: secret };
     let second: DaemonProcess | undefined;
     try {
@@ -87,7 +106,9 @@ describe('accepted notifications survive failures and restarts', () => {
       expect((await notify(one, repo)).status).toBe(202);
       // On disk before the 202 went out.
       expect((JSON.parse(readFileSync(journal, 'utf8')) as { items: unknown[] }).items).toHaveLength(1);
-      await until('a pass that fails on the Git server', () => one.logs().some((l) => l.msg === 'pass failed; retrying' && l.code === 'git-unavailable'));
+      await until('a pass that fails on the Git server', () =>
+        one.logs().some((l) => l.msg === 'pass failed; retrying' && l.code === 'git-unavailable'),
+      );
       // Transient failures: still live, and after three in a row not ready.
       expect((await fetch(`${one.url}/healthz`)).status).toBe(200);
       process.kill(one.proc.pid, 'SIGKILL');
@@ -95,7 +116,9 @@ describe('accepted notifications survive failures and restarts', () => {
 
       second = await startDaemon(args, { env, logFile: path.join(work, 'two.log') });
       const resumed = second;
-      await until('the restarted daemon to resume the notification', () => resumed.logs().some((l) => l.msg === 'resuming accepted work from before the restart' && l.pending === 1));
+      await until('the restarted daemon to resume the notification', () =>
+        resumed.logs().some((l) => l.msg === 'resuming accepted work from before the restart' && l.pending === 1),
+      );
       await until('a failed pass after the restart', () => resumed.logs().some((l) => l.msg === 'pass failed; retrying'));
       expect(await remoteDigest('durable')).toBe(first); // the proxy is down for the daemon, not for the test
       proxy.mode = 'up';

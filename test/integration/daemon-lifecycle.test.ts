@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,14 +25,32 @@ const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-lifecycle-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let n = 0;
-function spawnDaemon(args: readonly string[], listen?: string): { proc: ManagedProcess; exit: Promise<number | null>; url: string | undefined } {
+function spawnDaemon(
+  args: readonly string[],
+  listen?: string,
+): { proc: ManagedProcess; exit: Promise<number | null>; url: string | undefined } {
   n += 1;
   const dir = path.join(work, `d${n}`);
-  const proc = startProcess(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), 'run', ...(listen ? ['--listen', listen] : []), '--workdir', path.join(dir, 'wd'), '--cache-dir', path.join(dir, 'cache'), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
-    logFile: path.join(work, `d${n}.log`),
-  });
+  const proc = startProcess(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(root, 'scripts/cli.ts'),
+      'run',
+      ...(listen ? ['--listen', listen] : []),
+      '--workdir',
+      path.join(dir, 'wd'),
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      ...args,
+    ],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
+      logFile: path.join(work, `d${n}.log`),
+    },
+  );
   const exit = new Promise<number | null>((resolve) => proc.child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
   return { proc, exit, url: listen ? `http://${listen}` : undefined };
 }
@@ -74,13 +92,41 @@ const noStack = (log: string): void => {
 
 describe('imagestreams run: checks before listening exit 2 with what to fix', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['a listen address that is not HOST:PORT', ['--repo-url', 'http://127.0.0.1:9/x.git', '--listen', 'nonsense:port'], /--listen: "nonsense:port" is not HOST:PORT/],
-    ['a Git credentials file that does not exist', ['--repo-url', 'http://127.0.0.1:9/x.git', '--git-credentials', '/nonexistent/creds'], /cannot read the Git credentials file \/nonexistent\/creds: ENOENT/],
-    ['a registry auth file that does not exist', ['--repo-url', 'http://127.0.0.1:9/x.git', '--auth-file', '/nonexistent/auth.json'], /cannot read credentials file \/nonexistent\/auth\.json: ENOENT/],
-    ['a hook secret file that does not exist', ['--repo-url', 'http://127.0.0.1:9/x.git', '--registry-hook-secret-file', '/nonexistent/secret'], /cannot read the registry hook secret file/],
-    ['an unknown log level', ['--repo-url', 'http://127.0.0.1:9/x.git', '--log-level', 'loud'], /--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent/],
-    ['a duration that does not parse', ['--repo-url', 'http://127.0.0.1:9/x.git', '--pass-timeout', 'soon'], /--pass-timeout: "soon" is not a duration/],
-    ['a remote that is not http(s)', ['--repo-url', 'ssh://git@example.com/x.git'], /only http:\/\/ and https:\/\/ Git remotes are supported/],
+    [
+      'a listen address that is not HOST:PORT',
+      ['--repo-url', 'http://127.0.0.1:9/x.git', '--listen', 'nonsense:port'],
+      /--listen: "nonsense:port" is not HOST:PORT/,
+    ],
+    [
+      'a Git credentials file that does not exist',
+      ['--repo-url', 'http://127.0.0.1:9/x.git', '--git-credentials', '/nonexistent/creds'],
+      /cannot read the Git credentials file \/nonexistent\/creds: ENOENT/,
+    ],
+    [
+      'a registry auth file that does not exist',
+      ['--repo-url', 'http://127.0.0.1:9/x.git', '--auth-file', '/nonexistent/auth.json'],
+      /cannot read credentials file \/nonexistent\/auth\.json: ENOENT/,
+    ],
+    [
+      'a hook secret file that does not exist',
+      ['--repo-url', 'http://127.0.0.1:9/x.git', '--registry-hook-secret-file', '/nonexistent/secret'],
+      /cannot read the registry hook secret file/,
+    ],
+    [
+      'an unknown log level',
+      ['--repo-url', 'http://127.0.0.1:9/x.git', '--log-level', 'loud'],
+      /--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent/,
+    ],
+    [
+      'a duration that does not parse',
+      ['--repo-url', 'http://127.0.0.1:9/x.git', '--pass-timeout', 'soon'],
+      /--pass-timeout: "soon" is not a duration/,
+    ],
+    [
+      'a remote that is not http(s)',
+      ['--repo-url', 'ssh://git@example.com/x.git'],
+      /only http:\/\/ and https:\/\/ Git remotes are supported/,
+    ],
     ['neither --repo-url nor --repo', [], /give exactly one of --repo-url URL/],
   ];
   for (const [what, args, message] of cases) {
@@ -104,7 +150,9 @@ describe('imagestreams run: checks before listening exit 2 with what to fix', ()
     try {
       const d = spawnDaemon(['--repo-url', 'http://127.0.0.1:9/x.git'], `127.0.0.1:${port}`);
       expect(await d.exit).toBe(2);
-      expect(d.proc.log()).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use; choose another --listen`));
+      expect(d.proc.log()).toMatch(
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use; choose another --listen`),
+      );
       noStack(d.proc.log());
     } finally {
       blocker.close();
@@ -121,7 +169,9 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
       return r && /git-unavailable/.test(r.body) ? r : undefined;
     });
     expect(ready.status).toBe(503);
-    expect(ready.body).toMatch(/^not ready: (starting|failing) \(git-unavailable\): clone http:\/\/127\.0\.0\.1:9\/none\.git: .*ECONNREFUSED/);
+    expect(ready.body).toMatch(
+      /^not ready: (starting|failing) \(git-unavailable\): clone http:\/\/127\.0\.0\.1:9\/none\.git: .*ECONNREFUSED/,
+    );
     expect((await get(`${d.url}/healthz`))?.status).toBe(200);
     const status = JSON.parse((await get(`${d.url}/status`))?.body ?? '{}') as { consecutiveFailures?: number; nextRetryAt?: number };
     expect(status.consecutiveFailures).toBeGreaterThanOrEqual(1);
@@ -143,9 +193,22 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
         return;
       }
       void (async () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>;
-        const upstream = await request(`${gitUrl}${req.url ?? '/'}`, { method: req.method as 'GET', headers, ...(req.method === 'POST' ? { body: req } : {}) });
-        res.writeHead(upstream.statusCode, Object.fromEntries(Object.entries(upstream.headers).filter(([k]) => k !== 'transfer-encoding' && k !== 'connection')) as Record<string, string>);
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<
+          string,
+          string
+        >;
+        const upstream = await request(`${gitUrl}${req.url ?? '/'}`, {
+          method: req.method as 'GET',
+          headers,
+          ...(req.method === 'POST' ? { body: req } : {}),
+        });
+        res.writeHead(
+          upstream.statusCode,
+          Object.fromEntries(Object.entries(upstream.headers).filter(([k]) => k !== 'transfer-encoding' && k !== 'connection')) as Record<
+            string,
+            string
+          >,
+        );
         for await (const chunk of upstream.body) res.write(chunk);
         res.end();
       })();
@@ -181,7 +244,9 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
         return r && /stalled/.test(r.body) ? r : undefined;
       });
       expect(ready.status).toBe(503);
-      expect(ready.body).toMatch(/^not ready: stalled \(git-auth\): clone http:\/\/127\.0\.0\.1:\d+\/private\.git: the Git server refused the credentials/);
+      expect(ready.body).toMatch(
+        /^not ready: stalled \(git-auth\): clone http:\/\/127\.0\.0\.1:\d+\/private\.git: the Git server refused the credentials/,
+      );
       const log = d.proc.log();
       expect(log).toMatch(/stalled until this is fixed/);
       expect((await terminate(d)).code).toBe(0);
@@ -191,7 +256,9 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
       // The right password in the URL works, and is not printed either.
       url.password = 'right-password';
       const ok = spawnDaemon(['--repo-url', url.toString()], `127.0.0.1:${await freePort()}`);
-      await until('the daemon with the right credentials to be ready', async () => ((await get(`${ok.url}/readyz`))?.status === 200 ? true : undefined));
+      await until('the daemon with the right credentials to be ready', async () =>
+        (await get(`${ok.url}/readyz`))?.status === 200 ? true : undefined,
+      );
       expect((await terminate(ok)).code).toBe(0);
       expect(ok.proc.log()).not.toContain('right-password');
       expect(ok.proc.log()).toMatch(/"repo":"http:\/\/127\.0\.0\.1:\d+\/private\.git"/);
@@ -241,7 +308,9 @@ async function hungRegistry(repo: string): Promise<{ hang: Awaited<ReturnType<ty
     asked += 1; // never answer
   });
   createBareRepo(projectRoot, repo, {
-    files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${hang.host}/team/app:live\n    importPolicy:\n      insecure: true\n` },
+    files: {
+      'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${hang.host}/team/app:live\n    importPolicy:\n      insecure: true\n`,
+    },
   });
   return { hang, asked: () => asked };
 }

@@ -68,10 +68,26 @@ describe('the daemon reports what it did', () => {
       { from: { kind: 'ImageStreamTag', name: 'a:canary' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' },
     ]);
     const web = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\n  annotations:\n    image.openshift.io/triggers: '${triggers.replaceAll("'", "''")}'\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:dev\n`;
-    createBareRepo(projectRoot, 'conflict', { files: { 'streams/a.yaml': streamFile('a', repo, ['live', 'canary']), 'apps/web.yaml': web } });
-    const d = await startDaemon(['--repo-url', `${gitUrl}/conflict.git`, '--workdir', path.join(work, 'wd-conflict'), '--cache-dir', path.join(work, 'cache'), '--poll-interval', '300ms'], { logFile: path.join(work, 'conflict.log') });
+    createBareRepo(projectRoot, 'conflict', {
+      files: { 'streams/a.yaml': streamFile('a', repo, ['live', 'canary']), 'apps/web.yaml': web },
+    });
+    const d = await startDaemon(
+      [
+        '--repo-url',
+        `${gitUrl}/conflict.git`,
+        '--workdir',
+        path.join(work, 'wd-conflict'),
+        '--cache-dir',
+        path.join(work, 'cache'),
+        '--poll-interval',
+        '300ms',
+      ],
+      { logFile: path.join(work, 'conflict.log') },
+    );
     try {
-      await until('the first pass', async () => ((await remote('conflict')).files('streams/a.yaml').includes('status:') ? true : undefined));
+      await until('the first pass', async () =>
+        (await remote('conflict')).files('streams/a.yaml').includes('status:') ? true : undefined,
+      );
       const warned = d.logs().find((l) => l.level === 40 && l.code === 'duplicate-trigger-target');
       expect(warned).toMatchObject({ file: 'apps/web.yaml' });
       // More passes (a forced one through the poll after a person's unrelated commit) leave the workload as written.
@@ -81,7 +97,7 @@ describe('the daemon reports what it did', () => {
       await gitAsync(['add', 'README.md'], human);
       await gitAsync(['commit', '-qm', 'unrelated'], human);
       await gitAsync(['push', '-q', 'origin', 'main'], human);
-      await until('a pass on the person\'s commit', () => d.logs().filter((l) => l.msg === 'pass found nothing to commit').length >= 1);
+      await until("a pass on the person's commit", () => d.logs().filter((l) => l.msg === 'pass found nothing to commit').length >= 1);
       expect((await remote('conflict')).files('apps/web.yaml')).toBe(web);
     } finally {
       await d.stop();
@@ -96,7 +112,19 @@ describe('the daemon reports what it did', () => {
     const config = path.join(work, 'toolarge.yaml');
     // b.yaml is just under the limit before the pass and over it once its status is written.
     writeFileSync(config, `limits:\n  maxFileBytes: ${Buffer.byteLength(big) + 200}\n`);
-    const d = await startDaemon(['--repo-url', `${gitUrl}/toolarge.git`, '--workdir', path.join(work, 'wd-toolarge'), '--cache-dir', path.join(work, 'cache'), '--config', config], { logFile: path.join(work, 'toolarge.log') });
+    const d = await startDaemon(
+      [
+        '--repo-url',
+        `${gitUrl}/toolarge.git`,
+        '--workdir',
+        path.join(work, 'wd-toolarge'),
+        '--cache-dir',
+        path.join(work, 'cache'),
+        '--config',
+        config,
+      ],
+      { logFile: path.join(work, 'toolarge.log') },
+    );
     try {
       const r = await until('the commit', async () => {
         const x = await remote('toolarge');

@@ -20,7 +20,9 @@ describe('scheduled imports in the daemon', () => {
   it('a scheduled tag is checked again once its interval has passed, and a new digest lands', async () => {
     await pushImage({ url: registryUrl }, 'sched/app', 'live', buildImage({ seed: 'sched-1' }));
     createBareRepo(projectRoot, 'sched', {
-      files: { 'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: prod\n  annotations:\n    imagestreams.dev/import-interval: 5m\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registryHost}/sched/app:live\n    importPolicy:\n      insecure: true\n      scheduled: true\n` },
+      files: {
+        'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: prod\n  annotations:\n    imagestreams.dev/import-interval: 5m\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registryHost}/sched/app:live\n    importPolicy:\n      insecure: true\n      scheduled: true\n`,
+      },
     });
     const timers = new FakeTimers(Date.parse('2024-05-01T12:00:00Z'));
     const { daemon, repo, close } = await inProcessDaemon({ url: `${gitUrl}/sched.git`, work, debounceMs: 10, maxWaitMs: 100, timers });

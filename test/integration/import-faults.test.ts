@@ -21,13 +21,24 @@ let server: ScriptedServer;
 beforeEach(async () => {
   server = await startScriptedServer();
   server.on('GET /v2/', (_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  server.on('HEAD /v2/r/manifests/t', (_q, res) => res.writeHead(200, { 'docker-content-digest': manifest.digest, 'content-type': manifest.mediaType, 'content-length': String(manifest.size) }).end());
-  server.on(`GET /v2/r/manifests/${manifest.digest}`, (_q, res) => res.writeHead(200, { 'content-type': manifest.mediaType }).end(manifest.data));
+  server.on('HEAD /v2/r/manifests/t', (_q, res) =>
+    res
+      .writeHead(200, {
+        'docker-content-digest': manifest.digest,
+        'content-type': manifest.mediaType,
+        'content-length': String(manifest.size),
+      })
+      .end(),
+  );
+  server.on(`GET /v2/r/manifests/${manifest.digest}`, (_q, res) =>
+    res.writeHead(200, { 'content-type': manifest.mediaType }).end(manifest.data),
+  );
   server.on(`GET /v2/r/blobs/${image.config.digest}`, (_q, res) => res.writeHead(200).end(image.config.data));
 });
 afterEach(() => server.stop());
 const heads = (): number => server.requests.filter((r) => r.method === 'HEAD').length;
-const run = (extra: Parameters<typeof testSettings>[0] = {}) => withImporter(testSettings(extra), (r) => r.importer.importImages([req(`${server.host}/r:t`)]));
+const run = (extra: Parameters<typeof testSettings>[0] = {}) =>
+  withImporter(testSettings(extra), (r) => r.importer.importImages([req(`${server.host}/r:t`)]));
 
 describe('import faults', () => {
   it('429 with Retry-After: waits as asked, then succeeds', async () => {
@@ -45,14 +56,20 @@ describe('import faults', () => {
   it('429 with a Retry-After longer than allowed: fails at once as rate-limited, saying how long it asked', async () => {
     server.on('HEAD /v2/r/manifests/t', (_q, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
     const [o] = await run();
-    expect(o).toMatchObject({ ok: false, failure: { kind: 'rate-limited', reason: 'InternalError', message: expect.stringContaining('retry after 3600 s') } });
+    expect(o).toMatchObject({
+      ok: false,
+      failure: { kind: 'rate-limited', reason: 'InternalError', message: expect.stringContaining('retry after 3600 s') },
+    });
     expect(heads()).toBe(1);
   });
 
   it('503: retried with backoff, then reported as unavailable', async () => {
     server.on('HEAD /v2/r/manifests/t', (_q, res) => res.writeHead(503).end());
     const [o] = await run();
-    expect(o).toMatchObject({ ok: false, failure: { kind: 'unavailable', message: expect.stringMatching(/^Internal error occurred: 127\.0\.0\.1:\d+\/r:t: .*503/) } });
+    expect(o).toMatchObject({
+      ok: false,
+      failure: { kind: 'unavailable', message: expect.stringMatching(/^Internal error occurred: 127\.0\.0\.1:\d+\/r:t: .*503/) },
+    });
     expect(heads()).toBe(3);
   });
 
@@ -79,9 +96,14 @@ describe('import faults', () => {
   });
 
   it('a manifest whose digest does not match is refused', async () => {
-    server.on(`GET /v2/r/manifests/${manifest.digest}`, (_q, res) => res.writeHead(200, { 'content-type': manifest.mediaType }).end(Buffer.concat([manifest.data, Buffer.from(' ')])));
+    server.on(`GET /v2/r/manifests/${manifest.digest}`, (_q, res) =>
+      res.writeHead(200, { 'content-type': manifest.mediaType }).end(Buffer.concat([manifest.data, Buffer.from(' ')])),
+    );
     const [o] = await run();
-    expect(o).toMatchObject({ ok: false, failure: { kind: 'bad-response', message: expect.stringContaining(`does not match ${manifest.digest}`) } });
+    expect(o).toMatchObject({
+      ok: false,
+      failure: { kind: 'bad-response', message: expect.stringContaining(`does not match ${manifest.digest}`) },
+    });
   });
 
   it('a config whose digest does not match is refused', async () => {
@@ -104,7 +126,9 @@ describe('import faults', () => {
     const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     server.on('HEAD /v2/r/manifests/t', (_q, res) => res.writeHead(200, { 'docker-content-digest': digest }).end());
-    server.on(`GET /v2/r/manifests/${digest}`, (_q, res) => res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }).end(body));
+    server.on(`GET /v2/r/manifests/${digest}`, (_q, res) =>
+      res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }).end(body),
+    );
     const [o] = await run();
     expect(o).toMatchObject({ ok: false, failure: { kind: 'unsupported', message: expect.stringContaining('schema 1') } });
   });
@@ -124,7 +148,9 @@ describe('import faults', () => {
         if (q.headers.authorization) res.writeHead(200).end('{}');
         else res.writeHead(401, { 'www-authenticate': 'Basic realm="scripted"' }).end();
       });
-      server.on(`GET /v2/r/blobs/${image.config.digest}`, (_q, res) => res.writeHead(307, { location: `${store.url}/blob/config?sig=1` }).end());
+      server.on(`GET /v2/r/blobs/${image.config.digest}`, (_q, res) =>
+        res.writeHead(307, { location: `${store.url}/blob/config?sig=1` }).end(),
+      );
       const auth = path.join(tmp, 'auth.json');
       writeFileSync(auth, JSON.stringify({ auths: { [server.host]: { auth: Buffer.from('u:secret-pw').toString('base64') } } }));
       const [o] = await run({ authFile: auth });
@@ -141,14 +167,23 @@ describe('import faults', () => {
   it('a registry that is not v2 is reported as such', async () => {
     server.on('GET /v2/', (_q, res) => res.writeHead(404).end());
     const [o] = await run();
-    expect(o).toMatchObject({ ok: false, failure: { reason: 'NotV2Registry', message: `registry "${server.host}" does not support the v2 Registry API` } });
+    expect(o).toMatchObject({
+      ok: false,
+      failure: { reason: 'NotV2Registry', message: `registry "${server.host}" does not support the v2 Registry API` },
+    });
   });
 
   it('whole-repository tags: Link pagination followed, empty name is latest, priority order, then the cap', async () => {
     server.on('GET /v2/r/tags/list', (q, res) => {
       const page = new URL(q.url ?? '', 'http://x').searchParams.get('last');
-      if (!page) res.writeHead(200, { link: '</v2/r/tags/list?n=3&last=b>; rel="next"', 'content-type': 'application/json' }).end(JSON.stringify({ name: 'r', tags: ['b', '1.0', ''] }));
-      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'r', tags: ['2.0', 'a', 'latest', 'v2.0.1'] }));
+      if (!page)
+        res
+          .writeHead(200, { link: '</v2/r/tags/list?n=3&last=b>; rel="next"', 'content-type': 'application/json' })
+          .end(JSON.stringify({ name: 'r', tags: ['b', '1.0', ''] }));
+      else
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ name: 'r', tags: ['2.0', 'a', 'latest', 'v2.0.1'] }));
     });
     const result = await withImporter(testSettings(), (r) => r.importer.repositoryTags(`${server.host}/r`, true, 4));
     expect(result).toEqual({ ok: true, tags: ['latest', '2.0', '1.0', 'v2.0.1'], additionalTags: ['a', 'b'] });
@@ -156,8 +191,10 @@ describe('import faults', () => {
     expect(all).toMatchObject({ ok: true, additionalTags: [] });
   });
 
-  it('a Link to another host is not followed with this registry\'s credentials', async () => {
-    server.on('GET /v2/r/tags/list', (_q, res) => res.writeHead(200, { link: '<http://elsewhere.example:1/v2/r/tags/list?last=b>; rel="next"' }).end('{"tags":["a"]}'));
+  it("a Link to another host is not followed with this registry's credentials", async () => {
+    server.on('GET /v2/r/tags/list', (_q, res) =>
+      res.writeHead(200, { link: '<http://elsewhere.example:1/v2/r/tags/list?last=b>; rel="next"' }).end('{"tags":["a"]}'),
+    );
     const result = await withImporter(testSettings(), (r) => r.importer.repositoryTags(`${server.host}/r`, true));
     expect(result).toMatchObject({ ok: false, failure: { message: expect.stringContaining('paginated tags/list to another host') } });
   });
@@ -176,7 +213,9 @@ describe('import faults', () => {
         }, 30);
       });
     }
-    const out = await withImporter(testSettings({ concurrency: 3 }), (r) => r.importer.importImages(many.map((t) => req(`${server.host}/r:${t}`))));
+    const out = await withImporter(testSettings({ concurrency: 3 }), (r) =>
+      r.importer.importImages(many.map((t) => req(`${server.host}/r:${t}`))),
+    );
     expect(out.every((o) => o.ok)).toBe(true);
     expect(most).toBe(3);
   });
@@ -211,8 +250,18 @@ describe('the /v2/ ping goes through the retry loop', () => {
 
   it('a ping that keeps answering 503 fails after the configured retries, once for all the tags of that registry', async () => {
     server.on('GET /v2/', (_q, res) => res.writeHead(503).end());
-    const out = await withImporter(testSettings({ retries: 2 }), (r) => r.importer.importImages([req(`${server.host}/r:t`), req(`${server.host}/r:u`)]));
-    for (const o of out) expect(o).toMatchObject({ ok: false, failure: { kind: 'unavailable', reason: 'InternalError', message: expect.stringContaining('answered 503 Service Unavailable to /v2/ after 3 attempts') } });
+    const out = await withImporter(testSettings({ retries: 2 }), (r) =>
+      r.importer.importImages([req(`${server.host}/r:t`), req(`${server.host}/r:u`)]),
+    );
+    for (const o of out)
+      expect(o).toMatchObject({
+        ok: false,
+        failure: {
+          kind: 'unavailable',
+          reason: 'InternalError',
+          message: expect.stringContaining('answered 503 Service Unavailable to /v2/ after 3 attempts'),
+        },
+      });
     expect(pings()).toBe(3);
     expect(heads()).toBe(0);
   });
@@ -224,7 +273,10 @@ describe('the /v2/ ping goes through the retry loop', () => {
       ...(await r.importer.importImages([req(`${server.host}/r:t`)])),
     ]);
     expect(first).toMatchObject({ ok: false, failure: { kind: 'unavailable' } });
-    expect(second).toMatchObject({ ok: false, failure: { kind: 'unavailable', message: expect.stringContaining('is paused after repeated failures') } });
+    expect(second).toMatchObject({
+      ok: false,
+      failure: { kind: 'unavailable', message: expect.stringContaining('is paused after repeated failures') },
+    });
     expect(pings()).toBe(5);
   });
 
@@ -237,9 +289,21 @@ describe('the /v2/ ping goes through the retry loop', () => {
 });
 
 describe('link-local and cloud metadata addresses are refused', () => {
-  const forbidden = { ok: false, failure: { kind: 'forbidden', reason: 'Forbidden', message: expect.stringMatching(/refusing to connect to .*link-local.*set registries\.allowLinkLocal: true to allow it/) } };
+  const forbidden = {
+    ok: false,
+    failure: {
+      kind: 'forbidden',
+      reason: 'Forbidden',
+      message: expect.stringMatching(/refusing to connect to .*link-local.*set registries\.allowLinkLocal: true to allow it/),
+    },
+  };
 
-  for (const location of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:169.254.169.254]/latest', 'http://2852039166/latest', 'http://[fe80::1]:5000/x']) {
+  for (const location of [
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::ffff:169.254.169.254]/latest',
+    'http://2852039166/latest',
+    'http://[fe80::1]:5000/x',
+  ]) {
     it(`a redirect to ${location} fails with forbidden-address before any connection`, async () => {
       server.on(`GET /v2/r/blobs/${image.config.digest}`, (_q, res) => res.writeHead(302, { location }).end());
       const started = Date.now();
@@ -254,7 +318,9 @@ describe('link-local and cloud metadata addresses are refused', () => {
   }
 
   it('a token realm on a metadata address is refused, and no credential is sent anywhere', async () => {
-    server.on('GET /v2/', (_q, res) => res.writeHead(401, { 'www-authenticate': 'Bearer realm="http://169.254.169.254/token",service="s"' }).end());
+    server.on('GET /v2/', (_q, res) =>
+      res.writeHead(401, { 'www-authenticate': 'Bearer realm="http://169.254.169.254/token",service="s"' }).end(),
+    );
     const auth = path.join(tmp, 'auth-realm.json');
     writeFileSync(auth, JSON.stringify({ auths: { [server.host]: { auth: Buffer.from('u:realm-secret').toString('base64') } } }));
     const [o] = await run({ authFile: auth });
@@ -265,7 +331,10 @@ describe('link-local and cloud metadata addresses are refused', () => {
 
   it('a registry named by a link-local address is refused too', async () => {
     const [o] = await withImporter(testSettings(), (r) => r.importer.importImages([req('169.254.169.254/r:t')]));
-    expect(o).toMatchObject({ ok: false, failure: { kind: 'forbidden', reason: 'Forbidden', message: expect.stringContaining('refusing to connect to 169.254.169.254') } });
+    expect(o).toMatchObject({
+      ok: false,
+      failure: { kind: 'forbidden', reason: 'Forbidden', message: expect.stringContaining('refusing to connect to 169.254.169.254') },
+    });
   });
 
   it('a name that resolves to a link-local address is refused at connect time; other names connect', async () => {
@@ -282,7 +351,7 @@ describe('link-local and cloud metadata addresses are refused', () => {
       expect(ok.status).toBe(200);
       await expect(transport.send({ method: 'GET', url: `http://metadata.test:${port}/v2/`, maxBytes: 1024 })).rejects.toMatchObject({
         code: 'forbidden-address',
-        message: expect.stringContaining('metadata.test:' + port + ' (it resolves to 169.254.169.254)'),
+        message: expect.stringContaining(`metadata.test:${port} (it resolves to 169.254.169.254)`),
       });
     } finally {
       await transport.close();

@@ -41,7 +41,9 @@ afterAll(async () => {
 describe('proxies', () => {
   it('goes through HTTP_PROXY when set', async () => {
     tunnels.length = 0;
-    const [o] = await withImporter(testSettings({ proxy: { httpProxy: proxyUrl, httpsProxy: proxyUrl } }), (r) => r.importer.importImages([{ from: `${host}/proxied/app:1`, importMode: 'Legacy', insecure: true }]));
+    const [o] = await withImporter(testSettings({ proxy: { httpProxy: proxyUrl, httpsProxy: proxyUrl } }), (r) =>
+      r.importer.importImages([{ from: `${host}/proxied/app:1`, importMode: 'Legacy', insecure: true }]),
+    );
     expect(o).toMatchObject({ ok: true, image: { digest } });
     expect(tunnels.length).toBeGreaterThan(0);
     expect(tunnels.every((t) => t === host)).toBe(true);
@@ -49,7 +51,9 @@ describe('proxies', () => {
 
   it('bypasses the proxy for NO_PROXY hosts', async () => {
     tunnels.length = 0;
-    const [o] = await withImporter(testSettings({ proxy: { httpProxy: proxyUrl, httpsProxy: proxyUrl, noProxy: '127.0.0.1' } }), (r) => r.importer.importImages([{ from: `${host}/proxied/app:1`, importMode: 'Legacy', insecure: true }]));
+    const [o] = await withImporter(testSettings({ proxy: { httpProxy: proxyUrl, httpsProxy: proxyUrl, noProxy: '127.0.0.1' } }), (r) =>
+      r.importer.importImages([{ from: `${host}/proxied/app:1`, importMode: 'Legacy', insecure: true }]),
+    );
     expect(o).toMatchObject({ ok: true, image: { digest } });
     expect(tunnels).toEqual([]);
   });

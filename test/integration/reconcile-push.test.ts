@@ -44,7 +44,8 @@ async function humanPush(name: string, file: string, text: string): Promise<void
   await gitAsync(['push', '-q', 'origin', 'main'], dir);
 }
 
-const remoteLog = async (name: string): Promise<string[]> => (await gitAsync(['log', '--format=%an|%s'], await clone(name))).trim().split('\n');
+const remoteLog = async (name: string): Promise<string[]> =>
+  (await gitAsync(['log', '--format=%an|%s'], await clone(name))).trim().split('\n');
 
 describe('reconcile --commit --push', () => {
   it('a push rejected because the branch moved after checkout is fetched, planned again and pushed on top', async () => {

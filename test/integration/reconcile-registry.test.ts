@@ -46,7 +46,20 @@ beforeAll(async () => {
   const target = { url: registryUrl };
   digests = {
     web: await pushImage(target, 'shop/web', 'stable', buildImage({ seed: 'rec-web-1' })),
-    api: (await pushIndex(target, 'shop/api', '1.4', buildMultiArch([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { seed: 'rec-api' }))).children[0] as string,
+    api: (
+      await pushIndex(
+        target,
+        'shop/api',
+        '1.4',
+        buildMultiArch(
+          [
+            { os: 'linux', architecture: 'amd64' },
+            { os: 'linux', architecture: 'arm64' },
+          ],
+          { seed: 'rec-api' },
+        ),
+      )
+    ).children[0] as string,
   };
   work = mkdtempSync(path.join(tmpdir(), 'imagestreams-reconcile-'));
   writeFileSync(path.join(work, 'streams.yaml'), stream(proxy.host));
@@ -83,12 +96,19 @@ const status = (): { tags: Array<{ tag: string; items: Array<{ image: string; do
 
 describe('reconcile against the real registry', () => {
   it('writes the digests the registry reports, reports the broken file (exit 1) and still writes the valid one', async () => {
-    const r = await runCli(['reconcile', '--repo', '.', '--now', '2024-05-01T12:00:00Z', '--exclude', '.cache/**'], { cwd: work, env: env() });
+    const r = await runCli(['reconcile', '--repo', '.', '--now', '2024-05-01T12:00:00Z', '--exclude', '.cache/**'], {
+      cwd: work,
+      env: env(),
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('broken.yaml');
     const s = status();
     const byTag = Object.fromEntries(s.tags.map((t) => [t.tag, t.items[0]]));
-    expect(byTag.web).toMatchObject({ image: digests.web, dockerImageReference: `${proxy.host}/shop/web@${digests.web}`, created: '2024-05-01T12:00:00Z' });
+    expect(byTag.web).toMatchObject({
+      image: digests.web,
+      dockerImageReference: `${proxy.host}/shop/web@${digests.web}`,
+      created: '2024-05-01T12:00:00Z',
+    });
     expect(byTag.api).toMatchObject({ image: digests.api });
     expect(byTag.latest).toMatchObject({ image: digests.web });
     expect(readFileSync(path.join(work, 'streams.yaml'), 'utf8')).toContain('# Streams for the shop (comments stay).');
@@ -111,32 +131,61 @@ describe('reconcile against the real registry', () => {
     const next = await pushImage({ url: registryUrl }, 'shop/web', 'stable', buildImage({ seed: 'rec-web-2' }));
     const check = await runCli(['reconcile', '--check', '--exclude', '.cache/**'], { cwd: work, env: env() });
     expect(check.code).toBe(3);
-    const dry = await runCli(['reconcile', '--dry-run', '--now', '2024-05-01T12:20:00Z', '--exclude', '.cache/**'], { cwd: work, env: env() });
+    const dry = await runCli(['reconcile', '--dry-run', '--now', '2024-05-01T12:20:00Z', '--exclude', '.cache/**'], {
+      cwd: work,
+      env: env(),
+    });
     expect(dry.stdout).toContain(`+    - created: "2024-05-01T12:20:00Z"`);
     expect(dry.stdout).toContain(`image: ${next}`);
-    const r = await runCli(['reconcile', '--now', '2024-05-01T12:20:00Z', '-o', 'json', '--exclude', '.cache/**'], { cwd: work, env: env() });
+    const r = await runCli(['reconcile', '--now', '2024-05-01T12:20:00Z', '-o', 'json', '--exclude', '.cache/**'], {
+      cwd: work,
+      env: env(),
+    });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { changes: Array<{ tag: string; kind: string; from: string; to: string }>; edits: Array<{ pointer: string; op: string }> };
-    expect(report.changes).toEqual(expect.arrayContaining([{ stream: expect.any(String), tag: 'web', kind: 'imported', from: digests.web, to: next }, expect.objectContaining({ tag: 'latest', kind: 'tracked' })]));
+    const report = JSON.parse(r.stdout) as {
+      changes: Array<{ tag: string; kind: string; from: string; to: string }>;
+      edits: Array<{ pointer: string; op: string }>;
+    };
+    expect(report.changes).toEqual(
+      expect.arrayContaining([
+        { stream: expect.any(String), tag: 'web', kind: 'imported', from: digests.web, to: next },
+        expect.objectContaining({ tag: 'latest', kind: 'tracked' }),
+      ]),
+    );
     const web = status().tags.find((t) => t.tag === 'web');
     expect(web?.items.map((i) => i.image)).toEqual([next, digests.web]);
-    expect(status().tags.find((t) => t.tag === 'latest')?.items.map((i) => i.image)).toEqual([next, digests.web]);
+    expect(
+      status()
+        .tags.find((t) => t.tag === 'latest')
+        ?.items.map((i) => i.image),
+    ).toEqual([next, digests.web]);
     expect(deployed()).toBe(deployment.replace('image: storefront:dev', `image: ${proxy.host}/shop/web@${next}`));
   });
 
   it('--force-import imports every importable tag, scheduled or not, and finds nothing new', async () => {
     const r = await runCli(['reconcile', '--force-import', '-o', 'json', '--exclude', '.cache/**'], { cwd: work, env: env() });
     const report = JSON.parse(r.stdout) as { imports: Array<{ tag: string; reason: string }>; edits: unknown[] };
-    expect(report.imports.map((i) => [i.tag, i.reason]).sort()).toEqual([['api', 'forced'], ['web', 'forced']]);
+    expect(report.imports.map((i) => [i.tag, i.reason]).sort()).toEqual([
+      ['api', 'forced'],
+      ['web', 'forced'],
+    ]);
     expect(report.edits).toEqual([]);
   });
 
   it('a failed import exits 4, records the condition, and keeps the current image', async () => {
-    writeFileSync(path.join(work, 'gone.yaml'), stream(proxy.host).replace('name: shop\n', 'name: gone\n').replace('shop/web:stable', 'shop/nothing:here'));
+    writeFileSync(
+      path.join(work, 'gone.yaml'),
+      stream(proxy.host).replace('name: shop\n', 'name: gone\n').replace('shop/web:stable', 'shop/nothing:here'),
+    );
     const r = await runCli(['reconcile', '--now', '2024-05-01T12:30:00Z', '--exclude', '.cache/**'], { cwd: work, env: env() });
     expect(r.code).toBe(4);
-    const gone = parse(readFileSync(path.join(work, 'gone.yaml'), 'utf8')) as { status: { tags: Array<{ tag: string; items: unknown; conditions?: Array<{ reason: string; message: string }> }> } };
-    expect(gone.status.tags.find((t) => t.tag === 'web')?.conditions?.[0]).toMatchObject({ reason: 'NotFound', message: `dockerimage.image.openshift.io "${proxy.host}/shop/nothing:here" not found` });
+    const gone = parse(readFileSync(path.join(work, 'gone.yaml'), 'utf8')) as {
+      status: { tags: Array<{ tag: string; items: unknown; conditions?: Array<{ reason: string; message: string }> }> };
+    };
+    expect(gone.status.tags.find((t) => t.tag === 'web')?.conditions?.[0]).toMatchObject({
+      reason: 'NotFound',
+      message: `dockerimage.image.openshift.io "${proxy.host}/shop/nothing:here" not found`,
+    });
   });
 });
 
@@ -146,7 +195,12 @@ describe('reconcile --offline on the corpus', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'imagestreams-corpus-'));
     try {
       cpSync(path.resolve(import.meta.dirname, '../../fixtures/corpus/openshift-library'), dir, { recursive: true });
-      const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+      const git = (...args: string[]): string =>
+        execFileSync('git', args, {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+        });
       git('init', '-q');
       git('add', '-A');
       git('commit', '-qm', 'corpus');

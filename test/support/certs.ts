@@ -37,8 +37,27 @@ subjectKeyIdentifier = hash
 `,
   );
   openssl(
-    ['req', '-x509', '-config', cfg, '-extensions', 'v3', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${commonName}`],
+    [
+      'req',
+      '-x509',
+      '-config',
+      cfg,
+      '-extensions',
+      'v3',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${commonName}`,
+    ],
     dir,
   );
   const caCertPath = join(dir, 'ca.crt');
@@ -52,7 +71,12 @@ export interface ServerCertFiles {
 }
 
 /** Generate a server cert signed by the CA with SAN IP:127.0.0.1 and DNS:localhost. */
-export function generateServerCert(dir: string, ca: CaFiles, name = 'tls', usage: 'serverAuth' | 'clientAuth' = 'serverAuth'): ServerCertFiles {
+export function generateServerCert(
+  dir: string,
+  ca: CaFiles,
+  name = 'tls',
+  usage: 'serverAuth' | 'clientAuth' = 'serverAuth',
+): ServerCertFiles {
   const cfg = join(dir, `${name}.cnf`);
   writeFileSync(
     cfg,
@@ -65,13 +89,45 @@ authorityKeyIdentifier = keyid
 `,
   );
   openssl(
-    ['req', '-new', '-config', cfg, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=127.0.0.1'],
+    [
+      'req',
+      '-new',
+      '-config',
+      cfg,
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
     dir,
   );
   openssl(
-    ['x509', '-req', '-in', `${name}.csr`, '-CA', ca.caCertPath, '-CAkey', ca.caKeyPath, '-CAcreateserial',
-      '-out', `${name}.crt`, '-days', '2', '-extfile', cfg, '-extensions', 'v3'],
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      ca.caCertPath,
+      '-CAkey',
+      ca.caKeyPath,
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      cfg,
+      '-extensions',
+      'v3',
+    ],
     dir,
   );
   const certPath = join(dir, `${name}.crt`);
@@ -90,13 +146,33 @@ export interface SigningCert {
 /** Generate an RSA 2048 key and self-signed certificate (token signing). */
 export function generateRsaSigningCert(dir: string, commonName = 'imagestreams token issuer'): SigningCert {
   const cfg = join(dir, 'token.cnf');
-  writeFileSync(cfg, `${REQ_CONFIG}[v3]
+  writeFileSync(
+    cfg,
+    `${REQ_CONFIG}[v3]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature
-`);
+`,
+  );
   openssl(
-    ['req', '-x509', '-config', cfg, '-extensions', 'v3', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'token.key',
-      '-out', 'token.crt', '-days', '2', '-subj', `/CN=${commonName}`],
+    [
+      'req',
+      '-x509',
+      '-config',
+      cfg,
+      '-extensions',
+      'v3',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'token.key',
+      '-out',
+      'token.crt',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${commonName}`,
+    ],
     dir,
   );
   const certPath = join(dir, 'token.crt');

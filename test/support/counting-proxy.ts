@@ -27,7 +27,8 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
         requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status: up.statusCode ?? 0 });
         // Location headers name the upstream; rewrite them so clients stay on the proxy.
         const headers = { ...up.headers };
-        if (typeof headers.location === 'string') headers.location = headers.location.replace(target.host, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+        if (typeof headers.location === 'string')
+          headers.location = headers.location.replace(target.host, `127.0.0.1:${(server.address() as AddressInfo).port}`);
         res.writeHead(up.statusCode ?? 502, headers);
         up.pipe(res);
       },

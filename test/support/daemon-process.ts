@@ -19,11 +19,15 @@ export async function startDaemon(args: readonly string[], options: { env?: Node
   const port = await freePort();
   // `node --import tsx` runs the daemon in this one process (the tsx CLI would put it in a grandchild that a
   // SIGKILL of the child would leave running).
-  const proc = startProcess(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), 'run', '--listen', `127.0.0.1:${port}`, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(options.logFile), ...options.env },
-    logFile: options.logFile,
-  });
+  const proc = startProcess(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), 'run', '--listen', `127.0.0.1:${port}`, ...args],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(options.logFile), ...options.env },
+      logFile: options.logFile,
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, { proc, what: 'imagestreams run', timeoutMs: 30_000 });
   return {

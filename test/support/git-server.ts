@@ -192,9 +192,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     port,
     projectRoot,
     repoUrl: (name, credentials) => {
-      const auth = credentials
-        ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`
-        : '';
+      const auth = credentials ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@` : '';
       return `http://${auth}127.0.0.1:${port}/${name}.git`;
     },
     requests,

@@ -220,10 +220,7 @@ export function buildIndex(images: BuiltImage[], opts: IndexOptions = {}): Built
 }
 
 /** Build a multi-arch index over the given platforms (same options for each child). */
-export function buildMultiArch(
-  platforms: Platform[],
-  opts: ImageOptions & IndexOptions = {},
-): BuiltIndex {
+export function buildMultiArch(platforms: Platform[], opts: ImageOptions & IndexOptions = {}): BuiltIndex {
   const images = platforms.map((p) => buildImage({ ...opts, architecture: p.architecture, os: p.os, variant: p.variant }));
   return buildIndex(images, opts);
 }

@@ -124,7 +124,9 @@ export async function startNotificationReceiver(opts: NotificationReceiverOption
       };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        const seen = all().map((r) => `${r.event.action} ${r.event.target.repository ?? ''}:${r.event.target.tag ?? ''}@${r.event.target.digest ?? ''}`);
+        const seen = all().map(
+          (r) => `${r.event.action} ${r.event.target.repository ?? ''}:${r.event.target.tag ?? ''}@${r.event.target.digest ?? ''}`,
+        );
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} event(s); received:\n${seen.join('\n')}`));
       }, timeoutMs);
       waiters.add(waiter);

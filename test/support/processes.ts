@@ -187,8 +187,7 @@ async function waitLoop(check: () => Promise<boolean>, opts: WaitOptions, target
     if (await check()) return;
     if (Date.now() > deadline) {
       throw new Error(
-        `${opts.what ?? 'server'}: ${target} did not answer within ${timeoutMs} ms.` +
-          (opts.proc ? ` Output:\n${opts.proc.log()}` : ''),
+        `${opts.what ?? 'server'}: ${target} did not answer within ${timeoutMs} ms.${opts.proc ? ` Output:\n${opts.proc.log()}` : ''}`,
       );
     }
     await sleep(delay);

@@ -82,12 +82,7 @@ export class RegistryClient {
     return `Basic ${Buffer.from(`${this.username}:${this.password ?? ''}`).toString('base64')}`;
   }
 
-  private async raw(
-    method: Dispatcher.HttpMethod,
-    url: string,
-    headers: Record<string, string>,
-    body?: Buffer,
-  ): Promise<RawResponse> {
+  private async raw(method: Dispatcher.HttpMethod, url: string, headers: Record<string, string>, body?: Buffer): Promise<RawResponse> {
     const res = await request(url, { method, headers, body, dispatcher: this.dispatcher });
     const buf = Buffer.from(await res.body.arrayBuffer());
     return { status: res.statusCode, headers: flatHeaders(res.headers), body: buf };
@@ -212,11 +207,7 @@ export class RegistryClient {
   }
 
   async listTags(repo: string): Promise<string[]> {
-    const res = RegistryClient.check(
-      await this.send('GET', `/v2/${repo}/tags/list`, { scope: pullScope(repo) }),
-      `tags ${repo}`,
-      [200],
-    );
+    const res = RegistryClient.check(await this.send('GET', `/v2/${repo}/tags/list`, { scope: pullScope(repo) }), `tags ${repo}`, [200]);
     return (JSON.parse(res.body.toString()) as { tags: string[] | null }).tags ?? [];
   }
 

@@ -162,7 +162,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     env,
     logFile: join(dir, 'registry.log'),
   });
-  const dispatcher = new Agent(caPem ? { connect: { ca: caPem, ...(clientCertPem && clientKeyPem ? { cert: clientCertPem, key: clientKeyPem } : {}) } } : {});
+  const dispatcher = new Agent(
+    caPem ? { connect: { ca: caPem, ...(clientCertPem && clientKeyPem ? { cert: clientCertPem, key: clientKeyPem } : {}) } } : {},
+  );
   const url = `${options.tls ? 'https' : 'http'}://${host}`;
   try {
     await waitForHttp(`${url}/v2/`, {

@@ -29,8 +29,15 @@ export async function startSwitchProxy(target: string): Promise<SwitchProxy> {
     }
     void (async () => {
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !hopByHop.has(k))) as Record<string, string>;
-      const upstream = await request(`${target}${req.url ?? '/'}`, { method: (req.method ?? 'GET') as 'GET', headers, ...(req.method === 'POST' ? { body: req } : {}) });
-      res.writeHead(upstream.statusCode, Object.fromEntries(Object.entries(upstream.headers).filter(([k]) => !hopByHop.has(k))) as Record<string, string>);
+      const upstream = await request(`${target}${req.url ?? '/'}`, {
+        method: (req.method ?? 'GET') as 'GET',
+        headers,
+        ...(req.method === 'POST' ? { body: req } : {}),
+      });
+      res.writeHead(
+        upstream.statusCode,
+        Object.fromEntries(Object.entries(upstream.headers).filter(([k]) => !hopByHop.has(k))) as Record<string, string>,
+      );
       for await (const chunk of upstream.body) res.write(chunk);
       res.end();
     })().catch(() => res.destroy());

@@ -72,7 +72,10 @@ export function parseScope(scope: string): ScopeRequest | null {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first < 0 || last <= first) return null;
-  const actions = scope.slice(last + 1).split(',').filter((a) => a.length > 0);
+  const actions = scope
+    .slice(last + 1)
+    .split(',')
+    .filter((a) => a.length > 0);
   return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions };
 }
 
@@ -109,8 +112,7 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
   const allowAnonymous = options.allowAnonymous ?? true;
   const expiresIn = options.expiresIn ?? 300;
   const policy: AccessPolicy =
-    options.policy ??
-    ((user, scope) => (user === null ? scope.actions.filter((a) => anonymousActions.includes(a)) : scope.actions));
+    options.policy ?? ((user, scope) => (user === null ? scope.actions.filter((a) => anonymousActions.includes(a)) : scope.actions));
   const requests: TokenRequestRecord[] = [];
 
   const handler = (req: IncomingMessage, res: ServerResponse, form?: URLSearchParams): void => {
@@ -179,9 +181,7 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
     });
     res
       .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() }),
-      );
+      .end(JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() }));
   };
 
   const server = createServer((req, res) => {

@@ -8,9 +8,12 @@ const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.split(path.sep).join('/'));
 const layer = (file: string): string => file.split('/')[0] ?? '';
 const imports = (file: string): string[] =>
-  [...readFileSync(path.join(src, file), 'utf8').matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? '');
+  [...readFileSync(path.join(src, file), 'utf8').matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1] ?? '',
+  );
 
-const helpCall = /(?:\.(?:description|summary|usage|option|requiredOption|argument|addHelpText|helpOption)|\bnew\s+(?:Option|Argument))\s*$/;
+const helpCall =
+  /(?:\.(?:description|summary|usage|option|requiredOption|argument|addHelpText|helpOption)|\bnew\s+(?:Option|Argument))\s*$/;
 /** The code of a file, line for line: comments and the help calls' literals blanked (newlines kept). */
 const codeOf = (text: string): string => {
   let out = '';
@@ -52,7 +55,12 @@ const codeOf = (text: string): string => {
       const end = text.indexOf('*/', i + 2);
       emit(text.slice(i, end === -1 ? text.length : end + 2), true);
       i = end === -1 ? text.length : end + 2;
-    } else if (c === '/' && (prev === '' || '(,=:[!&|?{};+-*%<>~^'.includes(prev) || /\b(?:return|typeof|case|in|of)\s*$/.test(text.slice(Math.max(0, i - 10), i)))) {
+    } else if (
+      c === '/' &&
+      (prev === '' ||
+        '(,=:[!&|?{};+-*%<>~^'.includes(prev) ||
+        /\b(?:return|typeof|case|in|of)\s*$/.test(text.slice(Math.max(0, i - 10), i)))
+    ) {
       // A regular expression literal (a `/` where no value ends): code, kept as it is.
       let j = i + 1;
       for (let inClass = false; j < text.length && (inClass || text[j] !== '/'); j++) {
@@ -99,7 +107,11 @@ describe('architecture', () => {
   it('the core imports nothing outside itself and no node: modules', () => {
     const bad = files
       .filter((f) => layer(f) === 'reconcile')
-      .flatMap((f) => imports(f).filter((i) => !i.startsWith('./')).map((i) => `${f} imports ${i}`));
+      .flatMap((f) =>
+        imports(f)
+          .filter((i) => !i.startsWith('./'))
+          .map((i) => `${f} imports ${i}`),
+      );
     expect(bad).toEqual([]);
   });
   it('the core reads no clock, environment or console', () => {
@@ -114,7 +126,11 @@ describe('architecture', () => {
       imports(f)
         .filter((i) => i.startsWith('.'))
         .map((i) => path.posix.normalize(path.posix.join(path.posix.dirname(f), i)))
-        .filter((target) => (edges.has(layer(f)) && edges.has(layer(target)) && layer(target) !== layer(f)) || (layer(target) === 'cli' && layer(f) !== 'cli'))
+        .filter(
+          (target) =>
+            (edges.has(layer(f)) && edges.has(layer(target)) && layer(target) !== layer(f)) ||
+            (layer(target) === 'cli' && layer(f) !== 'cli'),
+        )
         .map((target) => `${f} imports ${target}`),
     );
     expect(bad).toEqual([]);
@@ -153,7 +169,7 @@ describe('architecture', () => {
     const big = files.filter((f) => readFileSync(path.join(src, f), 'utf8').split('\n').length > 450);
     expect(big).toEqual([]);
   });
-  it('the CLI holds no domain constants: kinds, annotation names, policy values, reasons and tag accessors are the core\'s', () => {
+  it("the CLI holds no domain constants: kinds, annotation names, policy values, reasons and tag accessors are the core's", () => {
     // The rule is checked on the CLI's code, not on its prose. Comments are prose, and so are the string and template
     // literals passed straight to a help call (`.description(`, `.summary(`, `.usage(`, `.option(`, `.requiredOption(`,
     // `.argument(`, `.addHelpText(`, `.helpOption(`, `new Option(`, `new Argument(`): flag names, help sentences and
@@ -175,10 +191,16 @@ describe('architecture', () => {
         .flatMap((line, n) => patterns.flatMap((p) => [...line.matchAll(p)].map((m) => ({ line: n + 1, match: m[0] }))));
     // The scanner itself: prose is skipped, code is not (a value list after a help call, a template, a comparison).
     expect(constantsIn("x.description('an ImageStream').option('--m', 'Legacy');\n// 'Local'\n")).toEqual([]);
-    expect(constantsIn("new Option('--m', 'Legacy').choices(['Legacy']);\nif (k === `DockerImage`) f(/'/, 'imagestreams.dev/x');\n").map((c) => `${c.line}: ${c.match}`)).toEqual(["1: 'Legacy'", '2: `DockerImage`', '2: imagestreams.dev/']);
+    expect(
+      constantsIn("new Option('--m', 'Legacy').choices(['Legacy']);\nif (k === `DockerImage`) f(/'/, 'imagestreams.dev/x');\n").map(
+        (c) => `${c.line}: ${c.match}`,
+      ),
+    ).toEqual(["1: 'Legacy'", '2: `DockerImage`', '2: imagestreams.dev/']);
     // Files this change did not own; each entry goes once the file takes the core's name (`importModes`, `defaultImportMode`).
     const pending: string[] = [];
-    const found = files.filter((f) => layer(f) === 'cli').flatMap((f) => constantsIn(readFileSync(path.join(src, f), 'utf8')).map((c) => `${f}: ${c.match}`));
+    const found = files
+      .filter((f) => layer(f) === 'cli')
+      .flatMap((f) => constantsIn(readFileSync(path.join(src, f), 'utf8')).map((c) => `${f}: ${c.match}`));
     expect(found).toEqual(pending);
   });
 });

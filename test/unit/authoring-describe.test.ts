@@ -9,8 +9,19 @@ import { writeFixture } from '../helpers/fixture-repo.js';
 import { buildImage } from '../support/images.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const image = buildImage({ seed: 'describe', created: '2017-09-18T12:00:00Z', entrypoint: ['container-entrypoint'], cmd: ['/bin/sh', '-c', '$STI_SCRIPTS_PATH/usage'], workingDir: '/opt/app-root/src', user: '1001', exposedPorts: ['8080/tcp'], labels: { 'build-date': '20170801' } });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const image = buildImage({
+  seed: 'describe',
+  created: '2017-09-18T12:00:00Z',
+  entrypoint: ['container-entrypoint'],
+  cmd: ['/bin/sh', '-c', '$STI_SCRIPTS_PATH/usage'],
+  workingDir: '/opt/app-root/src',
+  user: '1001',
+  exposedPorts: ['8080/tcp'],
+  labels: { 'build-date': '20170801' },
+});
 const digest = image.manifest.digest;
 
 // The reference documents' `oc describe is/python` after `oc tag python:3.5 python:latest`.
@@ -124,7 +135,9 @@ describe('imagestreams get is', () => {
     const d = await writeFixture({ 'python.yaml': python });
     dirs.push(d);
     const r = await runCli(['get', 'is', '--now', now], { cwd: d });
-    expect(r.stdout).toBe('NAME     IMAGE REPOSITORY                                  TAGS         UPDATED\npython   docker-registry.default.svc:5000/default/python   latest,3.5   About a minute ago\n');
+    expect(r.stdout).toBe(
+      'NAME     IMAGE REPOSITORY                                  TAGS         UPDATED\npython   docker-registry.default.svc:5000/default/python   latest,3.5   About a minute ago\n',
+    );
   });
 });
 
@@ -154,8 +167,13 @@ describe('-o json and yaml', () => {
   it('get is -o json lists the objects; describe is -o yaml prints the object', async () => {
     const d = await writeFixture({ 'python.yaml': python });
     dirs.push(d);
-    const list = JSON.parse((await runCli(['get', 'is', '-o', 'json'], { cwd: d })).stdout) as { kind: string; items: Array<{ metadata: { name: string } }> };
+    const list = JSON.parse((await runCli(['get', 'is', '-o', 'json'], { cwd: d })).stdout) as {
+      kind: string;
+      items: Array<{ metadata: { name: string } }>;
+    };
     expect(list).toMatchObject({ kind: 'List', items: [{ metadata: { name: 'python' } }] });
-    expect((await runCli(['describe', 'is/python', '-o', 'yaml'], { cwd: d })).stdout).toMatch(/^apiVersion: image.openshift.io\/v1\nkind: ImageStream\n/);
+    expect((await runCli(['describe', 'is/python', '-o', 'yaml'], { cwd: d })).stdout).toMatch(
+      /^apiVersion: image.openshift.io\/v1\nkind: ImageStream\n/,
+    );
   });
 });

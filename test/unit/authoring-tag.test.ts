@@ -6,7 +6,9 @@ import { runCli } from '../helpers/cli.js';
 import { writeFixture } from '../helpers/fixture-repo.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
 
 const ruby = `# Ruby images.
@@ -58,7 +60,12 @@ describe('imagestreams tag', () => {
     const d = await repo();
     const r = await cli(d, 'tag', 'ruby:2.0', 'ruby:latest');
     expect(r).toMatchObject({ code: 0, stdout: `Tag ruby:latest set to ruby@${D('a')}.\n` });
-    expect(read(d, 'streams/ruby.yaml')).toBe(ruby.replace(`      name: quay.io/shop/ruby:2.0\n`, `      name: quay.io/shop/ruby:2.0\n  - name: latest\n    from:\n      kind: ImageStreamImage\n      name: ruby@${D('a')}\n`));
+    expect(read(d, 'streams/ruby.yaml')).toBe(
+      ruby.replace(
+        `      name: quay.io/shop/ruby:2.0\n`,
+        `      name: quay.io/shop/ruby:2.0\n  - name: latest\n    from:\n      kind: ImageStreamImage\n      name: ruby@${D('a')}\n`,
+      ),
+    );
   });
 
   it('--alias tracks the source tag; across streams it is refused with the upstream error', async () => {
@@ -72,7 +79,16 @@ describe('imagestreams tag', () => {
 
   it('a registry source with --scheduled, --reference-policy=local, --import-mode, into a JSON stream', async () => {
     const d = await repo();
-    const r = await cli(d, 'tag', '--scheduled', '--reference-policy=local', '--import-mode', 'PreserveOriginal', 'docker.io/python:3.6.0', 'python:3.6');
+    const r = await cli(
+      d,
+      'tag',
+      '--scheduled',
+      '--reference-policy=local',
+      '--import-mode',
+      'PreserveOriginal',
+      'docker.io/python:3.6.0',
+      'python:3.6',
+    );
     expect(r.code).toBe(0);
     expect(read(d, 'streams/python.json')).toBe(`{
     "apiVersion": "image.openshift.io/v1",
@@ -124,9 +140,14 @@ describe('imagestreams tag', () => {
   it('creates a stream that does not exist, in the default layout or --file', async () => {
     const d = await repo();
     expect((await cli(d, 'tag', 'quay.io/shop/node:20', 'node:20')).code).toBe(0);
-    expect(read(d, 'imagestreams/shop/node.yaml')).toBe('apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: node\n  namespace: shop\nspec:\n  lookupPolicy:\n    local: false\n  tags:\n    - name: "20"\n      from:\n        kind: DockerImage\n        name: quay.io/shop/node:20\n');
+    expect(read(d, 'imagestreams/shop/node.yaml')).toBe(
+      'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: node\n  namespace: shop\nspec:\n  lookupPolicy:\n    local: false\n  tags:\n    - name: "20"\n      from:\n        kind: DockerImage\n        name: quay.io/shop/node:20\n',
+    );
     expect((await cli(d, 'tag', '--file', 'custom/go.json', 'quay.io/shop/go:1', 'go:1')).code).toBe(0);
-    expect(JSON.parse(read(d, 'custom/go.json'))).toMatchObject({ metadata: { name: 'go', namespace: 'shop' }, spec: { tags: [{ name: '1', from: { kind: 'DockerImage', name: 'quay.io/shop/go:1' } }] } });
+    expect(JSON.parse(read(d, 'custom/go.json'))).toMatchObject({
+      metadata: { name: 'go', namespace: 'shop' },
+      spec: { tags: [{ name: '1', from: { kind: 'DockerImage', name: 'quay.io/shop/go:1' } }] },
+    });
   });
 
   it('--dry-run prints the diff and writes nothing; errors are clear', async () => {
@@ -141,7 +162,9 @@ describe('imagestreams tag', () => {
     const amb = await cli(ambiguous, 'tag', 'ruby:2.0', 'ruby:x');
     expect(amb.code).toBe(2);
     expect(amb.stderr).toContain('ImageStream shop/ruby is defined 2 times in the repository');
-    expect((await cli(d, 'tag', '--scheduled', 'ruby:2.0', 'ruby:y')).stderr).toContain('only tags pointing to Docker repositories may be scheduled');
+    expect((await cli(d, 'tag', '--scheduled', 'ruby:2.0', 'ruby:y')).stderr).toContain(
+      'only tags pointing to Docker repositories may be scheduled',
+    );
   });
 });
 
@@ -154,12 +177,18 @@ describe('imagestreams set image-lookup', () => {
     expect(read(d, 'streams/ruby.yaml')).toBe(ruby);
   });
 
-  it('sets the resolve-names annotation on a workload\'s pod template (oc set image-lookup deploy/mysql)', async () => {
-    const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mysql\n  namespace: shop\nspec:\n  template:\n    metadata:\n      labels: {app: mysql}\n    spec:\n      containers:\n      - name: mysql\n        image: mysql:latest\n';
+  it("sets the resolve-names annotation on a workload's pod template (oc set image-lookup deploy/mysql)", async () => {
+    const deploy =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mysql\n  namespace: shop\nspec:\n  template:\n    metadata:\n      labels: {app: mysql}\n    spec:\n      containers:\n      - name: mysql\n        image: mysql:latest\n';
     const d = await writeFixture({ 'd.yaml': deploy });
     dirs.push(d);
     expect((await cli(d, 'set', 'image-lookup', 'deploy/mysql')).code).toBe(0);
-    expect(read(d, 'd.yaml')).toBe(deploy.replace('      labels: {app: mysql}\n', '      labels: {app: mysql}\n      annotations:\n        alpha.image.policy.openshift.io/resolve-names: "*"\n'));
+    expect(read(d, 'd.yaml')).toBe(
+      deploy.replace(
+        '      labels: {app: mysql}\n',
+        '      labels: {app: mysql}\n      annotations:\n        alpha.image.policy.openshift.io/resolve-names: "*"\n',
+      ),
+    );
     expect((await cli(d, 'set', 'image-lookup', 'deploy/mysql', '--enabled=false')).code).toBe(0);
     expect(read(d, 'd.yaml')).toBe(deploy);
   });
@@ -169,7 +198,9 @@ describe('tag source forms', () => {
   it('stream@id and ns/stream:tag sources; a cross-namespace pin names the namespace', async () => {
     const d = await repo();
     expect((await cli(d, 'tag', `ruby@${D('a')}`, 'ruby:pinned')).code).toBe(0);
-    expect(read(d, 'streams/ruby.yaml')).toContain(`  - name: pinned\n    from:\n      kind: ImageStreamImage\n      name: ruby@${D('a')}\n`);
+    expect(read(d, 'streams/ruby.yaml')).toContain(
+      `  - name: pinned\n    from:\n      kind: ImageStreamImage\n      name: ruby@${D('a')}\n`,
+    );
     expect((await cli(d, 'tag', 'shop/ruby:2.0', 'other/copy:1')).code).toBe(0);
     const created = read(d, 'imagestreams/other/copy.yaml');
     expect(created).toContain(`        kind: ImageStreamImage\n        name: ruby@${D('a')}\n        namespace: shop\n`);

@@ -19,8 +19,10 @@ async function fixture(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
-const badStream = 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: Bad_Name\nspec:\n  tags:\n    - name: a\n      from:\n        kind: DockerImage\n        name: "quay.io/a/b:c,d"\n';
-const warnStream = 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ok\nspec:\n  tags:\n    - name: a\n      from:\n        kind: ImageStreamTag\n        name: other:1\n';
+const badStream =
+  'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: Bad_Name\nspec:\n  tags:\n    - name: a\n      from:\n        kind: DockerImage\n        name: "quay.io/a/b:c,d"\n';
+const warnStream =
+  'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ok\nspec:\n  tags:\n    - name: a\n      from:\n        kind: ImageStreamTag\n        name: other:1\n';
 
 describe('imagestreams --help and usage', () => {
   it('prints help with every command and the exit codes', async () => {
@@ -104,7 +106,16 @@ describe('imagestreams validate', () => {
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as unknown[];
     expect(out).toHaveLength(2);
-    expect(out[0]).toEqual({ file: 'b.yaml', line: 4, col: 9, document: 0, pointer: '/metadata/name', severity: 'error', code: 'invalid-stream-name', message: expect.stringContaining('Bad_Name') });
+    expect(out[0]).toEqual({
+      file: 'b.yaml',
+      line: 4,
+      col: 9,
+      document: 0,
+      pointer: '/metadata/name',
+      severity: 'error',
+      code: 'invalid-stream-name',
+      message: expect.stringContaining('Bad_Name'),
+    });
   });
 
   it('-o github prints workflow commands, escaped', async () => {
@@ -125,7 +136,11 @@ describe('imagestreams validate', () => {
   });
 
   it('reads .imagestreams.yaml; environment variables override it and flags override both', async () => {
-    const dir = await fixture({ 'a.yaml': badStream.replace('Bad_Name', 'good').replace('c,d', 'c'), '.imagestreams.yaml': 'defaultNamespace: team-a\nexclude: ["skip/**"]\n', 'skip/bad.yaml': badStream });
+    const dir = await fixture({
+      'a.yaml': badStream.replace('Bad_Name', 'good').replace('c,d', 'c'),
+      '.imagestreams.yaml': 'defaultNamespace: team-a\nexclude: ["skip/**"]\n',
+      'skip/bad.yaml': badStream,
+    });
     const r = await runCli(['validate', '-o', 'json'], { cwd: dir });
     expect(r.stdout).toBe('[]\n');
     expect(r.code).toBe(0);

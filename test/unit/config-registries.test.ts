@@ -35,7 +35,8 @@ describe('registries.allowLinkLocal', () => {
 describe('limits.maxFileBytes bounds what the verbs write too', () => {
   it('a verb whose edit would grow a file past the read limit writes nothing and exits 4', async () => {
     const dir = mkdtempSync(path.join(work, 'verb-'));
-    const stream = 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: default\nspec:\n  tags: []\n';
+    const stream =
+      'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: default\nspec:\n  tags: []\n';
     writeFileSync(path.join(dir, 'app.yaml'), stream);
     writeFileSync(path.join(dir, '.imagestreams.yaml'), `limits:\n  maxFileBytes: ${Buffer.byteLength(stream) + 10}\n`);
     const r = await runCli(['tag', 'registry.example.com/team/app:1.0', 'app:stable'], { cwd: dir, env: { HOME: work } });

@@ -15,13 +15,26 @@ import type { PatchOp } from '../../src/render/patch.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = process.env.IMAGESTREAMS_CORPUS_DIR ?? path.resolve(here, '../../fixtures/corpus/openshift-library');
-const templates = (readdirSync(corpus, { recursive: true }) as string[]).filter((f) => /\/templates\/[^/]+\.json$/.test(f.split(path.sep).join('/'))).sort();
-const kinds = new Set(['Pod', 'ReplicationController', 'Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'DeploymentConfig']);
+const templates = (readdirSync(corpus, { recursive: true }) as string[])
+  .filter((f) => /\/templates\/[^/]+\.json$/.test(f.split(path.sep).join('/')))
+  .sort();
+const kinds = new Set([
+  'Pod',
+  'ReplicationController',
+  'Deployment',
+  'DaemonSet',
+  'ReplicaSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'DeploymentConfig',
+]);
 
 /** Paths where two JSON values differ. */
 function differences(a: unknown, b: unknown, p = ''): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  if (isRecord(a) && isRecord(b)) return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => differences(a[k], b[k], `${p}/${k}`));
+  if (isRecord(a) && isRecord(b))
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => differences(a[k], b[k], `${p}/${k}`));
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.flatMap((x, i) => differences(x, b[i], `${p}/${i}`));
   return [p];
 }
@@ -34,7 +47,9 @@ describe('corpus template triggers, applied', () => {
       const original = readFileSync(path.join(corpus, file), 'utf8');
       const params = (JSON.parse(original) as { parameters?: Array<{ name: string; value?: string }> }).parameters ?? [];
       const defaults = new Map(params.map((p) => [p.name, p.value ?? `${p.name.toLowerCase().replace(/_/g, '-')}`]));
-      const text = original.replace(/\$\{\{?([A-Z0-9_]+)\}?\}/g, (m, name: string) => (defaults.has(name) ? (defaults.get(name) as string).replace(/["\\]/g, '') : m));
+      const text = original.replace(/\$\{\{?([A-Z0-9_]+)\}?\}/g, (m, name: string) =>
+        defaults.has(name) ? (defaults.get(name) as string).replace(/["\\]/g, '') : m,
+      );
       const template = JSON.parse(text) as { objects: Array<Record<string, unknown>> };
       const workloads: WorkloadInput[] = [];
       const wanted = new Map<string, Set<string>>();
@@ -45,9 +60,12 @@ describe('corpus template triggers, applied', () => {
         workloads.push({ key: String(i), kind: String(o.kind), namespace, value: o });
         const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
         const triggers: Array<{ from: { name: string; namespace?: string } }> = [];
-        if (typeof notes['image.openshift.io/triggers'] === 'string') triggers.push(...(JSON.parse(notes['image.openshift.io/triggers'] as string) as typeof triggers));
+        if (typeof notes['image.openshift.io/triggers'] === 'string')
+          triggers.push(...(JSON.parse(notes['image.openshift.io/triggers'] as string) as typeof triggers));
         const specTriggers = isRecord(o.spec) && Array.isArray(o.spec.triggers) ? o.spec.triggers : [];
-        for (const t of specTriggers) if (isRecord(t) && isRecord(t.imageChangeParams) && isRecord(t.imageChangeParams.from)) triggers.push({ from: t.imageChangeParams.from as { name: string; namespace?: string } });
+        for (const t of specTriggers)
+          if (isRecord(t) && isRecord(t.imageChangeParams) && isRecord(t.imageChangeParams.from))
+            triggers.push({ from: t.imageChangeParams.from as { name: string; namespace?: string } });
         for (const t of triggers) {
           const [stream, tag = 'latest'] = t.from.name.split(':');
           const key = `${t.from.namespace || namespace}/${stream}`;
@@ -62,8 +80,22 @@ describe('corpus template triggers, applied', () => {
       let n = 0;
       const streams: ResolvedStream[] = [...wanted.entries()].map(([key, tags]) => {
         const [namespace, name] = key.split('/') as [string, string];
-        const items = [...tags].map((tag) => ({ tag, items: [{ created: '2024-05-01T12:00:00Z', dockerImageReference: `quay.io/${namespace}/${name}@sha256:${(++n).toString(16).padStart(64, '0')}`, image: `sha256:${n.toString(16).padStart(64, '0')}`, generation: 2 }] }));
-        return { namespace, name, value: { spec: { tags: [...tags].map((tag) => ({ name: tag })) }, status: { dockerImageRepository: '', tags: items } } };
+        const items = [...tags].map((tag) => ({
+          tag,
+          items: [
+            {
+              created: '2024-05-01T12:00:00Z',
+              dockerImageReference: `quay.io/${namespace}/${name}@sha256:${(++n).toString(16).padStart(64, '0')}`,
+              image: `sha256:${n.toString(16).padStart(64, '0')}`,
+              generation: 2,
+            },
+          ],
+        }));
+        return {
+          namespace,
+          name,
+          value: { spec: { tags: [...tags].map((tag) => ({ name: tag })) }, status: { dockerImageRepository: '', tags: items } },
+        };
       });
       const { plans, skips } = planWorkloads(workloads, streams);
       expect(skips.filter((s) => s.reason.startsWith('left unchanged'))).toEqual([]);
@@ -80,7 +112,11 @@ describe('corpus template triggers, applied', () => {
       const before = new Set(text.split('\n').map((l) => l.replace(/,$/, '')));
       const after = rendered.text.split('\n');
       expect(after.length - text.split('\n').length).toBe(ops.filter((o) => o.op === 'add').length);
-      expect(after.filter((line) => !before.has(line.replace(/,$/, ''))).filter((line) => !/"(image|lastTriggeredImage)": "quay\.io\//.test(line))).toEqual([]);
+      expect(
+        after
+          .filter((line) => !before.has(line.replace(/,$/, '')))
+          .filter((line) => !/"(image|lastTriggeredImage)": "quay\.io\//.test(line)),
+      ).toEqual([]);
     });
   }
 });

@@ -31,7 +31,9 @@ describe('openshift/library corpus', () => {
     expect(errors.filter((d) => streamFiles.has(d.file)).map((d) => `${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`)).toEqual([]);
     // The corpus keeps per-architecture variants of the same stream side by side (duplicate-stream warnings). A
     // template that names such a stream is genuinely ambiguous in one repository: that, and only that, is reported.
-    expect(errors.filter((d) => !streamFiles.has(d.file)).map((d) => d.code)).toEqual(errors.filter((d) => !streamFiles.has(d.file)).map(() => 'ambiguous-stream'));
+    expect(errors.filter((d) => !streamFiles.has(d.file)).map((d) => d.code)).toEqual(
+      errors.filter((d) => !streamFiles.has(d.file)).map(() => 'ambiguous-stream'),
+    );
     expect(diagnostics.filter((d) => d.code === 'duplicate-stream').length).toBeGreaterThan(0);
 
     const streams = repo.objects.filter((o) => o.kind === 'ImageStream' && o.template === undefined);

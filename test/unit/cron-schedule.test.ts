@@ -72,7 +72,12 @@ function starts(): number[] {
   };
   const from = Date.UTC(2023, 0, 1);
   const span = Date.UTC(2031, 0, 1) - from;
-  return [Date.UTC(2024, 1, 29, 23, 59, 59, 500), Date.UTC(2024, 4, 1, 12, 0, 0), Date.UTC(2025, 11, 31, 23, 55, 0), ...Array.from({ length: 6 }, () => from + Math.floor(random() * span))];
+  return [
+    Date.UTC(2024, 1, 29, 23, 59, 59, 500),
+    Date.UTC(2024, 4, 1, 12, 0, 0),
+    Date.UTC(2025, 11, 31, 23, 55, 0),
+    ...Array.from({ length: 6 }, () => from + Math.floor(random() * span)),
+  ];
 }
 
 describe('parseCronSchedule', () => {

@@ -154,7 +154,13 @@ describe('the daemon status', () => {
     s.passFailed(s.passStarted(), 0, transient, 3000);
     expect(s.snapshot.state).toBe('ready');
     s.passFailed(s.passStarted(), 0, transient, 4000);
-    expect(s.snapshot).toMatchObject({ state: 'failing', consecutiveFailures: 3, code: 'git-unavailable', reason: 'down', nextRetryAt: 4000 });
+    expect(s.snapshot).toMatchObject({
+      state: 'failing',
+      consecutiveFailures: 3,
+      code: 'git-unavailable',
+      reason: 'down',
+      nextRetryAt: 4000,
+    });
     s.passFailed(s.passStarted(), 0, { code: 'git-auth', message: 'refused', terminal: true }, 5000);
     expect(s.snapshot).toMatchObject({ state: 'stalled', code: 'git-auth' });
     s.stopping();
@@ -171,22 +177,45 @@ describe('one failure model', () => {
     expect(describeFailure(new GitError('auth', 'refused'))).toMatchObject({ code: 'git-auth', kind: 'terminal', exit: ExitCode.publish });
     expect(describeFailure(new GitError('not-found', 'no repo'))).toMatchObject({ code: 'git-not-found', kind: 'terminal' });
     expect(describeFailure(new GitError('unavailable', 'down'))).toMatchObject({ code: 'git-unavailable', kind: 'transient' });
-    expect(describeFailure(new GitError('push-rejected', 'moved'))).toMatchObject({ code: 'git-push-rejected', kind: 'transient', exit: ExitCode.publish });
+    expect(describeFailure(new GitError('push-rejected', 'moved'))).toMatchObject({
+      code: 'git-push-rejected',
+      kind: 'transient',
+      exit: ExitCode.publish,
+    });
     expect(describeFailure(new PassTimeoutError('late'))).toMatchObject({ code: 'pass-timeout', kind: 'transient' });
-    expect(describeFailure(new RenderError('a.yaml', 'too-large', 'too big'))).toMatchObject({ code: 'render-too-large', exit: ExitCode.partial, message: 'cannot edit a.yaml faithfully: too big' });
+    expect(describeFailure(new RenderError('a.yaml', 'too-large', 'too big'))).toMatchObject({
+      code: 'render-too-large',
+      exit: ExitCode.partial,
+      message: 'cannot edit a.yaml faithfully: too big',
+    });
     expect(describeFailure(new TypeError('x is undefined'))).toMatchObject({ code: 'internal', kind: 'bug', exit: ExitCode.internal });
   });
 
   it('never lets a URL password through', () => {
-    expect(describeFailure(new GitError('unavailable', 'clone https://bot:hunter2@git.example.com/x.git: ECONNRESET')).message).toBe('clone https://git.example.com/x.git: ECONNRESET');
+    expect(describeFailure(new GitError('unavailable', 'clone https://bot:hunter2@git.example.com/x.git: ECONNRESET')).message).toBe(
+      'clone https://git.example.com/x.git: ECONNRESET',
+    );
     expect(describeFailure(new Error('fetch http://u:p@h/x failed')).message).toBe('fetch http://h/x failed');
   });
 });
 
 describe('the endpoints are bounded', () => {
   it('slow clients that never finish their headers are disconnected; the server keeps answering', async () => {
-    const fake = { snapshot: { state: 'ready', lastPass: { outcome: 'landed' } }, health: () => ({ ok: true }), accept: () => undefined } as unknown as Daemon;
-    const server = await startHttp(fake, new DaemonMetrics(), { host: '127.0.0.1', port: 0, limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200, maxConnections: 500, maxBodyBytes: 1024 } }, pino({ level: 'silent' }));
+    const fake = {
+      snapshot: { state: 'ready', lastPass: { outcome: 'landed' } },
+      health: () => ({ ok: true }),
+      accept: () => undefined,
+    } as unknown as Daemon;
+    const server = await startHttp(
+      fake,
+      new DaemonMetrics(),
+      {
+        host: '127.0.0.1',
+        port: 0,
+        limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200, maxConnections: 500, maxBodyBytes: 1024 },
+      },
+      pino({ level: 'silent' }),
+    );
     const port = (server.address() as { port: number }).port;
     try {
       const closed: Promise<void>[] = [];
@@ -200,7 +229,9 @@ describe('the endpoints are bounded', () => {
       const t0 = Date.now();
       await Promise.all(closed);
       expect(Date.now() - t0).toBeLessThan(5_000);
-      const open = await new Promise<number>((resolve, reject) => server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+      const open = await new Promise<number>((resolve, reject) =>
+        server.getConnections((err, count) => (err ? reject(err) : resolve(count))),
+      );
       expect(open).toBe(0);
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(res.status).toBe(200);
@@ -224,7 +255,10 @@ describe('liveness', () => {
     // A local tree with a stream due for import, and an import that never returns and ignores its signal: a bug.
     const { execFileSync } = await import('node:child_process');
     execFileSync('git', ['init', '-q', '-b', 'main', dir]);
-    writeFileSync(path.join(dir, 'is.yaml'), 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: a\nspec:\n  tags:\n  - name: t\n    from:\n      kind: DockerImage\n      name: example.com/a:t\n');
+    writeFileSync(
+      path.join(dir, 'is.yaml'),
+      'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: a\nspec:\n  tags:\n  - name: t\n    from:\n      kind: DockerImage\n      name: example.com/a:t\n',
+    );
     execFileSync('git', ['-C', dir, '-c', 'user.name=a', '-c', 'user.email=a@b', 'add', '.']);
     execFileSync('git', ['-C', dir, '-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-qm', 'init']);
     const hang = new Promise<never>(() => undefined);
@@ -235,7 +269,14 @@ describe('liveness', () => {
       local: true,
       push: false,
       journal: WorkJournal.open(path.join(dir, '.git', 'imagestreams', 'pending.json')),
-      pass: { walk: defaultWalkOptions, limits: defaultLoadLimits, settings: defaultReconcileSettings, offline: false, forceImport: false, importer: { importImages: () => hang, repositoryTags: () => hang } },
+      pass: {
+        walk: defaultWalkOptions,
+        limits: defaultLoadLimits,
+        settings: defaultReconcileSettings,
+        offline: false,
+        forceImport: false,
+        importer: { importImages: () => hang, repositoryTags: () => hang },
+      },
       pollIntervalMs: 3_600_000,
       debounceMs: 0,
       maxWaitMs: 0,

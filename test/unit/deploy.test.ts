@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 
 const read = (p: string): string => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+// biome-ignore lint/suspicious/noExplicitAny: manifests read for their shape; the assertions say what is expected
 const docs = (p: string): Array<Record<string, any>> => parseAllDocuments(read(p)).map((d) => d.toJS() as Record<string, any>);
 
 describe('deploy/kubernetes and the Containerfile', () => {
@@ -25,7 +26,10 @@ describe('deploy/kubernetes and the Containerfile', () => {
   });
 
   it('ports, probes and secrets line up', () => {
-    const listen = (container.args as string[]).find((a) => a.startsWith('--listen='))?.split(':').at(-1);
+    const listen = (container.args as string[])
+      .find((a) => a.startsWith('--listen='))
+      ?.split(':')
+      .at(-1);
     expect(container.ports[0].containerPort).toBe(Number(listen));
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
@@ -42,7 +46,7 @@ describe('deploy/kubernetes and the Containerfile', () => {
     for (const e of container.env as Array<{ valueFrom: { secretKeyRef: { name: string; key: string } } }>) {
       expect(secrets.get(e.valueFrom.secretKeyRef.name)?.stringData).toHaveProperty(e.valueFrom.secretKeyRef.key);
     }
-    for (const v of deployment?.spec.template.spec.volumes as Array<{ secret?: { secretName: string } }>) {
+    for (const v of (deployment?.spec.template.spec.volumes ?? []) as Array<{ secret?: { secretName: string } }>) {
       if (v.secret) expect(secrets.has(v.secret.secretName)).toBe(true);
     }
     expect(secrets.get('imagestreams-pull-secret')?.type).toBe('kubernetes.io/dockerconfigjson');

@@ -21,7 +21,9 @@ describe('docs stay true to the code', () => {
   });
 
   it('every configuration setting in the schema is documented', () => {
-    const schema = JSON.parse(read('schemas/config.schema.json')) as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    const schema = JSON.parse(read('schemas/config.schema.json')) as {
+      properties: Record<string, { properties?: Record<string, unknown> }>;
+    };
     const doc = read('docs/configuration.md');
     for (const [key, value] of Object.entries(schema.properties)) {
       expect(doc).toContain(`\`${key}\``);

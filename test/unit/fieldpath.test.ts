@@ -82,6 +82,9 @@ describe('documented selector forms (semantics §13.1)', () => {
   it('formats the canonical form that upstream accepts and parses back', () => {
     const fp = formatFieldPath('CronJob', 'web');
     expect(fp).toBe('spec.jobTemplate.spec.template.spec.containers[?(@.name=="web")].image');
-    expect(parseFieldPath('CronJob', fp ?? '', { documentedSelectors: false })).toMatchObject({ kind: 'ok', selector: { name: 'web', quoteStyle: 'upstream' } });
+    expect(parseFieldPath('CronJob', fp ?? '', { documentedSelectors: false })).toMatchObject({
+      kind: 'ok',
+      selector: { name: 'web', quoteStyle: 'upstream' },
+    });
   });
 });

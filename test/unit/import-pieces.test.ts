@@ -25,8 +25,13 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 describe('WWW-Authenticate', () => {
   it('reads a Bearer challenge with quoted parameters', () => {
-    expect(parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ruby:pull"')).toEqual([
-      { scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/ruby:pull' } },
+    expect(
+      parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ruby:pull"'),
+    ).toEqual([
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/ruby:pull' },
+      },
     ]);
   });
   it('reads several challenges, escapes, and unquoted values', () => {
@@ -51,11 +56,25 @@ describe('credentials', () => {
   it('reads sources in order, longest path prefix first, auth/username/identitytoken forms', async () => {
     const d = await tmp();
     const authFile = path.join(d, 'auth.json');
-    await writeFile(authFile, JSON.stringify({ auths: { 'quay.io': { auth: b64('main:one') }, 'quay.io/repository-main': { auth: b64('scoped:two:with:colons') } } }));
+    await writeFile(
+      authFile,
+      JSON.stringify({
+        auths: { 'quay.io': { auth: b64('main:one') }, 'quay.io/repository-main': { auth: b64('scoped:two:with:colons') } },
+      }),
+    );
     const dockerDir = path.join(d, 'docker');
     await writeFile(path.join(d, 'home-config.json'), '');
     await import('node:fs/promises').then((fs) => fs.mkdir(dockerDir));
-    await writeFile(path.join(dockerDir, 'config.json'), JSON.stringify({ auths: { 'https://index.docker.io/v1/': { username: 'hub', password: 'pw' }, 'ghcr.io': { identitytoken: 'tok' }, 'quay.io': { auth: b64('never:used') } } }));
+    await writeFile(
+      path.join(dockerDir, 'config.json'),
+      JSON.stringify({
+        auths: {
+          'https://index.docker.io/v1/': { username: 'hub', password: 'pw' },
+          'ghcr.io': { identitytoken: 'tok' },
+          'quay.io': { auth: b64('never:used') },
+        },
+      }),
+    );
     const store = await CredentialStore.load({ authFile, env: { DOCKER_CONFIG: dockerDir }, homeDir: d });
     const scoped = await store.lookup('quay.io', 'repository-main/app');
     expect(scoped).toMatchObject({ kind: 'basic', username: 'scoped' });
@@ -69,9 +88,15 @@ describe('credentials', () => {
   it('reads pull secrets of both types, from data and stringData', async () => {
     const d = await tmp();
     const modern = path.join(d, 'modern.yaml');
-    await writeFile(modern, `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${b64(JSON.stringify({ auths: { 'registry.example.com': { auth: b64('u1:p1') } } }))}\n`);
+    await writeFile(
+      modern,
+      `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${b64(JSON.stringify({ auths: { 'registry.example.com': { auth: b64('u1:p1') } } }))}\n`,
+    );
     const legacy = path.join(d, 'legacy.yaml');
-    await writeFile(legacy, `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockercfg\nstringData:\n  .dockercfg: '${JSON.stringify({ 'legacy.example.com': { auth: b64('u2:p2') } })}'\n`);
+    await writeFile(
+      legacy,
+      `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockercfg\nstringData:\n  .dockercfg: '${JSON.stringify({ 'legacy.example.com': { auth: b64('u2:p2') } })}'\n`,
+    );
     const store = await CredentialStore.load({ pullSecrets: [modern, legacy], env: {}, homeDir: d });
     expect(await store.lookup('registry.example.com', 'a')).toMatchObject({ username: 'u1' });
     expect(await store.lookup('legacy.example.com', 'a')).toMatchObject({ username: 'u2' });
@@ -83,10 +108,16 @@ describe('credentials', () => {
   it('runs credential helpers with the standard protocol (a real script on PATH)', async () => {
     const d = await tmp();
     const script = path.join(d, 'docker-credential-testhelper');
-    await writeFile(script, '#!/bin/sh\nread server\nif [ "$server" = "helped.example.com" ]; then echo "{\\"ServerURL\\":\\"$server\\",\\"Username\\":\\"bot\\",\\"Secret\\":\\"s3cret\\"}"; else echo "credentials not found in native keychain"; exit 1; fi\n');
+    await writeFile(
+      script,
+      '#!/bin/sh\nread server\nif [ "$server" = "helped.example.com" ]; then echo "{\\"ServerURL\\":\\"$server\\",\\"Username\\":\\"bot\\",\\"Secret\\":\\"s3cret\\"}"; else echo "credentials not found in native keychain"; exit 1; fi\n',
+    );
     await chmod(script, 0o755);
     await import('node:fs/promises').then((fs) => fs.mkdir(path.join(d, '.docker')));
-    await writeFile(path.join(d, '.docker', 'config.json'), JSON.stringify({ credHelpers: { 'helped.example.com': 'testhelper' }, credsStore: 'testhelper' }));
+    await writeFile(
+      path.join(d, '.docker', 'config.json'),
+      JSON.stringify({ credHelpers: { 'helped.example.com': 'testhelper' }, credsStore: 'testhelper' }),
+    );
     const oldPath = process.env.PATH;
     process.env.PATH = `${d}:${oldPath ?? ''}`;
     try {
@@ -137,7 +168,12 @@ describe('limits', () => {
 });
 
 describe('manifests', () => {
-  const image = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 10 }, layers: [{ mediaType: 'x', digest: `sha256:${'b'.repeat(64)}`, size: 5 }] });
+  const image = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 10 },
+    layers: [{ mediaType: 'x', digest: `sha256:${'b'.repeat(64)}`, size: 5 }],
+  });
   it('classifies by content type, own mediaType, or shape', () => {
     expect(parseManifest(Buffer.from(image), undefined)).toMatchObject({ kind: 'image', layers: [{ size: 5 }] });
     expect(parseManifest(Buffer.from('{"schemaVersion":1,"name":"x"}'), 'application/json')).toMatchObject({ kind: 'schema1' });
@@ -152,23 +188,65 @@ describe('manifests', () => {
     expect(digestOf(bytes, 'sha512:')).toMatch(/^sha512:[a-f0-9]{128}$/);
   });
   it('picks a platform: preferred, configured, linux/amd64, first real one', () => {
-    const d = (os: string, architecture: string, variant?: string) => ({ mediaType: 'm', digest: `sha256:${os}${architecture}${variant ?? ''}`, size: 1, platform: { os, architecture, ...(variant ? { variant } : {}) } });
+    const d = (os: string, architecture: string, variant?: string) => ({
+      mediaType: 'm',
+      digest: `sha256:${os}${architecture}${variant ?? ''}`,
+      size: 1,
+      platform: { os, architecture, ...(variant ? { variant } : {}) },
+    });
     const list = [d('unknown', 'unknown'), d('linux', 'arm64', 'v8'), d('linux', 'amd64'), d('linux', 's390x')];
     expect(choosePlatform(list, {})?.platform).toEqual({ os: 'linux', architecture: 'amd64' });
     expect(choosePlatform(list, { architecture: 'arm64' })?.platform?.architecture).toBe('arm64');
     expect(choosePlatform(list, { architecture: 's390x' })?.platform?.architecture).toBe('s390x');
     expect(choosePlatform(list, {}, { os: 'linux', architecture: 'arm64', variant: 'v8' })?.platform?.variant).toBe('v8');
-    expect(choosePlatform([list[0], list[3]].filter((x) => x !== undefined), { architecture: 'ppc64le' })?.platform?.architecture).toBe('s390x');
+    expect(
+      choosePlatform(
+        [list[0], list[3]].filter((x) => x !== undefined),
+        { architecture: 'ppc64le' },
+      )?.platform?.architecture,
+    ).toBe('s390x');
   });
 });
 
 describe('image metadata', () => {
   it('keeps what the config says and sums layer sizes', () => {
     const meta = imageMetadata(
-      { architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', author: 'me', config: { Cmd: ['run'], Entrypoint: ['/bin/sh'], Env: ['A=1'], ExposedPorts: { '8080/tcp': {} }, Labels: { a: 'b', n: 1 }, User: '1001', WorkingDir: '/app' } },
-      [{ name: 'l1', size: 10, mediaType: 'x' }, { name: 'l2', size: 32, mediaType: 'x' }],
+      {
+        architecture: 'amd64',
+        os: 'linux',
+        created: '2024-01-01T00:00:00Z',
+        author: 'me',
+        config: {
+          Cmd: ['run'],
+          Entrypoint: ['/bin/sh'],
+          Env: ['A=1'],
+          ExposedPorts: { '8080/tcp': {} },
+          Labels: { a: 'b', n: 1 },
+          User: '1001',
+          WorkingDir: '/app',
+        },
+      },
+      [
+        { name: 'l1', size: 10, mediaType: 'x' },
+        { name: 'l2', size: 32, mediaType: 'x' },
+      ],
     );
-    expect(meta).toEqual({ Architecture: 'amd64', Os: 'linux', Created: '2024-01-01T00:00:00Z', Author: 'me', Size: 42, Config: { Cmd: ['run'], Entrypoint: ['/bin/sh'], Env: ['A=1'], ExposedPorts: { '8080/tcp': {} }, Labels: { a: 'b' }, User: '1001', WorkingDir: '/app' } });
+    expect(meta).toEqual({
+      Architecture: 'amd64',
+      Os: 'linux',
+      Created: '2024-01-01T00:00:00Z',
+      Author: 'me',
+      Size: 42,
+      Config: {
+        Cmd: ['run'],
+        Entrypoint: ['/bin/sh'],
+        Env: ['A=1'],
+        ExposedPorts: { '8080/tcp': {} },
+        Labels: { a: 'b' },
+        User: '1001',
+        WorkingDir: '/app',
+      },
+    });
     expect(imageMetadata('nonsense', [])).toEqual({ Size: 0 });
   });
 });
@@ -180,7 +258,10 @@ describe('metadata cache', () => {
     const bytes = Buffer.from('{"hello":"world"}');
     const digest = digestOf(bytes);
     expect(await cache.getBlob(digest)).toBeUndefined();
-    await Promise.all([cache.putManifest(digest, bytes, 'application/vnd.oci.image.manifest.v1+json'), cache.putManifest(digest, bytes, 'application/vnd.oci.image.manifest.v1+json')]);
+    await Promise.all([
+      cache.putManifest(digest, bytes, 'application/vnd.oci.image.manifest.v1+json'),
+      cache.putManifest(digest, bytes, 'application/vnd.oci.image.manifest.v1+json'),
+    ]);
     expect(await new MetadataCache(d).getManifest(digest)).toEqual({ bytes, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
     const leftovers = (await readdir(path.join(d, 'blobs', 'sha256'))).filter((f) => f.endsWith('.tmp'));
     expect(leftovers).toEqual([]);
@@ -200,31 +281,78 @@ describe('metadata cache', () => {
 
 describe('link-local and metadata addresses', () => {
   it('refuses 169.254.0.0/16, fe80::/10, their IPv4-mapped, compatible and NAT64 forms, and known metadata hosts', () => {
-    for (const host of ['169.254.169.254', '169.254.0.1', '169.254.255.255', '[fe80::1]', 'fe80::1%eth0', '[febf:ffff::1]', '[::ffff:169.254.169.254]', '[::ffff:a9fe:a9fe]', '::ffff:169.254.1.2', '[::169.254.169.254]', '[64:ff9b::a9fe:a9fe]', '[fd00:ec2::254]', '100.100.100.200', 'metadata.google.internal', 'METADATA.google.internal.']) {
+    for (const host of [
+      '169.254.169.254',
+      '169.254.0.1',
+      '169.254.255.255',
+      '[fe80::1]',
+      'fe80::1%eth0',
+      '[febf:ffff::1]',
+      '[::ffff:169.254.169.254]',
+      '[::ffff:a9fe:a9fe]',
+      '::ffff:169.254.1.2',
+      '[::169.254.169.254]',
+      '[64:ff9b::a9fe:a9fe]',
+      '[fd00:ec2::254]',
+      '100.100.100.200',
+      'metadata.google.internal',
+      'METADATA.google.internal.',
+    ]) {
       expect(forbiddenAddress(host), host).toBeDefined();
     }
     // What URL makes of the numeric spellings of 169.254.169.254.
-    for (const url of ['http://2852039166/', 'http://0xa9.0xfe.0xa9.0xfe/', 'http://0251.0376.0251.0376/', 'http://169.254.43518/', 'http://[0:0:0:0:0:ffff:a9fe:a9fe]/']) {
+    for (const url of [
+      'http://2852039166/',
+      'http://0xa9.0xfe.0xa9.0xfe/',
+      'http://0251.0376.0251.0376/',
+      'http://169.254.43518/',
+      'http://[0:0:0:0:0:ffff:a9fe:a9fe]/',
+    ]) {
       expect(forbiddenAddress(new URL(url).hostname), url).toBeDefined();
     }
   });
 
   it('lets everything else through, registries on private and loopback addresses included', () => {
-    for (const host of ['127.0.0.1', '10.0.0.1', '192.168.1.1', '169.253.255.255', '169.255.0.1', '100.100.100.201', '[::1]', '[fec0::1]', '[fe7f::1]', '[::ffff:10.0.0.1]', '[2001:db8::a9fe:a9fe]', 'quay.io', 'localhost', 'registry.internal']) {
+    for (const host of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '192.168.1.1',
+      '169.253.255.255',
+      '169.255.0.1',
+      '100.100.100.201',
+      '[::1]',
+      '[fec0::1]',
+      '[fe7f::1]',
+      '[::ffff:10.0.0.1]',
+      '[2001:db8::a9fe:a9fe]',
+      'quay.io',
+      'localhost',
+      'registry.internal',
+    ]) {
       expect(forbiddenAddress(host), host).toBeUndefined();
     }
   });
 
   it('checks every address a name resolves to, in both lookup callback forms', async () => {
-    const base = (answer: string[]) => (_h: string, options: { all?: boolean }, cb: LookupCallback): void => {
-      if (options.all) cb(null, answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
-      else cb(null, answer[0] ?? '', 4);
-    };
+    const base =
+      (answer: string[]) =>
+      (_h: string, options: { all?: boolean }, cb: LookupCallback): void => {
+        if (options.all)
+          cb(
+            null,
+            answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+          );
+        else cb(null, answer[0] ?? '', 4);
+      };
     const ask = (answer: string[], all: boolean) =>
-      new Promise<{ err: unknown; address: unknown }>((resolve) => guardedLookup(base(answer))('r.test', { all }, (err, address) => resolve({ err, address })));
+      new Promise<{ err: unknown; address: unknown }>((resolve) =>
+        guardedLookup(base(answer))('r.test', { all }, (err, address) => resolve({ err, address })),
+      );
     expect(await ask(['10.1.2.3'], false)).toEqual({ err: null, address: '10.1.2.3' });
     expect(await ask(['10.1.2.3', '::1'], true)).toMatchObject({ err: null, address: [{ address: '10.1.2.3' }, { address: '::1' }] });
-    expect((await ask(['169.254.169.254'], false)).err).toMatchObject({ message: expect.stringContaining('169.254.169.254 is a link-local address') });
+    expect((await ask(['169.254.169.254'], false)).err).toMatchObject({
+      message: expect.stringContaining('169.254.169.254 is a link-local address'),
+    });
     expect((await ask(['10.1.2.3', 'fe80::5'], true)).err).toMatchObject({ message: expect.stringContaining('fe80::5') });
   });
 });

@@ -10,8 +10,21 @@ describe('diffValues', () => {
     expect(diffValues({ a: { 'x/y': 1 } }, { a: { 'x/y': 2 } })).toEqual([{ op: 'replace', path: '/a/x~1y', value: 2 }]);
   });
   it('a capped history is a removal and a prepend; a changed entry plus an appended one edits in place', () => {
-    expect(diffValues({ i: [2, 1] }, { i: [3, 2] })).toEqual([{ op: 'remove', path: '/i/1' }, { op: 'add', path: '/i/0', value: 3 }]);
-    expect(diffValues({ t: [{ n: 'a', v: 1 }] }, { t: [{ n: 'a', v: 2 }, { n: 'b', v: 1 }] })).toEqual([
+    expect(diffValues({ i: [2, 1] }, { i: [3, 2] })).toEqual([
+      { op: 'remove', path: '/i/1' },
+      { op: 'add', path: '/i/0', value: 3 },
+    ]);
+    expect(
+      diffValues(
+        { t: [{ n: 'a', v: 1 }] },
+        {
+          t: [
+            { n: 'a', v: 2 },
+            { n: 'b', v: 1 },
+          ],
+        },
+      ),
+    ).toEqual([
       { op: 'replace', path: '/t/0/v', value: 2 },
       { op: 'add', path: '/t/1', value: { n: 'b', v: 1 } },
     ]);
@@ -19,7 +32,9 @@ describe('diffValues', () => {
   it('compares YAML 1.1 timestamps (Dates) by time, and keys holding undefined do not count', () => {
     const at = new Date('2024-01-01T00:00:00Z');
     expect(diffValues({ t: at }, { t: new Date(at.getTime()) })).toEqual([]);
-    expect(diffValues({ t: at }, { t: new Date('2024-02-01T00:00:00Z') })).toEqual([{ op: 'replace', path: '/t', value: new Date('2024-02-01T00:00:00Z') }]);
+    expect(diffValues({ t: at }, { t: new Date('2024-02-01T00:00:00Z') })).toEqual([
+      { op: 'replace', path: '/t', value: new Date('2024-02-01T00:00:00Z') },
+    ]);
     expect(diffValues({ a: 1 }, { a: 1, b: undefined })).toEqual([]);
   });
 });

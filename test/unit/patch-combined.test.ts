@@ -87,11 +87,20 @@ const streamText = (seqIndent: string) =>
   ].join('\n');
 
 type Value = Record<string, unknown>;
-const event = (r: () => number, n: number) => ({ created: `2024-0${1 + Math.floor(r() * 9)}-01T00:00:00Z`, dockerImageReference: `quay.io/x/app@sha256:${n.toString(16)}`, image: `sha256:${n.toString(16)}`, generation: 3 });
+const event = (r: () => number, n: number) => ({
+  created: `2024-0${1 + Math.floor(r() * 9)}-01T00:00:00Z`,
+  dockerImageReference: `quay.io/x/app@sha256:${n.toString(16)}`,
+  image: `sha256:${n.toString(16)}`,
+  generation: 3,
+});
 
 /** What a pass or a verb does to a stream: new history items, capped histories, new and removed tags, annotations. */
 function mutate(value: Value, r: () => number): Value {
-  const next = structuredClone(value) as { metadata: { annotations: Record<string, string> }; spec: { tags: Value[] }; status: { tags: Array<{ tag: string; items: unknown[]; conditions?: unknown[] }> } };
+  const next = structuredClone(value) as {
+    metadata: { annotations: Record<string, string> };
+    spec: { tags: Value[] };
+    status: { tags: Array<{ tag: string; items: unknown[]; conditions?: unknown[] }> };
+  };
   const changes = 1 + Math.floor(r() * 6);
   for (let c = 0; c < changes; c++) {
     const what = Math.floor(r() * 9);
@@ -108,9 +117,11 @@ function mutate(value: Value, r: () => number): Value {
       }
     } else if (what === 4 && tags.length > 1) tags.splice(Math.floor(r() * tags.length), 1);
     else if (what === 5) next.metadata.annotations[`k${Math.floor(r() * 5)}`] = `v${Math.floor(r() * 5)}`;
-    else if (what === 6 && Object.keys(next.metadata.annotations).length > 1) delete next.metadata.annotations[Object.keys(next.metadata.annotations)[0] as string];
+    else if (what === 6 && Object.keys(next.metadata.annotations).length > 1)
+      delete next.metadata.annotations[Object.keys(next.metadata.annotations)[0] as string];
     else if (what === 7) next.spec.tags.push({ name: `n${Math.floor(r() * 1e4)}`, from: { kind: 'DockerImage', name: 'quay.io/x/app:n' } });
-    else if (what === 8 && t) t.conditions = [{ type: 'ImportSuccess', status: 'False', reason: 'NotFound', message: 'gone', generation: 3 }];
+    else if (what === 8 && t)
+      t.conditions = [{ type: 'ImportSuccess', status: 'False', reason: 'NotFound', message: 'gone', generation: 3 }];
   }
   return next as unknown as Value;
 }
@@ -187,27 +198,77 @@ describe('many ops, one parse', () => {
 describe('planAgainstOriginal', () => {
   const original = { a: [10, 11, 12, 13], m: { x: 1, y: 2 }, n: [{ v: [1] }, { v: [2] }] };
   it('restates insertions at rising indexes, after removals from the top down, against the original entries', () => {
-    expect(planAgainstOriginal([{ op: 'add', path: '/a/1', value: 0 }, { op: 'add', path: '/a/3', value: 0 }, { op: 'add', path: '/a/-', value: 0 }], original)?.map((p) => p.op.path)).toEqual(['/a/1', '/a/2', '/a/4']);
-    expect(planAgainstOriginal([{ op: 'remove', path: '/a/3' }, { op: 'remove', path: '/a/2' }, { op: 'add', path: '/a/0', value: 0 }, { op: 'add', path: '/a/1', value: 0 }], original)?.map((p) => p.op.path)).toEqual([
-      '/a/3',
-      '/a/2',
-      '/a/0',
-      '/a/0',
-    ]);
+    expect(
+      planAgainstOriginal(
+        [
+          { op: 'add', path: '/a/1', value: 0 },
+          { op: 'add', path: '/a/3', value: 0 },
+          { op: 'add', path: '/a/-', value: 0 },
+        ],
+        original,
+      )?.map((p) => p.op.path),
+    ).toEqual(['/a/1', '/a/2', '/a/4']);
+    expect(
+      planAgainstOriginal(
+        [
+          { op: 'remove', path: '/a/3' },
+          { op: 'remove', path: '/a/2' },
+          { op: 'add', path: '/a/0', value: 0 },
+          { op: 'add', path: '/a/1', value: 0 },
+        ],
+        original,
+      )?.map((p) => p.op.path),
+    ).toEqual(['/a/3', '/a/2', '/a/0', '/a/0']);
     // Edits inside entries before their array moves, and in other collections, stay as they are.
-    expect(planAgainstOriginal([{ op: 'add', path: '/n/1/v/0', value: 0 }, { op: 'add', path: '/n/2', value: {} }, { op: 'replace', path: '/m/x', value: 3 }], original)).toBeDefined();
+    expect(
+      planAgainstOriginal(
+        [
+          { op: 'add', path: '/n/1/v/0', value: 0 },
+          { op: 'add', path: '/n/2', value: {} },
+          { op: 'replace', path: '/m/x', value: 3 },
+        ],
+        original,
+      ),
+    ).toBeDefined();
   });
   it('declines what one parse cannot place', () => {
     const declined: PatchOp[][] = [
-      [{ op: 'add', path: '/a/2', value: 0 }, { op: 'add', path: '/a/1', value: 0 }], // falling indexes
-      [{ op: 'add', path: '/a/0', value: 0 }, { op: 'remove', path: '/a/1' }], // a removal after an insertion
-      [{ op: 'remove', path: '/a/1' }, { op: 'remove', path: '/a/2' }], // removals from the bottom up
-      [{ op: 'add', path: '/n/0', value: {} }, { op: 'add', path: '/n/1/v/0', value: 0 }], // through an array that moved
-      [{ op: 'add', path: '/m/z', value: {} }, { op: 'add', path: '/m/z/q', value: 1 }], // inside a value another op writes
-      [{ op: 'replace', path: '/m/x', value: 1 }, { op: 'replace', path: '/m/x', value: 2 }], // the same path twice
-      [{ op: 'remove', path: '/m/x' }, { op: 'remove', path: '/m/y' }], // emptying a mapping
-      [{ op: 'remove', path: '/a/3' }, { op: 'add', path: '/a/-', value: 1 }], // appending after a removed tail
-      [{ op: 'replace', path: '', value: {} }, { op: 'add', path: '/b', value: 1 }], // the root
+      [
+        { op: 'add', path: '/a/2', value: 0 },
+        { op: 'add', path: '/a/1', value: 0 },
+      ], // falling indexes
+      [
+        { op: 'add', path: '/a/0', value: 0 },
+        { op: 'remove', path: '/a/1' },
+      ], // a removal after an insertion
+      [
+        { op: 'remove', path: '/a/1' },
+        { op: 'remove', path: '/a/2' },
+      ], // removals from the bottom up
+      [
+        { op: 'add', path: '/n/0', value: {} },
+        { op: 'add', path: '/n/1/v/0', value: 0 },
+      ], // through an array that moved
+      [
+        { op: 'add', path: '/m/z', value: {} },
+        { op: 'add', path: '/m/z/q', value: 1 },
+      ], // inside a value another op writes
+      [
+        { op: 'replace', path: '/m/x', value: 1 },
+        { op: 'replace', path: '/m/x', value: 2 },
+      ], // the same path twice
+      [
+        { op: 'remove', path: '/m/x' },
+        { op: 'remove', path: '/m/y' },
+      ], // emptying a mapping
+      [
+        { op: 'remove', path: '/a/3' },
+        { op: 'add', path: '/a/-', value: 1 },
+      ], // appending after a removed tail
+      [
+        { op: 'replace', path: '', value: {} },
+        { op: 'add', path: '/b', value: 1 },
+      ], // the root
     ];
     for (const ops of declined) expect(planAgainstOriginal(ops, original), JSON.stringify(ops)).toBeUndefined();
   });
@@ -215,27 +276,54 @@ describe('planAgainstOriginal', () => {
 
 describe('failures carry a code', () => {
   it('parse, path-not-found, invalid-op, unsupported', () => {
-    expect(applyPatches('a: [\n', 'yaml', [{ document: 0, ops: [{ op: 'add', path: '/b', value: 1 }] }])).toMatchObject({ ok: false, code: 'parse' });
-    expect(applyPatches('a: 1\n', 'yaml', [{ document: 0, ops: [{ op: 'replace', path: '/b/c', value: 1 }] }])).toMatchObject({ ok: false, code: 'path-not-found' });
+    expect(applyPatches('a: [\n', 'yaml', [{ document: 0, ops: [{ op: 'add', path: '/b', value: 1 }] }])).toMatchObject({
+      ok: false,
+      code: 'parse',
+    });
+    expect(applyPatches('a: 1\n', 'yaml', [{ document: 0, ops: [{ op: 'replace', path: '/b/c', value: 1 }] }])).toMatchObject({
+      ok: false,
+      code: 'path-not-found',
+    });
     expect(applyPatches('a: 1\n', 'yaml', [{ document: 3, ops: [] }])).toMatchObject({ ok: false, code: 'path-not-found' });
-    expect(applyPatches('a: 1\n', 'yaml', [{ document: 0, ops: [{ op: 'add', path: '/a', value: 2 }] }])).toMatchObject({ ok: false, code: 'invalid-op', error: expect.stringContaining('already exists') });
-    expect(applyPatches('a: &x {b: 1}\nc: *x\n', 'yaml', [{ document: 0, ops: [{ op: 'replace', path: '/a/b', value: 2 }] }])).toMatchObject({ ok: false, code: 'unsupported' });
+    expect(applyPatches('a: 1\n', 'yaml', [{ document: 0, ops: [{ op: 'add', path: '/a', value: 2 }] }])).toMatchObject({
+      ok: false,
+      code: 'invalid-op',
+      error: expect.stringContaining('already exists'),
+    });
+    expect(
+      applyPatches('a: &x {b: 1}\nc: *x\n', 'yaml', [{ document: 0, ops: [{ op: 'replace', path: '/a/b', value: 2 }] }]),
+    ).toMatchObject({ ok: false, code: 'unsupported' });
     expect(applyPatches('{"a": 1', 'json', [])).toMatchObject({ ok: false, code: 'parse' });
-    expect(applyPatches('{"a": 1}', 'json', [{ document: 0, ops: [{ op: 'replace', path: '/b', value: 1 }] }])).toMatchObject({ ok: false, code: 'path-not-found' });
+    expect(applyPatches('{"a": 1}', 'json', [{ document: 0, ops: [{ op: 'replace', path: '/b', value: 1 }] }])).toMatchObject({
+      ok: false,
+      code: 'path-not-found',
+    });
   });
 
   it('too-large: a result over maxBytes is refused, whether only adding (no parse needed) or not', () => {
     const text = 'a: 1\nb: [x]\n';
     const big = 'y'.repeat(100);
-    expect(together(text, [{ op: 'add', path: '/c', value: big }], 50)).toMatchObject({ ok: false, code: 'too-large', error: expect.stringMatching(/more than \d+ bytes, more than the limit of 50 bytes/) });
-    expect(together(text, [{ op: 'replace', path: '/a', value: big }], 50)).toMatchObject({ ok: false, code: 'too-large', error: 'the edited file would be 111 bytes, more than the limit of 50 bytes' });
+    expect(together(text, [{ op: 'add', path: '/c', value: big }], 50)).toMatchObject({
+      ok: false,
+      code: 'too-large',
+      error: expect.stringMatching(/more than \d+ bytes, more than the limit of 50 bytes/),
+    });
+    expect(together(text, [{ op: 'replace', path: '/a', value: big }], 50)).toMatchObject({
+      ok: false,
+      code: 'too-large',
+      error: 'the edited file would be 111 bytes, more than the limit of 50 bytes',
+    });
     // Multi-byte text is counted in UTF-8 bytes.
     expect(together(text, [{ op: 'replace', path: '/a', value: 'é'.repeat(30) }], 60)).toMatchObject({ ok: false, code: 'too-large' });
     expect(together(text, [{ op: 'replace', path: '/a', value: 'e'.repeat(30) }], 60)).toMatchObject({ ok: true });
-    expect(applyPatches('{"a": 1}', 'json', [{ document: 0, ops: [{ op: 'replace', path: '/a', value: big }] }], { maxBytes: 50 })).toMatchObject({ ok: false, code: 'too-large' });
+    expect(
+      applyPatches('{"a": 1}', 'json', [{ document: 0, ops: [{ op: 'replace', path: '/a', value: big }] }], { maxBytes: 50 }),
+    ).toMatchObject({ ok: false, code: 'too-large' });
     // At the limit is fine.
     const exact = together(text, [{ op: 'replace', path: '/a', value: 2 }]);
-    expect(exact.ok && together(text, [{ op: 'replace', path: '/a', value: 2 }], Buffer.byteLength(exact.text))).toMatchObject({ ok: true });
+    expect(exact.ok && together(text, [{ op: 'replace', path: '/a', value: 2 }], Buffer.byteLength(exact.text))).toMatchObject({
+      ok: true,
+    });
   });
 });
 
@@ -243,13 +331,33 @@ describe('plain scalars without a probe', () => {
   it('every string the fast path writes plain reads back as itself under YAML 1.1', () => {
     const r = prng(7);
     const alphabet = 'abyYnNoOtTfF01239._/@+-:#, "\'';
-    const samples = ['sha256:abc', 'quay.io/x/app@sha256:00ff', 'v1.2.3', 'y', 'Yes', 'no', 'ON', 'null', 'Null', 'True', 'n', 'off', 'a:', 'a:b', 'a::b', 'x-', 'latest'];
-    for (let i = 0; i < 3000; i++) samples.push(Array.from({ length: 1 + Math.floor(r() * 8) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''));
+    const samples = [
+      'sha256:abc',
+      'quay.io/x/app@sha256:00ff',
+      'v1.2.3',
+      'y',
+      'Yes',
+      'no',
+      'ON',
+      'null',
+      'Null',
+      'True',
+      'n',
+      'off',
+      'a:',
+      'a:b',
+      'a::b',
+      'x-',
+      'latest',
+    ];
+    for (let i = 0; i < 3000; i++)
+      samples.push(Array.from({ length: 1 + Math.floor(r() * 8) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''));
     for (const s of samples) {
       if (!isPlainSafe(s, 'block')) continue;
       expect(parse(`k: ${s}\n`, { version: '1.1' }), s).toEqual({ k: s });
       expect(parse(`- ${s}\n`, { version: '1.1' }), s).toEqual([s]);
     }
-    for (const word of ['y', 'Y', 'yes', 'No', 'on', 'OFF', 'true', 'False', 'null', 'NULL']) expect(isPlainSafe(word, 'block'), word).toBe(false);
+    for (const word of ['y', 'Y', 'yes', 'No', 'on', 'OFF', 'true', 'False', 'null', 'NULL'])
+      expect(isPlainSafe(word, 'block'), word).toBe(false);
   });
 });

@@ -16,7 +16,9 @@ describe('applyPatches (JSON)', () => {
 
   it('replaces a scalar in a 2-space file and keeps a missing final newline missing', () => {
     const text = '{\n  "kind": "ImageStream",\n  "spec": {\n    "tags": []\n  }\n}';
-    expect(patch(text, [{ op: 'replace', path: '/kind', value: 'Other' }])).toBe('{\n  "kind": "Other",\n  "spec": {\n    "tags": []\n  }\n}');
+    expect(patch(text, [{ op: 'replace', path: '/kind', value: 'Other' }])).toBe(
+      '{\n  "kind": "Other",\n  "spec": {\n    "tags": []\n  }\n}',
+    );
   });
 
   it('adds a nested object with tab indentation', () => {
@@ -28,7 +30,9 @@ describe('applyPatches (JSON)', () => {
 
   it('inserts into an array with 4-space indentation and CRLF, keeping the BOM', () => {
     const text = '\ufeff{\r\n    "items": [\r\n        1,\r\n        3\r\n    ]\r\n}\r\n';
-    expect(patch(text, [{ op: 'add', path: '/items/1', value: 2 }])).toBe('\ufeff{\r\n    "items": [\r\n        1,\r\n        2,\r\n        3\r\n    ]\r\n}\r\n');
+    expect(patch(text, [{ op: 'add', path: '/items/1', value: 2 }])).toBe(
+      '\ufeff{\r\n    "items": [\r\n        1,\r\n        2,\r\n        3\r\n    ]\r\n}\r\n',
+    );
     expect(patch(text, [{ op: 'add', path: '/items/-', value: { x: 'y' } }])).toBe(
       '\ufeff{\r\n    "items": [\r\n        1,\r\n        3,\r\n        {\r\n            "x": "y"\r\n        }\r\n    ]\r\n}\r\n',
     );
@@ -36,7 +40,12 @@ describe('applyPatches (JSON)', () => {
 
   it('removes a property and an array element', () => {
     const text = '{\n  "a": 1,\n  "b": [\n    "x",\n    "y"\n  ],\n  "c": true\n}\n';
-    expect(patch(text, [{ op: 'remove', path: '/a' }, { op: 'remove', path: '/b/0' }])).toBe('{\n  "b": [\n    "y"\n  ],\n  "c": true\n}\n');
+    expect(
+      patch(text, [
+        { op: 'remove', path: '/a' },
+        { op: 'remove', path: '/b/0' },
+      ]),
+    ).toBe('{\n  "b": [\n    "y"\n  ],\n  "c": true\n}\n');
   });
 
   it('applies ops in order, later ops seeing earlier ones', () => {
@@ -53,9 +62,13 @@ describe('applyPatches (JSON)', () => {
   it('refuses bad input, bad paths and other documents', () => {
     expect(applyPatches('{"a": 1', 'json', [])).toMatchObject({ ok: false });
     expect(applyPatches('{"a": 1} // c', 'json', [])).toMatchObject({ ok: false });
-    expect(applyPatches('{"a": 1}', 'json', [{ document: 0, ops: [{ op: 'replace', path: '/b', value: 1 }] }])).toMatchObject({ ok: false });
+    expect(applyPatches('{"a": 1}', 'json', [{ document: 0, ops: [{ op: 'replace', path: '/b', value: 1 }] }])).toMatchObject({
+      ok: false,
+    });
     expect(applyPatches('{"a": 1}', 'json', [{ document: 0, ops: [{ op: 'add', path: '/a', value: 1 }] }])).toMatchObject({ ok: false });
     expect(applyPatches('{"a": 1}', 'json', [{ document: 1, ops: [] }])).toMatchObject({ ok: false });
-    expect(applyPatches('{"a": [1]}', 'json', [{ document: 0, ops: [{ op: 'add', path: '/a/5', value: 1 }] }])).toMatchObject({ ok: false });
+    expect(applyPatches('{"a": [1]}', 'json', [{ document: 0, ops: [{ op: 'add', path: '/a/5', value: 1 }] }])).toMatchObject({
+      ok: false,
+    });
   });
 });

@@ -59,16 +59,22 @@ describe('applyPatches (YAML): scalars', () => {
 
   it('replaces block scalars with double-quoted strings and fills empty values', () => {
     const text = lines('k: | # keep', '  foo', '  bar', 'empty:', 'j: 1');
-    expect(patch(text, [{ op: 'replace', path: '/k', value: 'line1\nline2' }, { op: 'replace', path: '/empty', value: 'v' }])).toBe(
-      lines('k: "line1\\nline2" # keep', 'empty: v', 'j: 1'),
-    );
+    expect(
+      patch(text, [
+        { op: 'replace', path: '/k', value: 'line1\nline2' },
+        { op: 'replace', path: '/empty', value: 'v' },
+      ]),
+    ).toBe(lines('k: "line1\\nline2" # keep', 'empty: v', 'j: 1'));
   });
 
   it('keeps an anchor on a replaced scalar and edits next to aliases', () => {
     const text = lines('base: &b foo # c', 'other: &o 1', 'copy: *o', 'list:', '  - *o', '  - x');
-    expect(patch(text, [{ op: 'replace', path: '/base', value: 'bar' }, { op: 'replace', path: '/list/1', value: 'z' }])).toBe(
-      lines('base: &b bar # c', 'other: &o 1', 'copy: *o', 'list:', '  - *o', '  - z'),
-    );
+    expect(
+      patch(text, [
+        { op: 'replace', path: '/base', value: 'bar' },
+        { op: 'replace', path: '/list/1', value: 'z' },
+      ]),
+    ).toBe(lines('base: &b bar # c', 'other: &o 1', 'copy: *o', 'list:', '  - *o', '  - z'));
   });
 
   it('refuses to edit through an alias or an aliased anchor', () => {
@@ -90,9 +96,13 @@ describe('applyPatches (YAML): scalars', () => {
 
   it('keeps CRLF, a BOM and a missing final newline', () => {
     const text = '\ufeffa: 1\r\nb:\r\n  - x # c\r\nc: "q"';
-    expect(patch(text, [{ op: 'replace', path: '/c', value: 'r' }, { op: 'add', path: '/b/-', value: 'z' }, { op: 'add', path: '/d', value: { e: 1 } }])).toBe(
-      '\ufeffa: 1\r\nb:\r\n  - x # c\r\n  - z\r\nc: "r"\r\nd:\r\n  e: 1',
-    );
+    expect(
+      patch(text, [
+        { op: 'replace', path: '/c', value: 'r' },
+        { op: 'add', path: '/b/-', value: 'z' },
+        { op: 'add', path: '/d', value: { e: 1 } },
+      ]),
+    ).toBe('\ufeffa: 1\r\nb:\r\n  - x # c\r\n  - z\r\nc: "r"\r\nd:\r\n  e: 1');
   });
 });
 
@@ -100,7 +110,18 @@ describe('applyPatches (YAML): collections', () => {
   it('adds keys after the last pair in the map, at its indentation', () => {
     const text = lines('top:', '    a: 1', '    b:', '        c: 2 # about c', '# next', 'z: 0');
     expect(patch(text, [{ op: 'add', path: '/top/n', value: { x: [1, 'two'] } }])).toBe(
-      lines('top:', '    a: 1', '    b:', '        c: 2 # about c', '    "n":', '        x:', '            - 1', '            - two', '# next', 'z: 0'),
+      lines(
+        'top:',
+        '    a: 1',
+        '    b:',
+        '        c: 2 # about c',
+        '    "n":',
+        '        x:',
+        '            - 1',
+        '            - two',
+        '# next',
+        'z: 0',
+      ),
     );
   });
 
@@ -113,23 +134,36 @@ describe('applyPatches (YAML): collections', () => {
 
   it('inserts into block sequences before an item or after the last', () => {
     const text = lines('s:', '- a', '- b # bee', '- c');
-    expect(patch(text, [{ op: 'add', path: '/s/1', value: 'new' }, { op: 'add', path: '/s/-', value: { k: 1 } }, { op: 'add', path: '/s/0', value: [1, 2] }])).toBe(
-      lines('s:', '- - 1', '  - 2', '- a', '- new', '- b # bee', '- c', '- k: 1'),
-    );
+    expect(
+      patch(text, [
+        { op: 'add', path: '/s/1', value: 'new' },
+        { op: 'add', path: '/s/-', value: { k: 1 } },
+        { op: 'add', path: '/s/0', value: [1, 2] },
+      ]),
+    ).toBe(lines('s:', '- - 1', '  - 2', '- a', '- new', '- b # bee', '- c', '- k: 1'));
   });
 
   it('removes pairs and items with their comments, whole lines only', () => {
     const text = lines('a: 1 # gone', 'b:', '  c: 2', '  d:', '    - x', '    - y # why', '    - z', '# stays', 'e: 3');
-    expect(patch(text, [{ op: 'remove', path: '/a' }, { op: 'remove', path: '/b/d/1' }, { op: 'remove', path: '/b/c' }])).toBe(
-      lines('b:', '  d:', '    - x', '    - z', '# stays', 'e: 3'),
-    );
+    expect(
+      patch(text, [
+        { op: 'remove', path: '/a' },
+        { op: 'remove', path: '/b/d/1' },
+        { op: 'remove', path: '/b/c' },
+      ]),
+    ).toBe(lines('b:', '  d:', '    - x', '    - z', '# stays', 'e: 3'));
   });
 
   it('removes compact entries and the last entry of a collection', () => {
     const text = lines('l:', '- a: 1', '  b: 2', '- - x', '  - y', 'm:', '  only: 1', 'last: 2');
-    expect(patch(text, [{ op: 'remove', path: '/l/0/a' }, { op: 'remove', path: '/l/1/0' }, { op: 'remove', path: '/m/only' }, { op: 'remove', path: '/last' }])).toBe(
-      lines('l:', '- b: 2', '- - y', 'm: {}'),
-    );
+    expect(
+      patch(text, [
+        { op: 'remove', path: '/l/0/a' },
+        { op: 'remove', path: '/l/1/0' },
+        { op: 'remove', path: '/m/only' },
+        { op: 'remove', path: '/last' },
+      ]),
+    ).toBe(lines('l:', '- b: 2', '- - y', 'm: {}'));
     expect(patch('a: 1\nb: 2', [{ op: 'remove', path: '/b' }])).toBe('a: 1');
   });
 
@@ -148,16 +182,23 @@ describe('applyPatches (YAML): collections', () => {
 
   it('turns an empty flow collection in block context into a block collection', () => {
     const text = lines('items: [] # none yet', 'meta: {}', 'x: 1');
-    expect(patch(text, [{ op: 'add', path: '/items/-', value: { a: 1 } }, { op: 'add', path: '/meta/k', value: 'v' }])).toBe(
-      lines('items: # none yet', '  - a: 1', 'meta:', '  k: v', 'x: 1'),
-    );
+    expect(
+      patch(text, [
+        { op: 'add', path: '/items/-', value: { a: 1 } },
+        { op: 'add', path: '/meta/k', value: 'v' },
+      ]),
+    ).toBe(lines('items: # none yet', '  - a: 1', 'meta:', '  k: v', 'x: 1'));
   });
 
   it('replaces collections with scalars and scalars with collections', () => {
     const text = lines('a:', '  b: 1', '  c: 2', 'd: x # keep', 'l:', '- q');
-    expect(patch(text, [{ op: 'replace', path: '/a', value: 'flat' }, { op: 'replace', path: '/d', value: { e: 'f' } }, { op: 'replace', path: '/l/0', value: { m: 1, o: 2 } }])).toBe(
-      lines('a: flat', 'd: # keep', '  e: f', 'l:', '- m: 1', '  o: 2'),
-    );
+    expect(
+      patch(text, [
+        { op: 'replace', path: '/a', value: 'flat' },
+        { op: 'replace', path: '/d', value: { e: 'f' } },
+        { op: 'replace', path: '/l/0', value: { m: 1, o: 2 } },
+      ]),
+    ).toBe(lines('a: flat', 'd: # keep', '  e: f', 'l:', '- m: 1', '  o: 2'));
   });
 });
 
@@ -165,8 +206,17 @@ describe('applyPatches (YAML): multiple documents', () => {
   const stream = lines('# zero', 'a: 0', '---', '# one', 'kind: One # k', 'spec:', '  x: 1', '...', '---', "c: 'two'");
 
   it('edits one document and leaves the others byte for byte', () => {
-    const out = patch(stream, [{ op: 'replace', path: '/spec/x', value: 2 }, { op: 'add', path: '/status', value: { ok: true } }], 1);
-    expect(out).toBe(lines('# zero', 'a: 0', '---', '# one', 'kind: One # k', 'spec:', '  x: 2', 'status:', '  ok: true', '...', '---', "c: 'two'"));
+    const out = patch(
+      stream,
+      [
+        { op: 'replace', path: '/spec/x', value: 2 },
+        { op: 'add', path: '/status', value: { ok: true } },
+      ],
+      1,
+    );
+    expect(out).toBe(
+      lines('# zero', 'a: 0', '---', '# one', 'kind: One # k', 'spec:', '  x: 2', 'status:', '  ok: true', '...', '---', "c: 'two'"),
+    );
   });
 
   it('edits several documents at once and refuses a document that is not there', () => {
@@ -222,7 +272,9 @@ describe('applyPatches (YAML): ImageStream edits', () => {
   const item = { created: '2024-02-01T00:00:00Z', dockerImageReference: 'quay.io/ruby@sha256:bbb', image: 'sha256:bbb', generation: 2 };
 
   it('replaces a generation deep in status', () => {
-    expect(patch(stream, [{ op: 'replace', path: '/status/tags/0/items/0/generation', value: 2 }])).toBe(stream.replace('generation: 1', 'generation: 2'));
+    expect(patch(stream, [{ op: 'replace', path: '/status/tags/0/items/0/generation', value: 2 }])).toBe(
+      stream.replace('generation: 1', 'generation: 2'),
+    );
   });
 
   it('prepends an item to a block sequence of maps', () => {
@@ -234,13 +286,28 @@ describe('applyPatches (YAML): ImageStream edits', () => {
   });
 
   it('adds a status tag in the middle of the sorted list', () => {
-    const expected = stream.replace('    - tag: latest\n', '    - tag: "3.0"\n      items:\n        - created: "2024-02-01T00:00:00Z"\n          dockerImageReference: quay.io/ruby@sha256:bbb\n          image: sha256:bbb\n          generation: 2\n    - tag: latest\n');
+    const expected = stream.replace(
+      '    - tag: latest\n',
+      '    - tag: "3.0"\n      items:\n        - created: "2024-02-01T00:00:00Z"\n          dockerImageReference: quay.io/ruby@sha256:bbb\n          image: sha256:bbb\n          generation: 2\n    - tag: latest\n',
+    );
     expect(patch(stream, [{ op: 'add', path: '/status/tags/1', value: { tag: '3.0', items: [item] } }])).toBe(expected);
   });
 
   it('adds a whole status block to a stream that has none, between comments', () => {
-    const text = lines('---', '# first stream', 'kind: ImageStream', 'spec:', '  tags:', '  - name: a # tag a', '# trailing comment', '---', 'kind: Other');
-    const out = patch(text, [{ op: 'add', path: '/status', value: { dockerImageRepository: '', tags: [{ tag: 'a', items: [{ ...item, generation: 1 }] }] } }]);
+    const text = lines(
+      '---',
+      '# first stream',
+      'kind: ImageStream',
+      'spec:',
+      '  tags:',
+      '  - name: a # tag a',
+      '# trailing comment',
+      '---',
+      'kind: Other',
+    );
+    const out = patch(text, [
+      { op: 'add', path: '/status', value: { dockerImageRepository: '', tags: [{ tag: 'a', items: [{ ...item, generation: 1 }] }] } },
+    ]);
     expect(out).toBe(
       lines(
         '---',
@@ -281,7 +348,15 @@ describe('applyPatches (YAML): ImageStream edits', () => {
   });
 
   it('replaces a container image that carries a trailing comment', () => {
-    const deploy = lines('spec:', '  template:', '    spec:', '      containers:', '        - name: app', '          image: quay.io/app:1.0 # pinned by bot', '          ports: [8080]');
+    const deploy = lines(
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: app',
+      '          image: quay.io/app:1.0 # pinned by bot',
+      '          ports: [8080]',
+    );
     expect(patch(deploy, [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'quay.io/app@sha256:ccc' }])).toBe(
       deploy.replace('quay.io/app:1.0 #', 'quay.io/app@sha256:ccc #'),
     );
@@ -310,8 +385,46 @@ function prng(seed: number): () => number {
 }
 
 const KEYS = ['alpha', 'beta', 'gamma', 'name', 'image', 'tag', 'created', 'items', '"quoted key"', 'with-dash', 'k8s.io/x'];
-const SCALARS = ['foo', 'bar baz', '"double"', "'single'", '"it\\"s"', "'it''s'", '42', '-1.5', 'true', 'null', '~', 'quay.io/x@sha256:abc', '"2024-01-01"', "''"];
-const NEW_VALUES: unknown[] = ['plain', 'two words', 'true', '010', '1.0', 'null', '', ':x', 'a #b', "it's", 'say "hi"', 'line\nbreak', 'ünï', 7, 0, -3.25, true, false, null, '2024-01-01', 'x: y', '- x'];
+const SCALARS = [
+  'foo',
+  'bar baz',
+  '"double"',
+  "'single'",
+  '"it\\"s"',
+  "'it''s'",
+  '42',
+  '-1.5',
+  'true',
+  'null',
+  '~',
+  'quay.io/x@sha256:abc',
+  '"2024-01-01"',
+  "''",
+];
+const NEW_VALUES: unknown[] = [
+  'plain',
+  'two words',
+  'true',
+  '010',
+  '1.0',
+  'null',
+  '',
+  ':x',
+  'a #b',
+  "it's",
+  'say "hi"',
+  'line\nbreak',
+  'ünï',
+  7,
+  0,
+  -3.25,
+  true,
+  false,
+  null,
+  '2024-01-01',
+  'x: y',
+  '- x',
+];
 
 function generate(rand: () => number): string {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)] as T;
@@ -357,8 +470,13 @@ function compose(text: string): Document.Parsed {
 
 /** Every scalar value (not key) of the document with its pointer. */
 function scalars(node: ParsedNode | null, pointer: string, acc: Array<{ pointer: string; node: ParsedNode }>): typeof acc {
-  if (isMap(node)) for (const p of node.items) scalars(p.value as ParsedNode | null, `${pointer}/${pointerSegment(String((p.key as { value: unknown }).value))}`, acc);
-  else if (isSeq(node)) node.items.forEach((item, i) => scalars(item as ParsedNode | null, `${pointer}/${i}`, acc));
+  if (isMap(node))
+    for (const p of node.items)
+      scalars(p.value as ParsedNode | null, `${pointer}/${pointerSegment(String((p.key as { value: unknown }).value))}`, acc);
+  else if (isSeq(node))
+    node.items.forEach((item, i) => {
+      scalars(item as ParsedNode | null, `${pointer}/${i}`, acc);
+    });
   else if (isScalar(node) && node) acc.push({ pointer, node });
   return acc;
 }
@@ -399,7 +517,11 @@ describe('applyPatches (YAML): property', () => {
       const after = compose(r.text);
       expect(after.errors).toEqual([]);
       expect(deepEqual(valueAt(after.toJS(), target.pointer), value)).toBe(true);
-      if (typeof value === 'string' && isScalar(target.node) && (target.node.type === 'QUOTE_DOUBLE' || target.node.type === 'QUOTE_SINGLE')) {
+      if (
+        typeof value === 'string' &&
+        isScalar(target.node) &&
+        (target.node.type === 'QUOTE_DOUBLE' || target.node.type === 'QUOTE_SINGLE')
+      ) {
         expect(middle[0]).toBe(target.node.type === 'QUOTE_SINGLE' && !/\n/.test(value) ? "'" : '"');
       }
       edits++;

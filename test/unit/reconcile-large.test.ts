@@ -19,7 +19,10 @@ const hex = (n: number): string => n.toString(16).padStart(64, '0');
 const digestOf = (tag: string, round: number): string => `sha256:${hex(Number(tag.slice(1)) + round * 1_000_000)}`;
 
 function streamFile(n: number): string {
-  const spec = Array.from({ length: n }, (_, t) => `  - name: v${t}\n    from:\n      kind: DockerImage\n      name: quay.io/big/app:v${t}\n`).join('');
+  const spec = Array.from(
+    { length: n },
+    (_, t) => `  - name: v${t}\n    from:\n      kind: DockerImage\n      name: quay.io/big/app:v${t}\n`,
+  ).join('');
   return `# many tags\napiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\n  namespace: big\nspec:\n  tags:\n${spec}`;
 }
 
@@ -27,9 +30,20 @@ function streamFile(n: number): string {
 function registry(round: number): ImportSource {
   const answer = (from: string): Observation => {
     const digest = digestOf(from.slice(from.lastIndexOf(':') + 1), round);
-    return { ok: true, image: { digest, dockerImageReference: `quay.io/big/app@${digest}`, manifestMediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [] } };
+    return {
+      ok: true,
+      image: {
+        digest,
+        dockerImageReference: `quay.io/big/app@${digest}`,
+        manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+        layers: [],
+      },
+    };
   };
-  return { importImages: async (requests) => requests.map((r) => answer(r.from)), repositoryTags: async () => ({ ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: 'none' } }) };
+  return {
+    importImages: async (requests) => requests.map((r) => answer(r.from)),
+    repositoryTags: async () => ({ ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: 'none' } }),
+  };
 }
 
 const dirs: string[] = [];
@@ -114,7 +128,11 @@ describe('a stream with thousands of tags', () => {
       {
         file: 'app.yaml',
         code: 'too-large',
-        error: expect.stringMatching(new RegExp(`^the edited file would be more than \\d+ bytes, more than the limit of ${limit} bytes for the stream big/app \\(${n} status tags, ${n} history items\\), so it is left as it is; .*reconcile\\.historyLimit.*reconcile\\.repositoryTagCap.*limits\\.maxFileBytes$`)),
+        error: expect.stringMatching(
+          new RegExp(
+            `^the edited file would be more than \\d+ bytes, more than the limit of ${limit} bytes for the stream big/app \\(${n} status tags, ${n} history items\\), so it is left as it is; .*reconcile\\.historyLimit.*reconcile\\.repositoryTagCap.*limits\\.maxFileBytes$`,
+          ),
+        ),
       },
     ]);
     // The imports themselves happened and are reported; only the file is left alone.
@@ -130,6 +148,14 @@ describe('a stream with thousands of tags', () => {
     const result = await pass(dir, 1, { limits: { ...defaultLoadLimits, maxFileBytes: before.length + 1000 } });
     expect(result.changes).toEqual([]);
     expect(readFileSync(file).equals(before)).toBe(true);
-    expect(result.renderErrors).toMatchObject([{ file: 'app.yaml', code: 'too-large', error: expect.stringMatching(/^the edited file would be \d+ bytes, more than the limit of \d+ bytes for the stream big\/app \(1000 status tags, 2000 history items\)/) }]);
+    expect(result.renderErrors).toMatchObject([
+      {
+        file: 'app.yaml',
+        code: 'too-large',
+        error: expect.stringMatching(
+          /^the edited file would be \d+ bytes, more than the limit of \d+ bytes for the stream big\/app \(1000 status tags, 2000 history items\)/,
+        ),
+      },
+    ]);
   });
 });

@@ -21,7 +21,9 @@ interface Case {
   distributionParse: Record<string, string | boolean>;
   distributionParseNormalizedNamed: Record<string, string | boolean>;
 }
-const vectors = JSON.parse(readFileSync(new URL('../../fixtures/vectors/reference-parsing.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const vectors = JSON.parse(readFileSync(new URL('../../fixtures/vectors/reference-parsing.json', import.meta.url), 'utf8')) as {
+  cases: Case[];
+};
 const label = (c: Case): string => JSON.stringify(c.input.length > 70 ? `${c.input.slice(0, 70)}…(${c.input.length})` : c.input);
 
 describe('OpenShift reference parser (semantics §2.1, vectors openshiftParse)', () => {
@@ -38,7 +40,11 @@ describe('OpenShift reference parser (semantics §2.1, vectors openshiftParse)',
       if (!got.ok) return;
       const r = got.value;
       expect({ registry: r.registry, namespace: r.namespace, name: r.name, tag: r.tag, id: r.id }).toEqual({
-        registry: want.registry, namespace: want.namespace, name: want.name, tag: want.tag, id: want.id,
+        registry: want.registry,
+        namespace: want.namespace,
+        name: want.name,
+        tag: want.tag,
+        id: want.id,
       });
       expect(exactReference(r)).toBe(want.exact);
       expect(exactReference(dockerClientDefaults(r))).toBe(want.dockerClientDefaultsExact);
@@ -84,11 +90,11 @@ describe('distribution/reference Parse and ParseNormalizedNamed (semantics §2.2
 
 describe('digest validation', () => {
   it.each([
-    ['sha256:' + 'a'.repeat(64), undefined],
-    ['sha384:' + 'a'.repeat(96), undefined],
-    ['sha512:' + 'A'.repeat(128), undefined],
-    ['sha256:' + 'a'.repeat(63), 'invalid checksum digest length'],
-    ['md5:' + 'a'.repeat(32), 'unsupported digest algorithm'],
+    [`sha256:${'a'.repeat(64)}`, undefined],
+    [`sha384:${'a'.repeat(96)}`, undefined],
+    [`sha512:${'A'.repeat(128)}`, undefined],
+    [`sha256:${'a'.repeat(63)}`, 'invalid checksum digest length'],
+    [`md5:${'a'.repeat(32)}`, 'unsupported digest algorithm'],
     ['sha256:', 'invalid checksum digest format'],
     ['sha256:zz', 'invalid checksum digest format'],
   ])('%s', (digest, error) => expect(validateDigest(digest)).toBe(error));

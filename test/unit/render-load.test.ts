@@ -52,7 +52,12 @@ describe('YAML parsing', () => {
   it('expands a few aliases but stops a billion-laughs document', () => {
     expect(parseYaml('a: &x [1]\nb: *x\n', defaultLoadLimits).documents[0]?.value).toEqual({ a: [1], b: [1] });
     const lines = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 10; i += 1) lines.push(`l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 10; i += 1)
+      lines.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
     const parsed = parseYaml(lines.join('\n'), defaultLoadLimits);
     expect(parsed.problems.map((p) => p.code)).toEqual(['alias-limit']);
   });
@@ -105,10 +110,18 @@ describe('walking a repository', () => {
     });
     expect((await walkRepository(dir)).files).toEqual(['.hidden/e.yaml', 'a.yaml', 'b.yml', 'c.json', 'deploy/f.yaml']);
     expect((await walkRepository(dir, { include: ['deploy/**'], exclude: [] })).files).toEqual(['deploy/f.yaml']);
-    expect((await walkRepository(dir, { include: defaultWalkOptions.include, exclude: ['deploy/**', '*.json'] })).files).toEqual(['.hidden/e.yaml', 'a.yaml', 'b.yml']);
+    expect((await walkRepository(dir, { include: defaultWalkOptions.include, exclude: ['deploy/**', '*.json'] })).files).toEqual([
+      '.hidden/e.yaml',
+      'a.yaml',
+      'b.yml',
+    ]);
   });
   it('follows links inside the repository, refuses links outside, and ends link loops', async () => {
-    const dir = await fixture({ 'real/s.yaml': 'kind: ImageStream', 'inside.yaml': { symlink: 'real/s.yaml' }, 'out.yaml': { symlink: '/etc/passwd' } });
+    const dir = await fixture({
+      'real/s.yaml': 'kind: ImageStream',
+      'inside.yaml': { symlink: 'real/s.yaml' },
+      'out.yaml': { symlink: '/etc/passwd' },
+    });
     await symlink('..', path.join(dir, 'real', 'loop'));
     await mkdir(path.join(dir, 'outdir'));
     await symlink('/etc', path.join(dir, 'outdir', 'etc'));
@@ -116,21 +129,35 @@ describe('walking a repository', () => {
     expect(walked.files).toContain('inside.yaml');
     expect(walked.files).toContain('real/s.yaml');
     expect(walked.files.some((f) => f.includes('passwd') || f.startsWith('outdir/'))).toBe(false);
-    expect(walked.problems.map((p) => `${p.path} ${p.code}`).sort()).toEqual(['out.yaml symlink-outside-repository', 'outdir/etc symlink-outside-repository']);
+    expect(walked.problems.map((p) => `${p.path} ${p.code}`).sort()).toEqual([
+      'out.yaml symlink-outside-repository',
+      'outdir/etc symlink-outside-repository',
+    ]);
   });
   it('loads List items and Template objects with their pointers and document index', async () => {
     const dir = await fixture({
-      'l.yaml': 'kind: Other\n---\napiVersion: v1\nkind: List\nitems:\n  - apiVersion: image.openshift.io/v1\n    kind: ImageStream\n    metadata: {name: a}\n',
-      't.json': JSON.stringify({ apiVersion: 'template.openshift.io/v1', kind: 'Template', objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: '${NAME}' } }] }),
+      'l.yaml':
+        'kind: Other\n---\napiVersion: v1\nkind: List\nitems:\n  - apiVersion: image.openshift.io/v1\n    kind: ImageStream\n    metadata: {name: a}\n',
+      't.json': JSON.stringify({
+        apiVersion: 'template.openshift.io/v1',
+        kind: 'Template',
+        objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: '${NAME}' } }],
+      }),
     });
     const repo = await loadRepository(['.'], { walk: defaultWalkOptions, limits: defaultLoadLimits, displayBase: dir });
-    const found = repo.objects.map((o) => `${o.location.file}#${o.location.documentIndex}${o.location.pointer} ${o.kind}${o.template ? ' (template)' : ''}`);
+    const found = repo.objects.map(
+      (o) => `${o.location.file}#${o.location.documentIndex}${o.location.pointer} ${o.kind}${o.template ? ' (template)' : ''}`,
+    );
     expect(found).toEqual(expect.arrayContaining(['l.yaml#1/items/0 ImageStream', 't.json#0/objects/0 Deployment (template)']));
   });
   it('reports a file that cannot be read and goes on', async () => {
     const dir = await fixture({ 'ok.yaml': 'kind: ImageStream\napiVersion: v1\nmetadata: {name: ok}\n' });
     await writeFile(path.join(dir, 'gone.yaml'), '');
-    const repo = await loadRepository(['ok.yaml', 'missing.yaml'], { walk: defaultWalkOptions, limits: defaultLoadLimits, displayBase: dir });
+    const repo = await loadRepository(['ok.yaml', 'missing.yaml'], {
+      walk: defaultWalkOptions,
+      limits: defaultLoadLimits,
+      displayBase: dir,
+    });
     expect(repo.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['missing.yaml read-error']);
     expect(repo.objects).toHaveLength(1);
   });

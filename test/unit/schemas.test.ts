@@ -31,7 +31,14 @@ const full = (): Json => ({
     annotations: { 'openshift.io/image.dockerRepositoryCheck': '2024-05-01T10:00:00Z' },
     ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'a-b-c', controller: true, blockOwnerDeletion: true }],
     managedFields: [
-      { apiVersion: 'image.openshift.io/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:tags': {} } }, manager: 'oc', operation: 'Update', time: '2024-05-01T10:00:00Z' },
+      {
+        apiVersion: 'image.openshift.io/v1',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:spec': { 'f:tags': {} } },
+        manager: 'oc',
+        operation: 'Update',
+        time: '2024-05-01T10:00:00Z',
+      },
     ],
     finalizers: [],
   },
@@ -64,7 +71,7 @@ const full = (): Json => ({
         reference: false,
         referencePolicy: { type: '' },
       },
-      { name: 'pinned', from: { kind: 'ImageStreamImage', name: 'ruby@sha256:' + 'a'.repeat(64), namespace: 'demo' } },
+      { name: 'pinned', from: { kind: 'ImageStreamImage', name: `ruby@sha256:${'a'.repeat(64)}`, namespace: 'demo' } },
     ],
   },
   status: {
@@ -76,14 +83,14 @@ const full = (): Json => ({
         items: [
           {
             created: '2024-05-01T10:00:00Z',
-            dockerImageReference: 'quay.io/example/ruby@sha256:' + 'a'.repeat(64),
-            image: 'sha256:' + 'a'.repeat(64),
+            dockerImageReference: `quay.io/example/ruby@sha256:${'a'.repeat(64)}`,
+            image: `sha256:${'a'.repeat(64)}`,
             generation: 2,
           },
           {
             created: '2024-04-01T09:30:00.123456+02:00',
-            dockerImageReference: 'quay.io/example/ruby@sha256:' + 'b'.repeat(64),
-            image: 'sha256:' + 'b'.repeat(64),
+            dockerImageReference: `quay.io/example/ruby@sha256:${'b'.repeat(64)}`,
+            image: `sha256:${'b'.repeat(64)}`,
             generation: 1,
           },
         ],
@@ -124,7 +131,9 @@ describe('validateImageStreamSchema', () => {
   });
 
   it('accepts a stream with no spec at all and an empty status', () => {
-    expect(validateImageStreamSchema({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'x' }, status: {} })).toEqual([]);
+    expect(
+      validateImageStreamSchema({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'x' }, status: {} }),
+    ).toEqual([]);
   });
 
   it('accepts a realistic full stream with status, conditions and the nulls OpenShift emits', () => {
@@ -155,7 +164,11 @@ describe('validateImageStreamSchema', () => {
   it('reports an unknown spec field at its key', () => {
     const s = minimal();
     at(s, 'spec').fooo = true;
-    expect(only(validateImageStreamSchema(s))).toEqual({ pointer: '/spec/fooo', keyword: 'additionalProperties', message: 'unknown field "fooo"' });
+    expect(only(validateImageStreamSchema(s))).toEqual({
+      pointer: '/spec/fooo',
+      keyword: 'additionalProperties',
+      message: 'unknown field "fooo"',
+    });
   });
 
   it('reports an unknown tag field at its key (escaped per RFC 6901)', () => {
@@ -249,13 +262,21 @@ describe('validateImageStreamSchema', () => {
   it('reports a missing tag name at the tag', () => {
     const s = minimal();
     delete at(s, 'spec', 'tags', 0).name;
-    expect(only(validateImageStreamSchema(s))).toEqual({ pointer: '/spec/tags/0', keyword: 'required', message: 'missing required field "name"' });
+    expect(only(validateImageStreamSchema(s))).toEqual({
+      pointer: '/spec/tags/0',
+      keyword: 'required',
+      message: 'missing required field "name"',
+    });
   });
 
   it('reports a missing status tag name', () => {
     const s = full();
     delete at(s, 'status', 'tags', 0).tag;
-    expect(only(validateImageStreamSchema(s))).toEqual({ pointer: '/status/tags/0', keyword: 'required', message: 'missing required field "tag"' });
+    expect(only(validateImageStreamSchema(s))).toEqual({
+      pointer: '/status/tags/0',
+      keyword: 'required',
+      message: 'missing required field "tag"',
+    });
   });
 
   it('rejects a bad date-time', () => {
@@ -265,8 +286,16 @@ describe('validateImageStreamSchema', () => {
     at(s, 'status', 'tags', 1, 'conditions', 0).lastTransitionTime = '2024-02-30T10:00:00Z';
     expect(validateImageStreamSchema(s)).toEqual([
       { pointer: '/metadata/creationTimestamp', keyword: 'format', message: 'must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z' },
-      { pointer: '/status/tags/0/items/0/created', keyword: 'format', message: 'must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z' },
-      { pointer: '/status/tags/1/conditions/0/lastTransitionTime', keyword: 'format', message: 'must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z' },
+      {
+        pointer: '/status/tags/0/items/0/created',
+        keyword: 'format',
+        message: 'must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z',
+      },
+      {
+        pointer: '/status/tags/1/conditions/0/lastTransitionTime',
+        keyword: 'format',
+        message: 'must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z',
+      },
     ]);
   });
 
@@ -327,12 +356,23 @@ describe('validateTriggersSchema', () => {
   });
 
   it('accepts a valid trigger list', () => {
-    expect(validateTriggersSchema([trigger(), { ...trigger(), paused: false }, { from: { kind: 'ImageStreamTag', name: 'a:b', apiVersion: 'image.openshift.io/v1' }, fieldPath: 'x', paused: true }])).toEqual([]);
+    expect(
+      validateTriggersSchema([
+        trigger(),
+        { ...trigger(), paused: false },
+        { from: { kind: 'ImageStreamTag', name: 'a:b', apiVersion: 'image.openshift.io/v1' }, fieldPath: 'x', paused: true },
+      ]),
+    ).toEqual([]);
     expect(validateTriggersSchema([])).toEqual([]);
   });
 
   it('accepts paused as the strings "true" and "false"', () => {
-    expect(validateTriggersSchema([{ ...trigger(), paused: 'true' }, { ...trigger(), paused: 'false' }])).toEqual([]);
+    expect(
+      validateTriggersSchema([
+        { ...trigger(), paused: 'true' },
+        { ...trigger(), paused: 'false' },
+      ]),
+    ).toEqual([]);
   });
 
   it('rejects paused "yes"', () => {
@@ -346,7 +386,11 @@ describe('validateTriggersSchema', () => {
   it('rejects a missing fieldPath', () => {
     const t = trigger();
     delete t.fieldPath;
-    expect(only(validateTriggersSchema([trigger(), t]))).toEqual({ pointer: '/1', keyword: 'required', message: 'missing required field "fieldPath"' });
+    expect(only(validateTriggersSchema([trigger(), t]))).toEqual({
+      pointer: '/1',
+      keyword: 'required',
+      message: 'missing required field "fieldPath"',
+    });
   });
 
   it('rejects a missing from', () => {
@@ -403,8 +447,10 @@ function corpusObjects(): CorpusObject[] {
       if (!('errors' in doc) || doc.errors.length > 0) throw new Error(`${file}: does not parse`);
       const value: unknown = doc.toJS();
       if (!isRecord(value)) continue;
-      if (value.kind === 'List' && Array.isArray(value.items)) for (const item of value.items) out.push({ file, value: item, template: false });
-      else if (value.kind === 'Template' && Array.isArray(value.objects)) for (const item of value.objects) out.push({ file, value: item, template: true });
+      if (value.kind === 'List' && Array.isArray(value.items))
+        for (const item of value.items) out.push({ file, value: item, template: false });
+      else if (value.kind === 'Template' && Array.isArray(value.objects))
+        for (const item of value.objects) out.push({ file, value: item, template: true });
       else out.push({ file, value, template: false });
     }
   }
@@ -429,7 +475,9 @@ describe('openshift/library corpus', () => {
   });
 
   it('every ImageStream passes the schema with zero findings', () => {
-    const failures = streams.flatMap((s) => validateImageStreamSchema(s.value).map((f) => `${path.relative(corpusRoot, s.file)}: ${f.pointer}: ${f.message}`));
+    const failures = streams.flatMap((s) =>
+      validateImageStreamSchema(s.value).map((f) => `${path.relative(corpusRoot, s.file)}: ${f.pointer}: ${f.message}`),
+    );
     expect(failures).toEqual([]);
   });
 
@@ -459,7 +507,9 @@ describe('openshift/library corpus', () => {
         Object.values(v).forEach(visit);
       }
     };
-    objects.forEach((o) => visit(o.value));
+    objects.forEach((o) => {
+      visit(o.value);
+    });
     expect(values.length).toBeGreaterThan(0);
     expect(values.flatMap((v) => validateTriggersSchema(v))).toEqual([]);
   });

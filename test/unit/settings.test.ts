@@ -50,11 +50,31 @@ describe('settings defined once', () => {
 
   it('the file, the environment and the flag reach the core settings, in that order of precedence', async () => {
     const dir = mkdtempSync(path.join(work, 'prec-'));
-    writeFileSync(path.join(dir, '.imagestreams.yaml'), 'defaultNamespace: shop\nreconcile:\n  localRegistry: file.example:5000\n  scheduleInterval: 1h\n  historyLimit: 3\n  repositoryTagCap: -1\n  imagePullers: {shared: ["*"]}\n');
+    writeFileSync(
+      path.join(dir, '.imagestreams.yaml'),
+      'defaultNamespace: shop\nreconcile:\n  localRegistry: file.example:5000\n  scheduleInterval: 1h\n  historyLimit: 3\n  repositoryTagCap: -1\n  imagePullers: {shared: ["*"]}\n',
+    );
     const fromFile = (await loadConfig({}, { HOME: work }, dir)).settings;
-    expect(fromFile).toEqual({ defaultNamespace: 'shop', localRegistry: 'file.example:5000', scheduleIntervalMs: 3_600_000, historyLimit: 3, repositoryTagCap: -1, imagePullers: new Map([['shared', ['*']]]) });
-    expect((await loadConfig({}, { HOME: work, IMAGESTREAMS_LOCAL_REGISTRY: 'env.example:5000' }, dir)).settings.localRegistry).toBe('env.example:5000');
-    expect((await loadConfig({ localRegistry: 'flag.example:5000', namespace: 'ops' }, { HOME: work, IMAGESTREAMS_LOCAL_REGISTRY: 'env.example:5000' }, dir)).settings).toMatchObject({ localRegistry: 'flag.example:5000', defaultNamespace: 'ops' });
+    expect(fromFile).toEqual({
+      defaultNamespace: 'shop',
+      localRegistry: 'file.example:5000',
+      scheduleIntervalMs: 3_600_000,
+      historyLimit: 3,
+      repositoryTagCap: -1,
+      imagePullers: new Map([['shared', ['*']]]),
+    });
+    expect((await loadConfig({}, { HOME: work, IMAGESTREAMS_LOCAL_REGISTRY: 'env.example:5000' }, dir)).settings.localRegistry).toBe(
+      'env.example:5000',
+    );
+    expect(
+      (
+        await loadConfig(
+          { localRegistry: 'flag.example:5000', namespace: 'ops' },
+          { HOME: work, IMAGESTREAMS_LOCAL_REGISTRY: 'env.example:5000' },
+          dir,
+        )
+      ).settings,
+    ).toMatchObject({ localRegistry: 'flag.example:5000', defaultNamespace: 'ops' });
     expect((await loadConfig({}, { HOME: work }, mkdtempSync(path.join(work, 'empty-')))).settings).toEqual(defaultReconcileSettings);
   });
 

@@ -17,7 +17,11 @@ describe('status tag lookups', () => {
   });
 
   it('an unsorted list (written by hand) gets the entry before the first greater name, as a scan would put it', () => {
-    const tags: StatusTag[] = [{ tag: 'c', items: null }, { tag: 'a', items: null }, { tag: 'e', items: null }];
+    const tags: StatusTag[] = [
+      { tag: 'c', items: null },
+      { tag: 'a', items: null },
+      { tag: 'e', items: null },
+    ];
     statusTagFor(tags, 'b');
     statusTagFor(tags, 'd');
     expect(tags.map((t) => t.tag)).toEqual(['b', 'c', 'a', 'd', 'e']);

@@ -2,10 +2,23 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NamedTagEventList as StatusTag, TagEvent, TagReference as SpecTag } from '../../src/reconcile/model.js';
-import { addTagEvent, applyImportSuccess, latestTaggedImage, resolveImageID, resolveLatestTaggedImage, statusHeadChanged, tagRefChanged, updateTrackingTags } from '../../src/reconcile/status.js';
+import {
+  addTagEvent,
+  applyImportSuccess,
+  latestTaggedImage,
+  resolveImageID,
+  resolveLatestTaggedImage,
+  statusHeadChanged,
+  tagRefChanged,
+  updateTrackingTags,
+} from '../../src/reconcile/status.js';
 
 type Case = Record<string, unknown> & { name?: string };
-const groups = (JSON.parse(readFileSync(new URL('../../fixtures/vectors/tag-events.json', import.meta.url), 'utf8')) as { groups: Record<string, { cases: Case[] }> }).groups;
+const groups = (
+  JSON.parse(readFileSync(new URL('../../fixtures/vectors/tag-events.json', import.meta.url), 'utf8')) as {
+    groups: Record<string, { cases: Case[] }>;
+  }
+).groups;
 const cases = (g: string): Case[] => groups[g]?.cases ?? [];
 const clone = <T>(v: T): T => structuredClone(v);
 const title = (c: Case, i: number): string => c.name ?? `case ${i + 1}`;
@@ -33,7 +46,12 @@ describe('latestTaggedImage (§4.4)', () => {
 describe('resolveLatestTaggedImage (§7)', () => {
   cases('resolveLatestTaggedImage').forEach((c, i) => {
     it(title(c, i), () => {
-      const got = resolveLatestTaggedImage(c.statusTags as StatusTag[], c.specTags as SpecTag[], c.statusDockerImageRepository as string, c.tag as string);
+      const got = resolveLatestTaggedImage(
+        c.statusTags as StatusTag[],
+        c.specTags as SpecTag[],
+        c.statusDockerImageRepository as string,
+        c.tag as string,
+      );
       if (c.expectNotFound) expect(got).toBeUndefined();
       else expect(got).toBe(c.expected);
     });
@@ -43,9 +61,20 @@ describe('resolveLatestTaggedImage (§7)', () => {
 describe('updateTrackingTags (§3.7)', () => {
   cases('updateTrackingTags').forEach((c, i) => {
     it(title(c, i), () => {
-      const stream = c.stream as { metadata: { name: string; namespace: string }; spec: { tags: SpecTag[] }; status: { tags: StatusTag[] } };
+      const stream = c.stream as {
+        metadata: { name: string; namespace: string };
+        spec: { tags: SpecTag[] };
+        status: { tags: StatusTag[] };
+      };
       const tags = clone(stream.status.tags);
-      const n = updateTrackingTags(tags, stream.spec.tags, stream.metadata.name, stream.metadata.namespace, c.updatedTag as string, clone(c.event as TagEvent));
+      const n = updateTrackingTags(
+        tags,
+        stream.spec.tags,
+        stream.metadata.name,
+        stream.metadata.namespace,
+        c.updatedTag as string,
+        clone(c.event as TagEvent),
+      );
       expect(n).toBe(c.expectedUpdatedCount);
       expect(tags).toEqual(c.statusTagsAfter);
     });
@@ -60,7 +89,9 @@ describe('tagRefChanged (§5.3)', () => {
 
 describe('statusHeadChanged (§3.7)', () => {
   cases('statusHeadChanged').forEach((c, i) => {
-    it(title(c, i), () => expect(statusHeadChanged(c.old as TagEvent[], c.new as TagEvent[])).toEqual({ changed: c.changed, deleted: c.deleted }));
+    it(title(c, i), () =>
+      expect(statusHeadChanged(c.old as TagEvent[], c.new as TagEvent[])).toEqual({ changed: c.changed, deleted: c.deleted }),
+    );
   });
 });
 
@@ -85,7 +116,12 @@ describe('importSuccessful (§6.7), status part', () => {
       const tags = clone(before.status.tags);
       const image = c.image as { dockerImageReference: string; name: string };
       const spec = before.spec.tags[0];
-      applyImportSuccess(tags, spec?.name ?? '', spec?.generation, { created: '<now>', dockerImageReference: image.dockerImageReference, image: image.name, generation: c.nextGeneration as number });
+      applyImportSuccess(tags, spec?.name ?? '', spec?.generation, {
+        created: '<now>',
+        dockerImageReference: image.dockerImageReference,
+        image: image.name,
+        generation: c.nextGeneration as number,
+      });
       expect(tags).toEqual(after.status.tags);
     });
   });
@@ -115,11 +151,21 @@ describe('specTagChangeToStatus (§3), through the planner', () => {
       const value = {
         apiVersion: 'image.openshift.io/v1',
         kind: 'ImageStream',
-        metadata: { name: 'stream', namespace: 'ns', ...(previous.length > 0 ? { annotations: { [importRecordAnnotation]: record } } : {}) },
+        metadata: {
+          name: 'stream',
+          namespace: 'ns',
+          ...(previous.length > 0 ? { annotations: { [importRecordAnnotation]: record } } : {}),
+        },
         spec: { tags: c.specTags },
         status: { dockerImageRepository: c.statusDockerImageRepository, tags: c.statusTagsBefore },
       };
-      const result = planStreams({ streams: [{ key: 's', namespace: 'ns', name: 'stream', value }], tagResults: new Map(), repositoryResults: new Map(), now: '<now>', policy: {} });
+      const result = planStreams({
+        streams: [{ key: 's', namespace: 'ns', name: 'stream', value }],
+        tagResults: new Map(),
+        repositoryResults: new Map(),
+        now: '<now>',
+        policy: {},
+      });
       const status = structuredClone(value.status) as { tags: StatusTag[] };
       for (const e of result.streams[0]?.edits ?? []) {
         if (!e.path.startsWith('/status')) continue;

@@ -11,10 +11,27 @@ describe('prioritizeTags (semantics §6.12, vectors prioritizeTags)', () => {
     it(`upstream case ${i + 1}`, () => expect(prioritizeTags(c.tags)).toEqual(c.expected));
   }
   it('dedupes, puts latest first, other tags lexically last', () => {
-    expect(prioritizeTags(['b', 'latest', '1.0.0', 'a', 'latest', '2.0', 'v2.0', '01.2.3'])).toEqual(['latest', '2.0', 'v2.0', '1.0.0', '01.2.3', 'a', 'b']);
+    expect(prioritizeTags(['b', 'latest', '1.0.0', 'a', 'latest', '2.0', 'v2.0', '01.2.3'])).toEqual([
+      'latest',
+      '2.0',
+      'v2.0',
+      '1.0.0',
+      '01.2.3',
+      'a',
+      'b',
+    ]);
   });
   it('compares semantic versions as semver does', () => {
-    const order = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'];
+    const order = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+    ];
     for (let i = 1; i < order.length; i += 1) {
       const a = parseSemVer(order[i - 1] as string);
       const b = parseSemVer(order[i] as string);

@@ -100,14 +100,26 @@ export function describeStream(value: Record<string, unknown>, namespace: string
     else if (from) lines.push(`  tagged from ${from}`);
     if (t?.referencePolicy?.type === referencePolicies.local) lines.push('  prefer registry pullthrough when referencing this tag');
     lines.push('');
-    for (const c of st?.conditions ?? []) if (c.status === 'False') lines.push(`  ! error: Import failed (${c.reason ?? 'Unknown'}): ${c.message ?? ''}`, `      ${humanAgo(c.lastTransitionTime, nowMs)}`);
-    (st?.items ?? []).forEach((item, i) => lines.push(`  ${i === 0 ? '*' : ' '} ${item.dockerImageReference}`, `      ${humanAgo(item.created, nowMs)}`));
+    for (const c of st?.conditions ?? [])
+      if (c.status === 'False')
+        lines.push(
+          `  ! error: Import failed (${c.reason ?? 'Unknown'}): ${c.message ?? ''}`,
+          `      ${humanAgo(c.lastTransitionTime, nowMs)}`,
+        );
+    (st?.items ?? []).forEach((item, i) => {
+      lines.push(`  ${i === 0 ? '*' : ' '} ${item.dockerImageReference}`, `      ${humanAgo(item.created, nowMs)}`);
+    });
     if ((st?.items ?? []).length === 0 && !(st?.conditions ?? []).length) lines.push('  no image yet');
   }
   return `${lines.join('\n')}\n`;
 }
 
-function describeTag(name: string, item: { created?: string; dockerImageReference: string; image: string }, o: Observation | undefined, nowMs: number): string {
+function describeTag(
+  name: string,
+  item: { created?: string; dockerImageReference: string; image: string },
+  o: Observation | undefined,
+  nowMs: number,
+): string {
   const meta = o?.ok ? o.image.metadata : undefined;
   const layers = o?.ok ? o.image.layers : [];
   const cfg = meta?.Config;
@@ -130,7 +142,13 @@ function describeTag(name: string, item: { created?: string; dockerImageReferenc
       ...(cfg?.WorkingDir ? [`Working Dir:\t${cfg.WorkingDir}`] : []),
       ...(cfg?.User ? [`User:\t\t${cfg.User}`] : []),
       ...(cfg?.ExposedPorts ? [`Exposes Ports:\t${Object.keys(cfg.ExposedPorts).join(', ')}`] : []),
-      ...(cfg?.Labels && Object.keys(cfg.Labels).length > 0 ? [`Docker Labels:\t${Object.entries(cfg.Labels).map(([k, v]) => `${k}=${v}`).join('\n\t\t')}`] : []),
+      ...(cfg?.Labels && Object.keys(cfg.Labels).length > 0
+        ? [
+            `Docker Labels:\t${Object.entries(cfg.Labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join('\n\t\t')}`,
+          ]
+        : []),
       ...(cfg?.Env ? [`Environment:\t${cfg.Env.join('\n\t\t')}`] : []),
     );
   } else if (o && !o.ok) {
@@ -154,7 +172,13 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
   if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
   const value = ws.valueOf(stream);
   if (!isTag) {
-    io.stdout(flags.output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : flags.output === 'yaml' ? stringify(value) : describeStream(value, namespace, nowMs));
+    io.stdout(
+      flags.output === 'json'
+        ? `${JSON.stringify(value, null, 2)}\n`
+        : flags.output === 'yaml'
+          ? stringify(value)
+          : describeStream(value, namespace, nowMs),
+    );
     return ExitCode.ok;
   }
   const tag = rest.slice(colon + 1);
@@ -167,7 +191,13 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
     const config = await loadConfig(flags, io.env, io.cwd);
     const registry = await createRegistryImporter(config.registry);
     try {
-      [observation] = await registry.importer.importImages([{ from: item.dockerImageReference, importMode: defaultImportMode, insecure: findSpecTag(specTagsOf(value), tag)?.importPolicy?.insecure === true }]);
+      [observation] = await registry.importer.importImages([
+        {
+          from: item.dockerImageReference,
+          importMode: defaultImportMode,
+          insecure: findSpecTag(specTagsOf(value), tag)?.importPolicy?.insecure === true,
+        },
+      ]);
     } finally {
       await registry.close();
     }
@@ -198,12 +228,29 @@ export async function getCommand(what: string, flags: DescribeFlags, io: CliIo):
     const spec = specOf(s.value);
     const tags = statusTagsOf(s.value);
     const names = prioritizeTags(tags.filter((t) => (t.items ?? []).length > 0).map((t) => t.tag));
-    const latest = tags.flatMap((t) => (t.items ?? []).slice(0, 1).map((i) => i.created ?? '')).sort().at(-1);
-    const repo = typeof status.dockerImageRepository === 'string' && status.dockerImageRepository !== '' ? status.dockerImageRepository : typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : '';
+    const latest = tags
+      .flatMap((t) => (t.items ?? []).slice(0, 1).map((i) => i.created ?? ''))
+      .sort()
+      .at(-1);
+    const repo =
+      typeof status.dockerImageRepository === 'string' && status.dockerImageRepository !== ''
+        ? status.dockerImageRepository
+        : typeof spec.dockerImageRepository === 'string'
+          ? spec.dockerImageRepository
+          : '';
     const shown = names.length > 3 ? `${names.slice(0, 3).join(',')} + ${names.length - 3} more...` : names.join(',');
     rows.push([String(metadataOf(s.value).name ?? ''), repo, shown, latest ? humanAgo(latest, nowMs) : '']);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  io.stdout(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n') + '\n');
+  io.stdout(
+    `${rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n')}\n`,
+  );
   return ExitCode.ok;
 }

@@ -42,16 +42,26 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
     image = found.event.image;
   } else {
     const n = flags.toRevision === undefined ? 1 : Number(flags.toRevision);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--to-revision must be a positive integer (1 = the image before the current one)`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--to-revision must be a positive integer (1 = the image before the current one)`);
     const item = history[n];
-    if (!item) throw new UsageError(`${name}:${tag} has ${history.length} image${history.length === 1 ? '' : 's'} in its history; there is no revision ${n} before the current one`);
+    if (!item)
+      throw new UsageError(
+        `${name}:${tag} has ${history.length} image${history.length === 1 ? '' : 's'} in its history; there is no revision ${n} before the current one`,
+      );
     image = item.image;
   }
   if (!image) throw new UsageError(`${name}:${tag}: that history item has no image (a reference tag) and cannot be pinned`);
   const pinned = withTagRolledBack(value, tag, name, image);
   if (!pinned) throw new UsageError(`${name}:${tag} has no spec tag to point elsewhere`);
   // The status follows at once (offline: an ImageStreamImage needs no registry).
-  const planned = planStreams({ streams: [{ key: 'rollback', namespace, name, value: pinned }], tagResults: new Map(), repositoryResults: new Map(), now: parseNow(flags.now), policy: {} });
+  const planned = planStreams({
+    streams: [{ key: 'rollback', namespace, name, value: pinned }],
+    tagResults: new Map(),
+    repositoryResults: new Map(),
+    now: parseNow(flags.now),
+    policy: {},
+  });
   ws.update(stream, (planned.streams[0]?.value ?? pinned) as Record<string, unknown>);
   await ws.commit(io, flags.dryRun ?? false);
   io.stdout(`Tag ${name}:${tag} rolled back to ${name}@${image}.\n`);
@@ -93,7 +103,8 @@ function protectedImages(ws: Awaited<ReturnType<typeof openWorkspace>>): Set<str
 
 export async function pruneCommand(flags: PruneFlags, io: CliIo): Promise<ExitCodeValue> {
   const keep = Number(flags.keepTagRevisions);
-  if (!Number.isInteger(keep) || keep < 1) throw new UsageError('--keep-tag-revisions must be at least 1 (the current image is always kept)');
+  if (!Number.isInteger(keep) || keep < 1)
+    throw new UsageError('--keep-tag-revisions must be at least 1 (the current image is always kept)');
   const youngerMs = parseDuration(flags.keepYoungerThan, '--keep-younger-than');
   const nowMs = Date.parse(parseNow(flags.now));
   const ws = await openWorkspace(flags, io);
@@ -110,7 +121,9 @@ export async function pruneCommand(flags: PruneFlags, io: CliIo): Promise<ExitCo
         const created = typeof item.created === 'string' ? Date.parse(item.created) : NaN;
         if (!Number.isNaN(created) && nowMs - created < youngerMs) return true;
         if (used.has(String(item.image)) || used.has(String(item.dockerImageReference))) return true;
-        io.stdout(`${flags.confirm ? 'removed' : 'would remove'} ${name}:${String(t.tag)} ${String(item.dockerImageReference)} (created ${String(item.created ?? 'unknown')})\n`);
+        io.stdout(
+          `${flags.confirm ? 'removed' : 'would remove'} ${name}:${String(t.tag)} ${String(item.dockerImageReference)} (created ${String(item.created ?? 'unknown')})\n`,
+        );
         removed += 1;
         return false;
       });

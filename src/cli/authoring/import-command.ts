@@ -36,19 +36,34 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
   const tag = colon === -1 ? defaultImageTag : target.slice(colon + 1);
   if (flags.all && colon !== -1) throw new UsageError('--all imports every tag of the repository: give NAME without :TAG');
   const policy = flags.referencePolicy === undefined ? undefined : referencePolicyFor(flags.referencePolicy);
-  if (flags.referencePolicy !== undefined && policy === undefined) throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
+  if (flags.referencePolicy !== undefined && policy === undefined)
+    throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
   const existing = ws.one(kinds.imageStream, namespace, name);
   if (!existing && !flags.confirm) throw new UsageError(`no image stream named "${name}" exists, pass --confirm to create and import`);
   let value = existing ? ws.valueOf(existing) : newStream(namespace, name);
   const repository = specOf(value).dockerImageRepository;
-  const from = flags.from ?? (flags.all ? (typeof repository === 'string' ? repository : undefined) : specTagsOf(value).find((t) => t.name === tag && t.from?.kind === kinds.dockerImage)?.from?.name);
+  const from =
+    flags.from ??
+    (flags.all
+      ? typeof repository === 'string'
+        ? repository
+        : undefined
+      : specTagsOf(value).find((t) => t.name === tag && t.from?.kind === kinds.dockerImage)?.from?.name);
   if (!from) throw new UsageError(`--from is required: ${name}${flags.all ? '' : `:${tag}`} has no source to import from`);
   const config = await loadConfig(flags, io.env, io.cwd);
   const registry = flags.dryRun ? undefined : await createRegistryImporter(config.registry);
   const tagFor = (t: string, ref: string): TagReference => ({
     name: t,
     from: { kind: kinds.dockerImage, name: ref },
-    ...(flags.scheduled || flags.insecure || flags.importMode ? { importPolicy: { ...(flags.insecure ? { insecure: true } : {}), ...(flags.scheduled ? { scheduled: true } : {}), ...(flags.importMode ? { importMode: flags.importMode } : {}) } } : {}),
+    ...(flags.scheduled || flags.insecure || flags.importMode
+      ? {
+          importPolicy: {
+            ...(flags.insecure ? { insecure: true } : {}),
+            ...(flags.scheduled ? { scheduled: true } : {}),
+            ...(flags.importMode ? { importMode: flags.importMode } : {}),
+          },
+        }
+      : {}),
     ...(policy ? { referencePolicy: { type: policy } } : {}),
   });
   try {
@@ -58,23 +73,43 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
       const listed = await registry.importer.repositoryTags(from, flags.insecure ?? false, config.settings.repositoryTagCap);
       if (!listed.ok) throw new UsageError(`cannot list the tags of ${from}: ${listed.failure.message}`);
       tags = listed.tags.map((t) => ({ tag: t, ref: `${from}:${t}` }));
-      if (listed.additionalTags.length > 0) io.stdout(`Only the first ${tags.length} tags were imported; not imported: ${listed.additionalTags.join(', ')}\n`);
+      if (listed.additionalTags.length > 0)
+        io.stdout(`Only the first ${tags.length} tags were imported; not imported: ${listed.additionalTags.join(', ')}\n`);
     } else {
       tags = [{ tag, ref: from }];
     }
     for (const t of tags) value = withSpecTag(value, tagFor(t.tag, t.ref));
     if (registry) {
-      const observations = await registry.importer.importImages(tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? defaultImportMode, insecure: flags.insecure ?? false })));
+      const observations = await registry.importer.importImages(
+        tags.map((t) => ({ from: t.ref, importMode: flags.importMode ?? defaultImportMode, insecure: flags.insecure ?? false })),
+      );
       const results = new Map<string, ImportOutcome>(tags.map((t, i) => [t.tag, observations[i] as Observation]));
       const now = parseNow(flags.now);
-      const planned = planStreams({ streams: [{ key: 'import', namespace, name, value }], tagResults: new Map([['import', results]]), repositoryResults: new Map(), now, policy: { localRegistry: config.settings.localRegistry } });
+      const planned = planStreams({
+        streams: [{ key: 'import', namespace, name, value }],
+        tagResults: new Map([['import', results]]),
+        repositoryResults: new Map(),
+        now,
+        policy: { localRegistry: config.settings.localRegistry },
+      });
       value = (planned.streams[0]?.value ?? value) as Record<string, unknown>;
       const failed = observations.filter((o) => !o.ok);
-      io.stdout(failed.length === 0 ? 'The import completed successfully.\n\n' : `The import failed for ${failed.length} of ${observations.length} tags.\n\n`);
-      io.stdout(['Tag\tSpec\tPullSpec\tImage', ...tags.map((t, i) => {
-        const o = observations[i] as Observation;
-        return o.ok ? `${t.tag}\t${t.ref}\t${o.image.dockerImageReference}\t${o.image.digest}` : `${t.tag}\t${t.ref}\t! ${o.failure.message}\t`;
-      })].join('\n') + '\n');
+      io.stdout(
+        failed.length === 0
+          ? 'The import completed successfully.\n\n'
+          : `The import failed for ${failed.length} of ${observations.length} tags.\n\n`,
+      );
+      io.stdout(
+        `${[
+          'Tag\tSpec\tPullSpec\tImage',
+          ...tags.map((t, i) => {
+            const o = observations[i] as Observation;
+            return o.ok
+              ? `${t.tag}\t${t.ref}\t${o.image.dockerImageReference}\t${o.image.digest}`
+              : `${t.tag}\t${t.ref}\t! ${o.failure.message}\t`;
+          }),
+        ].join('\n')}\n`,
+      );
       if (existing) ws.update(existing, value);
       else ws.create(newStreamFile(flags, namespace, name), value);
       await ws.commit(io, false);

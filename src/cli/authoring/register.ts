@@ -19,8 +19,13 @@ import type { TriggerFlags } from './triggers-command.js';
 
 export function registerAuthoringCommands(program: Command, io: CliIo, setResult: (code: ExitCodeValue) => void): void {
   withRepoOptions(program.command('tag'), { dryRun: 'print the diff; write nothing' })
-    .description('Set or delete spec tags in the repository, as `oc tag` does: a stream tag source is pinned to its current image (an ImageStreamImage) unless --alias tracks it; a registry reference becomes a DockerImage tag. Creates the destination stream when it does not exist.')
-    .argument('<source-or-dest>', 'SOURCE (stream:tag, stream@id, ns/stream:tag, or a registry reference), then DEST...; with -d, only DESTs')
+    .description(
+      'Set or delete spec tags in the repository, as `oc tag` does: a stream tag source is pinned to its current image (an ImageStreamImage) unless --alias tracks it; a registry reference becomes a DockerImage tag. Creates the destination stream when it does not exist.',
+    )
+    .argument(
+      '<source-or-dest>',
+      'SOURCE (stream:tag, stream@id, ns/stream:tag, or a registry reference), then DEST...; with -d, only DESTs',
+    )
     .argument('[dest...]', 'one or more stream:tag (or ns/stream:tag) destinations')
     .option('--alias', 'track the source tag (same stream only)')
     .option('--scheduled', 'check the source for updates periodically (DockerImage sources)')
@@ -28,7 +33,13 @@ export function registerAuthoringCommands(program: Command, io: CliIo, setResult
     .option('--reference-policy <policy>', 'local or source')
     .option('--insecure', 'allow insecure transport for the import')
     .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(importModes))
-    .addOption(new Option('--source <kind>', 'what SOURCE is, when it could be read either way').choices(['docker', 'imagestreamtag', 'imagestreamimage']))
+    .addOption(
+      new Option('--source <kind>', 'what SOURCE is, when it could be read either way').choices([
+        'docker',
+        'imagestreamtag',
+        'imagestreamimage',
+      ]),
+    )
     .option('-d, --delete', 'delete the given tags (and their history)')
     .option('--file <path>', 'file for a stream that does not exist yet (default imagestreams/<namespace>/<name>.yaml)')
     .addHelpText(
@@ -45,11 +56,15 @@ Examples (from the OpenShift documentation):
       setResult(await tagCommand([first, ...rest], opts, io));
     });
 
-  withRepoOptions(withRegistryOptions(program.command('import-image')), { dryRun: 'print the spec change as a diff; import nothing, write nothing' })
-    .description('Add or update a stream\'s tag from a registry and import it now, writing the status, as `oc import-image` does. Without --confirm it will not create a new stream.')
+  withRepoOptions(withRegistryOptions(program.command('import-image')), {
+    dryRun: 'print the spec change as a diff; import nothing, write nothing',
+  })
+    .description(
+      "Add or update a stream's tag from a registry and import it now, writing the status, as `oc import-image` does. Without --confirm it will not create a new stream.",
+    )
     .argument('<name>', 'NAME[:TAG] (TAG defaults to latest; NAME may be ns/name)')
     .option('--from <reference>', 'the image (or, with --all, the repository) to import')
-    .option('--all', 'import the repository\'s tags (OpenShift\'s priority order, up to reconcile.repositoryTagCap)')
+    .option('--all', "import the repository's tags (OpenShift's priority order, up to reconcile.repositoryTagCap)")
     .option('--confirm', 'create the stream if it does not exist')
     .option('--scheduled', 'check the source for updates periodically')
     .option('--insecure', 'allow insecure transport')
@@ -57,7 +72,10 @@ Examples (from the OpenShift documentation):
     .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(importModes))
     .option('--file <path>', 'file for a new stream (default imagestreams/<namespace>/<name>.yaml)')
     .option('--now <time>', 'the clock (RFC 3339)')
-    .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --confirm\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --all --confirm')
+    .addHelpText(
+      'after',
+      '\nExamples (from the OpenShift documentation):\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --confirm\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --all --confirm',
+    )
     .action(async (target: string, opts: ImportImageFlags) => {
       setResult(await importImageCommand(target, opts, io));
     });
@@ -66,20 +84,28 @@ Examples (from the OpenShift documentation):
     .description('Point a tag at an image from its own history, as a permanent ImageStreamImage tag: the GitOps way to roll a tag back.')
     .argument('<istag>', 'istag/NAME:TAG')
     .option('--to-revision <n>', 'how many images back from the current one (default 1: the one before it)')
-    .option('--to-image <digest>', 'a digest (or unique prefix) from the tag\'s history')
+    .option('--to-image <digest>', "a digest (or unique prefix) from the tag's history")
     .option('--now <time>', 'the clock (RFC 3339)')
-    .addHelpText('after', '\nExamples:\n  imagestreams rollback istag/ruby:latest\n  imagestreams rollback istag/ruby:latest --to-image sha256:49c18358')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  imagestreams rollback istag/ruby:latest\n  imagestreams rollback istag/ruby:latest --to-image sha256:49c18358',
+    )
     .action(async (target: string, opts: RollbackFlags) => {
       setResult(await rollbackCommand(target, opts, io));
     });
 
   withRepoOptions(program.command('prune'), { dryRun: 'with --confirm: print the diff instead of writing' })
-    .description('Trim status history in the repository. Never removes the current image of a tag, an image a workload references, or one a spec tag pins. Without --confirm it only lists what it would remove.')
+    .description(
+      'Trim status history in the repository. Never removes the current image of a tag, an image a workload references, or one a spec tag pins. Without --confirm it only lists what it would remove.',
+    )
     .option('--keep-tag-revisions <n>', 'history items kept per tag, the current one included', '3')
     .option('--keep-younger-than <duration>', 'keep items created more recently than this (e.g. 60m, 24h)', '60m')
     .option('--confirm', 'remove them')
     .option('--now <time>', 'the clock (RFC 3339)')
-    .addHelpText('after', '\nExamples:\n  imagestreams prune --keep-tag-revisions 5\n  imagestreams prune --keep-tag-revisions 5 --keep-younger-than 24h --confirm')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  imagestreams prune --keep-tag-revisions 5\n  imagestreams prune --keep-tag-revisions 5 --keep-younger-than 24h --confirm',
+    )
     .action(async (opts: PruneFlags) => {
       setResult(await pruneCommand(opts, io));
     });
@@ -88,18 +114,26 @@ Examples (from the OpenShift documentation):
     .command('completion')
     .description('Print a shell completion script.')
     .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
-    .addHelpText('after', '\nExamples:\n  source <(imagestreams completion bash)\n  imagestreams completion zsh > "${fpath[1]}/_imagestreams"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  source <(imagestreams completion bash)\n  imagestreams completion zsh > "${fpath[1]}/_imagestreams"',
+    )
     .action((shell: 'bash' | 'zsh') => {
       io.stdout(completionScript(program, shell));
     });
 
   withRepoOptions(withRegistryOptions(program.command('describe')))
-    .description('Show a stream (is/NAME) or a stream tag (istag/NAME:TAG) as `oc describe` does: tags, history with relative times, and for a tag the image metadata (from the metadata cache, fetched when missing).')
+    .description(
+      'Show a stream (is/NAME) or a stream tag (istag/NAME:TAG) as `oc describe` does: tags, history with relative times, and for a tag the image metadata (from the metadata cache, fetched when missing).',
+    )
     .argument('<target>', 'is/NAME or istag/NAME:TAG (NAME may be ns/name)')
     .addOption(new Option('-o, --output <format>', 'text as oc prints it, or the object').choices(['text', 'json', 'yaml']).default('text'))
     .option('--offline', 'never contact a registry: show only what the repository holds')
     .option('--now <time>', 'the clock for relative times (RFC 3339)')
-    .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams describe is/python\n  imagestreams describe istag/python:latest')
+    .addHelpText(
+      'after',
+      '\nExamples (from the OpenShift documentation):\n  imagestreams describe is/python\n  imagestreams describe istag/python:latest',
+    )
     .action(async (target: string, opts: DescribeFlags) => {
       setResult(await describeCommand(target, opts, io));
     });
@@ -116,7 +150,9 @@ Examples (from the OpenShift documentation):
 
   const set = program.command('set').description('Change settings on streams and workloads in the repository, as `oc set` does.');
   withRepoOptions(set.command('triggers'), { dryRun: 'print the diff; write nothing', longConfigOnly: true })
-    .description('Add, pause or remove the image triggers of a workload: the image.openshift.io/triggers annotation (written in the form the in-cluster controller accepts), or a DeploymentConfig\'s ImageChange triggers. A container has at most one trigger: the one already on it (in any fieldPath form) is replaced, not joined by a second.')
+    .description(
+      "Add, pause or remove the image triggers of a workload: the image.openshift.io/triggers annotation (written in the form the in-cluster controller accepts), or a DeploymentConfig's ImageChange triggers. A container has at most one trigger: the one already on it (in any fieldPath form) is replaced, not joined by a second.",
+    )
     .argument('<workload>', 'KIND/NAME: deploy/NAME, sts/NAME, ds/NAME, cj/NAME, job/NAME, rs/NAME, rc/NAME, pod/NAME, dc/NAME')
     .option('--from-image <stream:tag>', 'the stream tag to follow')
     .option('-c, --containers <name>', 'container to update (repeatable; default: the first container)', collect)
@@ -124,13 +160,18 @@ Examples (from the OpenShift documentation):
     .option('--remove-all', 'remove every image trigger')
     .option('--manual', 'set the trigger paused, the one already on the container included (DeploymentConfig: automatic: false)')
     .option('--auto', 'set the trigger active (the default)')
-    .addHelpText('after', '\nExamples (from the OpenShift documentation):\n  imagestreams set triggers deploy/example --from-image=example:latest -c web\n  imagestreams set triggers deploy/example --from-image=example:latest --remove')
+    .addHelpText(
+      'after',
+      '\nExamples (from the OpenShift documentation):\n  imagestreams set triggers deploy/example --from-image=example:latest -c web\n  imagestreams set triggers deploy/example --from-image=example:latest --remove',
+    )
     .action(async (target: string, opts: TriggerFlags) => {
       setResult(await setTriggersCommand(target, opts, io));
     });
 
   withRepoOptions(set.command('image-lookup'), { dryRun: 'print the diff; write nothing' })
-    .description('Let workloads use a stream by its short name (spec.lookupPolicy.local), or (KIND/NAME) resolve every image of a workload through streams (the resolve-names annotation on its pod template).')
+    .description(
+      'Let workloads use a stream by its short name (spec.lookupPolicy.local), or (KIND/NAME) resolve every image of a workload through streams (the resolve-names annotation on its pod template).',
+    )
     .argument('<targets...>', 'stream names (NAME or is/NAME), or workloads (deploy/NAME, sts/NAME, ...)')
     .addOption(new Option('--enabled <bool>', 'true to enable, false to disable').choices(['true', 'false']).default('true'))
     .addHelpText(
@@ -144,5 +185,4 @@ Examples (from the OpenShift documentation):
     .action(async (targets: string[], opts: Omit<LookupFlags, 'enabled'> & { enabled: string }) => {
       setResult(await imageLookupCommand(targets, { ...opts, enabled: opts.enabled !== 'false' }, io));
     });
-
 }

@@ -2,9 +2,25 @@
 import type { ImportMode } from '../../reconcile/model.js';
 import path from 'node:path';
 import type { SourceKind, TagOptions } from '../../reconcile/authoring.js';
-import { AuthoringError, newStream, parseDestination, parseSource, specTagFor, withLookup, withoutTag, withSpecTag } from '../../reconcile/authoring.js';
+import {
+  AuthoringError,
+  newStream,
+  parseDestination,
+  parseSource,
+  specTagFor,
+  withLookup,
+  withoutTag,
+  withSpecTag,
+} from '../../reconcile/authoring.js';
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
-import { annotations as known, imageStreamResource, kinds, referencePolicyFor, streamKindForAlias, workloadKindForAlias } from '../../reconcile/model.js';
+import {
+  annotations as known,
+  imageStreamResource,
+  kinds,
+  referencePolicyFor,
+  streamKindForAlias,
+  workloadKindForAlias,
+} from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { statusTagsOf } from '../../reconcile/accessors.js';
 import { loadConfig } from '../config.js';
@@ -62,7 +78,8 @@ export async function tagCommand(args: readonly string[], flags: TagFlags, io: C
   } else {
     if (args.length < 2) throw new UsageError('tag needs a SOURCE and at least one DEST');
     const policy = flags.referencePolicy === undefined ? undefined : referencePolicyFor(flags.referencePolicy);
-    if (flags.referencePolicy !== undefined && policy === undefined) throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
+    if (flags.referencePolicy !== undefined && policy === undefined)
+      throw new UsageError(`--reference-policy must be local or source, not "${flags.referencePolicy}"`);
     const options: TagOptions = {
       alias: flags.alias,
       scheduled: flags.scheduled,
@@ -94,14 +111,14 @@ export interface LookupFlags extends AuthoringFlags {
   readonly enabled: boolean;
 }
 
-
 /** `set image-lookup NAME` (a stream's lookupPolicy.local) or `set image-lookup KIND/NAME` (resolve-names on a pod template). */
 export async function imageLookupCommand(targets: readonly string[], flags: LookupFlags, io: CliIo): Promise<ExitCodeValue> {
   const ws = await openWorkspace(flags, io);
   for (const target of targets) {
     const slash = target.indexOf('/');
     const kind = slash > 0 ? workloadKindForAlias(target.slice(0, slash)) : undefined;
-    if (slash > 0 && !kind && streamKindForAlias(target.slice(0, slash)) !== kinds.imageStream) throw new UsageError(`unknown kind "${target.slice(0, slash)}"`);
+    if (slash > 0 && !kind && streamKindForAlias(target.slice(0, slash)) !== kinds.imageStream)
+      throw new UsageError(`unknown kind "${target.slice(0, slash)}"`);
     const name = slash > 0 ? target.slice(slash + 1) : target;
     if (!kind) {
       const { namespace, name: streamName } = splitNamespaced(name, ws.defaultNamespace);

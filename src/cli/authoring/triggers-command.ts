@@ -1,6 +1,11 @@
 /** `imagestreams set triggers KIND/NAME --from-image=stream:tag -c container [--remove] [--manual]`, as `oc set triggers`. */
 import { parseTree } from 'jsonc-parser';
-import { annotationTriggerEdits, annotationTriggerRemovals, withImageChangeTrigger, withoutImageChangeTrigger } from '../../reconcile/authoring.js';
+import {
+  annotationTriggerEdits,
+  annotationTriggerRemovals,
+  withImageChangeTrigger,
+  withoutImageChangeTrigger,
+} from '../../reconcile/authoring.js';
 import type { TriggerEntryEdit, TriggerRequest } from '../../reconcile/authoring.js';
 import type { PodSpecContainers } from '../../reconcile/fieldpath.js';
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
@@ -46,7 +51,9 @@ function spliceEntries(text: string, entries: readonly unknown[], edits: readonl
   if (!first || !last) return undefined;
   const separator = second ? text.slice(first.offset + first.length, second.offset) : ',';
   const items = [
-    ...nodes.flatMap((n, i) => (removed.has(i) ? [] : [replaced.has(i) ? JSON.stringify(replaced.get(i)) : text.slice(n.offset, n.offset + n.length)])),
+    ...nodes.flatMap((n, i) =>
+      removed.has(i) ? [] : [replaced.has(i) ? JSON.stringify(replaced.get(i)) : text.slice(n.offset, n.offset + n.length)],
+    ),
     ...appended.map((v) => JSON.stringify(v)),
   ];
   return items.length === 0 ? undefined : `${text.slice(0, first.offset)}${items.join(separator)}${text.slice(last.offset + last.length)}`;
@@ -61,24 +68,38 @@ export async function setTriggersCommand(target: string, flags: TriggerFlags, io
   const object = ws.one(kind, ws.defaultNamespace, name);
   if (!object) throw new UsageError(`${kind} "${ws.defaultNamespace}/${name}" not found in the repository`);
   if (!flags.removeAll && !flags.fromImage) throw new UsageError('--from-image=<stream>:<tag> is required (or --remove-all)');
-  if (flags.fromImage && !/^[^:@/]+(\/[^:@/]+)?:[^:@/]+$/.test(flags.fromImage)) throw new UsageError(`--from-image: "${flags.fromImage}" is not of the form <stream>:<tag>`);
+  if (flags.fromImage && !/^[^:@/]+(\/[^:@/]+)?:[^:@/]+$/.test(flags.fromImage))
+    throw new UsageError(`--from-image: "${flags.fromImage}" is not of the form <stream>:<tag>`);
   const value = ws.valueOf(object);
   const namespace = ws.namespaceOf(object);
   const segments = podSpecSegments(kind) ?? [];
   const spec = segments.reduce<unknown>((o, k) => (isRecord(o) ? o[k] : undefined), value);
   const namesOf = (l: 'containers' | 'initContainers'): Array<{ name?: string }> =>
-    isRecord(spec) && Array.isArray(spec[l]) ? (spec[l] as unknown[]).map((x) => (isRecord(x) && typeof x.name === 'string' ? { name: x.name } : {})) : [];
+    isRecord(spec) && Array.isArray(spec[l])
+      ? (spec[l] as unknown[]).map((x) => (isRecord(x) && typeof x.name === 'string' ? { name: x.name } : {}))
+      : [];
   const podSpec: PodSpecContainers = { containers: namesOf('containers'), initContainers: namesOf('initContainers') };
-  const allContainers = [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? [])].flatMap((c) => (c.name === undefined ? [] : [c.name]));
+  const allContainers = [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? [])].flatMap((c) =>
+    c.name === undefined ? [] : [c.name],
+  );
   const containers = flags.containers?.length ? flags.containers : flags.removeAll ? [] : allContainers.slice(0, 1);
-  for (const c of containers) if (!allContainers.includes(c)) throw new UsageError(`container "${c}" not found in ${kind.toLowerCase()}/${name} (has: ${allContainers.join(', ') || 'none'})`);
+  for (const c of containers)
+    if (!allContainers.includes(c))
+      throw new UsageError(`container "${c}" not found in ${kind.toLowerCase()}/${name} (has: ${allContainers.join(', ') || 'none'})`);
   const [streamPart, tagPart] = (flags.fromImage ?? '').split(':') as [string, string];
   const streamNs = streamPart.includes('/') ? streamPart.slice(0, streamPart.indexOf('/')) : undefined;
-  const from = { name: `${streamNs ? streamPart.slice(streamNs.length + 1) : streamPart}:${tagPart}`, ...(streamNs ? { namespace: streamNs } : {}) };
+  const from = {
+    name: `${streamNs ? streamPart.slice(streamNs.length + 1) : streamPart}:${tagPart}`,
+    ...(streamNs ? { namespace: streamNs } : {}),
+  };
   const request: TriggerRequest = { from, containers, manual: flags.manual === true };
 
   if (kind === kinds.deploymentConfig) {
-    const next = flags.removeAll ? withoutImageChangeTrigger(value, undefined, namespace, undefined) : flags.remove ? withoutImageChangeTrigger(value, from, namespace, flags.containers) : withImageChangeTrigger(value, request, namespace);
+    const next = flags.removeAll
+      ? withoutImageChangeTrigger(value, undefined, namespace, undefined)
+      : flags.remove
+        ? withoutImageChangeTrigger(value, from, namespace, flags.containers)
+        : withImageChangeTrigger(value, request, namespace);
     ws.update(object, next);
   } else {
     const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
@@ -90,7 +111,8 @@ export async function setTriggersCommand(target: string, flags: TriggerFlags, io
     } catch {
       throw new UsageError(`${kind.toLowerCase()}/${name}: the ${known.triggers} annotation is not valid JSON; fix it first`);
     }
-    if (!Array.isArray(entries)) throw new UsageError(`${kind.toLowerCase()}/${name}: the ${known.triggers} annotation is not a JSON array; fix it first`);
+    if (!Array.isArray(entries))
+      throw new UsageError(`${kind.toLowerCase()}/${name}: the ${known.triggers} annotation is not a JSON array; fix it first`);
     const edits = flags.removeAll
       ? entries.map((_, index) => ({ op: 'remove' as const, index }))
       : flags.remove

@@ -57,7 +57,9 @@ export class Workspace {
   one(kind: string, namespace: string, name: string): ManifestObject | undefined {
     const found = this.find(kind, namespace, name);
     if (found.length > 1) {
-      throw new UsageError(`${kind} ${namespace}/${name} is defined ${found.length} times in the repository (${found.map((o) => o.location.file).join(', ')}); which one is meant is ambiguous`);
+      throw new UsageError(
+        `${kind} ${namespace}/${name} is defined ${found.length} times in the repository (${found.map((o) => o.location.file).join(', ')}); which one is meant is ambiguous`,
+      );
     }
     return found[0];
   }
@@ -74,8 +76,11 @@ export class Workspace {
   /** A new file holding one object (the verbs that create a stream). */
   create(relativePath: string, value: Record<string, unknown>): void {
     const file = path.resolve(this.dir, relativePath);
-    if (this.repo.files.has(path.relative(this.cwd, file).split(path.sep).join('/'))) throw new UsageError(`${relativePath} already exists; choose another --file`);
-    const text = relativePath.endsWith('.json') ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { indent: 2, lineWidth: 0, version: '1.1' });
+    if (this.repo.files.has(path.relative(this.cwd, file).split(path.sep).join('/')))
+      throw new UsageError(`${relativePath} already exists; choose another --file`);
+    const text = relativePath.endsWith('.json')
+      ? `${JSON.stringify(value, null, 2)}\n`
+      : stringify(value, { indent: 2, lineWidth: 0, version: '1.1' });
     this.created.set(file, text);
   }
 
@@ -86,7 +91,8 @@ export class Workspace {
       const edits = diffValues(o.value, value);
       if (edits.length === 0) continue;
       const list = byFile.get(o.location.file) ?? [];
-      for (const e of edits) list.push({ document: o.location.documentIndex, op: { ...e, path: o.location.pointer + e.path }, object: objectKey(o) });
+      for (const e of edits)
+        list.push({ document: o.location.documentIndex, op: { ...e, path: o.location.pointer + e.path }, object: objectKey(o) });
       byFile.set(o.location.file, list);
     }
     const targets = [...byFile.entries()].map(([file, edits]) => ({ file, edits }));
@@ -95,7 +101,15 @@ export class Workspace {
     const failed = failures[0];
     if (failed) throw new RenderError(failed.file, failed.code, failed.error);
     const out: FileChange[] = [...changes];
-    for (const [absolute, text] of this.created) out.push({ file: path.relative(this.cwd, absolute).split(path.sep).join('/'), absolute, before: '', after: text, edits: [], created: true });
+    for (const [absolute, text] of this.created)
+      out.push({
+        file: path.relative(this.cwd, absolute).split(path.sep).join('/'),
+        absolute,
+        before: '',
+        after: text,
+        edits: [],
+        created: true,
+      });
     return out.sort((a, b) => (a.file < b.file ? -1 : 1));
   }
 
@@ -103,7 +117,12 @@ export class Workspace {
   async commit(io: CliIo, dryRun: boolean): Promise<number> {
     const changes = this.render();
     if (dryRun) {
-      for (const c of changes) io.stdout(createTwoFilesPatch(c.created ? '/dev/null' : `a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''));
+      for (const c of changes)
+        io.stdout(
+          createTwoFilesPatch(c.created ? '/dev/null' : `a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, {
+            context: 3,
+          }).replace(/^=+\n/, ''),
+        );
       return changes.length;
     }
     const existing = changes.filter((c) => !c.created);

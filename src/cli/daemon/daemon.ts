@@ -44,7 +44,12 @@ export interface RetryPolicy {
   readonly terminalMaxMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { transientBaseMs: 1_000, transientMaxMs: 60_000, terminalBaseMs: 30_000, terminalMaxMs: 600_000 };
+export const defaultRetryPolicy: RetryPolicy = {
+  transientBaseMs: 1_000,
+  transientMaxMs: 60_000,
+  terminalBaseMs: 30_000,
+  terminalMaxMs: 600_000,
+};
 
 export interface DaemonOptions {
   readonly repo: GitRepo;
@@ -94,7 +99,11 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     this.timers = options.timers ?? systemTimers;
     this.status = new DaemonStatus(() => this.timers.now(), options.unreadyAfter ?? 3);
-    this.queue = new PassQueue((reasons) => this.runPass(reasons), { debounceMs: options.debounceMs, maxWaitMs: options.maxWaitMs, timers: this.timers });
+    this.queue = new PassQueue((reasons) => this.runPass(reasons), {
+      debounceMs: options.debounceMs,
+      maxWaitMs: options.maxWaitMs,
+      timers: this.timers,
+    });
     this.sameHost = hostMatcher(options.hostAliases);
     this.lastBeat = this.timers.now();
   }
@@ -111,7 +120,8 @@ export class Daemon {
    */
   async start(): Promise<void> {
     const log = this.options.logger;
-    if (this.options.journal.corruptFile) log.warn({ file: this.options.journal.corruptFile }, 'the pending-work journal could not be read; it was moved aside');
+    if (this.options.journal.corruptFile)
+      log.warn({ file: this.options.journal.corruptFile }, 'the pending-work journal could not be read; it was moved aside');
     const pending = this.options.journal.size;
     if (pending > 0) log.info({ pending }, 'resuming accepted work from before the restart');
     try {
@@ -161,7 +171,10 @@ export class Daemon {
 
   private watchTree(): void {
     const dir = this.options.repo.dir;
-    this.watcher = watch(dir, { ignoreInitial: true, ignored: (p: string) => /(^|[/\\])(\.git|node_modules)([/\\]|$)|\.imagestreams-[0-9a-f]+\.tmp$/.test(p) });
+    this.watcher = watch(dir, {
+      ignoreInitial: true,
+      ignored: (p: string) => /(^|[/\\])(\.git|node_modules)([/\\]|$)|\.imagestreams-[0-9a-f]+\.tmp$/.test(p),
+    });
     const onChange = async (file: string): Promise<void> => {
       if (!/\.(ya?ml|json)$/.test(file)) return;
       const own = this.ownWrites.get(path.resolve(file));
@@ -201,8 +214,10 @@ export class Daemon {
   health(): { readonly ok: boolean; readonly reason?: string } {
     const now = this.timers.now();
     const started = this.status.snapshot.passStartedAt;
-    if (started !== undefined && now - started > this.options.passTimeoutMs + 30_000) return { ok: false, reason: `a pass has been running for ${Math.round((now - started) / 1000)} s, past its deadline` };
-    if (!this.stopping && now - this.lastBeat > 30 * heartbeatMs) return { ok: false, reason: `the event loop did not tick for ${Math.round((now - this.lastBeat) / 1000)} s` };
+    if (started !== undefined && now - started > this.options.passTimeoutMs + 30_000)
+      return { ok: false, reason: `a pass has been running for ${Math.round((now - started) / 1000)} s, past its deadline` };
+    if (!this.stopping && now - this.lastBeat > 30 * heartbeatMs)
+      return { ok: false, reason: `the event loop did not tick for ${Math.round((now - this.lastBeat) / 1000)} s` };
     return { ok: true };
   }
 
@@ -213,7 +228,15 @@ export class Daemon {
 
   private passOptions(forceSources: ((from: string) => boolean) | undefined): PassOptions {
     const dir = this.options.repo.dir;
-    return { ...this.options.pass, now: rfc3339(this.timers.now()), lastChecked: this.lastChecked, loadCache: this.loadCache, forceSources, repoDir: dir, displayBase: dir };
+    return {
+      ...this.options.pass,
+      now: rfc3339(this.timers.now()),
+      lastChecked: this.lastChecked,
+      loadCache: this.loadCache,
+      forceSources,
+      repoDir: dir,
+      displayBase: dir,
+    };
   }
 
   private backoff(kind: 'transient' | 'terminal' | 'bug', failures: number): number {
@@ -234,24 +257,36 @@ export class Daemon {
     const controller = new AbortController();
     this.controller = controller;
     if (this.options.signal) this.options.signal.current = controller.signal;
-    const deadline = this.timers.setTimeout(() => controller.abort(new PassTimeoutError(`the pass ran longer than its deadline (${Math.round(this.options.passTimeoutMs / 1000)} s, --pass-timeout)`)), this.options.passTimeoutMs);
+    const deadline = this.timers.setTimeout(
+      () =>
+        controller.abort(
+          new PassTimeoutError(
+            `the pass ran longer than its deadline (${Math.round(this.options.passTimeoutMs / 1000)} s, --pass-timeout)`,
+          ),
+        ),
+      this.options.passTimeoutMs,
+    );
     const endTimer = this.options.metrics.passDuration.startTimer();
     try {
       const pushes = batch.flatMap((b) => b.pushes);
-      const out = await commitPass(this.options.repo, () => this.passOptions(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined), {
-        push: this.options.push,
-        localTree: this.options.local,
-        knownClean: this.clean,
-        signal: controller.signal,
-        beforeWrite: (changes) => {
-          this.clean = false;
-          for (const c of changes) this.ownWrites.set(path.resolve(c.absolute), createHash('sha256').update(c.after).digest('hex'));
+      const out = await commitPass(
+        this.options.repo,
+        () => this.passOptions(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined),
+        {
+          push: this.options.push,
+          localTree: this.options.local,
+          knownClean: this.clean,
+          signal: controller.signal,
+          beforeWrite: (changes) => {
+            this.clean = false;
+            for (const c of changes) this.ownWrites.set(path.resolve(c.absolute), createHash('sha256').update(c.after).digest('hex'));
+          },
+          onRetry: (attempt, why) => {
+            this.options.metrics.pushRetries.inc();
+            log.warn({ attempt, why }, 'push rejected; fetching and planning again on the new head');
+          },
         },
-        onRetry: (attempt, why) => {
-          this.options.metrics.pushRetries.inc();
-          log.warn({ attempt, why }, 'push rejected; fetching and planning again on the new head');
-        },
-      });
+      );
       if (controller.signal.aborted) throw controller.signal.reason;
       if (out.publishError) throw out.publishError;
       this.clean = true;
@@ -270,10 +305,23 @@ export class Daemon {
       const failure = describeFailure(err);
       const failures = this.status.snapshot.consecutiveFailures + 1;
       const retryIn = this.stopping ? undefined : this.backoff(failure.kind, failures);
-      this.status.passFailed(id, started, { code: failure.code, message: failure.message, terminal: failure.kind === 'terminal' }, retryIn === undefined ? undefined : this.timers.now() + retryIn);
+      this.status.passFailed(
+        id,
+        started,
+        { code: failure.code, message: failure.message, terminal: failure.kind === 'terminal' },
+        retryIn === undefined ? undefined : this.timers.now() + retryIn,
+      );
       this.options.metrics.passes.inc({ result: 'failure' });
-      const fields = { code: failure.code, err: failure.message, consecutiveFailures: failures, retryInMs: retryIn, pending: batch.length, ms: this.timers.now() - started };
-      if (failure.kind === 'bug') log.error({ ...fields, stack: err instanceof Error ? err.stack : undefined }, 'pass failed: this is a bug in imagestreams');
+      const fields = {
+        code: failure.code,
+        err: failure.message,
+        consecutiveFailures: failures,
+        retryInMs: retryIn,
+        pending: batch.length,
+        ms: this.timers.now() - started,
+      };
+      if (failure.kind === 'bug')
+        log.error({ ...fields, stack: err instanceof Error ? err.stack : undefined }, 'pass failed: this is a bug in imagestreams');
       else if (failure.kind === 'terminal') log.error(fields, 'pass failed; stalled until this is fixed, retrying slowly');
       else log.warn(fields, 'pass failed; retrying');
       if (retryIn !== undefined) this.queue.addAfter(retryIn, 'retry after failure');
@@ -297,14 +345,29 @@ export class Daemon {
       const parsed = parseOpenShiftReference(i.from);
       const registry = parsed.ok ? dockerClientDefaults(parsed.value).registry : 'invalid';
       this.options.metrics.imports.inc({ registry, result: i.result.ok ? 'success' : 'failure' });
-      if (!i.result.ok) log.warn({ stream: s ? `${s.namespace}/${s.name}` : i.stream, tag: i.tag, from: i.from, reason: i.result.failure.reason, message: i.result.failure.message }, 'import failed');
+      if (!i.result.ok)
+        log.warn(
+          {
+            stream: s ? `${s.namespace}/${s.name}` : i.stream,
+            tag: i.tag,
+            from: i.from,
+            reason: i.result.failure.reason,
+            message: i.result.failure.message,
+          },
+          'import failed',
+        );
     }
-    for (const e of r.renderErrors) log.warn({ file: e.file, code: (e as { code?: string }).code, reason: e.error }, 'file not written: it could not be rendered');
+    for (const e of r.renderErrors)
+      log.warn({ file: e.file, code: (e as { code?: string }).code, reason: e.error }, 'file not written: it could not be rendered');
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     for (const d of errors) log.warn({ file: d.file, line: d.line, col: d.col, code: d.code }, d.message);
     for (const f of out.heldBack) log.warn({ file: f }, 'left alone: the file has uncommitted edits');
     if (out.commit) this.options.metrics.commits.inc();
-    if (this.options.local) void this.options.repo.head().then((h) => (this.seenHead = h), () => undefined);
+    if (this.options.local)
+      void this.options.repo.head().then(
+        (h) => (this.seenHead = h),
+        () => undefined,
+      );
     const failedImports = r.imports.filter((i) => !i.result.ok).length;
     const outcome = r.renderErrors.length > 0 || failedImports > 0 ? 'partial' : out.commit ? 'landed' : 'nothing-to-do';
     log.info(
@@ -344,7 +407,10 @@ export class Daemon {
       if (imports.every((i) => i.result.ok)) landed.add(item.id);
       else if (item.attempts + 1 >= max) {
         landed.add(item.id);
-        log.warn({ pushes: item.pushes.map((p) => pushName(p)), attempts: item.attempts + 1 }, 'giving up on a notification: its import kept failing');
+        log.warn(
+          { pushes: item.pushes.map((p) => pushName(p)), attempts: item.attempts + 1 },
+          'giving up on a notification: its import kept failing',
+        );
       } else failed.add(item.id);
     }
     this.options.journal.settle(landed, failed);

@@ -58,7 +58,10 @@ export class PassQueue {
 
   /** Run a pass at `time` (replaces the previous time); undefined clears it. */
   addAt(time: number | undefined, reason: string): void {
-    if (time === undefined || this.stopping) return this.due.disarm();
+    if (time === undefined || this.stopping) {
+      this.due.disarm();
+      return;
+    }
     this.due.arm(time, () => this.add(reason));
   }
 

@@ -38,7 +38,19 @@ export class DaemonStatus {
     /** Transient failures in a row before the daemon reports itself not ready. */
     private readonly unreadyAfter: number,
   ) {
-    this.snap = { state: 'starting', reason: undefined, code: undefined, since: now(), consecutiveFailures: 0, passes: 0, lastPass: undefined, passStartedAt: undefined, pendingWork: 0, nextDueAt: undefined, nextRetryAt: undefined };
+    this.snap = {
+      state: 'starting',
+      reason: undefined,
+      code: undefined,
+      since: now(),
+      consecutiveFailures: 0,
+      passes: 0,
+      lastPass: undefined,
+      passStartedAt: undefined,
+      pendingWork: 0,
+      nextDueAt: undefined,
+      nextRetryAt: undefined,
+    };
   }
 
   get snapshot(): DaemonSnapshot {
@@ -61,18 +73,50 @@ export class DaemonStatus {
   }
 
   passLanded(id: number, outcome: Exclude<PassOutcome, 'failed'>, started: number): void {
-    if (this.snap.state === 'stopping') return this.set({ passStartedAt: undefined, lastPass: { id, outcome, finishedAt: this.now(), ms: this.now() - started } });
-    this.set({ state: 'ready', reason: undefined, code: undefined, consecutiveFailures: 0, passStartedAt: undefined, nextRetryAt: undefined, lastPass: { id, outcome, finishedAt: this.now(), ms: this.now() - started } });
+    if (this.snap.state === 'stopping') {
+      this.set({ passStartedAt: undefined, lastPass: { id, outcome, finishedAt: this.now(), ms: this.now() - started } });
+      return;
+    }
+    this.set({
+      state: 'ready',
+      reason: undefined,
+      code: undefined,
+      consecutiveFailures: 0,
+      passStartedAt: undefined,
+      nextRetryAt: undefined,
+      lastPass: { id, outcome, finishedAt: this.now(), ms: this.now() - started },
+    });
   }
 
-  passFailed(id: number, started: number, failure: { readonly code: string; readonly message: string; readonly terminal: boolean }, retryAt: number | undefined): void {
+  passFailed(
+    id: number,
+    started: number,
+    failure: { readonly code: string; readonly message: string; readonly terminal: boolean },
+    retryAt: number | undefined,
+  ): void {
     const failures = this.snap.consecutiveFailures + 1;
     const lastPass = { id, outcome: 'failed' as const, finishedAt: this.now(), ms: this.now() - started };
-    const base = { consecutiveFailures: failures, passStartedAt: undefined, lastPass, nextRetryAt: retryAt, reason: failure.message, code: failure.code };
-    if (this.snap.state === 'stopping') return this.set(base);
-    if (failure.terminal) return this.set({ ...base, state: 'stalled' });
+    const base = {
+      consecutiveFailures: failures,
+      passStartedAt: undefined,
+      lastPass,
+      nextRetryAt: retryAt,
+      reason: failure.message,
+      code: failure.code,
+    };
+    if (this.snap.state === 'stopping') {
+      this.set(base);
+      return;
+    }
+    if (failure.terminal) {
+      this.set({ ...base, state: 'stalled' });
+      return;
+    }
     // A transient failure keeps a ready daemon ready until it repeats; before the first success it is still starting.
-    if (failures >= this.unreadyAfter) return this.set({ ...base, state: 'failing' });
+    if (failures >= this.unreadyAfter) {
+      this.set({ ...base, state: 'failing' });
+      return;
+    }
     this.set(base);
   }
 
