@@ -6,17 +6,14 @@ import type { ImportMode } from '../reconcile/model.js';
 
 /** The core's ImportMode, which the importer takes; re-exported for the edge's callers. */
 export type { ImportMode };
+import type { ImageImportRequest } from '../reconcile/pass.js';
 
-export interface ImportRequest {
-  /** The DockerImage reference exactly as written in `from.name` (never normalized: §6.6 keeps it). */
-  readonly from: string;
-  readonly importMode: ImportMode;
-  /** importPolicy.insecure, or the stream's insecureRepository annotation (docs/registries.md). */
-  readonly insecure: boolean;
-  /** The spec tag's importer.image.openshift.io/prefer-arch and prefer-os annotations. */
-  readonly preferArch?: string | undefined;
-  readonly preferOs?: string | undefined;
-}
+/**
+ * One image to import: the core decides it (src/reconcile/pass.ts): `from` exactly as written in `from.name` (never
+ * normalized, §6.6), the import mode, insecure (importPolicy.insecure or the stream's insecureRepository annotation),
+ * and the spec tag's prefer-arch / prefer-os annotations.
+ */
+export type ImportRequest = ImageImportRequest;
 
 export interface Platform {
   readonly os: string;

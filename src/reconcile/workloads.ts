@@ -55,6 +55,38 @@ const containersOf = (spec: unknown, list: 'containers' | 'initContainers'): Arr
   return Array.isArray(l) ? l.map((c) => (isRecord(c) ? c : {})) : [];
 };
 
+/**
+ * The image a trigger's `stream:tag` resolves to (§9.7), as both kinds of trigger resolve it; undefined (with a skip
+ * recorded) when the stream is missing or the tag has no image yet; a Refusal when the stream may not be used.
+ */
+function resolveTrigger(
+  w: WorkloadInput,
+  table: StreamTable,
+  fromNamespace: unknown,
+  name: string,
+  isStreamTag: boolean,
+  label: string,
+  skips: WorkloadSkip[],
+): Refusal | { readonly value: string | undefined; readonly cause: string } {
+  const split = splitImageStreamTag(name);
+  const namespace = typeof fromNamespace === 'string' && fromNamespace !== '' ? fromNamespace : w.namespace;
+  const found = isStreamTag && split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
+  if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
+  const value = found ? triggerValue(table, found.stream, split.tag) : undefined;
+  if (value === undefined) {
+    skips.push(
+      found
+        ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` }
+        : {
+            workload: w.key,
+            code: 'trigger-stream-not-found',
+            reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository`,
+          },
+    );
+  }
+  return { value, cause: `${namespace}/${split.stream}:${split.tag}` };
+}
+
 /** §9.7: the value a trigger sets, or undefined when the tag has no image yet. */
 function triggerValue(table: StreamTable, s: ResolvedStream, tag: string): string | undefined {
   const p = table.partsOf(s);
@@ -117,21 +149,10 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
       });
       continue;
     }
-    const split = splitImageStreamTag(name);
-    const namespace = typeof t.from.namespace === 'string' && t.from.namespace !== '' ? t.from.namespace : w.namespace;
-    const found = split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
-    if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
-    const value = found ? triggerValue(table, found.stream, split.tag) : undefined;
+    const resolved = resolveTrigger(w, table, t.from.namespace, name, true, label, skips);
+    if ('error' in resolved) return resolved;
+    const { value, cause } = resolved;
     if (value === undefined) {
-      skips.push(
-        found
-          ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` }
-          : {
-              workload: w.key,
-              code: 'trigger-stream-not-found',
-              reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository`,
-            },
-      );
       continue; // §9.6: a tag without an image is skipped before its fieldPath is looked at
     }
     if (parsedPath.kind === 'invalid') return { error: parsedPath.error, code: 'trigger-invalid-fieldpath' };
@@ -142,7 +163,7 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
       path: `/${[...segments, container.list, String(container.index), 'image'].join('/')}`,
       value,
       old: typeof c.image === 'string' ? c.image : undefined,
-      cause: `${namespace}/${split.stream}:${split.tag}`,
+      cause,
       via: 'trigger',
     });
   }
@@ -184,21 +205,10 @@ function deploymentConfigTriggers(
       }
       continue;
     }
-    const split = splitImageStreamTag(name);
-    const namespace = typeof from.namespace === 'string' && from.namespace !== '' ? from.namespace : w.namespace;
-    const found = from.kind === 'ImageStreamTag' && split.ok ? table.find(namespace, split.stream, w.namespace) : undefined;
-    if (found && 'skip' in found) return { error: `${label}: ${found.skip}`, code: found.code };
-    const value = found ? triggerValue(table, found.stream, split.tag) : undefined;
+    const resolved = resolveTrigger(w, table, from.namespace, name, from.kind === 'ImageStreamTag', label, skips);
+    if ('error' in resolved) return resolved;
+    const { value, cause } = resolved;
     if (value === undefined) {
-      skips.push(
-        found
-          ? { workload: w.key, code: 'no-image-yet', reason: `${label}: no image yet for ${namespace}/${name}` }
-          : {
-              workload: w.key,
-              code: 'trigger-stream-not-found',
-              reason: `${label}: image stream ${namespace}/${split.stream} not found in the repository`,
-            },
-      );
       continue;
     }
     const names = Array.isArray(p.containerNames) ? p.containerNames.filter((n): n is string => typeof n === 'string') : [];
@@ -212,7 +222,7 @@ function deploymentConfigTriggers(
             path: `/spec/template/spec/${list}/${index}/image`,
             value,
             old: typeof c.image === 'string' ? c.image : undefined,
-            cause: `${namespace}/${split.stream}:${split.tag}`,
+            cause,
             via: 'deployment-config',
           });
         });
