@@ -22,15 +22,7 @@ import { isDigest, parseOpenShiftReference, repositoryOf } from './reference.js'
 import { latestTaggedImage, resolveLatestTaggedImage } from './status.js';
 import { splitImageStreamTag } from './tag-names.js';
 
-export type {
-  ResolvedStream,
-  WorkloadChange,
-  WorkloadInput,
-  WorkloadOptions,
-  WorkloadPlan,
-  WorkloadSkip,
-  WorkloadSkipCode,
-} from './workload-types.js';
+export type * from './workload-types.js';
 import type {
   ResolvedStream,
   WorkloadChange,
