@@ -516,6 +516,18 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
           setTimeout(() => fire(a), e.delayMs);
         }
         a.cleanup = () => watcher?.close();
+      } else if (e.trigger === 'index-written') {
+        let watcher: FSWatcher | undefined;
+        try {
+          watcher = watch(path.join(workdir, '.git'), (_ev, file) => {
+            if (String(file ?? '') !== 'index') return;
+            if (e.delayMs > 0) setTimeout(() => fire(a), e.delayMs);
+            else fire(a);
+          });
+        } catch {
+          setTimeout(() => fire(a), e.delayMs);
+        }
+        a.cleanup = () => watcher?.close();
       }
     };
 

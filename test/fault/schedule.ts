@@ -29,11 +29,12 @@ export type HumanEdit =
 
 /**
  * When an armed kill fires: at once; a moment after a pass starts; when the daemon writes a file in its working
- * tree (after writing, before committing; or while a reset rewrites it); when its push reaches the Git proxy
+ * tree (after writing, before committing; or while a reset rewrites it); when it writes its Git index (a commit
+ * or a checkout in progress); when its push reaches the Git proxy
  * (dropped: never reaches the server); when the server has taken its push (the answer is dropped: the daemon never
  * hears it landed); right after a notification was answered 202.
  */
-export type KillTrigger = 'now' | 'pass-started' | 'workdir-changed' | 'push-sent' | 'push-landed' | 'accepted';
+export type KillTrigger = 'now' | 'pass-started' | 'workdir-changed' | 'index-written' | 'push-sent' | 'push-landed' | 'accepted';
 
 export type ScheduleEvent =
   | { readonly at: number; readonly kind: 'push'; readonly target: number; readonly image: string; readonly duplicates: number; readonly notifyDelayMs: number }
@@ -164,6 +165,7 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
         ['now', 2],
         ['pass-started', 2],
         ['workdir-changed', 2],
+        ['index-written', 2],
         ['push-sent', 1],
         ['push-landed', 2],
         ['accepted', 1],
