@@ -134,3 +134,55 @@ describe('accepted notifications survive failures and restarts', () => {
     }
   });
 });
+
+describe('a notified import that fails is tried again', () => {
+  it('the pass lands with the failure recorded, the notification stays journaled, and a retry lands the image once the registry answers', async () => {
+    const repo = 'durable/retry';
+    const first = await pushImage({ url: registryUrl }, repo, 'live', buildImage({ seed: 'retry-1' }));
+    // The stream imports through a proxy the test can take down; the Git server stays up the whole time.
+    const registryProxy = await startSwitchProxy(registryUrl);
+    const proxyHost = new URL(registryProxy.url).host;
+    createBareRepo(projectRoot, 'retry', { files: { 'streams/app.yaml': streamFile(repo).replace(registryHost, proxyHost) } });
+    const wd = path.join(work, 'wd-retry');
+    const journal = `${wd}.state/pending.json`;
+    const d = await startDaemon(
+      ['--repo-url', `${gitUrl}/retry.git`, '--workdir', wd, '--cache-dir', path.join(work, 'cache-retry'), '--poll-interval', '1h'],
+      {
+        env: { IMAGESTREAMS_REGISTRY_HOOK_SECRET: secret },
+        logFile: path.join(work, 'retry.log'),
+      },
+    );
+    try {
+      await until('the first import', async () => (await remoteDigest('retry')) === first);
+      registryProxy.mode = '503';
+      const next = await pushImage({ url: registryUrl }, repo, 'live', buildImage({ seed: 'retry-2' }));
+      const res = await fetch(`${d.url}/hooks/registry`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ events: [{ action: 'push', target: { repository: repo, tag: 'live' }, request: { host: proxyHost } }] }),
+      });
+      expect(res.status).toBe(202);
+      await until('a pass that lands with the import failed', () => d.logs().some((l) => l.msg === 'import failed' && l.tag === 'live'));
+      await until('the notification to stay, with an attempt counted', () => {
+        const items = (JSON.parse(readFileSync(journal, 'utf8')) as { items: Array<{ attempts: number }> }).items;
+        return items.length === 1 && (items[0]?.attempts ?? 0) >= 1;
+      });
+      registryProxy.mode = 'up';
+      await until('the retry to land the notified image', async () => (await remoteDigest('retry')) === next, 60_000);
+      await until('the journal to be empty', () => (JSON.parse(readFileSync(journal, 'utf8')) as { items: unknown[] }).items.length === 0);
+      expect(
+        d
+          .logs()
+          .some(
+            (l) =>
+              l.msg === 'pass started' &&
+              Array.isArray(l.reasons) &&
+              (l.reasons as string[]).includes('retry notified imports that failed'),
+          ),
+      ).toBe(true);
+    } finally {
+      await d.stop();
+      await registryProxy.stop();
+    }
+  });
+});

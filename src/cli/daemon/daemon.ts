@@ -295,7 +295,11 @@ export class Daemon {
       this.status.passLanded(id, outcome, started);
       this.options.metrics.passes.inc({ result: outcome === 'partial' ? 'partial' : 'success' });
       this.options.metrics.lastSuccess.set(this.timers.now() / 1000);
-      this.queue.cancelRetry();
+      // Accepted work whose import failed stays in the journal; nothing else would ask for it again (the tag may not
+      // be scheduled), so it is retried with the same backoff as a failed pass, counted by its attempts.
+      const retrying = this.options.journal.pending().reduce((n, i) => Math.max(n, i.attempts), 0);
+      if (retrying > 0) this.queue.addAfter(this.backoff('transient', retrying), 'retry notified imports that failed');
+      else this.queue.cancelRetry();
       const next = out.result.nextDueAt ? Date.parse(out.result.nextDueAt) : undefined;
       this.queue.addAt(next, 'scheduled tags due');
     } catch (caught) {
