@@ -16,7 +16,9 @@ import type { ScheduleResult } from '../test/fault/harness.js';
 import { describeSchedule, generateSchedule } from '../test/fault/schedule.js';
 
 function usage(message: string): never {
-  process.stderr.write(`fault-suite: ${message}\nusage: fault-suite.ts [--seeds N [--from S] | --seed S [--schedule]] [--duration 14s] [--settle 75s] [--keep] [--quiet]\n`);
+  process.stderr.write(
+    `fault-suite: ${message}\nusage: fault-suite.ts [--seeds N [--from S] | --seed S [--schedule]] [--duration 14s] [--settle 75s] [--keep] [--quiet]\n`,
+  );
   process.exit(2);
 }
 
@@ -71,7 +73,12 @@ const total = emptyFigures();
 const results: ScheduleResult[] = [];
 const started = Date.now();
 for (const seed of seeds) {
-  const result = await runSchedule({ seed, ...shape, keep: keep || seeds.length === 1, log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });
+  const result = await runSchedule({
+    seed,
+    ...shape,
+    keep: keep || seeds.length === 1,
+    log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`),
+  });
   results.push(result);
   addFigures(total, result.figures);
   const verdict = result.violations.length === 0 ? 'ok' : `${result.violations.length} invariant failure(s)`;
@@ -86,7 +93,8 @@ process.stdout.write(`\n${formatFigures(total)}\n`);
 process.stdout.write(`time:                   ${Math.round((Date.now() - started) / 1000)} s\n`);
 if (failed.length > 0) {
   const byInvariant = new Map<string, number[]>();
-  for (const r of failed) for (const v of r.violations) byInvariant.set(v.invariant, [...new Set([...(byInvariant.get(v.invariant) ?? []), r.seed])]);
+  for (const r of failed)
+    for (const v of r.violations) byInvariant.set(v.invariant, [...new Set([...(byInvariant.get(v.invariant) ?? []), r.seed])]);
   process.stdout.write(`\n${failed.length} of ${results.length} schedules failed:\n`);
   for (const [inv, s] of byInvariant) process.stdout.write(`  ${inv}: seeds ${s.join(', ')}\n`);
   process.stdout.write(`replay one with: ${replayCommand(failed[0]?.seed ?? 0, shape)}\n`);

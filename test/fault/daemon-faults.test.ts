@@ -33,7 +33,9 @@ describe('the daemon under seeded fault schedules', () => {
       if (result.violations.length > 0) {
         const lines = result.violations.map((v) => `[${v.invariant}] ${v.detail}`);
         failures.push(`seed ${seed}: ${result.violations.map((v) => v.invariant).join(', ')} — replay: ${replayCommand(seed, shape)}`);
-        console.log(`seed ${seed} failed; replay: ${replayCommand(seed, shape)}\nkept: ${result.dir}\n${describeSchedule(result.schedule)}\n${lines.join('\n')}`);
+        console.log(
+          `seed ${seed} failed; replay: ${replayCommand(seed, shape)}\nkept: ${result.dir}\n${describeSchedule(result.schedule)}\n${lines.join('\n')}`,
+        );
       }
       expect(result.violations, `seed ${seed} — replay: ${replayCommand(seed, shape)} (kept ${result.dir})`).toEqual([]);
     },

@@ -32,7 +32,8 @@ describe('the fault proxy in front of the real registry', () => {
     proxy = await startFaultProxy(registryUrl, { maxStallMs: 600, policy: () => next });
   });
   afterAll(() => proxy.stop());
-  const manifest = (method = 'GET', ref = digest): Promise<Response> => fetch(`${proxy.url}/v2/fault-proxy/app/manifests/${ref}`, { method, headers: { accept: MANIFEST_ACCEPT } });
+  const manifest = (method = 'GET', ref = digest): Promise<Response> =>
+    fetch(`${proxy.url}/v2/fault-proxy/app/manifests/${ref}`, { method, headers: { accept: MANIFEST_ACCEPT } });
 
   it('is transparent without a fault', async () => {
     next = undefined;
@@ -132,7 +133,12 @@ describe('the Git proxy', () => {
       expect(Date.now() - t).toBeGreaterThanOrEqual(300);
       await gp.setMode('up');
       let pushes = 0;
-      gp.hooks = { onPushAnswered: () => ((pushes += 1), 'forward') };
+      gp.hooks = {
+        onPushAnswered: () => {
+          pushes += 1;
+          return 'forward';
+        },
+      };
       const clone = path.join(work, 'clone');
       await gitAsync(['clone', '-q', `${gp.url}/git-proxy.git`, clone]);
       await gitAsync(['commit', '-q', '--allow-empty', '-m', 'through the proxy'], clone);

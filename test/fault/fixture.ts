@@ -109,7 +109,10 @@ export function applyEdit(dir: string, edit: HumanEdit, host: string): void {
     }
     case 'annotation': {
       const rel = streamFiles[edit.stream];
-      writeFileSync(file(rel), insertAfterFirst(readFileSync(file(rel), 'utf8'), '  annotations:', `    ${edit.key}: "${edit.value}"\n`, rel));
+      writeFileSync(
+        file(rel),
+        insertAfterFirst(readFileSync(file(rel), 'utf8'), '  annotations:', `    ${edit.key}: "${edit.value}"\n`, rel),
+      );
       return;
     }
     case 'spec-tag': {

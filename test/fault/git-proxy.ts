@@ -37,7 +37,14 @@ export interface GitProxy {
   setMode(mode: GitMode): Promise<void>;
   hooks: GitProxyHooks;
   /** Requests answered 503 or reset by the proxy, and connections refused (attempts seen while down are not visible: counted as windows). */
-  readonly counts: { readonly answered503: number; readonly resets: number; readonly truncated: number; readonly stalled: number; readonly refusedWindows: number; readonly pushesDropped: number };
+  readonly counts: {
+    readonly answered503: number;
+    readonly resets: number;
+    readonly truncated: number;
+    readonly stalled: number;
+    readonly refusedWindows: number;
+    readonly pushesDropped: number;
+  };
   stop(): Promise<void>;
 }
 
@@ -106,34 +113,43 @@ export async function startGitProxy(upstreamPort: number): Promise<GitProxy> {
       return;
     }
     await new Promise<void>((resolve) => {
-      const out = httpRequest({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` } }, (up) => {
-        const body: Buffer[] = [];
-        up.on('data', (c: Buffer) => body.push(c));
-        up.on('error', () => {
-          req.socket.destroy();
-          resolve();
-        });
-        up.on('end', () => {
-          if (push && proxy.hooks.onPushAnswered?.(up.statusCode ?? 0) === 'drop') {
-            counts.pushesDropped += 1;
+      const out = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: upstreamPort,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` },
+        },
+        (up) => {
+          const body: Buffer[] = [];
+          up.on('data', (c: Buffer) => body.push(c));
+          up.on('error', () => {
             req.socket.destroy();
-            return resolve();
-          }
-          const headers = { ...up.headers };
-          delete headers['transfer-encoding'];
-          const all = Buffer.concat(body);
-          headers['content-length'] = String(all.length);
-          if (mode === 'truncate' && all.length > 1) {
-            counts.truncated += 1;
-            res.writeHead(up.statusCode ?? 502, headers);
-            res.write(all.subarray(0, Math.floor(all.length / 2)));
-            setTimeout(() => req.socket.destroy(), 20);
-            return resolve();
-          }
-          res.writeHead(up.statusCode ?? 502, headers).end(all);
-          resolve();
-        });
-      });
+            resolve();
+          });
+          up.on('end', () => {
+            if (push && proxy.hooks.onPushAnswered?.(up.statusCode ?? 0) === 'drop') {
+              counts.pushesDropped += 1;
+              req.socket.destroy();
+              return resolve();
+            }
+            const headers = { ...up.headers };
+            delete headers['transfer-encoding'];
+            const all = Buffer.concat(body);
+            headers['content-length'] = String(all.length);
+            if (mode === 'truncate' && all.length > 1) {
+              counts.truncated += 1;
+              res.writeHead(up.statusCode ?? 502, headers);
+              res.write(all.subarray(0, Math.floor(all.length / 2)));
+              setTimeout(() => req.socket.destroy(), 20);
+              return resolve();
+            }
+            res.writeHead(up.statusCode ?? 502, headers).end(all);
+            resolve();
+          });
+        },
+      );
       out.on('error', () => {
         if (!res.headersSent) res.writeHead(502).end();
         resolve();

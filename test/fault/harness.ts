@@ -76,7 +76,15 @@ export interface KillRecord {
 export interface Figures {
   schedules: number;
   registryFaults: Record<RegistryFaultKind, number>;
-  gitFaults: { refuseWindows: number; answered503: number; resets: number; truncated: number; stalled: number; declineWindows: number; pushesDropped: number };
+  gitFaults: {
+    refuseWindows: number;
+    answered503: number;
+    resets: number;
+    truncated: number;
+    stalled: number;
+    declineWindows: number;
+    pushesDropped: number;
+  };
   sigkills: number;
   sigterms: number;
   sigkillsByTrigger: Record<string, number>;
@@ -140,8 +148,12 @@ export function addFigures(into: Figures, f: Figures): void {
 }
 
 export function formatFigures(f: Figures): string {
-  const faults = Object.entries(f.registryFaults).map(([k, v]) => `${k} ${v}`).join(', ');
-  const kills = Object.entries(f.sigkillsByTrigger).map(([k, v]) => `${k} ${v}`).join(', ');
+  const faults = Object.entries(f.registryFaults)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const kills = Object.entries(f.sigkillsByTrigger)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return [
     `schedules run:          ${f.schedules}`,
     `registry faults:        ${Object.values(f.registryFaults).reduce((a, b) => a + b, 0)} (${faults})`,
@@ -168,7 +180,8 @@ export interface ScheduleResult {
 
 export function replayCommand(seed: number, shape: ScheduleShape & { settleTimeoutMs?: number } = {}): string {
   const duration = shape.durationMs !== undefined && shape.durationMs !== 14_000 ? ` --duration ${shape.durationMs}ms` : '';
-  const settle = shape.settleTimeoutMs !== undefined && shape.settleTimeoutMs !== defaultSettleMs ? ` --settle ${shape.settleTimeoutMs}ms` : '';
+  const settle =
+    shape.settleTimeoutMs !== undefined && shape.settleTimeoutMs !== defaultSettleMs ? ` --settle ${shape.settleTimeoutMs}ms` : '';
   return `npx tsx scripts/fault-suite.ts --seed ${seed}${duration}${settle}`;
 }
 
@@ -194,7 +207,10 @@ class DaemonRunner {
 
   async start(): Promise<void> {
     this.starts += 1;
-    const d = await startDaemon(this.args, { env: { IMAGESTREAMS_FAULT_MARK: this.marker }, logFile: path.join(this.dir, `daemon-${this.starts}.log`) });
+    const d = await startDaemon(this.args, {
+      env: { IMAGESTREAMS_FAULT_MARK: this.marker },
+      logFile: path.join(this.dir, `daemon-${this.starts}.log`),
+    });
     this.all.push(d);
     this.current = d;
   }
@@ -223,7 +239,8 @@ class DaemonRunner {
         if (!d.proc.exited()) {
           this.unclean.push(`pid ${d.proc.pid} was still running 25 s after SIGTERM (${trigger}); killed`);
           await d.proc.stop(100);
-        } else if (code !== 0) this.unclean.push(`pid ${d.proc.pid} exited ${code ?? d.proc.child.signalCode} after SIGTERM (${trigger}), not 0`);
+        } else if (code !== 0)
+          this.unclean.push(`pid ${d.proc.pid} exited ${code ?? d.proc.child.signalCode} after SIGTERM (${trigger}), not 0`);
       }
       await sleep(restartAfterMs);
       for (let i = 0; ; i += 1) {
@@ -345,7 +362,9 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     const r = runner;
     await r.start();
     const t0 = Date.now();
-    log(`seed ${options.seed}: daemon up (pid ${r.current?.proc.pid}); ${schedule.events.length} events over ${schedule.faultsEndAt} ms; ${dir}`);
+    log(
+      `seed ${options.seed}: daemon up (pid ${r.current?.proc.pid}); ${schedule.events.length} events over ${schedule.faultsEndAt} ms; ${dir}`,
+    );
 
     // People: one clone each, edits made one after another per person, retried on a rejected push.
     const humans = new Map<string, { dir: string; queue: Promise<void> }>();
@@ -360,7 +379,12 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     const humanEdit = async (who: string, edit: HumanEdit): Promise<void> => {
       const h = humans.get(who);
       if (!h) return;
-      const env = { GIT_AUTHOR_NAME: who, GIT_AUTHOR_EMAIL: `${who}@fault.test`, GIT_COMMITTER_NAME: who, GIT_COMMITTER_EMAIL: `${who}@fault.test` };
+      const env = {
+        GIT_AUTHOR_NAME: who,
+        GIT_AUTHOR_EMAIL: `${who}@fault.test`,
+        GIT_COMMITTER_NAME: who,
+        GIT_COMMITTER_EMAIL: `${who}@fault.test`,
+      };
       let lastError = '';
       for (let attempt = 1; attempt <= 15; attempt += 1) {
         try {
@@ -398,7 +422,13 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
               id: randomBytes(8).toString('hex'),
               timestamp: new Date().toISOString(),
               action: 'push',
-              target: { mediaType: MEDIA.dockerManifest, repository: t.repository, tag: t.tag, digest: n.push.digest, url: `http://${host}/v2/${t.repository}/manifests/${n.push.digest}` },
+              target: {
+                mediaType: MEDIA.dockerManifest,
+                repository: t.repository,
+                tag: t.tag,
+                digest: n.push.digest,
+                url: `http://${host}/v2/${t.repository}/manifests/${n.push.digest}`,
+              },
               request: { host, method: 'PUT', useragent: 'fault-suite' },
             },
           ],
@@ -463,7 +493,8 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
       if (a.fired) return;
       a.fired = true;
       a.cleanup?.();
-      if (r.kill(a.e.signal, a.e.trigger, a.e.restartAfterMs)) log(`seed ${options.seed}: ${a.e.signal} (${a.e.trigger}) at ${Date.now() - t0} ms`);
+      if (r.kill(a.e.signal, a.e.trigger, a.e.restartAfterMs))
+        log(`seed ${options.seed}: ${a.e.signal} (${a.e.trigger}) at ${Date.now() - t0} ms`);
       else a.fired = false; // nothing to kill right now (restarting): stay armed
     };
     const gp = gitProxy;
@@ -609,11 +640,26 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     if (!settled.ok) violations.push({ invariant: 'daemon-settles', detail: settled.reason });
     log(`seed ${options.seed}: ${settled.ok ? 'settled' : 'did not settle'} at ${Date.now() - t0} ms`);
 
-    for (const n of notifications) if (n.acceptedAt === undefined) violations.push({ invariant: 'notification-delivered', detail: `the notification for ${targetName(n.push.target)}@${n.push.digest} was never answered 202 (${n.attempts} attempts, last: ${n.lastError ?? '?'})` });
+    for (const n of notifications)
+      if (n.acceptedAt === undefined)
+        violations.push({
+          invariant: 'notification-delivered',
+          detail: `the notification for ${targetName(n.push.target)}@${n.push.digest} was never answered 202 (${n.attempts} attempts, last: ${n.lastError ?? '?'})`,
+        });
     for (const f of humanFailures) violations.push({ invariant: 'harness', detail: f });
 
     // Invariants on the history and the final tree.
-    const checked = await checkInvariants({ bare, dir, host, pushes, notifications, humanCommits, daemonEmail, proxy: p, log: (l) => log(`seed ${options.seed}: ${l}`) });
+    const checked = await checkInvariants({
+      bare,
+      dir,
+      host,
+      pushes,
+      notifications,
+      humanCommits,
+      daemonEmail,
+      proxy: p,
+      log: (l) => log(`seed ${options.seed}: ${l}`),
+    });
     violations.push(...checked.violations);
     figures.revisionsChecked = checked.revisions;
     figures.blobsParsed = checked.blobs;
@@ -630,8 +676,13 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
       await last.stop();
       const code = last.proc.child.exitCode;
       const signal = last.proc.child.signalCode;
-      if (code !== 0) violations.push({ invariant: 'clean-exit', detail: `after SIGTERM the daemon exited with ${code ?? signal ?? 'nothing'} (expected 0)` });
-      else if (!last.logs().some((l) => l.msg === 'stopped')) violations.push({ invariant: 'clean-exit', detail: 'the daemon exited 0 without logging "stopped"' });
+      if (code !== 0)
+        violations.push({
+          invariant: 'clean-exit',
+          detail: `after SIGTERM the daemon exited with ${code ?? signal ?? 'nothing'} (expected 0)`,
+        });
+      else if (!last.logs().some((l) => l.msg === 'stopped'))
+        violations.push({ invariant: 'clean-exit', detail: 'the daemon exited 0 without logging "stopped"' });
     }
     const leftovers = leftoverProcesses(marker, r);
     if (leftovers.length > 0) violations.push({ invariant: 'nothing-left-running', detail: leftovers.join('; ') });
@@ -642,10 +693,13 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     figures.importsFailed = logs.filter((l) => l.msg === 'import failed').length;
     figures.pushRetries = logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('push rejected')).length;
     figures.journalResumes = logs.filter((l) => l.msg === 'resuming accepted work from before the restart').length;
-    figures.notificationsAcceptedWhileGitFaulted = notifications.filter((n) => n.acceptedAt !== undefined && gitWindows.some(([a, b]) => (n.acceptedAt as number) >= a && (n.acceptedAt as number) <= b)).length;
+    figures.notificationsAcceptedWhileGitFaulted = notifications.filter(
+      (n) => n.acceptedAt !== undefined && gitWindows.some(([a, b]) => (n.acceptedAt as number) >= a && (n.acceptedAt as number) <= b),
+    ).length;
     figures.sigkills = r.kills.filter((k) => k.signal === 'SIGKILL').length;
     figures.sigterms = r.kills.filter((k) => k.signal === 'SIGTERM').length;
-    for (const k of r.kills) if (k.signal === 'SIGKILL') figures.sigkillsByTrigger[k.trigger] = (figures.sigkillsByTrigger[k.trigger] ?? 0) + 1;
+    for (const k of r.kills)
+      if (k.signal === 'SIGKILL') figures.sigkillsByTrigger[k.trigger] = (figures.sigkillsByTrigger[k.trigger] ?? 0) + 1;
     for (const u of r.unclean) violations.push({ invariant: 'clean-exit', detail: u });
     figures.restarts = r.starts - 1;
     figures.humanCommitsPushed = humanCommits.length;
@@ -664,11 +718,17 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
       kept = true;
       writeFileSync(path.join(dir, 'schedule.txt'), `${describeSchedule(schedule)}\n`);
       writeFileSync(path.join(dir, 'violations.json'), `${JSON.stringify(violations, null, 2)}\n`);
-      writeFileSync(path.join(dir, 'timeline.json'), `${JSON.stringify({ t0, pushes, notifications, humanCommits, kills: r.kills, faults: p.injected }, null, 2)}\n`);
+      writeFileSync(
+        path.join(dir, 'timeline.json'),
+        `${JSON.stringify({ t0, pushes, notifications, humanCommits, kills: r.kills, faults: p.injected }, null, 2)}\n`,
+      );
       writeFileSync(path.join(dir, 'daemon.log'), r.logText());
     }
   } catch (err) {
-    violations.push({ invariant: 'harness', detail: `the schedule could not run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` });
+    violations.push({
+      invariant: 'harness',
+      detail: `the schedule could not run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    });
     kept = true;
     if (runner) writeFileSync(path.join(dir, 'daemon.log'), runner.logText());
   } finally {
@@ -693,7 +753,12 @@ function readHead(bare: string): string {
  * neither the remote head nor the daemon's pass count has moved for 2 s. Stuck (idle with pending work and no
  * retry or alarm set, for 5 s) ends the wait at once: nothing but an outside event would ever land that work.
  */
-async function settle(r: DaemonRunner, bare: string, deliveries: ReadonlySet<Promise<void>>, deadline: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function settle(
+  r: DaemonRunner,
+  bare: string,
+  deliveries: ReadonlySet<Promise<void>>,
+  deadline: number,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
   let key = '';
   let since = Date.now();
   let last = 'no answer from the daemon';
@@ -724,7 +789,8 @@ async function settle(r: DaemonRunner, bare: string, deliveries: ReadonlySet<Pro
     const quiet = ready === 200 && status.state === 'ready' && idle && status.pendingWork === 0 && deliveries.size === 0;
     if (quiet && Date.now() - since >= 2000) return { ok: true };
     const stuck = idle && (status.pendingWork ?? 0) > 0 && !status.nextRetryAt && !status.nextDueAt && deliveries.size === 0;
-    if (stuck && Date.now() - since >= 5000) return { ok: false, reason: `stuck: ${last}; accepted work is pending but no pass, retry or alarm is scheduled` };
+    if (stuck && Date.now() - since >= 5000)
+      return { ok: false, reason: `stuck: ${last}; accepted work is pending but no pass, retry or alarm is scheduled` };
   }
   return { ok: false, reason: `did not settle before the deadline: ${last}` };
 }
@@ -744,13 +810,14 @@ function leftoverProcesses(marker: string, r: DaemonRunner): string[] {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z' && Number(fields[1]) === process.pid) out.push(`zombie child pid ${pid} (${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))})`);
+      if (fields[0] === 'Z' && Number(fields[1]) === process.pid)
+        out.push(`zombie child pid ${pid} (${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))})`);
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      if (environ.split('\0').includes(`IMAGESTREAMS_FAULT_MARK=${marker}`)) out.push(`pid ${pid} (${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200)}) still running`);
+      if (environ.split('\0').includes(`IMAGESTREAMS_FAULT_MARK=${marker}`))
+        out.push(`pid ${pid} (${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200)}) still running`);
     } catch {
       // gone, or not ours to read
     }
   }
   return out;
 }
-

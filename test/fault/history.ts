@@ -7,7 +7,14 @@ import { parseAllDocuments } from 'yaml';
 import { GIT_ENV } from '../support/git-server.js';
 
 export function gitIn(bare: string, args: string[], input?: string): string {
-  return execFileSync('git', args, { cwd: bare, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8', maxBuffer: 256 << 20, ...(input !== undefined ? { input } : {}), stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync('git', args, {
+    cwd: bare,
+    env: { ...process.env, ...GIT_ENV },
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    ...(input !== undefined ? { input } : {}),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 export interface Revision {
@@ -26,7 +33,13 @@ export interface ParsedBlob {
 export interface History {
   readonly head: string;
   /** Newest first. */
-  readonly commits: ReadonlyArray<{ readonly commit: string; readonly author: string; readonly email: string; readonly subject: string; readonly parents: readonly string[] }>;
+  readonly commits: ReadonlyArray<{
+    readonly commit: string;
+    readonly author: string;
+    readonly email: string;
+    readonly subject: string;
+    readonly parents: readonly string[];
+  }>;
   readonly revisions: readonly Revision[];
   readonly blobs: ReadonlyMap<string, ParsedBlob>;
 }
@@ -85,7 +98,8 @@ export function readHistory(bare: string, branch = 'main'): History {
   const bytes = readBlobs(bare, unique);
   const pathOf = new Map(revisions.map((r) => [r.blob, r.path]));
   const blobs = new Map<string, ParsedBlob>();
-  for (const oid of unique) blobs.set(oid, { blob: oid, ...parseData(pathOf.get(oid) ?? '', (bytes.get(oid) ?? Buffer.alloc(0)).toString('utf8')) });
+  for (const oid of unique)
+    blobs.set(oid, { blob: oid, ...parseData(pathOf.get(oid) ?? '', (bytes.get(oid) ?? Buffer.alloc(0)).toString('utf8')) });
   return { head, commits, revisions, blobs };
 }
 

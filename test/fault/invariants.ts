@@ -91,14 +91,18 @@ const managedAnnotations = new Set(['imagestreams.dev/import-spec', 'openshift.i
 /** A document without what the daemon owns: stream status and its annotations, container images. */
 export function humanPart(doc: unknown): unknown {
   if (typeof doc !== 'object' || doc === null) return doc;
-  const copy = structuredClone(doc) as Record<string, unknown> & { metadata?: { annotations?: Record<string, unknown> }; spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>>; initContainers?: Array<Record<string, unknown>> } } } };
+  const copy = structuredClone(doc) as Record<string, unknown> & {
+    metadata?: { annotations?: Record<string, unknown> };
+    spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>>; initContainers?: Array<Record<string, unknown>> } } };
+  };
   if (copy.kind === 'ImageStream') {
     delete copy.status;
     const notes = copy.metadata?.annotations;
     if (notes) for (const k of Object.keys(notes)) if (managedAnnotations.has(k)) delete notes[k];
     if (notes && Object.keys(notes).length === 0 && copy.metadata) delete copy.metadata.annotations;
   }
-  for (const list of [copy.spec?.template?.spec?.containers, copy.spec?.template?.spec?.initContainers]) for (const c of list ?? []) delete c.image;
+  for (const list of [copy.spec?.template?.spec?.containers, copy.spec?.template?.spec?.initContainers])
+    for (const c of list ?? []) delete c.image;
   return copy;
 }
 
@@ -112,7 +116,11 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
   let kept = 0;
   for (const h of input.humanCommits) {
     if (isAncestor(bare, h.commit, head)) kept += 1;
-    else violations.push({ invariant: 'human-commit-kept', detail: `${h.who}'s commit ${short(h.commit)} (${JSON.stringify(h.edit)}) is not in the final history` });
+    else
+      violations.push({
+        invariant: 'human-commit-kept',
+        detail: `${h.who}'s commit ${short(h.commit)} (${JSON.stringify(h.edit)}) is not in the final history`,
+      });
   }
   for (const h of input.humanCommits) {
     const e = h.edit;
@@ -121,9 +129,18 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
     else if (e.kind === 'config-key') {
       const cm = parse(finalFile(bare, head, 'config/settings.yaml') ?? '') as { data?: Record<string, string> } | null;
       present = cm?.data?.[e.key] === e.value;
-    } else if (e.kind === 'annotation') present = finalStream(bare, head, streamFiles[e.stream])?.metadata?.annotations?.[e.key] === e.value;
-    else present = finalStream(bare, head, streamFiles[e.stream])?.spec?.tags?.some((t) => t.name === e.name && t.from?.name === pullSpec(host, e.target)) === true;
-    if (!present) violations.push({ invariant: 'human-edit-present', detail: `${h.who}'s edit ${JSON.stringify(e)} (commit ${short(h.commit)}) is not in the final tree` });
+    } else if (e.kind === 'annotation')
+      present = finalStream(bare, head, streamFiles[e.stream])?.metadata?.annotations?.[e.key] === e.value;
+    else
+      present =
+        finalStream(bare, head, streamFiles[e.stream])?.spec?.tags?.some(
+          (t) => t.name === e.name && t.from?.name === pullSpec(host, e.target),
+        ) === true;
+    if (!present)
+      violations.push({
+        invariant: 'human-edit-present',
+        detail: `${h.who}'s edit ${JSON.stringify(e)} (commit ${short(h.commit)}) is not in the final tree`,
+      });
   }
 
   // Every revision parses; no history list repeats an image.
@@ -132,7 +149,10 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
   for (const r of parseFailures) {
     if (seenBad.has(r.blob)) continue;
     seenBad.add(r.blob);
-    violations.push({ invariant: 'parses', detail: `${r.path} at ${short(r.commit)} does not parse: ${history.blobs.get(r.blob)?.error?.slice(0, 300) ?? ''}` });
+    violations.push({
+      invariant: 'parses',
+      detail: `${r.path} at ${short(r.commit)} does not parse: ${history.blobs.get(r.blob)?.error?.slice(0, 300) ?? ''}`,
+    });
   }
   const dupReported = new Set<string>();
   for (const r of history.revisions) {
@@ -143,7 +163,10 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
         for (let i = 1; i < items.length; i += 1) {
           if (items[i]?.image !== undefined && items[i]?.image === items[i - 1]?.image) {
             dupReported.add(r.blob);
-            violations.push({ invariant: 'history-no-duplicates', detail: `${r.path} at ${short(r.commit)}: status tag ${t.tag} has ${shortDigest(items[i]?.image ?? '')} twice in a row (items ${i - 1} and ${i})` });
+            violations.push({
+              invariant: 'history-no-duplicates',
+              detail: `${r.path} at ${short(r.commit)}: status tag ${t.tag} has ${shortDigest(items[i]?.image ?? '')} twice in a row (items ${i - 1} and ${i})`,
+            });
             break;
           }
         }
@@ -161,7 +184,10 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
   for (const c of history.commits) {
     if (c.email !== input.daemonEmail) continue;
     if (c.parents.length !== 1) {
-      violations.push({ invariant: 'daemon-writes-status', detail: `the daemon's commit ${short(c.commit)} has ${c.parents.length} parents` });
+      violations.push({
+        invariant: 'daemon-writes-status',
+        detail: `the daemon's commit ${short(c.commit)} has ${c.parents.length} parents`,
+      });
       continue;
     }
     const parent = c.parents[0] as string;
@@ -169,7 +195,10 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
     for (const file of changed) {
       const isStream = (Object.values(streamFiles) as string[]).includes(file);
       if (!isStream && !file.startsWith('apps/')) {
-        violations.push({ invariant: 'daemon-writes-status', detail: `the daemon's commit ${short(c.commit)} ("${c.subject}") changes ${file}, which is not its to change` });
+        violations.push({
+          invariant: 'daemon-writes-status',
+          detail: `the daemon's commit ${short(c.commit)} ("${c.subject}") changes ${file}, which is not its to change`,
+        });
         continue;
       }
       const before = docsAt(parent, file);
@@ -177,7 +206,11 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
       if (!before || !after) continue; // unparsable or missing: reported by "parses"
       const a = JSON.stringify(before.map((d) => humanPart(d)));
       const b = JSON.stringify(after.map((d) => humanPart(d)));
-      if (a !== b) violations.push({ invariant: 'daemon-writes-status', detail: `the daemon's commit ${short(c.commit)} ("${c.subject}") changes what people wrote in ${file}:\n  before ${a.slice(0, 600)}\n  after  ${b.slice(0, 600)}` });
+      if (a !== b)
+        violations.push({
+          invariant: 'daemon-writes-status',
+          detail: `the daemon's commit ${short(c.commit)} ("${c.subject}") changes what people wrote in ${file}:\n  before ${a.slice(0, 600)}\n  after  ${b.slice(0, 600)}`,
+        });
     }
   }
 
@@ -225,7 +258,11 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
     for (const f of followers) {
       if (f.target !== target || !coveredBy(f.since, first)) continue;
       const now = statusOf(f)?.items?.[0]?.image;
-      if (now !== last.digest) violations.push({ invariant: 'notification-landed', detail: `${f.file} ${f.stream.metadata?.name}:${f.tag} ends on ${now ? shortDigest(now) : 'no image'}, not on the last notified push ${targetName(target)}@${shortDigest(last.digest)}` });
+      if (now !== last.digest)
+        violations.push({
+          invariant: 'notification-landed',
+          detail: `${f.file} ${f.stream.metadata?.name}:${f.tag} ends on ${now ? shortDigest(now) : 'no image'}, not on the last notified push ${targetName(target)}@${shortDigest(last.digest)}`,
+        });
     }
   }
 
@@ -237,9 +274,11 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
     const common = ['--repo', path.join(work, 'repo'), '--cache-dir', path.join(work, 'cache')];
     const before = input.proxy.injected.length;
     const check = await runCli(['reconcile', ...common, '--check'], env);
-    if (input.proxy.injected.length !== before) violations.push({ invariant: 'harness', detail: 'the convergence check met an injected fault' });
+    if (input.proxy.injected.length !== before)
+      violations.push({ invariant: 'harness', detail: 'the convergence check met an injected fault' });
     if (check.code !== 0) {
-      const diff = check.code === 3 ? await runCli(['reconcile', ...common, '--cache-dir', path.join(work, 'cache2'), '--dry-run'], env) : undefined;
+      const diff =
+        check.code === 3 ? await runCli(['reconcile', ...common, '--cache-dir', path.join(work, 'cache2'), '--dry-run'], env) : undefined;
       violations.push({
         invariant: 'converged',
         detail: `reconcile --check of the final head exited ${check.code}${check.code === 3 ? ' (changes pending)' : ''}:\n${(check.stdout + check.stderr).trim().slice(0, 2000)}${diff ? `\n--- what it would change ---\n${diff.stdout.trim().slice(0, 4000)}` : ''}`,
@@ -251,7 +290,10 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
   const observations: string[] = [];
   for (const f of followers) {
     const failed = statusOf(f)?.conditions?.find((c) => c.type === 'ImportSuccess' && c.status === 'False');
-    if (failed) observations.push(`${f.file} ${f.stream.metadata?.name}:${f.tag} ends with ImportSuccess=False: ${failed.message?.slice(0, 200) ?? ''}`);
+    if (failed)
+      observations.push(
+        `${f.file} ${f.stream.metadata?.name}:${f.tag} ends with ImportSuccess=False: ${failed.message?.slice(0, 200) ?? ''}`,
+      );
   }
   input.log(`checked ${history.revisions.length} revisions (${history.blobs.size} blobs) in ${history.commits.length} commits`);
 

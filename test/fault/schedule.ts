@@ -37,11 +37,31 @@ export type HumanEdit =
 export type KillTrigger = 'now' | 'pass-started' | 'workdir-changed' | 'index-written' | 'push-sent' | 'push-landed' | 'accepted';
 
 export type ScheduleEvent =
-  | { readonly at: number; readonly kind: 'push'; readonly target: number; readonly image: string; readonly duplicates: number; readonly notifyDelayMs: number }
+  | {
+      readonly at: number;
+      readonly kind: 'push';
+      readonly target: number;
+      readonly image: string;
+      readonly duplicates: number;
+      readonly notifyDelayMs: number;
+    }
   | { readonly at: number; readonly kind: 'human'; readonly who: 'alice' | 'bob'; readonly edit: HumanEdit }
-  | { readonly at: number; readonly kind: 'registry-faults'; readonly until: number; readonly rate: number; readonly weights: ReadonlyArray<readonly [RegistryFaultKind, number]> }
+  | {
+      readonly at: number;
+      readonly kind: 'registry-faults';
+      readonly until: number;
+      readonly rate: number;
+      readonly weights: ReadonlyArray<readonly [RegistryFaultKind, number]>;
+    }
   | { readonly at: number; readonly kind: 'git-fault'; readonly until: number; readonly mode: Exclude<GitMode, 'up'> | 'decline' }
-  | { readonly at: number; readonly kind: 'kill'; readonly signal: 'SIGKILL' | 'SIGTERM'; readonly trigger: KillTrigger; readonly delayMs: number; readonly restartAfterMs: number };
+  | {
+      readonly at: number;
+      readonly kind: 'kill';
+      readonly signal: 'SIGKILL' | 'SIGTERM';
+      readonly trigger: KillTrigger;
+      readonly delayMs: number;
+      readonly restartAfterMs: number;
+    };
 
 export interface Schedule {
   readonly seed: number;
@@ -114,7 +134,8 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
     let edit: HumanEdit;
     if (kind === 'note') edit = { kind, line: `${who} was here (seed ${seed}, edit ${i})` };
     else if (kind === 'config-key') edit = { kind, key: `key${i}`, value: `value-${seed}-${i}` };
-    else if (kind === 'annotation') edit = { kind, stream: rng.pick(['app', 'tools'] as const), key: `fault.test/note-${i}`, value: `${who}-${i}` };
+    else if (kind === 'annotation')
+      edit = { kind, stream: rng.pick(['app', 'tools'] as const), key: `fault.test/note-${i}`, value: `${who}-${i}` };
     else edit = { kind, stream: rng.pick(['app', 'worker', 'tools'] as const), name: `h${i}`, target: rng.int(0, targets.length - 1) };
     events.push({ at: at(0), kind: 'human', who, edit });
   }
@@ -135,14 +156,27 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
     ];
     if (weights.every(([, w]) => w === 0)) weights[0] = ['5xx', 1];
     open.push([start, until]);
-    events.push({ at: start, kind: 'registry-faults', until, rate: rng.pick([0.35, 0.5, 0.8, 1]), weights: weights.filter(([, w]) => w > 0) });
+    events.push({
+      at: start,
+      kind: 'registry-faults',
+      until,
+      rate: rng.pick([0.35, 0.5, 0.8, 1]),
+      weights: weights.filter(([, w]) => w > 0),
+    });
   }
 
   const pushes = rng.int(5, 9);
   for (let i = 0; i < pushes; i += 1) {
     const inside = rng.chance(0.6) ? rng.pick(open) : undefined;
     const when = inside ? rng.int(inside[0], Math.max(inside[0], inside[1] - 300)) : at(300);
-    events.push({ at: when, kind: 'push', target: rng.int(0, targets.length - 1), image: `s${seed}-p${i}`, duplicates: rng.chance(0.25) ? 1 : 0, notifyDelayMs: rng.pick([0, 0, 50, 300]) });
+    events.push({
+      at: when,
+      kind: 'push',
+      target: rng.int(0, targets.length - 1),
+      image: `s${seed}-p${i}`,
+      duplicates: rng.chance(0.25) ? 1 : 0,
+      notifyDelayMs: rng.pick([0, 0, 50, 300]),
+    });
   }
 
   const gitFaults = rng.int(1, 3);
@@ -150,7 +184,12 @@ export function generateSchedule(seed: number, shape: ScheduleShape = {}): Sched
   for (let i = 0; i < gitFaults && cursor < end - 1000; i += 1) {
     const start = rng.int(cursor, Math.max(cursor, end - 1000));
     const until = Math.min(end, start + rng.int(800, 3500));
-    events.push({ at: start, kind: 'git-fault', until, mode: rng.pick(['refuse', '503', 'reset', 'decline', 'truncate', 'stall'] as const) });
+    events.push({
+      at: start,
+      kind: 'git-fault',
+      until,
+      mode: rng.pick(['refuse', '503', 'reset', 'decline', 'truncate', 'stall'] as const),
+    });
     cursor = until + 200;
   }
 

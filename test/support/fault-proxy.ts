@@ -94,7 +94,10 @@ export function alterManifest(body: Buffer, alteration: 'reencode' | 'tamper'): 
     const compact = Buffer.from(JSON.stringify(json));
     return compact.equals(body) ? Buffer.from(JSON.stringify(json, null, 1)) : compact;
   }
-  const tampered = { ...(json as Record<string, unknown>), annotations: { ...((json as { annotations?: Record<string, string> }).annotations ?? {}), 'fault-proxy': 'tampered' } };
+  const tampered = {
+    ...(json as Record<string, unknown>),
+    annotations: { ...((json as { annotations?: Record<string, string> }).annotations ?? {}), 'fault-proxy': 'tampered' },
+  };
   return Buffer.from(JSON.stringify(tampered, null, 3));
 }
 
@@ -115,14 +118,20 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
     injected.push({ at: Date.now(), seq: r.seq, method: r.method, path: r.path, kind, ...(detail ? { detail } : {}) });
   };
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer } | undefined> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer } | undefined> =>
     new Promise((resolve) => {
-      const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => chunks.push(c));
-        up.on('end', () => resolve({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }));
-        up.on('error', () => resolve(undefined));
-      });
+      const out = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        (up) => {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => resolve({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }));
+          up.on('error', () => resolve(undefined));
+        },
+      );
       out.on('error', () => resolve(undefined));
       out.end(body);
     });
@@ -142,13 +151,17 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
     if (choice?.kind === '5xx') {
       const status = choice.status ?? 503;
       record(r, '5xx', String(status));
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'injected by the fault proxy' }] }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'injected by the fault proxy' }] }));
       return;
     }
     if (choice?.kind === '429') {
       const after = choice.retryAfterSeconds ?? 1;
       record(r, '429', `retry-after ${after}`);
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(after) }).end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'injected by the fault proxy' }] }));
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(after) })
+        .end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'injected by the fault proxy' }] }));
       return;
     }
     if (choice?.kind === 'stall') {
@@ -164,7 +177,8 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
     }
     const headers: IncomingHttpHeaders = { ...up.headers };
     delete headers['transfer-encoding'];
-    if (typeof headers.location === 'string') headers.location = headers.location.replace(target.host, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+    if (typeof headers.location === 'string')
+      headers.location = headers.location.replace(target.host, `127.0.0.1:${(server.address() as AddressInfo).port}`);
     const hasBody = r.method !== 'HEAD' && up.status >= 200 && up.status < 300 && up.body.length > 1;
     if (choice && bodyFaults.has(choice.kind) && hasBody) {
       if (choice.kind === 'truncate') {
