@@ -9,8 +9,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addFigures, emptyFigures, formatFigures, replayCommand, runSchedule } from './harness.js';
 import { describeSchedule } from './schedule.js';
 
-/** Picked for variety: between them every fault kind, every kill trigger, and spec-tag edits by people. */
-const seeds = [1, 2, 3];
+/**
+ * Seed 1 is a broad schedule that held when this was written; 6 and 40 each reproduced a daemon bug (6: a 100%
+ * registry fault window near the end opens the importer's circuit, the notification pass lands partial and the
+ * accepted work stays pending with nothing scheduled to retry it; 40: a SIGKILL while the daemon writes its Git
+ * index leaves .git/index empty, and every pass after the restart fails on it). They stay here as regression
+ * seeds: a fix should turn them green. Schedules are deterministic from the seed; the interleaving with the
+ * daemon is not, so a racy crash window (40) may take a replay or two.
+ */
+const seeds = [1, 6, 40];
 /**
  * Faults go on for 14 s. The settle wait is 45 s here (75 s from the script): a daemon that is idle with accepted
  * work and nothing scheduled is reported as stuck after 5 s anyway, so the long wait only runs while the daemon is
