@@ -3,7 +3,7 @@
  * asserted by tests; speed goals are read off these numbers.
  *
  *   npm run bench              all benchmarks
- *   npm run bench -- validate  one of them (validate, import, plan, daemon, large)
+ *   npm run bench -- validate  one of them (validate, import, plan, daemon, large, cli)
  */
 import { daemonBench } from './daemon.js';
 import { importRegistry } from './import.js';
@@ -17,6 +17,7 @@ const all: Record<string, () => Promise<void>> = {
   plan: planRender,
   daemon: daemonBench,
   large: largeStream,
+  cli: async () => (await import('./cli-baseline.js')).cliBaseline(),
 };
 const chosen = process.argv.slice(2).filter((a) => a in all);
 for (const name of chosen.length > 0 ? chosen : Object.keys(all)) await all[name]?.();

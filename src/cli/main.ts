@@ -1,22 +1,22 @@
+/**
+ * The command line: every command is defined here (statically, so `--help` and completion are complete), and each
+ * action loads its command's module with `import()` when it runs. `--version` and `--help` load commander and
+ * nothing else; `validate` the text edge and ajv; `inspect` the registry edge; `run` everything (issue "Cost").
+ * Only `import type` may name a command module statically.
+ */
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from './exit-codes.js';
-import { describeFailure } from './failures.js';
 import { defaultImportMode, importModes } from '../reconcile/model.js';
-import { redactUrlCredentials } from '../gitsource/repo.js';
+import { registerAuthoringCommands } from './authoring/register.js';
+import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
+import type { InspectOptions } from './inspect-command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
-import { version } from './version.js';
-import { registerAuthoringCommands } from './authoring/register.js';
-import { inspectCommand } from './inspect-command.js';
 import { collect, configOption, namespaceOption, withFileSelection, withRegistryOptions } from './options.js';
-import { reconcileCommand } from './reconcile-command.js';
-import { runCommand } from './run-command.js';
-import type { RunOptions } from './run-command.js';
 import type { ReconcileOptions } from './reconcile-command.js';
-import type { InspectOptions } from './inspect-command.js';
-import { validateCommand } from './validate-command.js';
+import type { RunOptions } from './run-command.js';
 import type { ValidateFormat } from './validate-command.js';
+import { version } from './version.js';
 
 const exitCodesHelp = `
 Exit codes (the same for every command; when several apply, the first of 70, 2, 1, 5, 4, 3 wins):
@@ -62,6 +62,7 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
         paths: string[],
         opts: { output: ValidateFormat; config?: string; namespace?: string; include?: string[]; exclude?: string[] },
       ) => {
+        const { validateCommand } = await import('./validate-command.js');
         setResult(await validateCommand(paths, opts, io));
       },
     );
@@ -106,6 +107,7 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed o
 70 internal error.`,
     )
     .action(async (opts: ReconcileOptions) => {
+      const { reconcileCommand } = await import('./reconcile-command.js');
       setResult(await reconcileCommand(opts, io));
     });
 
@@ -162,6 +164,7 @@ Logs are JSON lines on stderr. SIGTERM/SIGINT: the running pass gets --grace-per
 when stopped cleanly, 128+signal when the grace period ran out or a second signal came. See docs/daemon.md.`,
     )
     .action(async (opts: RunOptions) => {
+      const { runCommand } = await import('./run-command.js');
       setResult(await runCommand(opts, io));
     });
 
@@ -191,6 +194,7 @@ Examples:
 Exit status: 0 when every reference resolved, 1 when none did, 4 when some did not, 2 for a usage error.`,
     )
     .action(async (refs: string[], opts: InspectOptions) => {
+      const { inspectCommand } = await import('./inspect-command.js');
       setResult(await inspectCommand(refs, opts, io));
     });
 
@@ -215,6 +219,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
       return ExitCode.usage; // commander has already printed the message
     }
+    // The failure table names every edge's error types (Git, registry, render), so it loads only on a failure.
+    const [{ describeFailure }, { redactUrlCredentials }] = await Promise.all([import('./failures.js'), import('../gitsource/repo.js')]);
     const failure = describeFailure(err);
     if (failure.kind !== 'bug') {
       io.stderr(`imagestreams: ${failure.message}\n`);

@@ -1,20 +1,18 @@
-/** The `oc`-style verbs (issue: the authoring CLI), registered on the program. */
+/**
+ * The `oc`-style verbs (issue: the authoring CLI), registered on the program. As in main.ts, each action loads its
+ * verb's module with `import()` when it runs; only types are imported statically.
+ */
 import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
-import type { ExitCodeValue } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
 import { importModes } from '../../reconcile/model.js';
 import { completionScript } from '../completion.js';
+import type { ExitCodeValue } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
 import { collect, withRegistryOptions, withRepoOptions } from '../options.js';
-import { describeCommand, getCommand } from './describe-command.js';
 import type { DescribeFlags } from './describe-command.js';
-import { pruneCommand, rollbackCommand } from './history-command.js';
 import type { PruneFlags, RollbackFlags } from './history-command.js';
-import { importImageCommand } from './import-command.js';
 import type { ImportImageFlags } from './import-command.js';
-import { imageLookupCommand, tagCommand } from './tag-command.js';
 import type { LookupFlags, TagFlags } from './tag-command.js';
-import { setTriggersCommand } from './triggers-command.js';
 import type { TriggerFlags } from './triggers-command.js';
 
 export function registerAuthoringCommands(program: Command, io: CliIo, setResult: (code: ExitCodeValue) => void): void {
@@ -53,6 +51,7 @@ Examples (from the OpenShift documentation):
   imagestreams tag -d ruby:latest`,
     )
     .action(async (first: string, rest: string[], opts: TagFlags) => {
+      const { tagCommand } = await import('./tag-command.js');
       setResult(await tagCommand([first, ...rest], opts, io));
     });
 
@@ -77,6 +76,7 @@ Examples (from the OpenShift documentation):
       '\nExamples (from the OpenShift documentation):\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --confirm\n  imagestreams import-image my-ruby --from=docker.io/openshift/ruby-20-centos7 --all --confirm',
     )
     .action(async (target: string, opts: ImportImageFlags) => {
+      const { importImageCommand } = await import('./import-command.js');
       setResult(await importImageCommand(target, opts, io));
     });
 
@@ -91,6 +91,7 @@ Examples (from the OpenShift documentation):
       '\nExamples:\n  imagestreams rollback istag/ruby:latest\n  imagestreams rollback istag/ruby:latest --to-image sha256:49c18358',
     )
     .action(async (target: string, opts: RollbackFlags) => {
+      const { rollbackCommand } = await import('./history-command.js');
       setResult(await rollbackCommand(target, opts, io));
     });
 
@@ -107,6 +108,7 @@ Examples (from the OpenShift documentation):
       '\nExamples:\n  imagestreams prune --keep-tag-revisions 5\n  imagestreams prune --keep-tag-revisions 5 --keep-younger-than 24h --confirm',
     )
     .action(async (opts: PruneFlags) => {
+      const { pruneCommand } = await import('./history-command.js');
       setResult(await pruneCommand(opts, io));
     });
 
@@ -135,6 +137,7 @@ Examples (from the OpenShift documentation):
       '\nExamples (from the OpenShift documentation):\n  imagestreams describe is/python\n  imagestreams describe istag/python:latest',
     )
     .action(async (target: string, opts: DescribeFlags) => {
+      const { describeCommand } = await import('./describe-command.js');
       setResult(await describeCommand(target, opts, io));
     });
 
@@ -145,6 +148,7 @@ Examples (from the OpenShift documentation):
     .option('--now <time>', 'the clock for relative times (RFC 3339)')
     .addHelpText('after', '\nExample:\n  imagestreams get is -n openshift')
     .action(async (kind: string, opts: DescribeFlags) => {
+      const { getCommand } = await import('./describe-command.js');
       setResult(await getCommand(kind, opts, io));
     });
 
@@ -165,6 +169,7 @@ Examples (from the OpenShift documentation):
       '\nExamples (from the OpenShift documentation):\n  imagestreams set triggers deploy/example --from-image=example:latest -c web\n  imagestreams set triggers deploy/example --from-image=example:latest --remove',
     )
     .action(async (target: string, opts: TriggerFlags) => {
+      const { setTriggersCommand } = await import('./triggers-command.js');
       setResult(await setTriggersCommand(target, opts, io));
     });
 
@@ -183,6 +188,7 @@ Examples (from the OpenShift documentation):
   imagestreams set image-lookup mysql --enabled=false`,
     )
     .action(async (targets: string[], opts: Omit<LookupFlags, 'enabled'> & { enabled: string }) => {
+      const { imageLookupCommand } = await import('./tag-command.js');
       setResult(await imageLookupCommand(targets, { ...opts, enabled: opts.enabled !== 'false' }, io));
     });
 }
