@@ -14,6 +14,7 @@ import { validateCorpus } from './validate.js';
 const all: Record<string, () => Promise<void>> = {
   validate: validateCorpus,
   import: importRegistry,
+  'import-dedupe': async () => (await import('./import-dedupe.js')).importDedupe(),
   plan: planRender,
   daemon: daemonBench,
   large: largeStream,

@@ -30,8 +30,15 @@ export interface CachedManifest {
 const memoryEntries = 4096;
 const memoryEntryBytes = 1 << 20;
 
+/** A fetch in flight for one digest, and who asked: a failure is shared only with callers of the same scope. */
+interface Pending {
+  readonly scope: string;
+  readonly promise: Promise<unknown>;
+}
+
 export class MetadataCache {
   private readonly memory = new Map<string, Buffer | string>();
+  private readonly pending = new Map<string, Pending>();
 
   constructor(readonly dir: string | undefined) {}
 
@@ -117,6 +124,72 @@ export class MetadataCache {
     } catch {
       // See putBlob.
     }
+  }
+
+  /**
+   * The verified manifest with this digest: the cache, else `fetch` (which verifies), stored. Concurrent callers
+   * for one digest share one fetch, whatever repository or import asks (see `load`).
+   */
+  loadManifest(digest: string, scope: string, fetch: () => Promise<CachedManifest>): Promise<CachedManifest> {
+    return this.load(
+      `manifest:${digest}`,
+      scope,
+      () => this.getManifest(digest),
+      async () => {
+        const fetched = await fetch();
+        await this.putManifest(digest, fetched.bytes, fetched.mediaType);
+        return fetched;
+      },
+    );
+  }
+
+  /** The verified blob (an image config) with this digest: the cache, else `fetch` (which verifies), stored; shared as `loadManifest`. */
+  loadBlob(digest: string, scope: string, fetch: () => Promise<Buffer>): Promise<Buffer> {
+    return this.load(
+      `blob:${digest}`,
+      scope,
+      () => this.getBlob(digest),
+      async () => {
+        const bytes = await fetch();
+        await this.putBlob(digest, bytes);
+        return bytes;
+      },
+    );
+  }
+
+  /**
+   * One read-or-fetch per key at a time: the first caller registers its promise before anything is awaited, so
+   * every concurrent caller joins it; the entry is dropped when it settles (a failure is never remembered, the next
+   * caller fetches again). A failure reaches the callers of the same `scope` (the same repository and access: the
+   * same request would fail the same way); a caller of another scope (another repository, other credentials) tries
+   * for itself, since a 404 or a refusal there says nothing about its own access.
+   */
+  private async load<T>(key: string, scope: string, read: () => Promise<T | undefined>, fetch: () => Promise<T>): Promise<T> {
+    const joined = this.pending.get(key);
+    if (joined) {
+      try {
+        return (await joined.promise) as T;
+      } catch (err) {
+        if (joined.scope === scope) throw err;
+      }
+      const again = this.pending.get(key);
+      if (again?.scope === scope) return (await again.promise) as T;
+      if (again) return this.run(undefined, read, fetch);
+    }
+    return this.run(key, read, fetch, scope);
+  }
+
+  private run<T>(key: string | undefined, read: () => Promise<T | undefined>, fetch: () => Promise<T>, scope = ''): Promise<T> {
+    const promise = (async () => (await read()) ?? (await fetch()))();
+    if (key !== undefined) {
+      const entry: Pending = { scope, promise };
+      this.pending.set(key, entry);
+      const settle = (): void => {
+        if (this.pending.get(key) === entry) this.pending.delete(key);
+      };
+      promise.then(settle, settle);
+    }
+    return promise;
   }
 
   private resolvedPath(listDigest: string, platform: Platform): string | undefined {

@@ -1,8 +1,9 @@
 /**
  * `importImages(requests)`: resolve DockerImage references to images as OpenShift's importer does (semantics.md
- * §6.4–6.6, §6.9), at the lowest request cost: one HEAD per tag, a GET only for a digest not already known, each
- * config fetched once per digest, ever (the disk cache), identical sources fetched once per call. Never throws for
- * one image: every request gets an Observation.
+ * §6.4–6.6, §6.9), at the lowest request cost: one HEAD per (registry, repository, reference) per call whatever
+ * the import modes and platforms asked, a GET only for a digest not already known, each manifest and config fetched
+ * once per digest, ever (the disk cache, which also shares the fetches in flight), identical sources resolved once
+ * per call. Never throws for one image: every request gets an Observation.
  */
 import {
   apiRegistryHost,
@@ -72,6 +73,18 @@ const registryMatches = (list: readonly string[] | undefined, registry: string, 
 
 const fail = (failure: ImportFailure): Observation => ({ ok: false, failure });
 
+/** What resolving a tag found: its digest, and the manifest itself when the HEAD gave no digest and a GET was needed. */
+interface TagDigest {
+  readonly digest: string;
+  readonly manifest?: { readonly bytes: Buffer; readonly mediaType: string };
+}
+
+/** Tag resolutions of one `importImages` call, by target and reference: one HEAD each, whatever mode or platform asks. */
+type TagResolutions = Map<string, Promise<TagDigest>>;
+
+/** Who a fetch is made as: a failure is shared only within one scope (cache.ts). */
+const scopeOf = (target: Target): string => JSON.stringify([target.host, target.repository, target.insecure, target.anonymous === true]);
+
 export class Importer {
   constructor(private readonly options: ImporterOptions) {}
 
@@ -102,9 +115,13 @@ export class Importer {
     return { ref, target: { host, registry: d.registry, repository, insecure }, normalized, reference };
   }
 
-  /** One observation per request, in order. Identical sources (same repository, reference, mode) are fetched once. */
+  /**
+   * One observation per request, in order. Identical sources (same repository, reference, mode, platform) are
+   * resolved once; a tag is resolved with one HEAD whatever modes and platforms ask for it.
+   */
   async importImages(requests: readonly ImportRequest[]): Promise<Observation[]> {
     const inflight = new Map<string, Promise<Resolved | ImportFailure>>();
+    const tags: TagResolutions = new Map();
     return Promise.all(
       requests.map(async (request) => {
         const source = this.parseSource(request.from, request.insecure);
@@ -122,7 +139,7 @@ export class Importer {
         ]);
         let p = inflight.get(key);
         if (!p) {
-          p = this.resolveWithFallback(source, request.importMode, platform);
+          p = this.resolveWithFallback(source, request.importMode, platform, tags);
           inflight.set(key, p);
         }
         const result = await p;
@@ -139,14 +156,19 @@ export class Importer {
    * Like OpenShift (semantics.md §6.9): when credentials are refused as a wrong username or password, try once
    * without them (a public image stays importable); if that fails too, the original failure stands.
    */
-  private async resolveWithFallback(source: ParsedSource, mode: ImportMode, platform: Platform): Promise<Resolved | ImportFailure> {
+  private async resolveWithFallback(
+    source: ParsedSource,
+    mode: ImportMode,
+    platform: Platform,
+    tags: TagResolutions,
+  ): Promise<Resolved | ImportFailure> {
     try {
-      return await this.resolve(source, mode, platform, false);
+      return await this.resolve(source, mode, platform, false, tags);
     } catch (err) {
       const failure = this.failure(err, source);
       if (!(err instanceof RegistryError) || err.details.credentialsRefused !== true) return failure;
       try {
-        return await this.resolve(source, mode, platform, true);
+        return await this.resolve(source, mode, platform, true, tags);
       } catch {
         return failure;
       }
@@ -205,7 +227,13 @@ export class Importer {
     return undefined;
   }
 
-  private async resolve(source: ParsedSource, mode: ImportMode, platform: Platform, anonymous: boolean): Promise<Resolved> {
+  private async resolve(
+    source: ParsedSource,
+    mode: ImportMode,
+    platform: Platform,
+    anonymous: boolean,
+    tags: TagResolutions,
+  ): Promise<Resolved> {
     const target = anonymous ? { ...source.target, anonymous: true } : source.target;
     const { reference } = source;
     const { cache } = this.options;
@@ -214,22 +242,13 @@ export class Importer {
     if (isDigest(reference)) {
       digest = reference;
     } else {
-      // One HEAD resolves a tag; the body is fetched only for a digest we have not seen.
-      const head = await this.options.client.call(target, 'HEAD', `manifests/${reference}`, { accept: manifestAccept, maxBytes: 0 });
-      const headerDigest = head.headers['docker-content-digest'];
-      if (headerDigest && isDigest(headerDigest)) {
-        digest = headerDigest;
-      } else {
-        const res = await this.options.client.call(target, 'GET', `manifests/${reference}`, {
-          accept: manifestAccept,
-          maxBytes: this.maxManifest,
-        });
-        const stated = res.headers['docker-content-digest'];
-        digest = stated && isDigest(stated) ? stated : digestOf(res.body);
-        verifyDigest(res.body, digest, `manifest ${reference}`);
-        manifest = { bytes: res.body, mediaType: res.headers['content-type'] ?? '' };
-        await cache.putManifest(digest, res.body, manifest.mediaType);
+      const key = JSON.stringify([scopeOf(target), reference]);
+      let resolving = tags.get(key);
+      if (!resolving) {
+        resolving = this.tagDigest(target, reference);
+        tags.set(key, resolving);
       }
+      ({ digest, manifest } = await resolving);
     }
     manifest ??= await this.manifest(target, digest);
     const parsed = parseManifest(manifest.bytes, manifest.mediaType);
@@ -279,22 +298,37 @@ export class Importer {
     };
   }
 
+  /** One HEAD resolves a tag; the body is fetched only when the registry states no digest. */
+  private async tagDigest(target: Target, reference: string): Promise<TagDigest> {
+    const head = await this.options.client.call(target, 'HEAD', `manifests/${reference}`, { accept: manifestAccept, maxBytes: 0 });
+    const headerDigest = head.headers['docker-content-digest'];
+    if (headerDigest && isDigest(headerDigest)) return { digest: headerDigest };
+    const res = await this.options.client.call(target, 'GET', `manifests/${reference}`, {
+      accept: manifestAccept,
+      maxBytes: this.maxManifest,
+    });
+    const stated = res.headers['docker-content-digest'];
+    const digest = stated && isDigest(stated) ? stated : digestOf(res.body);
+    verifyDigest(res.body, digest, `manifest ${reference}`);
+    const manifest = { bytes: res.body, mediaType: res.headers['content-type'] ?? '' };
+    await this.options.cache.putManifest(digest, res.body, manifest.mediaType);
+    return { digest, manifest };
+  }
+
   private get maxManifest(): number {
     return this.options.maxManifestBytes ?? 4 * 1024 * 1024;
   }
 
-  /** A manifest by digest: the cache, else one GET, verified. */
-  private async manifest(target: Target, digest: string): Promise<{ bytes: Buffer; mediaType: string }> {
-    const cached = await this.options.cache.getManifest(digest);
-    if (cached) return cached;
-    const res = await this.options.client.call(target, 'GET', `manifests/${digest}`, {
-      accept: manifestAccept,
-      maxBytes: this.maxManifest,
+  /** A manifest by digest: the cache, else one GET, verified (one GET per digest even when many ask at once). */
+  private manifest(target: Target, digest: string): Promise<{ bytes: Buffer; mediaType: string }> {
+    return this.options.cache.loadManifest(digest, scopeOf(target), async () => {
+      const res = await this.options.client.call(target, 'GET', `manifests/${digest}`, {
+        accept: manifestAccept,
+        maxBytes: this.maxManifest,
+      });
+      verifyDigest(res.body, digest, `manifest ${digest}`);
+      return { bytes: res.body, mediaType: res.headers['content-type'] ?? '' };
     });
-    verifyDigest(res.body, digest, `manifest ${digest}`);
-    const mediaType = res.headers['content-type'] ?? '';
-    await this.options.cache.putManifest(digest, res.body, mediaType);
-    return { bytes: res.body, mediaType };
   }
 
   private async image(
@@ -302,15 +336,13 @@ export class Importer {
     config: Descriptor,
     layerDescriptors: readonly Descriptor[],
   ): Promise<{ metadata: DockerImageMetadata; layers: ImportedImage['layers'] }> {
-    let bytes = await this.options.cache.getBlob(config.digest);
-    if (!bytes) {
+    const bytes = await this.options.cache.loadBlob(config.digest, scopeOf(target), async () => {
       const res = await this.options.client.call(target, 'GET', `blobs/${config.digest}`, {
         maxBytes: this.options.maxConfigBytes ?? 8 * 1024 * 1024,
       });
       verifyDigest(res.body, config.digest, `image config ${config.digest}`);
-      bytes = res.body;
-      await this.options.cache.putBlob(config.digest, bytes);
-    }
+      return res.body;
+    });
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString('utf8'));

@@ -273,6 +273,60 @@ describe('metadata cache', () => {
     expect(await cache.getResolved(digest, { os: 'linux', architecture: 'amd64' })).toBeUndefined();
     expect(await cache.getBlob('sha256:../../etc/passwd')).toBeUndefined();
   });
+  it('shares one fetch per digest among concurrent callers, and stores what it fetched', async () => {
+    const d = await tmp();
+    const cache = new MetadataCache(d);
+    const bytes = Buffer.from('{"config":true}');
+    const digest = digestOf(bytes);
+    let fetches = 0;
+    const fetch = async (): Promise<Buffer> => {
+      fetches += 1;
+      await new Promise((r) => setTimeout(r, 5));
+      return bytes;
+    };
+    const got = await Promise.all(Array.from({ length: 20 }, (_, i) => cache.loadBlob(digest, `repo-${i % 3}`, fetch)));
+    expect(got.every((b) => b.equals(bytes))).toBe(true);
+    expect(fetches).toBe(1);
+    expect(await new MetadataCache(d).getBlob(digest)).toEqual(bytes);
+    expect(await cache.loadBlob(digest, 'repo-0', fetch)).toEqual(bytes); // a hit: no fetch
+    expect(fetches).toBe(1);
+    const manifest = { bytes: Buffer.from('{"schemaVersion":2}'), mediaType: 'application/vnd.oci.image.manifest.v1+json' };
+    const mDigest = digestOf(manifest.bytes);
+    let manifestFetches = 0;
+    const fetchManifest = async () => {
+      manifestFetches += 1;
+      return manifest;
+    };
+    await Promise.all([cache.loadManifest(mDigest, 'a', fetchManifest), cache.loadManifest(mDigest, 'b', fetchManifest)]);
+    expect(manifestFetches).toBe(1);
+    expect(await new MetadataCache(d).getManifest(mDigest)).toEqual(manifest);
+  });
+  it('never remembers a failure; shares it only with callers of the same scope', async () => {
+    const cache = new MetadataCache(undefined);
+    const bytes = Buffer.from('{"config":1}');
+    const digest = digestOf(bytes);
+    const calls: string[] = [];
+    const failing = (who: string) => async (): Promise<Buffer> => {
+      calls.push(who);
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error(`refused for ${who}`);
+    };
+    const working = (who: string) => async (): Promise<Buffer> => {
+      calls.push(who);
+      return bytes;
+    };
+    const [a1, a2, b] = await Promise.allSettled([
+      cache.loadBlob(digest, 'a', failing('a1')),
+      cache.loadBlob(digest, 'a', failing('a2')),
+      cache.loadBlob(digest, 'b', working('b')),
+    ]);
+    expect(a1).toMatchObject({ status: 'rejected', reason: { message: 'refused for a1' } });
+    expect(a2).toMatchObject({ status: 'rejected', reason: { message: 'refused for a1' } }); // same scope: same answer
+    expect(b).toMatchObject({ status: 'fulfilled', value: bytes }); // another scope tried for itself
+    expect(calls).toEqual(['a1', 'b']);
+    await expect(cache.loadBlob(`sha256:${'d'.repeat(64)}`, 'a', failing('a3'))).rejects.toThrow('refused for a3');
+    expect(await cache.loadBlob(`sha256:${'d'.repeat(64)}`, 'a', async () => Buffer.from('late'))).toEqual(Buffer.from('late'));
+  });
   it('defaults to XDG_CACHE_HOME or ~/.cache', () => {
     expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/imagestreams');
     expect(defaultCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/imagestreams');
