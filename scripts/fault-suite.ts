@@ -7,17 +7,24 @@
  *   npx tsx scripts/fault-suite.ts --seed 7              replay one seed (its directory is kept)
  *   npx tsx scripts/fault-suite.ts --seed 7 --schedule   print the schedule of a seed and exit
  *   options: --duration 14s (how long faults go on), --settle 75s (longest wait for the daemon to settle),
- *            --keep (keep every schedule's directory), --quiet
+ *            --keep (keep every schedule's directory), --quiet,
+ *            --snapshot (run against the committed HEAD, exported to a temporary directory, instead of the working
+ *            tree: the daemon runs from sources, and a working tree someone is editing may not even load)
  *
  * Exit status: 0 when every invariant held in every schedule, 1 otherwise, 2 for a usage error.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { addFigures, emptyFigures, formatFigures, replayCommand, runSchedule } from '../test/fault/harness.js';
 import type { ScheduleResult } from '../test/fault/harness.js';
 import { describeSchedule, generateSchedule } from '../test/fault/schedule.js';
 
 function usage(message: string): never {
   process.stderr.write(
-    `fault-suite: ${message}\nusage: fault-suite.ts [--seeds N [--from S] | --seed S [--schedule]] [--duration 14s] [--settle 75s] [--keep] [--quiet]\n`,
+    `fault-suite: ${message}\nusage: fault-suite.ts [--seeds N [--from S] | --seed S [--schedule]] [--duration 14s] [--settle 75s] [--keep] [--quiet] [--snapshot]\n`,
   );
   process.exit(2);
 }
@@ -30,6 +37,21 @@ function duration(text: string, flag: string): number {
 }
 
 const argv = process.argv.slice(2);
+if (argv.includes('--snapshot')) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const snap = mkdtempSync(path.join(tmpdir(), 'imagestreams-fault-snapshot-'));
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    execFileSync('sh', ['-c', `git archive HEAD | tar -x -C "${snap}"`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    symlinkSync(path.join(root, 'node_modules'), path.join(snap, 'node_modules'));
+    process.stderr.write(`fault-suite: running against HEAD ${head} (exported to ${snap})\n`);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(snap, 'scripts/fault-suite.ts'), ...argv.filter((a) => a !== '--snapshot')], { cwd: snap, stdio: 'inherit' });
+    process.exitCode = child.status ?? 1;
+  } finally {
+    rmSync(snap, { recursive: true, force: true });
+  }
+  process.exit();
+}
 let seeds: number[] = [];
 let from = 1;
 let count: number | undefined;
@@ -57,6 +79,7 @@ for (let i = 0; i < argv.length; i += 1) {
   else if (a === '--keep') keep = true;
   else if (a === '--quiet') quiet = true;
   else if (a === '--schedule') printSchedule = true;
+  else if (a === '--snapshot') continue;
   else if (a === '--help' || a === '-h') usage('help');
   else usage(`unknown argument ${a}`);
 }
