@@ -18,6 +18,7 @@ const all: Record<string, () => Promise<void>> = {
   plan: planRender,
   daemon: daemonBench,
   large: largeStream,
+  'git-commit': async () => (await import('./git-commit.js')).gitCommitBench(),
   cli: async () => (await import('./cli-baseline.js')).cliBaseline(),
 };
 const chosen = process.argv.slice(2).filter((a) => a in all);

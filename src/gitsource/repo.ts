@@ -3,9 +3,10 @@
  * the remote head, commit exactly the files a pass changed, push (never forced), and tell the two kinds of
  * rejection apart. Work stays proportional to what changed: single-file status checks, no full-tree scans.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import type { GitHttpClient } from './http.js';
 import { gitHttpClient } from './http.js';
@@ -46,6 +47,14 @@ export interface RepoOptions {
   readonly author: GitAuthor;
   /** The HTTP client (default: undici with timeouts); the daemon passes one that follows the pass's AbortSignal. */
   readonly http?: GitHttpClient | undefined;
+  /**
+   * Keep the index in step with each commit (default true). The daemon's own clone passes false: it is hard-reset
+   * (a forced checkout, `resetTo`) before every pass that plans from a new head, and nothing reads its index in
+   * between, so `commitFiles` only records paths HEAD did not have (so that a checkout that drops them deletes them
+   * instead of leaving them untracked). Until that reset, `git status` in the clone shows the committed files as
+   * changed in the index; the working tree and HEAD agree.
+   */
+  readonly maintainIndex?: boolean | undefined;
 }
 
 const cache = {};
@@ -312,45 +321,117 @@ export class GitRepo {
   /**
    * Commit exactly these files' contents on top of HEAD, building the new tree from HEAD's (only the changed paths'
    * trees are rewritten). The index is not used, so nothing a person staged is swept into the commit; afterwards
-   * the index entries of these files are set to the new commit. Returns the new commit.
+   * the index entries of these files are set to the new commit, written once for the whole commit (with
+   * `maintainIndex: false`, only for paths HEAD did not have). Returns the new commit.
    */
   async commitFiles(files: ReadonlyArray<{ readonly path: string; readonly content: string }>, message: string): Promise<string> {
     const head = await this.head();
     const { commit } = await git.readCommit({ fs, dir: this.dir, oid: head, cache });
+    const added: string[] = [];
     const tree = await this.updateTree(
       commit.tree,
-      files.map((f) => ({ parts: f.path.split('/'), content: f.content })),
+      files.map((f) => ({ parts: f.path.split('/'), content: f.content, path: f.path })),
+      added,
     );
     const { name, email } = this.options.author;
     const oid = await git.commit({ fs, dir: this.dir, message, author: { name, email }, tree, parent: [head], cache });
-    for (const f of files) await git.resetIndex({ fs, dir: this.dir, filepath: f.path, cache });
+    const fresh = new Set(added);
+    const indexed = this.options.maintainIndex === false ? files.filter((f) => fresh.has(f.path)) : files;
+    await this.indexCommitted(indexed);
     return oid;
   }
 
-  private async updateTree(treeOid: string | undefined, changes: ReadonlyArray<{ parts: string[]; content: string }>): Promise<string> {
+  /**
+   * Set the index entries of committed files to HEAD's content. isomorphic-git writes the whole index on every
+   * `resetIndex`, so one call per file costs (files × index size); `add` with every path writes it once. `add` stages
+   * what is on disk, so it is used only for files whose bytes on disk are exactly what was committed (the normal case:
+   * the pass has just written them) and no line-ending conversion is configured; any other file (a person edited it
+   * meanwhile) is reset on its own, so its edit shows as unstaged, as before.
+   */
+  private async indexCommitted(files: ReadonlyArray<{ readonly path: string; readonly content: string }>): Promise<void> {
+    if (files.length === 0) return;
+    const autocrlf = await git.getConfig({ fs, dir: this.dir, path: 'core.autocrlf' }).catch(() => undefined);
+    const batch: string[] = [];
+    const single: string[] = [];
+    for (const f of files) {
+      let same = false;
+      if (autocrlf === undefined || autocrlf === false || autocrlf === 'false') {
+        try {
+          same = fs.readFileSync(path.join(this.dir, f.path)).equals(Buffer.from(f.content, 'utf8'));
+        } catch {
+          same = false;
+        }
+      }
+      (same ? batch : single).push(f.path);
+    }
+    if (batch.length > 0) await git.add({ fs, dir: this.dir, filepath: batch, force: true, cache });
+    for (const filepath of single) await git.resetIndex({ fs, dir: this.dir, filepath, cache });
+  }
+
+  private async updateTree(
+    treeOid: string | undefined,
+    changes: ReadonlyArray<{ parts: string[]; content: string; path: string }>,
+    added: string[],
+  ): Promise<string> {
     const entries = treeOid ? [...(await git.readTree({ fs, dir: this.dir, oid: treeOid, cache })).tree] : [];
-    const groups = new Map<string, Array<{ parts: string[]; content: string }>>();
+    const index = new Map(entries.map((e, i) => [e.path, i]));
+    const groups = new Map<string, Array<{ parts: string[]; content: string; path: string }>>();
     for (const c of changes) {
       const [first, ...rest] = c.parts;
       if (first === undefined) continue;
       if (rest.length === 0) {
-        const blob = await git.writeBlob({ fs, dir: this.dir, blob: Buffer.from(c.content, 'utf8') });
-        const i = entries.findIndex((e) => e.path === first);
-        const entry = { mode: i >= 0 ? (entries[i] as { mode: string }).mode : '100644', path: first, oid: blob, type: 'blob' as const };
-        if (i >= 0) entries[i] = entry;
-        else entries.push(entry);
+        const blob = this.writeObject('blob', Buffer.from(c.content, 'utf8'));
+        const i = index.get(first);
+        const entry = {
+          mode: i !== undefined ? (entries[i] as { mode: string }).mode : '100644',
+          path: first,
+          oid: blob,
+          type: 'blob' as const,
+        };
+        if (i !== undefined) entries[i] = entry;
+        else {
+          index.set(first, entries.push(entry) - 1);
+          added.push(c.path);
+        }
       } else {
-        groups.set(first, [...(groups.get(first) ?? []), { parts: rest, content: c.content }]);
+        let group = groups.get(first);
+        if (!group) groups.set(first, (group = []));
+        group.push({ parts: rest, content: c.content, path: c.path });
       }
     }
-    for (const [dirName, sub] of groups) {
-      const i = entries.findIndex((e) => e.path === dirName && e.type === 'tree');
-      const oid = await this.updateTree(i >= 0 ? (entries[i] as { oid: string }).oid : undefined, sub);
+    // The folders are independent: read them concurrently (each read is a round trip through isomorphic-git).
+    const folders = [...groups].map(([dirName, sub]) => {
+      const i = index.get(dirName);
+      const existing =
+        i !== undefined && (entries[i] as { type: string }).type === 'tree' ? (entries[i] as { oid: string }).oid : undefined;
+      return { dirName, i, oid: this.updateTree(existing, sub, added) };
+    });
+    for (const { dirName, i, oid: pending } of folders) {
+      const oid = await pending;
       const entry = { mode: '040000', path: dirName, oid, type: 'tree' as const };
-      if (i >= 0) entries[i] = entry;
-      else entries.push(entry);
+      if (i !== undefined) entries[i] = entry;
+      else index.set(dirName, entries.push(entry) - 1);
     }
-    return git.writeTree({ fs, dir: this.dir, tree: entries });
+    return this.writeObject('tree', serializeTree(entries));
+  }
+
+  /**
+   * Store one loose object. isomorphic-git hashes, compresses and writes through WebCrypto, web streams and
+   * fs.promises, a round trip through the thread pool at each step of each object; this is the same object in Git's
+   * loose format, done synchronously (node:crypto, zlib), written to a temporary file and renamed into place so that
+   * a process killed mid-write never leaves a truncated object.
+   */
+  private writeObject(type: 'blob' | 'tree', content: Buffer): string {
+    const wrapped = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
+    const oid = createHash('sha1').update(wrapped).digest('hex');
+    const dir = path.join(this.dir, '.git', 'objects', oid.slice(0, 2));
+    const file = path.join(dir, oid.slice(2));
+    if (fs.existsSync(file)) return oid;
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = path.join(dir, `tmp_obj_${randomBytes(6).toString('hex')}`);
+    fs.writeFileSync(tmp, deflateSync(wrapped, { level: 1 }), { mode: 0o444 });
+    fs.renameSync(tmp, file);
+    return oid;
   }
 
   /** Push HEAD to the push branch; never forced. Rejections come back as GitError('push-rejected'). */
@@ -418,6 +499,15 @@ export class GitRepo {
     const remotes = await git.listRemotes({ fs, dir: this.dir });
     return remotes.length > 0;
   }
+}
+
+/** A tree object's bytes: entries in Git's order (a folder sorts as if its name ended in `/`). */
+function serializeTree(entries: ReadonlyArray<{ readonly mode: string; readonly path: string; readonly oid: string }>): Buffer {
+  const key = (e: { mode: string; path: string }): Buffer => Buffer.from(e.mode === '040000' ? `${e.path}/` : e.path, 'utf8');
+  const sorted = entries.map((e) => ({ e, k: key(e) })).sort((a, b) => Buffer.compare(a.k, b.k));
+  return Buffer.concat(
+    sorted.flatMap(({ e }) => [Buffer.from(`${e.mode.replace(/^0/, '')} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex')]),
+  );
 }
 
 let shared: GitHttpClient | undefined;

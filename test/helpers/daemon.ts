@@ -44,6 +44,7 @@ export async function inProcessDaemon(options: {
     branch: 'main',
     author: { name: 'bot', email: 'bot@example.com' },
     http,
+    maintainIndex: false,
   });
   const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));
   const metrics = new DaemonMetrics();
