@@ -45,7 +45,11 @@ if (argv.includes('--snapshot')) {
     execFileSync('sh', ['-c', `git archive HEAD | tar -x -C "${snap}"`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     symlinkSync(path.join(root, 'node_modules'), path.join(snap, 'node_modules'));
     process.stderr.write(`fault-suite: running against HEAD ${head} (exported to ${snap})\n`);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(snap, 'scripts/fault-suite.ts'), ...argv.filter((a) => a !== '--snapshot')], { cwd: snap, stdio: 'inherit' });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(snap, 'scripts/fault-suite.ts'), ...argv.filter((a) => a !== '--snapshot')],
+      { cwd: snap, stdio: 'inherit' },
+    );
     process.exitCode = child.status ?? 1;
   } finally {
     rmSync(snap, { recursive: true, force: true });

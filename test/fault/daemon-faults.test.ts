@@ -42,12 +42,17 @@ describe('the daemon under seeded fault schedules', () => {
       addFigures(total, result.figures);
       if (result.violations.length > 0) {
         const lines = result.violations.map((v) => `[${v.invariant}] ${v.detail}`);
-        failures.push(`seed ${seed}: ${[...new Set(result.violations.map((v) => v.invariant))].join(', ')} — replay: ${replayCommand(seed, shape)}`);
+        failures.push(
+          `seed ${seed}: ${[...new Set(result.violations.map((v) => v.invariant))].join(', ')} — replay: ${replayCommand(seed, shape)}`,
+        );
         console.log(
           `seed ${seed} failed; replay: ${replayCommand(seed, shape)}\nkept: ${result.dir}\n${describeSchedule(result.schedule)}\n${lines.join('\n')}`,
         );
       }
-      expect(result.violations.map((v) => `[${v.invariant}] ${v.detail}`), `seed ${seed} — replay: ${replayCommand(seed, shape)} (kept ${result.dir})`).toEqual([]);
+      expect(
+        result.violations.map((v) => `[${v.invariant}] ${v.detail}`),
+        `seed ${seed} — replay: ${replayCommand(seed, shape)} (kept ${result.dir})`,
+      ).toEqual([]);
     },
     100_000,
   );
