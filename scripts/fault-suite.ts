@@ -6,7 +6,7 @@
  *   npx tsx scripts/fault-suite.ts --seeds 20            seeds 1..20 (or --from 100 --seeds 20: 100..119)
  *   npx tsx scripts/fault-suite.ts --seed 7              replay one seed (its directory is kept)
  *   npx tsx scripts/fault-suite.ts --seed 7 --schedule   print the schedule of a seed and exit
- *   options: --duration 14s (how long faults go on), --settle 75s (longest wait for the daemon to settle),
+ *   options: --duration 14s (how long faults go on), --settle 150s (longest wait for the daemon to settle),
  *            --keep (keep every schedule's directory), --quiet,
  *            --snapshot (run against the committed HEAD, exported to a temporary directory, instead of the working
  *            tree: the daemon runs from sources, and a working tree someone is editing may not even load)
@@ -24,7 +24,7 @@ import { describeSchedule, generateSchedule } from '../test/fault/schedule.js';
 
 function usage(message: string): never {
   process.stderr.write(
-    `fault-suite: ${message}\nusage: fault-suite.ts [--seeds N [--from S] | --seed S [--schedule]] [--duration 14s] [--settle 75s] [--keep] [--quiet] [--snapshot]\n`,
+    `fault-suite: ${message}\nusage: fault-suite.ts [--seeds N [--from S] | --seed S [--schedule]] [--duration 14s] [--settle 150s] [--keep] [--quiet] [--snapshot]\n`,
   );
   process.exit(2);
 }

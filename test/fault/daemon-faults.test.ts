@@ -10,23 +10,23 @@ import { addFigures, emptyFigures, formatFigures, replayCommand, runSchedule } f
 import { describeSchedule } from './schedule.js';
 
 /**
- * Seed 1 is a broad schedule that held when this was written. 34 and 40 each reproduce a daemon bug found by the
- * suite, and stay as regression seeds (a fix should turn them green):
- *  34: two 100% registry fault windows; notification passes land partially (the importer's circuit opens: "paused
- *      after repeated failures"), the accepted work stays in the journal, and nothing schedules a pass to retry it
- *      (reproduced 3 times out of 4);
- *  40: a SIGKILL the moment the daemon writes .git/index leaves it empty (isomorphic-git writes it in place); every
- *      pass after the restart fails with "Index file is empty" and the daemon never recovers (2 out of 4: the kill
- *      has to land inside the write).
- * A schedule is a pure function of its seed; its interleaving with the daemon is not, hence "out of 4".
+ * Seeds 1 and 9 are broad schedules (Git declines, resets and cut answers; kills before and after a push lands
+ * and while files are written) that held when this was written. Seed 40 reproduces a daemon bug the suite found
+ * and stays as a regression seed (a fix should turn it green): a SIGKILL the moment the daemon writes .git/index
+ * leaves it empty (isomorphic-git writes it in place), every pass after the restart fails with "Index file is
+ * empty" and the daemon never recovers; it reproduced 3 times in 7 (the kill has to land inside the write). A
+ * schedule is a pure function of its seed; its interleaving with the daemon is not.
+ * (Seed 34 found the other bug, accepted work left in the journal with no pass scheduled to retry it; fixed in
+ * b3d60e3. It is not here because after that fix it settles only once the importer's circuit has closed, 60 s
+ * and a retry backoff after its 100% registry outage: `npx tsx scripts/fault-suite.ts --seed 34`.)
  */
-const seeds = [1, 34, 40];
+const seeds = [1, 9, 40];
 /**
- * Faults go on for 14 s. The settle wait is 45 s here (75 s from the script): a daemon that is idle with accepted
- * work and nothing scheduled is reported as stuck after 5 s anyway, so the long wait only runs while the daemon is
- * still retrying; this keeps the directory within about 3 minutes even when every seed fails.
+ * Faults go on for 14 s; the daemon then gets 100 s to settle (150 s from the script, which allows for the
+ * importer's circuit). While seed 40 fails it waits out the whole 100 s: the directory takes about 2.5 minutes,
+ * about 1 minute when every seed holds.
  */
-const shape = { durationMs: 14_000, settleTimeoutMs: 45_000 };
+const shape = { durationMs: 14_000, settleTimeoutMs: 100_000 };
 
 const total = emptyFigures();
 const failures: string[] = [];
@@ -54,6 +54,6 @@ describe('the daemon under seeded fault schedules', () => {
         `seed ${seed} — replay: ${replayCommand(seed, shape)} (kept ${result.dir})`,
       ).toEqual([]);
     },
-    100_000,
+    150_000,
   );
 });

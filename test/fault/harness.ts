@@ -34,7 +34,7 @@ const secret = 'fault-suite-registry-secret';
 
 export interface RunOptions extends ScheduleShape {
   readonly seed: number;
-  /** Longest wait for the daemon to settle after the faults end (default 75 s: the importer's circuit opens for 60 s). */
+  /** Longest wait for the daemon to settle after the faults end (default defaultSettleMs). */
   readonly settleTimeoutMs?: number;
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
@@ -185,8 +185,12 @@ export function replayCommand(seed: number, shape: ScheduleShape & { settleTimeo
   return `npx tsx scripts/fault-suite.ts --seed ${seed}${duration}${settle}`;
 }
 
-/** The importer's circuit stays open 60 s after repeated failures; the daemon gets that and a margin to settle. */
-export const defaultSettleMs = 75_000;
+/**
+ * How long the daemon gets to settle after the faults end. The importer's circuit stays open 60 s after repeated
+ * failures, and a notification retried meanwhile backs off (1, 2, 4, ... s, up to 60 s), so landing can take two
+ * minutes after a registry outage, by design.
+ */
+export const defaultSettleMs = 150_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -638,6 +642,10 @@ export async function runSchedule(options: RunOptions): Promise<ScheduleResult> 
     // Settle: ready, idle, nothing pending, every notification delivered, the remote head still.
     const settled = await settle(r, bare, deliveries, deadline);
     if (!settled.ok) violations.push({ invariant: 'daemon-settles', detail: settled.reason });
+    if (settled.hiddenRetry)
+      observations.push(
+        '/status showed accepted work pending for 5 s or more while the daemon was ready and idle, with no nextRetryAt and no nextDueAt',
+      );
     log(`seed ${options.seed}: ${settled.ok ? 'settled' : 'did not settle'} at ${Date.now() - t0} ms`);
 
     for (const n of notifications)
@@ -750,18 +758,23 @@ function readHead(bare: string): string {
 
 /**
  * Wait until the daemon is ready and idle with no pending work, every notification has been delivered, and
- * neither the remote head nor the daemon's pass count has moved for 2 s. Stuck (idle with pending work and no
- * retry or alarm set, for 5 s) ends the wait at once: nothing but an outside event would ever land that work.
+ * neither the remote head nor the daemon's pass count has moved for 2 s. There is no early "stuck" verdict: the
+ * daemon may be waiting for a retry that /status does not show (see `hiddenRetry`), or for the importer's circuit,
+ * which stays open 60 s; only the deadline ends the wait. `hiddenRetry` says /status showed accepted work pending,
+ * the daemon idle and ready, and no retry or alarm, for 5 s or more at some point (an observation, not a verdict).
  */
 async function settle(
   r: DaemonRunner,
   bare: string,
   deliveries: ReadonlySet<Promise<void>>,
   deadline: number,
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+): Promise<{ ok: boolean; reason: string; hiddenRetry: boolean }> {
   let key = '';
   let since = Date.now();
   let last = 'no answer from the daemon';
+  let hiddenRetry = false;
+  let lastPassAt = Date.now();
+  let passes: number | undefined;
   while (Date.now() < deadline) {
     await sleep(250);
     const url = r.url;
@@ -778,6 +791,10 @@ async function settle(
       last = `the daemon did not answer: ${String(err)}`;
       continue;
     }
+    if (status.passes !== passes) {
+      passes = status.passes;
+      lastPassAt = Date.now();
+    }
     const head = readHead(bare);
     const k = JSON.stringify([head, status.passes, status.pendingWork, status.state, ready, deliveries.size]);
     if (k !== key) {
@@ -785,14 +802,19 @@ async function settle(
       since = Date.now();
     }
     const idle = status.passStartedAt === undefined || status.passStartedAt === null;
-    last = `state ${status.state}, /readyz ${ready}, ${status.pendingWork} pending, ${idle ? 'idle' : 'in a pass'}, ${deliveries.size} notifications in delivery${status.reason ? `, reason: ${status.reason}` : ''}${status.nextRetryAt ? `, retry at +${status.nextRetryAt - Date.now()} ms` : ''}`;
+    last = `state ${status.state}, /readyz ${ready}, ${status.pendingWork} pending, ${idle ? 'idle' : 'in a pass'}, last pass started ${Math.round((Date.now() - lastPassAt) / 1000)} s ago (or more), ${deliveries.size} notifications in delivery${status.reason ? `, reason: ${status.reason}` : ''}${status.nextRetryAt ? `, retry at +${status.nextRetryAt - Date.now()} ms` : ', no retry shown on /status'}`;
     const quiet = ready === 200 && status.state === 'ready' && idle && status.pendingWork === 0 && deliveries.size === 0;
-    if (quiet && Date.now() - since >= 2000) return { ok: true };
-    const stuck = idle && (status.pendingWork ?? 0) > 0 && !status.nextRetryAt && !status.nextDueAt && deliveries.size === 0;
-    if (stuck && Date.now() - since >= 5000)
-      return { ok: false, reason: `stuck: ${last}; accepted work is pending but no pass, retry or alarm is scheduled` };
+    if (quiet && Date.now() - since >= 2000) return { ok: true, reason: '', hiddenRetry };
+    const unexplained =
+      status.state === 'ready' &&
+      idle &&
+      (status.pendingWork ?? 0) > 0 &&
+      !status.nextRetryAt &&
+      !status.nextDueAt &&
+      deliveries.size === 0;
+    if (unexplained && Date.now() - since >= 5000) hiddenRetry = true;
   }
-  return { ok: false, reason: `did not settle before the deadline: ${last}` };
+  return { ok: false, reason: `did not settle before the deadline: ${last}`, hiddenRetry };
 }
 
 /** Processes still running that a daemon of this schedule started (they carry its marker), and our zombies. */
