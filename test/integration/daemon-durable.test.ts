@@ -167,6 +167,10 @@ describe('a notified import that fails is tried again', () => {
         const items = (JSON.parse(readFileSync(journal, 'utf8')) as { items: Array<{ attempts: number }> }).items;
         return items.length === 1 && (items[0]?.attempts ?? 0) >= 1;
       });
+      // The retry is scheduled and visible, as a failed pass's retry is.
+      const status = (await (await fetch(`${d.url}/status`)).json()) as { nextRetryAt?: number; pendingWork?: number };
+      expect(typeof status.nextRetryAt).toBe('number');
+      expect(status.pendingWork).toBe(1);
       registryProxy.mode = 'up';
       await until('the retry to land the notified image', async () => (await remoteDigest('retry')) === next, 60_000);
       await until('the journal to be empty', () => (JSON.parse(readFileSync(journal, 'utf8')) as { items: unknown[] }).items.length === 0);

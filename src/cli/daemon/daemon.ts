@@ -298,8 +298,11 @@ export class Daemon {
       // Accepted work whose import failed stays in the journal; nothing else would ask for it again (the tag may not
       // be scheduled), so it is retried with the same backoff as a failed pass, counted by its attempts.
       const retrying = this.options.journal.pending().reduce((n, i) => Math.max(n, i.attempts), 0);
-      if (retrying > 0) this.queue.addAfter(this.backoff('transient', retrying), 'retry notified imports that failed');
-      else this.queue.cancelRetry();
+      if (retrying > 0) {
+        const wait = this.backoff('transient', retrying);
+        this.queue.addAfter(wait, 'retry notified imports that failed');
+        this.status.retryScheduled(this.timers.now() + wait);
+      } else this.queue.cancelRetry();
       const next = out.result.nextDueAt ? Date.parse(out.result.nextDueAt) : undefined;
       this.queue.addAt(next, 'scheduled tags due');
     } catch (caught) {

@@ -120,6 +120,11 @@ export class DaemonStatus {
     this.set(base);
   }
 
+  /** A retry was scheduled outside a failed pass (accepted work whose import failed in a pass that landed). */
+  retryScheduled(at: number | undefined): void {
+    this.set({ nextRetryAt: at });
+  }
+
   stopping(): void {
     this.set({ state: 'stopping', reason: 'a stop signal was received' });
   }
