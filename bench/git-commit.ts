@@ -1,7 +1,8 @@
 /**
  * git-commit: commit + push of 1, 100 and 2,000 changed files into a repository of 5,000 files (50 folders of 100)
  * on the local git http-backend, by imagestreams (GitRepo.commitFiles + push: the daemon's clone, which keeps no
- * index, and a local tree, whose index is updated) against the git CLI (add, commit, push) in the same run. The
+ * index and pushes a pack of the objects the commit made, and a local tree, whose index is updated and which pushes
+ * with isomorphic-git) against the git CLI (add, commit, push) in the same run. The
  * files are written before the clock starts (writing is the pass's job); each figure is the median of 3 rounds, each
  * round a new commit on top of the last one.
  */

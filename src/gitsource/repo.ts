@@ -3,13 +3,15 @@
  * the remote head, commit exactly the files a pass changed, push (never forced), and tell the two kinds of
  * rejection apart. Work stays proportional to what changed: single-file status checks, no full-tree scans.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
+import { gitCache as cache, indexCommitted, updateTree } from './commit-tree.js';
 import type { GitHttpClient } from './http.js';
 import { gitHttpClient } from './http.js';
+import type { PackObject } from './receive-pack.js';
+import { receivePack } from './receive-pack.js';
 
 export type GitErrorCode = 'auth' | 'not-found' | 'push-rejected' | 'unavailable' | 'aborted';
 
@@ -57,8 +59,6 @@ export interface RepoOptions {
   readonly maintainIndex?: boolean | undefined;
 }
 
-const cache = {};
-
 /** A file `writeAll` stages before renaming it into place. */
 const temporaryFile = /^\..+\.imagestreams-[0-9a-f]+\.tmp$/;
 
@@ -90,6 +90,8 @@ function classify(err: unknown, what: string): GitError {
 
 export class GitRepo {
   private readonly http: GitHttpClient;
+  /** The last commit `commitFiles` made and every object it wrote, for a push that need not walk the trees. */
+  private made: { readonly commit: string; readonly parent: string; readonly objects: Map<string, PackObject> } | undefined;
 
   constructor(private readonly options: RepoOptions) {
     this.http = options.http ?? defaultHttp();
@@ -328,114 +330,29 @@ export class GitRepo {
     const head = await this.head();
     const { commit } = await git.readCommit({ fs, dir: this.dir, oid: head, cache });
     const added: string[] = [];
-    const tree = await this.updateTree(
+    const objects = new Map<string, PackObject>();
+    this.made = undefined;
+    const tree = await updateTree(
+      this.dir,
       commit.tree,
       files.map((f) => ({ parts: f.path.split('/'), content: f.content, path: f.path })),
       added,
+      objects,
     );
     const { name, email } = this.options.author;
     const oid = await git.commit({ fs, dir: this.dir, message, author: { name, email }, tree, parent: [head], cache });
+    const { object } = await git.readObject({ fs, dir: this.dir, oid, format: 'content', cache });
+    objects.set(oid, { type: 'commit', content: Buffer.from(object as Uint8Array) });
+    this.made = { commit: oid, parent: head, objects };
     const fresh = new Set(added);
     const indexed = this.options.maintainIndex === false ? files.filter((f) => fresh.has(f.path)) : files;
-    await this.indexCommitted(indexed);
-    return oid;
-  }
-
-  /**
-   * Set the index entries of committed files to HEAD's content. isomorphic-git writes the whole index on every
-   * `resetIndex`, so one call per file costs (files × index size); `add` with every path writes it once. `add` stages
-   * what is on disk, so it is used only for files whose bytes on disk are exactly what was committed (the normal case:
-   * the pass has just written them) and no line-ending conversion is configured; any other file (a person edited it
-   * meanwhile) is reset on its own, so its edit shows as unstaged, as before.
-   */
-  private async indexCommitted(files: ReadonlyArray<{ readonly path: string; readonly content: string }>): Promise<void> {
-    if (files.length === 0) return;
-    const autocrlf = await git.getConfig({ fs, dir: this.dir, path: 'core.autocrlf' }).catch(() => undefined);
-    const batch: string[] = [];
-    const single: string[] = [];
-    for (const f of files) {
-      let same = false;
-      if (autocrlf === undefined || autocrlf === false || autocrlf === 'false') {
-        try {
-          same = fs.readFileSync(path.join(this.dir, f.path)).equals(Buffer.from(f.content, 'utf8'));
-        } catch {
-          same = false;
-        }
-      }
-      (same ? batch : single).push(f.path);
-    }
-    if (batch.length > 0) await git.add({ fs, dir: this.dir, filepath: batch, force: true, cache });
-    for (const filepath of single) await git.resetIndex({ fs, dir: this.dir, filepath, cache });
-  }
-
-  private async updateTree(
-    treeOid: string | undefined,
-    changes: ReadonlyArray<{ parts: string[]; content: string; path: string }>,
-    added: string[],
-  ): Promise<string> {
-    const entries = treeOid ? [...(await git.readTree({ fs, dir: this.dir, oid: treeOid, cache })).tree] : [];
-    const index = new Map(entries.map((e, i) => [e.path, i]));
-    const groups = new Map<string, Array<{ parts: string[]; content: string; path: string }>>();
-    for (const c of changes) {
-      const [first, ...rest] = c.parts;
-      if (first === undefined) continue;
-      if (rest.length === 0) {
-        const blob = this.writeObject('blob', Buffer.from(c.content, 'utf8'));
-        const i = index.get(first);
-        const entry = {
-          mode: i !== undefined ? (entries[i] as { mode: string }).mode : '100644',
-          path: first,
-          oid: blob,
-          type: 'blob' as const,
-        };
-        if (i !== undefined) entries[i] = entry;
-        else {
-          index.set(first, entries.push(entry) - 1);
-          added.push(c.path);
-        }
-      } else {
-        let group = groups.get(first);
-        if (!group) groups.set(first, (group = []));
-        group.push({ parts: rest, content: c.content, path: c.path });
-      }
-    }
-    // The folders are independent: read them concurrently (each read is a round trip through isomorphic-git).
-    const folders = [...groups].map(([dirName, sub]) => {
-      const i = index.get(dirName);
-      const existing =
-        i !== undefined && (entries[i] as { type: string }).type === 'tree' ? (entries[i] as { oid: string }).oid : undefined;
-      return { dirName, i, oid: this.updateTree(existing, sub, added) };
-    });
-    for (const { dirName, i, oid: pending } of folders) {
-      const oid = await pending;
-      const entry = { mode: '040000', path: dirName, oid, type: 'tree' as const };
-      if (i !== undefined) entries[i] = entry;
-      else index.set(dirName, entries.push(entry) - 1);
-    }
-    return this.writeObject('tree', serializeTree(entries));
-  }
-
-  /**
-   * Store one loose object. isomorphic-git hashes, compresses and writes through WebCrypto, web streams and
-   * fs.promises, a round trip through the thread pool at each step of each object; this is the same object in Git's
-   * loose format, done synchronously (node:crypto, zlib), written to a temporary file and renamed into place so that
-   * a process killed mid-write never leaves a truncated object.
-   */
-  private writeObject(type: 'blob' | 'tree', content: Buffer): string {
-    const wrapped = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
-    const oid = createHash('sha1').update(wrapped).digest('hex');
-    const dir = path.join(this.dir, '.git', 'objects', oid.slice(0, 2));
-    const file = path.join(dir, oid.slice(2));
-    if (fs.existsSync(file)) return oid;
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = path.join(dir, `tmp_obj_${randomBytes(6).toString('hex')}`);
-    fs.writeFileSync(tmp, deflateSync(wrapped, { level: 1 }), { mode: 0o444 });
-    fs.renameSync(tmp, file);
+    await indexCommitted(this.dir, indexed);
     return oid;
   }
 
   /** Push HEAD to the push branch; never forced. Rejections come back as GitError('push-rejected'). */
   async push(): Promise<void> {
+    if (await this.pushMade()) return;
     try {
       const result = await git.push({
         fs,
@@ -453,6 +370,29 @@ export class GitRepo {
       if (err instanceof GitError) throw err;
       throw classify(err, 'push');
     }
+  }
+
+  /**
+   * The daemon's clone, when HEAD is the commit `commitFiles` made and the remote branch is at its parent: send a
+   * pack of the objects that commit made (receive-pack.ts) instead of letting isomorphic-git find them by walking
+   * both trees. False when that does not apply; then `push` uses isomorphic-git.
+   */
+  private async pushMade(): Promise<boolean> {
+    const made = this.made;
+    const url = this.options.url;
+    if (made === undefined || url === undefined || !/^https?:\/\//i.test(url)) return false;
+    if ((await this.head().catch(() => undefined)) !== made.commit) return false;
+    const ref = `refs/heads/${this.pushBranch}`;
+    const result = await receivePack({ http: this.http, url, credentials: this.options.credentials, ref, made }).catch((err: unknown) => {
+      throw classify(err, 'push');
+    });
+    if (result === undefined) return false;
+    if ('httpStatus' in result)
+      throw classify({ code: 'HttpError', message: `HTTP Error: ${result.httpStatus}`, data: { statusCode: result.httpStatus } }, 'push');
+    if (!result.ok) throw new GitError('push-rejected', `push: the server refused the push: ${ref}: ${result.reason}`);
+    this.made = undefined;
+    await git.writeRef({ fs, dir: this.dir, ref: `refs/remotes/origin/${this.pushBranch}`, value: made.commit, force: true });
+    return true;
   }
 
   /**
@@ -499,15 +439,6 @@ export class GitRepo {
     const remotes = await git.listRemotes({ fs, dir: this.dir });
     return remotes.length > 0;
   }
-}
-
-/** A tree object's bytes: entries in Git's order (a folder sorts as if its name ended in `/`). */
-function serializeTree(entries: ReadonlyArray<{ readonly mode: string; readonly path: string; readonly oid: string }>): Buffer {
-  const key = (e: { mode: string; path: string }): Buffer => Buffer.from(e.mode === '040000' ? `${e.path}/` : e.path, 'utf8');
-  const sorted = entries.map((e) => ({ e, k: key(e) })).sort((a, b) => Buffer.compare(a.k, b.k));
-  return Buffer.concat(
-    sorted.flatMap(({ e }) => [Buffer.from(`${e.mode.replace(/^0/, '')} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex')]),
-  );
 }
 
 let shared: GitHttpClient | undefined;

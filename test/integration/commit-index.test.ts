@@ -7,8 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { GitHttpClient } from '../../src/gitsource/http.js';
+import { gitHttpClient } from '../../src/gitsource/http.js';
 import { GitRepo } from '../../src/gitsource/repo.js';
-import { createBareRepo, git, gitAsync } from '../support/git-server.js';
+import { createBareRepo, git, gitAsync, startGitServer } from '../support/git-server.js';
 
 const gitUrl = inject('gitUrl');
 const projectRoot = inject('gitProjectRoot');
@@ -64,11 +66,29 @@ describe('commitFiles and the index', () => {
   it("the daemon's clone (no index): the remote has exactly the new contents, and the next reset leaves `git status` clean", async () => {
     const bare = createBareRepo(projectRoot, 'noindex', { files: seed });
     const dir = path.join(work, 'noindex');
-    const repo = new GitRepo({ dir, url: `${gitUrl}/noindex.git`, branch: 'main', author, maintainIndex: false });
+    const sent: string[] = [];
+    const inner = gitHttpClient();
+    const http: GitHttpClient = {
+      async request(req) {
+        if (req.method === 'POST' && req.body) {
+          const chunks: Uint8Array[] = [];
+          for await (const c of req.body as AsyncIterable<Uint8Array>) chunks.push(c);
+          const body = Buffer.concat(chunks);
+          sent.push(body.subarray(0, 200).toString('latin1'));
+          return inner.request({ ...req, body: [body] });
+        }
+        return inner.request(req);
+      },
+    };
+    const repo = new GitRepo({ dir, url: `${gitUrl}/noindex.git`, branch: 'main', author, maintainIndex: false, http });
     await repo.ensureCloned();
     const before = git(['ls-tree', '-r', 'HEAD'], dir);
     const oid = await commitAndPush(repo);
     expect(git(['rev-parse', 'main'], bare)).toBe(oid);
+    // The push sent the pack of the objects the commit made (receive-pack.ts), not isomorphic-git's.
+    const push = sent.find((b) => b.includes('refs/heads/main'));
+    expect(push).toContain(`${oid} refs/heads/main\0 report-status\n0000PACK`);
+    expect(git(['rev-parse', 'origin/main'], dir)).toBe(oid);
     expect(await remoteFiles('noindex')).toEqual(expected);
     git(['fsck', '--strict', '--no-dangling'], bare);
     git(['fsck', '--strict', '--no-dangling'], dir);
@@ -112,6 +132,70 @@ describe('commitFiles and the index', () => {
     const remote = await remoteFiles('noindex-del');
     expect(remote['top.yaml']).toBe('top: 3\n');
     expect(Object.keys(remote).sort()).toEqual(['a-b', 'a.b', 'a/x.yaml', 'deep/er/z.yaml', 'other/keep.yaml', 'top.yaml']);
+  });
+
+  it("the daemon's clone: a push after the remote moved is rejected; the same change made again on the new head lands whole", async () => {
+    const bare = createBareRepo(projectRoot, 'noindex-moved', { files: seed });
+    const dir = path.join(work, 'noindex-moved');
+    const repo = new GitRepo({ dir, url: `${gitUrl}/noindex-moved.git`, branch: 'main', author, maintainIndex: false });
+    await repo.ensureCloned();
+    const human = mkdtempSync(path.join(work, 'human-'));
+    await gitAsync(['clone', '-q', `${gitUrl}/noindex-moved.git`, human]);
+    writeFileSync(path.join(human, 'other/keep.yaml'), 'keep: person\n');
+    git(['commit', '-qam', 'a person edits keep'], human);
+    await gitAsync(['push', '-q', 'origin', 'main'], human);
+    for (const c of changes) {
+      mkdirSync(path.dirname(path.join(dir, c.path)), { recursive: true });
+      writeFileSync(path.join(dir, c.path), c.content);
+    }
+    await repo.commitFiles(changes, 'bot: update');
+    await expect(repo.push()).rejects.toMatchObject({ code: 'push-rejected' });
+    // Planned again on the new head: the same blobs are already in the clone, and must still be sent.
+    await repo.prepare();
+    const oid = await commitAndPush(repo);
+    expect(git(['rev-parse', 'main'], bare)).toBe(oid);
+    git(['fsck', '--strict', '--no-dangling'], bare);
+    expect(await remoteFiles('noindex-moved')).toEqual({ ...expected, 'other/keep.yaml': 'keep: person\n' });
+  });
+
+  it("the daemon's clone behind Basic auth: the push carries the credentials; wrong ones are an 'auth' error", async () => {
+    const server = await startGitServer({ users: { bot: 'secret' }, anonymousRead: true });
+    try {
+      createBareRepo(server.projectRoot, 'private', { files: seed });
+      const wrong = new GitRepo({
+        dir: path.join(work, 'private-wrong'),
+        url: `${server.url}/private.git`,
+        branch: 'main',
+        author,
+        maintainIndex: false,
+        credentials: { username: 'bot', password: 'nope' },
+      });
+      await wrong.ensureCloned();
+      writeFileSync(path.join(wrong.dir, 'top.yaml'), 'top: 2\n');
+      await wrong.commitFiles([{ path: 'top.yaml', content: 'top: 2\n' }], 'bot: update');
+      await expect(wrong.push()).rejects.toMatchObject({ code: 'auth' });
+      const repo = new GitRepo({
+        dir: path.join(work, 'private'),
+        url: `${server.url}/private.git`,
+        branch: 'main',
+        author,
+        maintainIndex: false,
+        credentials: { username: 'bot', password: 'secret' },
+      });
+      await repo.ensureCloned();
+      const before = server.requests.length;
+      writeFileSync(path.join(repo.dir, 'top.yaml'), 'top: 2\n');
+      const oid = await repo.commitFiles([{ path: 'top.yaml', content: 'top: 2\n' }], 'bot: update');
+      await repo.push();
+      expect(git(['rev-parse', 'main'], path.join(server.projectRoot, 'private.git'))).toBe(oid);
+      // One advertisement and one pack, both authenticated.
+      expect(server.requests.slice(before).map((r) => [r.method, r.user, r.status])).toEqual([
+        ['GET', 'bot', 200],
+        ['POST', 'bot', 200],
+      ]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('a local tree: the index is updated, so `git status` shows nothing for the committed files; staged edits stay staged', async () => {
