@@ -179,7 +179,16 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
     },
   });
   const http = gitHttpClient({ signal: () => holder.current });
-  const repo = new GitRepo({ dir, url: remote?.url, branch: options.branch, pushBranch: options.pushBranch, credentials, author, http });
+  const repo = new GitRepo({
+    dir,
+    url: remote?.url,
+    branch: options.branch,
+    pushBranch: options.pushBranch,
+    credentials,
+    author,
+    http,
+    maintainIndex: local,
+  });
   const closeClients = async (): Promise<void> => {
     await registry.close();
     await http.close();
