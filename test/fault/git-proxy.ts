@@ -221,7 +221,12 @@ exit 0
   );
   const flag = join(bare, flagName);
   return {
-    set: (on) => (on ? writeFileSync(flag, '') : rmSync(flag, { force: true })),
+    set: (on) => {
+      // A schedule's last timers may fire while the run is being torn down: a removed repository has no flag to set.
+      if (!existsSync(bare)) return;
+      if (on) writeFileSync(flag, '');
+      else rmSync(flag, { force: true });
+    },
     get on() {
       return existsSync(flag);
     },
