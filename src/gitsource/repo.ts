@@ -10,6 +10,7 @@ import git from 'isomorphic-git';
 import { gitCache as cache, indexCommitted, updateTree } from './commit-tree.js';
 import type { GitHttpClient } from './http.js';
 import { gitHttpClient } from './http.js';
+import { discardDamagedIndex, removeLeftovers } from './workdir.js';
 import type { PackObject } from './receive-pack.js';
 import { receivePack } from './receive-pack.js';
 
@@ -141,6 +142,11 @@ export class GitRepo {
     }
   }
 
+  /** See workdir.ts: an index a killed process left empty or cut short is removed (the next checkout rebuilds it). */
+  private discardDamagedIndex(): void {
+    discardDamagedIndex(this.dir);
+  }
+
   /** Clone once (shallow, single branch) when the directory is not already a complete clone. */
   async ensureCloned(): Promise<void> {
     if (await this.isCompleteClone()) return;
@@ -193,41 +199,9 @@ export class GitRepo {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
-  /**
-   * Remove what an interrupted run may have left: half-written files (`.*.imagestreams-*.tmp` beside their target)
-   * and abandoned temporary clones beside the directory. Returns how many were removed.
-   */
+  /** Temporary files and abandoned clones an interrupted run left (workdir.ts); returns how many were removed. */
   async removeLeftovers(): Promise<number> {
-    let removed = 0;
-    const parent = path.dirname(this.dir);
-    const base = `${path.basename(this.dir)}.clone-`;
-    if (fs.existsSync(parent)) {
-      for (const entry of fs.readdirSync(parent)) {
-        if (entry.startsWith(base)) {
-          fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
-          removed += 1;
-        }
-      }
-    }
-    const walk = (dir: string): void => {
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        if (e.name === '.git' || e.name === 'node_modules') continue;
-        const full = path.join(dir, e.name);
-        if (e.isDirectory()) walk(full);
-        else if (e.isFile() && temporaryFile.test(e.name)) {
-          fs.rmSync(full, { force: true });
-          removed += 1;
-        }
-      }
-    };
-    walk(this.dir);
-    return removed;
+    return removeLeftovers(this.dir, temporaryFile);
   }
 
   /**
@@ -236,13 +210,27 @@ export class GitRepo {
    * writes, a moved ref and local commits that were never pushed all go). Returns the head planned from.
    */
   async prepare(): Promise<{ readonly head: string; readonly recloned: boolean }> {
+    this.discardDamagedIndex();
     if (!(await this.isCompleteClone())) {
       await this.cloneFresh();
       // A fresh clone is the remote head, but with --push-branch the plan starts from that branch when it exists.
       if (this.pushBranch === this.options.branch) return { head: await this.head(), recloned: true };
       return { head: await this.syncToRemote(), recloned: true };
     }
-    return { head: await this.syncToRemote(), recloned: false };
+    try {
+      return { head: await this.syncToRemote(), recloned: false };
+    } catch (err) {
+      if (err instanceof GitError && err.code !== 'unavailable') throw err;
+      // The remote answers but the sync failed: the damage is in the clone (an index or an object a killed process
+      // left half-written). It is a cache: start again from a fresh clone.
+      const reachable = await this.remoteHead().then(
+        (h) => h !== undefined,
+        () => false,
+      );
+      if (!reachable) throw err;
+      await this.cloneFresh();
+      return { head: this.pushBranch === this.options.branch ? await this.head() : await this.syncToRemote(), recloned: true };
+    }
   }
 
   private async remoteBranchExists(branch: string): Promise<boolean> {

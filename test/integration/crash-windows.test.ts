@@ -174,6 +174,35 @@ describe('a daemon killed at any point converges on restart', () => {
     expect(await remote(name)).toEqual(before);
   });
 
+  it('while the index is being rewritten: an empty or cut-short .git/index is rebuilt, not a pass that fails for good', async () => {
+    for (const damage of ['', 'DIR']) {
+      const { name, repo, dir } = setup({ 'is.yaml': stream('one') });
+      expect((await restartPass(repo)).pushed).toBe(true);
+      await humanCommit(name, (await remote(name)).text.replace(specTag('one'), specTag('one') + specTag('two')), 'add tag two');
+      writeFileSync(path.join(dir, '.git', 'index'), damage);
+      const out = await restartPass(repo);
+      expect(out.pushed).toBe(true);
+      expect(statusTags((await remote(name)).text).map((t) => t.tag)).toEqual(['one', 'two']);
+      expect(
+        readFileSync(path.join(dir, '.git', 'index'))
+          .subarray(0, 4)
+          .toString('latin1'),
+      ).toBe('DIRC');
+    }
+  });
+
+  it('any other damage the sync trips on, with the remote answering, is repaired by a fresh clone', async () => {
+    const { name, repo, dir } = setup({ 'is.yaml': stream('one') });
+    expect((await restartPass(repo)).pushed).toBe(true);
+    // An index with a whole header but its entries cut short: checkout cannot read it.
+    const index = readFileSync(path.join(dir, '.git', 'index'));
+    writeFileSync(path.join(dir, '.git', 'index'), index.subarray(0, 20));
+    await humanCommit(name, (await remote(name)).text.replace(specTag('one'), specTag('one') + specTag('two')), 'add tag two');
+    expect((await repo.prepare()).recloned).toBe(true);
+    expect((await restartPass(repo)).pushed).toBe(true);
+    expect(statusTags((await remote(name)).text).map((t) => t.tag)).toEqual(['one', 'two']);
+  });
+
   it('a clone of another repository in the working directory is replaced', async () => {
     const a = setup({ 'is.yaml': stream('one') });
     await a.repo.ensureCloned();
