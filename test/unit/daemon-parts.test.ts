@@ -305,3 +305,37 @@ describe('liveness', () => {
     await idle.stop(0);
   });
 });
+
+describe('which accepted work a landed pass covered', () => {
+  it('a hook with no pushes and a push whose imports succeeded are done; a failed import stays, until the bound', async () => {
+    const { coverage } = await import('../../src/cli/daemon/journal.js');
+    const push = (repository: string) => [{ host: 'r:5000', repository, tag: 'live', digest: undefined }];
+    const item = (id: string, pushes: ReturnType<typeof push> | [], attempts = 0) => ({
+      id,
+      source: 'registry' as const,
+      acceptedAt: '2024-05-01T12:00:00Z',
+      pushes,
+      attempts,
+    });
+    const imports = [
+      { from: 'r:5000/team/ok:live', result: { ok: true } },
+      { from: 'r:5000/team/bad:live', result: { ok: false } },
+    ];
+    const same = (a: string, b: string) => a === b;
+    const r = coverage(
+      [
+        item('git', []),
+        item('ok', push('team/ok')),
+        item('bad', push('team/bad')),
+        item('old', push('team/bad'), 19),
+        item('none', push('team/other')),
+      ],
+      imports,
+      same,
+      20,
+    );
+    expect([...r.landed].sort()).toEqual(['git', 'none', 'ok', 'old']);
+    expect([...r.failed]).toEqual(['bad']);
+    expect(r.givenUp.map((i) => i.id)).toEqual(['old']);
+  });
+});

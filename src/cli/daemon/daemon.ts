@@ -7,6 +7,7 @@
  * quickly when transient, slowly (and reported as stalled) when a person has to act.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { watch } from 'chokidar';
@@ -23,7 +24,7 @@ import { commitPass } from '../commit-pass.js';
 import type { CommitPassResult } from '../commit-pass.js';
 import { describeFailure, PassTimeoutError, StoppedError } from '../failures.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { pushName } from './journal.js';
+import { coverage, pushName } from './journal.js';
 import type { PassOptions } from '../pipeline.js';
 import type { PendingWork, WorkJournal } from './journal.js';
 import { PassQueue } from './queue.js';
@@ -255,6 +256,8 @@ export class Daemon {
     const log = this.options.logger.child({ pass: id });
     log.info({ reasons, pending: batch.length }, 'pass started');
     const controller = new AbortController();
+    // Every Git and registry request of the pass listens on this one signal: many at once is expected, not a leak.
+    setMaxListeners(0, controller.signal);
     this.controller = controller;
     if (this.options.signal) this.options.signal.current = controller.signal;
     const deadline = this.timers.setTimeout(
@@ -396,30 +399,14 @@ export class Daemon {
     return outcome;
   }
 
-  /**
-   * Accepted work that the landed pass covered is done: every import it forced succeeded (or it matched no tag).
-   * Work whose import failed stays for the next pass, up to a bound.
-   */
+  /** Settle the accepted work the landed pass covered (journal.ts `coverage`); log what is given up. */
   private settle(batch: readonly PendingWork[], out: CommitPassResult, log: Logger): void {
-    const landed = new Set<string>();
-    const failed = new Set<string>();
-    const max = this.options.maxNotificationAttempts ?? 20;
-    for (const item of batch) {
-      if (item.pushes.length === 0) {
-        landed.add(item.id);
-        continue;
-      }
-      const covers = pushedSources(item.pushes, this.sameHost);
-      const imports = out.result.imports.filter((i) => covers(i.from));
-      if (imports.every((i) => i.result.ok)) landed.add(item.id);
-      else if (item.attempts + 1 >= max) {
-        landed.add(item.id);
-        log.warn(
-          { pushes: item.pushes.map((p) => pushName(p)), attempts: item.attempts + 1 },
-          'giving up on a notification: its import kept failing',
-        );
-      } else failed.add(item.id);
-    }
+    const { landed, failed, givenUp } = coverage(batch, out.result.imports, this.sameHost, this.options.maxNotificationAttempts ?? 20);
+    for (const item of givenUp)
+      log.warn(
+        { pushes: item.pushes.map((p) => pushName(p)), attempts: item.attempts + 1 },
+        'giving up on a notification: its import kept failing',
+      );
     this.options.journal.settle(landed, failed);
   }
 

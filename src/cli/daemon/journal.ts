@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { PushedImage } from '../../reconcile/registry-events.js';
+import { pushedSources } from '../../reconcile/registry-events.js';
 
 export interface PendingWork {
   readonly id: string;
@@ -89,4 +90,29 @@ export class WorkJournal {
 /** `host/repository:tag`, or `host/repository@digest` for a push by digest. */
 export function pushName(p: PushedImage): string {
   return `${p.host}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : p.digest !== undefined ? `@${p.digest}` : ''}`;
+}
+
+/**
+ * Which accepted work a landed pass covered: every import it forced succeeded (or it matched no tag). Work whose
+ * import failed stays for the next pass, until `max` passes have failed it (then it is given up, and reported).
+ */
+export function coverage(
+  batch: readonly PendingWork[],
+  imports: ReadonlyArray<{ readonly from: string; readonly result: { readonly ok: boolean } }>,
+  sameHost: (a: string, b: string) => boolean,
+  max: number,
+): { landed: Set<string>; failed: Set<string>; givenUp: PendingWork[] } {
+  const landed = new Set<string>();
+  const failed = new Set<string>();
+  const givenUp: PendingWork[] = [];
+  for (const item of batch) {
+    const covers = pushedSources(item.pushes, sameHost);
+    const ok = item.pushes.length === 0 || imports.filter((i) => covers(i.from)).every((i) => i.result.ok);
+    if (ok) landed.add(item.id);
+    else if (item.attempts + 1 >= max) {
+      landed.add(item.id);
+      givenUp.push(item);
+    } else failed.add(item.id);
+  }
+  return { landed, failed, givenUp };
 }
