@@ -26,7 +26,8 @@ import type { LoadLimits } from '../render/limits.js';
 import { loadRepository } from '../render/repository.js';
 import type { LoadCache } from '../render/repository.js';
 import type { ParsedFile } from '../render/source.js';
-import { parseCronSchedule, validateRepository } from '../render/validate.js';
+import { parseCronSchedule } from '../render/cron.js';
+import { validateRepository } from '../render/validate.js';
 import type { WalkOptions } from '../render/walk.js';
 
 export type { FileChange } from '../render/edits.js';

@@ -4,7 +4,7 @@
  */
 import { createTask } from 'node-cron';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseCronSchedule } from '../../src/render/validate.js';
+import { parseCronSchedule } from '../../src/render/cron.js';
 
 afterEach(() => {
   vi.useRealTimers();

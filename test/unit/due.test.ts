@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dueImports, parseInterval } from '../../src/reconcile/due.js';
 import type { StreamInput } from '../../src/reconcile/due.js';
 import { formatImportRecord, importRecordAnnotation, tagSpecHash } from '../../src/reconcile/import-record.js';
-import { parseCronSchedule } from '../../src/render/validate.js';
+import { parseCronSchedule } from '../../src/render/cron.js';
 
 type Stream = {
   metadata: { name: string; namespace: string; annotations?: Record<string, string> };
