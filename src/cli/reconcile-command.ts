@@ -116,10 +116,6 @@ function json(result: PassResult, requests: number): string {
  * published (the push was refused past the retries, or Git failed); 2 usage; 70 a bug.
  */
 export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
-  return reconcileOnce(options, io);
-}
-
-async function reconcileOnce(options: ReconcileOptions, io: CliIo): Promise<ExitCodeValue> {
   const config = await loadConfig(options, io.env, io.cwd);
   const now = parseNow(options.now);
   if (options.dryRun && options.check) throw new UsageError('--dry-run and --check cannot be combined: --check already writes nothing');
