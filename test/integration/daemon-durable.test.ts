@@ -14,6 +14,7 @@ import { createBareRepo, gitAsync } from '../support/git-server.js';
 import { buildImage } from '../support/images.js';
 import { pushImage } from '../support/push.js';
 import { startSwitchProxy } from '../support/switch-proxy.js';
+import { until } from '../helpers/wait.js';
 
 const registryUrl = inject('registryUrl');
 const registryHost = inject('registryHost');
@@ -49,16 +50,6 @@ async function remoteDigest(name: string): Promise<string | undefined> {
     return doc.status?.tags?.[0]?.items[0]?.image;
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await Promise.resolve(fn()).catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
   }
 }
 

@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
@@ -17,6 +16,8 @@ import { createBareRepo, startGitServer } from '../support/git-server.js';
 import { startProcess } from '../support/processes.js';
 import type { ManagedProcess } from '../support/processes.js';
 import { startScriptedServer } from '../support/scripted-server.js';
+import { startSwitchProxy } from '../support/switch-proxy.js';
+import { until } from '../helpers/wait.js';
 
 const gitUrl = inject('gitUrl');
 const projectRoot = inject('gitProjectRoot');
@@ -61,16 +62,6 @@ async function get(url: string): Promise<{ status: number; body: string } | unde
     return { status: res.statusCode, body: await res.body.text() };
   } catch {
     return undefined;
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -184,37 +175,8 @@ describe('imagestreams run: a remote it cannot use is reported, not a crash', ()
 
   it('a transient failure during the first clone (one 503) is retried and the clone completes', async () => {
     createBareRepo(projectRoot, 'flaky-clone', { files: { 'README.md': 'x\n' } });
-    const proxy = await startScriptedServer();
-    let calls = 0;
-    const forward = (req: IncomingMessage, res: ServerResponse): void => {
-      calls += 1;
-      if (calls === 1) {
-        res.writeHead(503).end('try later');
-        return;
-      }
-      void (async () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<
-          string,
-          string
-        >;
-        const upstream = await request(`${gitUrl}${req.url ?? '/'}`, {
-          method: req.method as 'GET',
-          headers,
-          ...(req.method === 'POST' ? { body: req } : {}),
-        });
-        res.writeHead(
-          upstream.statusCode,
-          Object.fromEntries(Object.entries(upstream.headers).filter(([k]) => k !== 'transfer-encoding' && k !== 'connection')) as Record<
-            string,
-            string
-          >,
-        );
-        for await (const chunk of upstream.body) res.write(chunk);
-        res.end();
-      })();
-    };
-    proxy.on('GET /*', forward);
-    proxy.on('POST /*', forward);
+    const proxy = await startSwitchProxy(gitUrl);
+    proxy.failNext(1); // the first request of the first clone is answered 503
     try {
       const port = await freePort();
       const d = spawnDaemon(['--repo-url', `${proxy.url}/flaky-clone.git`], `127.0.0.1:${port}`);

@@ -12,6 +12,7 @@ import { startDaemon } from '../support/daemon-process.js';
 import { createBareRepo, gitAsync } from '../support/git-server.js';
 import { buildImage } from '../support/images.js';
 import { pushImage } from '../support/push.js';
+import { until } from '../helpers/wait.js';
 
 const registryUrl = inject('registryUrl');
 const registryHost = inject('registryHost');
@@ -45,16 +46,6 @@ async function remote(name: string): Promise<{ files: (f: string) => string; log
   }
   rmSync(dir, { recursive: true, force: true });
   return { files, log, message };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await Promise.resolve(fn()).catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 describe('the daemon reports what it did', () => {

@@ -8,6 +8,7 @@ import { buildImage } from '../support/images.js';
 import { pushImage } from '../support/push.js';
 import { inProcessDaemon } from '../helpers/daemon.js';
 import { FakeTimers } from '../support/fake-timers.js';
+import { until } from '../helpers/wait.js';
 
 const registryUrl = inject('registryUrl');
 const registryHost = inject('registryHost');
@@ -26,13 +27,6 @@ describe('scheduled imports in the daemon', () => {
     });
     const timers = new FakeTimers(Date.parse('2024-05-01T12:00:00Z'));
     const { daemon, repo, close } = await inProcessDaemon({ url: `${gitUrl}/sched.git`, work, debounceMs: 10, maxWaitMs: 100, timers });
-    const until = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
-      const start = Date.now();
-      while (!(await fn())) {
-        if (Date.now() - start > 20_000) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
     try {
       await daemon.start();
       await until('the first pass', async () => daemon.snapshot.passes === 1 && daemon.snapshot.state === 'ready');

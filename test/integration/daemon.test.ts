@@ -13,6 +13,7 @@ import { startDaemon } from '../support/daemon-process.js';
 import { createBareRepo, gitAsync } from '../support/git-server.js';
 import { buildImage } from '../support/images.js';
 import { pushImage } from '../support/push.js';
+import { until } from '../helpers/wait.js';
 
 const registryUrl = inject('registryUrl');
 const registryHost = inject('registryHost');
@@ -58,16 +59,6 @@ async function remoteFile(name: string, file: string): Promise<{ text: string; h
   const log = (await gitAsync(['log', '--format=%an|%s'], dir)).trim().split('\n');
   rmSync(dir, { recursive: true, force: true });
   return { text, head, log };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 const digestOf = (text: string, tag = 'live'): string | undefined =>

@@ -12,6 +12,8 @@ export interface SwitchProxy {
   mode: 'up' | '503' | 'reset';
   /** Requests refused while not up. */
   readonly refused: number;
+  /** Answer the next `n` requests 503, then forward again (a server that is briefly unavailable). */
+  failNext(n: number): void;
   stop(): Promise<void>;
 }
 
@@ -19,8 +21,14 @@ const hopByHop = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding
 
 export async function startSwitchProxy(target: string): Promise<SwitchProxy> {
   let refused = 0;
-  const state = { mode: 'up' as SwitchProxy['mode'] };
+  const state = { mode: 'up' as SwitchProxy['mode'], failing: 0 };
   const server = createServer((req, res) => {
+    if (state.failing > 0) {
+      state.failing -= 1;
+      refused += 1;
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('try later\n');
+      return;
+    }
     if (state.mode !== 'up') {
       refused += 1;
       if (state.mode === 'reset') req.socket.destroy();
@@ -54,6 +62,9 @@ export async function startSwitchProxy(target: string): Promise<SwitchProxy> {
     },
     get refused() {
       return refused;
+    },
+    failNext: (n) => {
+      state.failing = n;
     },
     stop: () =>
       new Promise<void>((resolve) => {
