@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import type { GitHttpClient } from './http.js';
+import { collect } from './http.js';
 
 export type ObjectType = 'commit' | 'tree' | 'blob';
 
@@ -56,12 +57,6 @@ function* pktLines(data: Buffer): Generator<Buffer | null> {
     yield data.subarray(at + 4, at + len);
     at += len;
   }
-}
-
-async function collect(body: AsyncIterableIterator<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of body) chunks.push(c);
-  return Buffer.concat(chunks);
 }
 
 /** A version 2 pack of whole (undeltified) objects. */
