@@ -4,8 +4,7 @@
  * command and the daemon ask `describeFailure`, none translates an error on its own. Anything not recognised here is
  * a bug: exit 70, printed with the version.
  */
-import { GitError } from '../gitsource/repo.js';
-import { redactUrlCredentials } from '../gitsource/repo.js';
+import { GitError, redactUrlCredentials } from '../gitsource/repo.js';
 import { CredentialError } from '../import/index.js';
 import { AuthoringError } from '../reconcile/authoring.js';
 import { RenderError } from '../render/patch.js';

@@ -155,7 +155,8 @@ export class Daemon {
       const remote = await this.options.repo.remoteHead();
       if (remote && remote !== (await this.options.repo.head().catch(() => undefined))) this.queue.add('remote moved');
     } catch (err) {
-      this.options.logger.debug({ code: describeFailure(err).code, err: describeFailure(err).message }, 'remote check failed');
+      const failure = describeFailure(err);
+      this.options.logger.debug({ code: failure.code, err: failure.message }, 'remote check failed');
     }
   }
 
@@ -367,8 +368,7 @@ export class Daemon {
           'import failed',
         );
     }
-    for (const e of r.renderErrors)
-      log.warn({ file: e.file, code: (e as { code?: string }).code, reason: e.error }, 'file not written: it could not be rendered');
+    for (const e of r.renderErrors) log.warn({ file: e.file, code: e.code, reason: e.error }, 'file not written: it could not be rendered');
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     for (const d of errors) log.warn({ file: d.file, line: d.line, col: d.col, code: d.code }, d.message);
     for (const f of out.heldBack) log.warn({ file: f }, 'left alone: the file has uncommitted edits');
