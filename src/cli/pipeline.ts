@@ -112,7 +112,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   });
   const diagnostics = validateRepository(repo, { defaultNamespace: settings.defaultNamespace });
   const invalidFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
-  const selection = selectPassInputs(repo.objects, invalidFiles, settings);
+  const selection = selectPassInputs(repo.objects, invalidFiles, settings, repo.markers);
   const work = importsToRun(
     selection,
     {

@@ -42,6 +42,28 @@ export const diagnosticCodes = {
   'missing-name': { severity: 'error', summary: 'The stream has no metadata.name (generateName cannot work in a repository).' },
   'invalid-stream-name': { severity: 'error', summary: 'metadata.name is not a valid image stream name (§1.9).' },
   'name-too-long': { severity: 'error', summary: "'namespace/name' is longer than 255 characters (§1.9)." },
+  'invalid-generate-name': { severity: 'error', summary: 'metadata.generateName is not a valid image stream name prefix (§1.9).' },
+  'invalid-namespace': { severity: 'error', summary: 'metadata.namespace is not a lowercase RFC 1123 label of at most 63 characters.' },
+  'negative-generation': { severity: 'error', summary: 'metadata.generation is negative.' },
+  'invalid-label': { severity: 'error', summary: 'A label key is not a qualified name, or its value is not a valid label value.' },
+  'invalid-annotation': { severity: 'error', summary: 'An annotation key is not a qualified name.' },
+  'annotations-too-large': { severity: 'error', summary: 'The annotations hold more than 256 KiB (keys and values together).' },
+  'invalid-owner-reference': {
+    severity: 'error',
+    summary: 'An owner reference with an empty version, kind, name or uid, an Event owner, or a second controller.',
+  },
+  'invalid-finalizer': {
+    severity: 'error',
+    summary: 'A finalizer that is not a qualified name, or orphan together with foregroundDeletion.',
+  },
+  'invalid-managed-fields': {
+    severity: 'error',
+    summary: 'A managedFields entry whose operation is not Apply or Update, or fieldsType not FieldsV1.',
+  },
+  'empty-tag-name': {
+    severity: 'error',
+    summary: 'A spec or status tag whose name is empty (it could never be addressed as <stream>:<tag>).',
+  },
   'duplicate-tag': { severity: 'error', summary: 'Two spec tags have the same name (OpenShift would keep only the last).' },
   'duplicate-status-tag': { severity: 'error', summary: 'Two status tags have the same name.' },
   'duplicate-stream': { severity: 'warning', summary: 'Two files define a stream with the same namespace and name.' },
@@ -107,6 +129,32 @@ export const diagnosticCodes = {
   'trigger-stream-not-found': { severity: 'warning', summary: 'A trigger refers to a stream that is not in the repository.' },
   'trigger-tag-not-found': { severity: 'warning', summary: 'A trigger refers to a tag its stream does not have.' },
   'invalid-resolve-names': { severity: 'error', summary: "alpha.image.policy.openshift.io/resolve-names has a value other than '*'." },
+  // Setter markers (docs/write-back.md).
+  'marker-invalid': {
+    severity: 'error',
+    summary: 'A {"$imagestreamtag": ...} marker comment that is not valid: bad JSON, a bad stream tag, an unknown part or field.',
+  },
+  'marker-without-value': {
+    severity: 'error',
+    summary: 'A marker on a line with no value before it; a marker follows the value it sets, on the same line.',
+  },
+  'marker-on-key': { severity: 'error', summary: 'A marker after a key whose value is on the next lines; put it after a scalar value.' },
+  'marker-on-collection': {
+    severity: 'error',
+    summary: 'A marker after a flow collection, or on a value inside one; only a scalar written in block style can be set in place.',
+  },
+  'marker-on-alias': { severity: 'error', summary: 'A marker on an alias or an anchored value; setting it would change other values too.' },
+  'marker-in-block-scalar': {
+    severity: 'error',
+    summary: 'Marker text inside a block scalar (| or >): it is content, not a comment, and sets nothing.',
+  },
+  'marker-stream-not-found': { severity: 'warning', summary: 'A marker names a stream that is not in the repository.' },
+  'marker-tag-not-found': { severity: 'warning', summary: 'A marker names a tag that its stream does not have.' },
+  'go-template': {
+    severity: 'warning',
+    summary:
+      "The file holds Go template actions ({{ }}) outside quotes (a Helm template); it is not read. Files under a chart's templates/ are skipped silently.",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -19,12 +19,14 @@ import type { FieldEdit } from './json-diff.js';
 import type { ImportMode } from './model.js';
 import type { ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord } from './objects.js';
-import type { ImportOutcome, Plan, RepositoryOutcome, Skip } from './plan.js';
+import type { ImportDeferral, ImportOutcome, Plan, RepositoryOutcome, Skip } from './plan.js';
 import { planStreams } from './plan.js';
 import type { ReconcileSettings } from './settings.js';
 import { objectNamespace } from './accessors.js';
 import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from './workloads.js';
 import { planWriteBack } from './write-back.js';
+import type { MarkerSite } from './markers.js';
+import { markerKeyOf, planMarkers } from './markers.js';
 
 /** `file#document/pointer`: how a pass names an object (stream or workload) in plans, edits and reports. */
 export const objectKey = (o: ManifestObject): string => `${o.location.file}#${o.location.documentIndex}${o.location.pointer}`;
@@ -44,6 +46,8 @@ export interface SelectedWorkload {
 export interface PassSelection {
   readonly streams: readonly SelectedStream[];
   readonly workloads: readonly SelectedWorkload[];
+  /** Setter markers in files without errors. */
+  readonly markers: readonly MarkerSite[];
   readonly skips: readonly Skip[];
   readonly workloadSkips: readonly WorkloadSkip[];
 }
@@ -77,6 +81,7 @@ export function selectPassInputs(
   objects: readonly ManifestObject[],
   invalidFiles: ReadonlySet<string>,
   settings: Pick<ReconcileSettings, 'defaultNamespace'>,
+  markers: readonly MarkerSite[] = [],
 ): PassSelection {
   const streams: SelectedStream[] = [];
   const workloads: SelectedWorkload[] = [];
@@ -107,7 +112,7 @@ export function selectPassInputs(
     }
     workloads.push({ input: { key, kind: o.kind, namespace, value: o.value }, object: o });
   }
-  return { streams, workloads, skips, workloadSkips };
+  return { streams, workloads, markers: markers.filter((m) => !invalidFiles.has(m.file)), skips, workloadSkips };
 }
 
 /** An import the registry edge is asked to run (its ImportRequest has this shape). */
@@ -165,12 +170,14 @@ export function repositoryTagRequests(d: DueRepositoryImport, tags: readonly str
 }
 
 export type ImportFailure = { readonly ok: false; readonly failure: { readonly reason: string; readonly message: string } };
+/** A listing (or import) the registry edge put off to a later pass (plan.ts `ImportDeferral`). */
+export type ImportDeferred = { readonly ok: false; readonly deferred: ImportDeferral };
 
 /** What the registries said, in the order of the ImportWork. */
 export interface PassObservations<O extends ImportOutcome = ImportOutcome> {
   readonly tags: readonly O[];
   readonly repositories: ReadonlyArray<{
-    readonly listed: { readonly ok: true; readonly tags: readonly string[] } | ImportFailure;
+    readonly listed: { readonly ok: true; readonly tags: readonly string[] } | ImportFailure | ImportDeferred;
     readonly outcomes: readonly O[];
   }>;
 }
@@ -180,7 +187,7 @@ export interface ImportReport<O extends ImportOutcome = ImportOutcome> {
   readonly tag: string | undefined;
   readonly from: string;
   readonly reason: DueImport['reason'];
-  readonly result: O | ImportFailure;
+  readonly result: O | ImportFailure | ImportDeferred;
 }
 
 /** One edit of one object, addressed in its file: the document and a pointer from the document's root. */
@@ -198,6 +205,11 @@ export interface FileEdits {
 
 export interface PassPlan<O extends ImportOutcome = ImportOutcome> {
   readonly imports: readonly ImportReport<O>[];
+  /**
+   * When the next pass is due: the next scheduled tag (ImportWork's), or earlier, when a deferred import's registry
+   * is expected to take requests again (a deferred import changes nothing and is due again then).
+   */
+  readonly nextDueAt: string | undefined;
   readonly plan: Plan;
   readonly workloads: readonly WorkloadPlan[];
   readonly skips: readonly Skip[];
@@ -233,6 +245,10 @@ export function planPass<O extends ImportOutcome>(
   work.repositories.forEach((d, i) => {
     const r = observations.repositories[i];
     if (!r) return;
+    if ('deferred' in r.listed) {
+      imports.push({ stream: d.stream, tag: undefined, from: d.from, reason: d.reason, result: r.listed });
+      return; // not listed: the repository import stays due
+    }
     if (!r.listed.ok) {
       repositoryResults.set(d.stream, { ok: false, tags: [], failure: r.listed.failure });
       imports.push({ stream: d.stream, tag: undefined, from: d.from, reason: d.reason, result: r.listed });
@@ -282,15 +298,34 @@ export function planPass<O extends ImportOutcome>(
     byFile.set(o.location.file, list);
   };
   for (const wp of workloadPlan.plans) add(wp.workload, wp.edits);
+  const markerPlan = planMarkers(
+    selection.markers,
+    objects,
+    resolved,
+    settings.defaultNamespace,
+    settings.imagePullers ? { imagePullers: settings.imagePullers } : {},
+  );
+  const siteByKey = new Map(selection.markers.map((m) => [markerKeyOf(m), m]));
+  for (const mp of markerPlan.plans) {
+    const site = siteByKey.get(mp.workload);
+    if (!site) continue;
+    const list = byFile.get(site.file) ?? [];
+    for (const e of mp.edits) list.push({ document: site.document, op: e, object: mp.workload });
+    byFile.set(site.file, list);
+  }
   for (const sp of planned.streams) add(sp.stream, sp.edits);
   const files = [...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([file, edits]) => ({ file, edits }));
 
-  const workloadNames = new Map(
-    selection.workloads.map((w) => [
-      w.input.key,
-      `${w.object.location.file}: ${w.object.kind} ${w.input.namespace}/${String(isRecord(w.object.value.metadata) ? w.object.value.metadata.name : '')}`,
-    ]),
-  );
+  const workloadNames = new Map([
+    ...selection.workloads.map(
+      (w) =>
+        [
+          w.input.key,
+          `${w.object.location.file}: ${w.object.kind} ${w.input.namespace}/${String(isRecord(w.object.value.metadata) ? w.object.value.metadata.name : '')}`,
+        ] as const,
+    ),
+    ...selection.markers.map((m) => [markerKeyOf(m), `${m.file}:${m.line}: marker`] as const),
+  ]);
   const tooLarge = (keys: readonly string[]): string => {
     const named = [...new Set(keys)].flatMap((key) => {
       const s = selection.streams.find((x) => x.key === key);
@@ -302,12 +337,17 @@ export function planPass<O extends ImportOutcome>(
     const which = named.length === 0 ? '' : ` for the stream${named.length === 1 ? '' : 's'} ${named.join(', ')}`;
     return `${which}, so it is left as it is; keep fewer history items with reconcile.historyLimit, import fewer tags of a whole repository with reconcile.repositoryTagCap, or raise limits.maxFileBytes`;
   };
+  let nextDueAt = work.nextDueAt;
+  for (const i of imports)
+    if ('deferred' in i.result && (nextDueAt === undefined || Date.parse(i.result.deferred.retryAt) < Date.parse(nextDueAt)))
+      nextDueAt = i.result.deferred.retryAt;
   return {
     imports,
+    nextDueAt,
     plan: planned,
-    workloads: workloadPlan.plans,
+    workloads: [...workloadPlan.plans, ...markerPlan.plans],
     skips: [...selection.skips, ...planned.skips],
-    workloadSkips: [...selection.workloadSkips, ...workloadPlan.skips],
+    workloadSkips: [...selection.workloadSkips, ...workloadPlan.skips, ...markerPlan.skips],
     files,
     workloadNames,
     tooLarge,

@@ -25,7 +25,7 @@ export interface WorkloadChange {
   readonly new: string;
   /** `namespace/stream:tag` that caused it, and how. */
   readonly cause: string;
-  readonly via: 'trigger' | 'deployment-config' | 'lookup';
+  readonly via: 'trigger' | 'deployment-config' | 'lookup' | 'marker' | 'kustomize';
 }
 
 export interface WorkloadPlan {
@@ -47,6 +47,9 @@ export type WorkloadSkipCode =
   | 'no-image-yet'
   | 'trigger-stream-not-found'
   | 'manual-trigger-already-set'
+  // a setter marker or kustomize image skipped (markers.ts, kustomize.ts)
+  | 'marker-stream-not-found'
+  | 'marker-no-tag'
   // the whole object left unchanged
   | 'triggers-invalid-json'
   | 'invalid-trigger'

@@ -9,6 +9,8 @@ import { LineIndex } from './positions.js';
 import type { ParsedFile, SourceFormat } from './source.js';
 import { bytePosition, firstInvalidUtf8 } from './utf8.js';
 import { parseYaml } from './yaml-source.js';
+import { goTemplateAction } from './go-template.js';
+import { findMarkers } from './markers.js';
 
 export function formatOf(file: string): SourceFormat {
   return file.toLowerCase().endsWith('.json') ? 'json' : 'yaml';
@@ -59,8 +61,30 @@ export async function loadFile(absolute: string, display: string, limits: LoadLi
   }
   const text = bytes.toString('utf8');
   const format = formatOf(display);
+  const lines = new LineIndex(text);
+  if (format === 'yaml') {
+    const action = goTemplateAction(text);
+    if (action !== undefined) {
+      const at = lines.position(action);
+      return {
+        ok: false,
+        diagnostic: {
+          file: display,
+          line: at.line,
+          col: at.col,
+          document: 0,
+          pointer: '',
+          severity: 'warning',
+          code: 'go-template',
+          message: 'the file holds a Go template action ({{ ... }}) outside quotes, so it is a template (Helm?), not YAML; it is not read',
+        },
+      };
+    }
+  }
   const parsed = format === 'json' ? parseJson(text, limits) : parseYaml(text, limits);
-  return { ok: true, file: { path: display, format, text, lines: new LineIndex(text), ...parsed } };
+  const found = format === 'yaml' ? findMarkers(display, text, lines) : { sites: [], problems: [] };
+  const problems = found.problems.length === 0 ? parsed.problems : [...parsed.problems, ...found.problems];
+  return { ok: true, file: { path: display, format, text, lines, documents: parsed.documents, problems, markers: found.sites } };
 }
 
 /** Forward-slash path for display, relative to `base` when the file is under it. */

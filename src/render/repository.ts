@@ -8,6 +8,8 @@ import { stat } from 'node:fs/promises';
 import type { LoadResult } from './load.js';
 import { displayPath, loadFile } from './load.js';
 import type { ParsedFile } from './source.js';
+import type { MarkerSite } from '../reconcile/markers.js';
+import { inChartTemplates } from './go-template.js';
 import type { WalkOptions } from './walk.js';
 import { isDirectory, walkRepository } from './walk.js';
 
@@ -48,6 +50,8 @@ async function loadCached(absolute: string, display: string, limits: LoadLimits,
 export interface LoadedRepository {
   readonly files: ReadonlyMap<string, ParsedFile>;
   readonly objects: readonly ManifestObject[];
+  /** Every setter marker, in file order. */
+  readonly markers: readonly MarkerSite[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -75,7 +79,16 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
           message: problem.message,
         });
       }
+      const exists = async (relative: string): Promise<boolean> => {
+        try {
+          return (await stat(path.join(absolute, relative))).isFile();
+        } catch {
+          return false;
+        }
+      };
       for (const rel of walked.files) {
+        // A chart's templates are Go templates, not manifests; they are not read (nor reported).
+        if (rel.includes('templates/') && (await inChartTemplates(rel, exists))) continue;
         const abs = path.join(absolute, rel);
         if (!seen.has(abs)) targets.push({ absolute: abs, display: displayPath(options.displayBase, abs) });
         seen.add(abs);
@@ -115,7 +128,8 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
   const documents = [...files.values()].flatMap((f) => f.documents.map((d) => ({ file: f.path, index: d.index, value: d.value })));
   const collected = collectObjects(documents);
   diagnostics.push(...collected.findings.map((f) => placeFinding(files, f)));
-  return { files, objects: collected.objects, diagnostics: diagnostics.sort(compareDiagnostics) };
+  const markers = [...files.values()].flatMap((f) => f.markers);
+  return { files, objects: collected.objects, markers, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
 /** Give a finding its line and column: the pointer's value, its key for `atKey`, or the nearest enclosing value. */

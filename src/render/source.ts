@@ -1,4 +1,5 @@
 import type { DiagnosticCode, Severity } from '../reconcile/codes.js';
+import type { MarkerSite } from '../reconcile/markers.js';
 import type { LineIndex, PositionMap } from './positions.js';
 
 export type SourceFormat = 'yaml' | 'json';
@@ -31,4 +32,6 @@ export interface ParsedFile extends ParsedText {
   readonly format: SourceFormat;
   readonly text: string;
   readonly lines: LineIndex;
+  /** The setter markers in the file (YAML only; see src/render/markers.ts). */
+  readonly markers: readonly MarkerSite[];
 }

@@ -5,6 +5,7 @@ import { holdsTemplateParameter, isRecord, locate } from '../reconcile/objects.j
 import { StreamIndex } from '../reconcile/stream-index.js';
 import { validateStreams } from '../reconcile/validate-streams.js';
 import { validateWorkloads } from '../reconcile/validate-workloads.js';
+import { validateMarkers } from '../reconcile/markers.js';
 import type { Diagnostic } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
 import { parsePointer } from './positions.js';
@@ -75,6 +76,7 @@ export function validateRepository(repo: LoadedRepository, options: ValidateOpti
   for (const object of repo.objects) if (object.kind === 'ImageStream') findings.push(...schemaFindings(object));
   findings.push(...validateStreams(repo.objects, { index, parseSchedule: parseCronSchedule }));
   findings.push(...validateWorkloads(repo.objects, { index, triggerSchema: validateTriggersSchema }));
+  findings.push(...validateMarkers(repo.markers, repo.objects, index));
   const diagnostics = [...repo.diagnostics, ...findings.map((f) => placeFinding(repo.files, f))];
   return diagnostics.sort(compareDiagnostics);
 }

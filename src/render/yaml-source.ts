@@ -8,7 +8,15 @@ import type { ParseProblem, ParsedText, SourceDocument } from './source.js';
  * Kubernetes tooling reads YAML with YAML 1.1 rules (sigs.k8s.io/yaml over go-yaml): `yes`/`on` are booleans and
  * `<<` merge keys work. We parse the same way so a file means to us what it means to `oc apply`.
  */
-export const yamlOptions = { version: '1.1', keepSourceTokens: true, uniqueKeys: false, prettyErrors: false, strict: true } as const;
+export const yamlOptions = {
+  version: '1.1',
+  keepSourceTokens: true,
+  uniqueKeys: false,
+  prettyErrors: false,
+  strict: true,
+  // The library's own warnings (a collection used as a key, say) would go to the terminal raw; problems are ours to report.
+  logLevel: 'error',
+} as const;
 
 /**
  * Nesting depth of a CST document, walked with an explicit stack: the composer recurses, and a document nested
