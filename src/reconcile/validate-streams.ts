@@ -1,4 +1,5 @@
 import { annotationsOf, nameOf, objectNamespace, streamTagNames } from './accessors.js';
+import { checkStreamMetadata } from './validate-metadata.js';
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
@@ -10,25 +11,6 @@ import type { ScheduleParser } from './due.js';
 import { joinPointer } from './values.js';
 import type { StreamIndex } from './stream-index.js';
 import { describeEntry } from './stream-index.js';
-
-/** OpenShift's image stream name rule (oas validation.go ValidateImageStreamName; semantics.md §1.9). */
-const streamNamePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-
-/** Kubernetes path-segment name rules (apimachinery path.ValidatePathSegmentName). */
-function pathSegmentReasons(name: string): string[] {
-  if (name === '.') return ["may not be '.'"];
-  if (name === '..') return ["may not be '..'"];
-  const reasons: string[] = [];
-  if (name.includes('/')) reasons.push("may not contain '/'");
-  if (name.includes('%')) reasons.push("may not contain '%'");
-  return reasons;
-}
-
-export function streamNameReasons(name: string): string[] {
-  const reasons = pathSegmentReasons(name);
-  if (reasons.length > 0) return reasons;
-  return streamNamePattern.test(name) ? [] : [`must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"`];
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -46,32 +28,6 @@ function specTags(stream: Readonly<Record<string, unknown>>): SpecTagView[] {
 
 /** The label upstream uses for a spec tag in messages: spec.tags[<name>]. */
 const tagLabel = (t: SpecTagView): string => `spec.tags[${t.name ?? t.index}]`;
-
-function checkName(stream: Readonly<Record<string, unknown>>, namespace: string, out: Finding[]): void {
-  const name = nameOf(stream);
-  if (name === undefined || name === '') {
-    out.push(
-      finding(
-        'missing-name',
-        '/metadata',
-        'metadata.name: Required value (a stream in a repository needs a name; generateName cannot be applied twice to the same result)',
-      ),
-    );
-    return;
-  }
-  if (holdsTemplateParameter(name)) return;
-  for (const reason of streamNameReasons(name))
-    out.push(finding('invalid-stream-name', '/metadata/name', `metadata.name: Invalid value: "${name}": ${reason}`));
-  if (`${namespace}/${name}`.length > 255) {
-    out.push(
-      finding(
-        'name-too-long',
-        '/metadata/name',
-        `metadata.name: Invalid value: "${name}": 'namespace/name' cannot be longer than 255 characters`,
-      ),
-    );
-  }
-}
 
 function checkRepository(stream: Readonly<Record<string, unknown>>, out: Finding[]): void {
   const spec = stream.spec;
@@ -192,7 +148,15 @@ function checkSpecTags(stream: Readonly<Record<string, unknown>>, namespace: str
   const ownTags = streamTagNames(stream);
   for (const t of tags) {
     const base = `/spec/tags/${t.index}`;
-    if (t.name !== undefined) {
+    if (t.name === '') {
+      out.push(
+        finding(
+          'empty-tag-name',
+          `${base}/name`,
+          `spec.tags[${t.index}].name: Required value (a tag is addressed as <stream>:<tag>, which an empty name cannot be)`,
+        ),
+      );
+    } else if (t.name !== undefined) {
       const first = firstByName.get(t.name);
       if (first) {
         out.push(
@@ -207,7 +171,8 @@ function checkSpecTags(stream: Readonly<Record<string, unknown>>, namespace: str
     const from = t.value.from;
     const policy = t.value.importPolicy;
     const kind = isRecord(from) ? str(from.kind) : undefined;
-    if (isRecord(policy) && policy.scheduled === true && kind !== 'DockerImage') {
+    // Upstream checks `scheduled` only for the two stream kinds: without from, or with another kind, it is not judged.
+    if (isRecord(policy) && policy.scheduled === true && (kind === 'ImageStreamTag' || kind === 'ImageStreamImage')) {
       out.push(
         finding(
           'scheduled-non-docker',
@@ -276,7 +241,8 @@ function checkStatus(stream: Readonly<Record<string, unknown>>, out: Finding[]):
   status.tags.forEach((t, i) => {
     if (!isRecord(t)) return;
     const tag = str(t.tag);
-    if (tag !== undefined) {
+    if (tag === '') out.push(finding('empty-tag-name', `/status/tags/${i}/tag`, `status.tags[${i}].tag: Required value`));
+    else if (tag !== undefined) {
       const j = first.get(tag);
       if (j !== undefined)
         out.push(
@@ -357,7 +323,7 @@ export function validateStreams(objects: readonly ManifestObject[], ctx: StreamC
     if (object.kind !== 'ImageStream') continue;
     const findings: Finding[] = [];
     const namespace = objectNamespace(object, ctx.index.defaultNamespace);
-    checkName(object.value, namespace, findings);
+    checkStreamMetadata(object.value, namespace, findings);
     checkRepository(object.value, findings);
     checkSpecTags(object.value, namespace, ctx, findings);
     checkStatus(object.value, findings);

@@ -7,6 +7,8 @@ import { diagnosticCodes } from '../../src/reconcile/codes.js';
 import type { DiagnosticCode } from '../../src/reconcile/codes.js';
 import type { FixtureFiles } from '../helpers/fixture-repo.js';
 import { validateFixture } from '../helpers/fixture-repo.js';
+import { metadataCases } from './invalid-input-cases-metadata.js';
+import { markerCases } from './invalid-input-cases-markers.js';
 
 interface Case {
   readonly name: string;
@@ -467,6 +469,9 @@ const cases: Case[] = [
     at: ['p.yaml', 6, 52],
   },
 ];
+
+cases.push(...metadataCases);
+cases.push(...markerCases);
 
 describe('invalid inputs: right code at the right place', () => {
   it('has at least 40 cases and covers every rule code that a file can trigger', () => {
