@@ -146,7 +146,7 @@ export const diagnosticCodes = {
   'marker-on-alias': { severity: 'error', summary: 'A marker on an alias or an anchored value; setting it would change other values too.' },
   'marker-in-block-scalar': {
     severity: 'error',
-    summary: 'Marker text inside a block scalar (| or >): it is content, not a comment, and sets nothing.',
+    summary: 'Marker text inside a block scalar (literal or folded): it is content, not a comment, and sets nothing.',
   },
   'marker-stream-not-found': { severity: 'warning', summary: 'A marker names a stream that is not in the repository.' },
   'marker-tag-not-found': { severity: 'warning', summary: 'A marker names a tag that its stream does not have.' },

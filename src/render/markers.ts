@@ -144,12 +144,14 @@ export function findMarkers(file: string, text: string, lines: LineIndex): { sit
   placed.forEach((nodes, document) => {
     for (const p of nodes) {
       if (!isBlockScalar(p.node)) continue;
-      const [start, end] = p.node.range as [number, number, number];
+      const [header, end] = p.node.range as [number, number, number];
+      const start = Math.min(end, text.indexOf('\n', header) + 1 || end); // the content starts on the line after the header
       const at = text.slice(start, end).indexOf(markerKey);
+      const brace = at === -1 ? -1 : text.lastIndexOf('{', start + at);
       if (at !== -1)
         problem(
           'marker-in-block-scalar',
-          start + at,
+          brace >= start ? brace : start + at,
           document,
           'marker text inside a block scalar (| or >) is part of its content and sets nothing',
         );

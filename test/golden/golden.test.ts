@@ -31,7 +31,13 @@ interface Observed {
   readonly images?: Record<string, { digest: string } | { failure: { reason: string; message: string } }>;
   readonly repositories?: Record<string, string[]>;
   /** What the pass should report besides file changes. */
-  readonly expect?: { skips?: string[]; importCount?: number; workloadSkips?: string[] };
+  readonly expect?: {
+    skips?: string[];
+    importCount?: number;
+    workloadSkips?: string[];
+    /** Every diagnostic of the first pass, as `file:line:col severity code` (default: no errors). */
+    diagnostics?: string[];
+  };
 }
 
 /** Observations recorded for the case: each `from` answers as the registry did when the case was written. */
@@ -122,7 +128,11 @@ describe('golden repositories', () => {
         const observed = JSON.parse(readFileSync(path.join(root, name, 'observed.json'), 'utf8')) as Observed;
         const first = await pass(dir, observed);
         expect(first.result.renderErrors).toEqual([]);
-        expect(first.result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        if (observed.expect?.diagnostics)
+          expect(first.result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.severity} ${d.code}`)).toEqual(
+            observed.expect.diagnostics,
+          );
+        else expect(first.result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         const afterDir = path.join(root, name, 'after');
         if (process.env.UPDATE_GOLDEN) {
           rmSync(afterDir, { recursive: true, force: true });
