@@ -128,6 +128,10 @@ export const diagnosticCodes = {
   'trigger-no-containers': { severity: 'error', summary: 'A DeploymentConfig ImageChange trigger without containerNames.' },
   'trigger-stream-not-found': { severity: 'warning', summary: 'A trigger refers to a stream that is not in the repository.' },
   'trigger-tag-not-found': { severity: 'warning', summary: 'A trigger refers to a tag its stream does not have.' },
+  'image-not-a-string': {
+    severity: 'error',
+    summary: 'A container image in a pod template that is not a string (an unquoted y or no is a YAML 1.1 boolean).',
+  },
   'invalid-resolve-names': { severity: 'error', summary: "alpha.image.policy.openshift.io/resolve-names has a value other than '*'." },
   // Setter markers (docs/write-back.md).
   'marker-invalid': {

@@ -319,6 +319,33 @@ function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string
   }
 }
 
+/**
+ * Every container image of the pod template must be a string: an unquoted `y`, `no` or `on` is a boolean in YAML 1.1
+ * (what Kubernetes reads), a number stays a number, and `image:` with nothing after it is null. Such a value is not
+ * an image the API server would take, and no edit can be planned on it.
+ */
+function checkImageTypes(object: ManifestObject, out: Finding[]): void {
+  const path = podSpecPath(object.kind);
+  const spec = path ? getPath(object.value, path) : undefined;
+  if (!path || !isRecord(spec)) return;
+  for (const list of ['initContainers', 'containers'] as const) {
+    const containers = spec[list];
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((c, i) => {
+      if (!isRecord(c) || !('image' in c) || typeof c.image === 'string') return;
+      const shown = c.image === null ? 'null' : JSON.stringify(c.image);
+      const hint = typeof c.image === 'boolean' ? ' (YAML 1.1 reads an unquoted y, yes, on, n, no or off as a boolean: quote it)' : '';
+      out.push(
+        finding(
+          'image-not-a-string',
+          `/${path.split('.').join('/')}/${list}/${i}/image`,
+          `${path}.${list}[${i}].image: Invalid value: ${shown}: must be a string${hint}`,
+        ),
+      );
+    });
+  }
+}
+
 /** The trigger, lookup and DeploymentConfig rules of semantics.md §8, §9 and §13 for every workload. */
 export function validateWorkloads(objects: readonly ManifestObject[], ctx: WorkloadCheckContext): LocatedFinding[] {
   const out: LocatedFinding[] = [];
@@ -328,6 +355,7 @@ export function validateWorkloads(objects: readonly ManifestObject[], ctx: Workl
     const namespace = objectNamespace(object, ctx.index.defaultNamespace);
     checkAnnotationTriggers(object, namespace, ctx, findings);
     checkResolveNames(object, findings);
+    checkImageTypes(object, findings);
     if (object.kind === 'DeploymentConfig') checkDeploymentConfigTriggers(object, namespace, ctx, findings);
     for (const f of findings) out.push(locate(object, f));
   }

@@ -1,6 +1,6 @@
 /**
  * Rows of the invalid-input table (invalid-inputs.test.ts) for the ImageStream metadata rules (validate-metadata.ts),
- * empty tag names and the fields the OpenAPI definitions mark required.
+ * empty tag names, the fields the OpenAPI definitions mark required, and workload images that are not strings.
  */
 import type { DiagnosticCode } from '../../src/reconcile/codes.js';
 import type { FixtureFiles } from '../helpers/fixture-repo.js';
@@ -106,5 +106,14 @@ export const metadataCases: InvalidInputCase[] = [
     code: 'missing-field',
     at: ['is.yaml', 12, 24],
     message: /missing required field "type"/,
+  },
+  {
+    name: 'unquoted y as a container image (a YAML 1.1 boolean)',
+    files: {
+      'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: y\n',
+    },
+    code: 'image-not-a-string',
+    at: ['p.yaml', 8, 14],
+    message: /^spec\.containers\[0\]\.image: Invalid value: true: must be a string \(YAML 1\.1 reads/,
   },
 ];
