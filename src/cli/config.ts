@@ -60,6 +60,7 @@ interface ConfigFile {
     maxConfigBytes?: number;
     mirrors?: Array<{ registry: string; mirror: string; insecure?: boolean }>;
   };
+    rateLimits?: Record<string, { limit?: number; windowSeconds?: number; counts?: 'pulls' | 'requests' }>;
 }
 
 /** Flags a command passes in; undefined means "not given". */
@@ -222,3 +223,9 @@ function registrySettings(
     mirrors: r.mirrors ?? [],
   };
 }
+    rateLimits: new Map(
+      Object.entries(r.rateLimits ?? {}).map(([registry, l]) => [
+        registry,
+        { limit: l.limit, windowMs: l.windowSeconds !== undefined ? l.windowSeconds * 1000 : undefined, counts: l.counts },
+      ]),
+    ),

@@ -13,6 +13,7 @@ export interface InspectOptions extends ConfigFlags {
 }
 
 function text(ref: string, o: Observation): string {
+  if ('deferred' in o) return `${ref}\n  import deferred (${o.deferred.code}): ${o.deferred.message}\n`;
   if (!o.ok)
     return `${ref}\n  import failed: ${o.failure.reason}: ${o.failure.message}${o.failure.detail ? `\n  detail: ${o.failure.detail}` : ''}\n`;
   const i = o.image;

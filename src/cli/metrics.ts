@@ -1,8 +1,37 @@
 /** Prometheus metrics for the daemon (prom-client: the standard client, exposition format and registry). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** One registry's request budget as the registry edge reports it (src/import/rate-budget.ts). */
+export interface BudgetReading {
+  readonly registry: string;
+  readonly remaining: number;
+  readonly limit: number | undefined;
+}
+
 export class DaemonMetrics {
   readonly registry = new Registry();
+  private budgets: () => readonly BudgetReading[] = () => [];
+  /** Read at every scrape: only registries whose budget is known (configured, or stated by their headers). */
+  readonly budgetRemaining = new Gauge({
+    name: 'imagestreams_registry_budget_remaining',
+    help: 'Requests the registry budget still allows now (registries.rateLimits and the ratelimit-remaining header, less requests in flight).',
+    labelNames: ['registry'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.budgetRemaining.reset();
+      this.budgetLimit.reset();
+      for (const b of this.budgets()) {
+        this.budgetRemaining.set({ registry: b.registry }, b.remaining);
+        if (b.limit !== undefined) this.budgetLimit.set({ registry: b.registry }, b.limit);
+      }
+    },
+  });
+  readonly budgetLimit = new Gauge({
+    name: 'imagestreams_registry_budget_limit',
+    help: 'The registry budget per window (the smaller of registries.rateLimits and the ratelimit-limit header).',
+    labelNames: ['registry'] as const,
+    registers: [this.registry],
+  });
   readonly passes = new Counter({
     name: 'imagestreams_passes_total',
     help: 'Reconcile passes, by result: success, partial (some imports or files failed), failure.',
@@ -59,6 +88,11 @@ export class DaemonMetrics {
     labelNames: ['hook', 'result'] as const,
     registers: [this.registry],
   });
+
+  /** Where the budget gauges read from at each scrape (the registry importer's `budgets`). */
+  watchBudgets(source: () => readonly BudgetReading[]): void {
+    this.budgets = source;
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'imagestreams_process_' });

@@ -81,7 +81,11 @@ async function runImports(work: ImportWork, importer: ImportSource): Promise<Pas
   for (const d of work.repositories) {
     const listed = await importer.repositoryTags(d.from, d.insecure, d.cap);
     if (!listed.ok) {
-      repositories.push({ listed: { ok: false, failure: listed.failure } satisfies ImportFailure, outcomes: [] });
+      const why =
+        'deferred' in listed
+          ? { ok: false as const, deferred: listed.deferred }
+          : ({ ok: false, failure: listed.failure } satisfies ImportFailure);
+      repositories.push({ listed: why, outcomes: [] });
       continue;
     }
     repositories.push({
@@ -137,7 +141,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     files: repo.files,
     streams: selection.streams,
     due: work.due,
-    nextDueAt: work.nextDueAt,
+    nextDueAt: pass.nextDueAt,
     imports: pass.imports,
     plan: pass.plan,
     workloads: pass.workloads,

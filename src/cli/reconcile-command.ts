@@ -10,6 +10,7 @@ import { formatText } from './format-diagnostics.js';
 import type { CliIo } from './io.js';
 import type { PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
+import { deferralsByRegistry } from '../reconcile/pass.js';
 import { GitRepo } from '../gitsource/repo.js';
 import type { GitError } from '../gitsource/repo.js';
 import { describeFailure } from './failures.js';
@@ -56,9 +57,12 @@ function summary(result: PassResult, requests: number, mode: string): string {
   for (const s of result.skips) lines.push(`skipped ${s.stream}${s.tag ? ` tag ${s.tag}` : ''}: ${s.reason}`);
   for (const s of result.workloadSkips) lines.push(`skipped ${result.workloadNames.get(s.workload) ?? s.workload}: ${s.reason}`);
   for (const e of result.renderErrors) lines.push(`render error in ${e.file}: ${e.error} (file left untouched)`);
-  const failed = result.imports.filter((i) => !i.result.ok).length;
+  const deferrals = deferralsByRegistry(result.imports);
+  for (const d of deferrals) lines.push(`${d.imports} import${d.imports === 1 ? '' : 's'} deferred (${d.code}): ${d.message}`);
+  const failed = result.imports.filter((i) => 'failure' in i.result).length;
+  const deferred = deferrals.reduce((n, d) => n + d.imports, 0);
   lines.push(
-    `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} ${mode}, ${result.imports.length} import${result.imports.length === 1 ? '' : 's'} (${failed} failed, ${requests} registry requests), ${result.streams.length} streams, ${result.workloads.reduce((n, w) => n + w.changes.length, 0)} workload images, ${result.skips.length + result.workloadSkips.length} skipped`,
+    `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} ${mode}, ${result.imports.length} import${result.imports.length === 1 ? '' : 's'} (${failed} failed, ${deferred > 0 ? `${deferred} deferred, ` : ''}${requests} registry requests), ${result.streams.length} streams, ${result.workloads.reduce((n, w) => n + w.changes.length, 0)} workload images, ${result.skips.length + result.workloadSkips.length} skipped`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -189,7 +193,8 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
   if (errors.length > 0) codes.push(ExitCode.findings);
   if (result.renderErrors.length > 0) codes.push(ExitCode.partial);
   if (committed?.publishError) codes.push(ExitCode.publish);
-  if (result.imports.some((i) => !i.result.ok)) codes.push(ExitCode.partial);
+  // A deferred import is not a failure: it is due again in the next run.
+  if (result.imports.some((i) => 'failure' in i.result)) codes.push(ExitCode.partial);
   if (options.check && result.changes.length > 0) codes.push(ExitCode.pending);
   return combineExitCodes(...codes);
 }

@@ -178,6 +178,7 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
       if (e.status === 429) metrics.rateLimited.inc();
     },
   });
+  metrics.watchBudgets(() => registry.budgets());
   const http = gitHttpClient({ signal: () => holder.current });
   const repo = new GitRepo({
     dir,

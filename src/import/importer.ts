@@ -21,7 +21,17 @@ import type { Descriptor } from './manifest.js';
 import { imageMetadata, layersOf } from './metadata.js';
 import type { RegistryClient, Target } from './registry-client.js';
 import { manifestAccept, RegistryError } from './registry-client.js';
-import type { DockerImageMetadata, ImportedImage, ImportFailure, ImportMode, ImportRequest, Observation, Platform } from './types.js';
+import { DeferredError } from './rate-budget.js';
+import type {
+  DockerImageMetadata,
+  ImportDeferral,
+  ImportedImage,
+  ImportFailure,
+  ImportMode,
+  ImportRequest,
+  Observation,
+  Platform,
+} from './types.js';
 
 /** Fetch a registry's images from another host (a pull-through cache, an air-gapped copy). Pull specs keep the original. */
 export interface RegistryMirror {
@@ -73,6 +83,17 @@ const registryMatches = (list: readonly string[] | undefined, registry: string, 
 
 const fail = (failure: ImportFailure): Observation => ({ ok: false, failure });
 
+/** A request the registry's budget did not send, as the core's deferral. */
+const deferral = (err: DeferredError): ImportDeferral => ({
+  code: err.code,
+  registry: err.registry,
+  message: err.message,
+  retryAt: new Date(err.retryAtMs).toISOString(),
+});
+
+/** What resolving one source came to: the image, or why not. */
+type Resolution = { readonly resolved: Resolved } | { readonly failure: ImportFailure } | { readonly deferred: ImportDeferral };
+
 /** What resolving a tag found: its digest, and the manifest itself when the HEAD gave no digest and a GET was needed. */
 interface TagDigest {
   readonly digest: string;
@@ -120,7 +141,7 @@ export class Importer {
    * resolved once; a tag is resolved with one HEAD whatever modes and platforms ask for it.
    */
   async importImages(requests: readonly ImportRequest[]): Promise<Observation[]> {
-    const inflight = new Map<string, Promise<Resolved | ImportFailure>>();
+    const inflight = new Map<string, Promise<Resolution>>();
     const tags: TagResolutions = new Map();
     return Promise.all(
       requests.map(async (request) => {
@@ -143,8 +164,9 @@ export class Importer {
           inflight.set(key, p);
         }
         const result = await p;
-        if ('kind' in result && 'reason' in result) return fail(result);
-        const resolved = result as Resolved;
+        if ('failure' in result) return fail(result.failure);
+        if ('deferred' in result) return { ok: false, deferred: result.deferred } satisfies Observation;
+        const { resolved } = result;
         const dockerImageReference = exactReference(mostSpecific({ ...source.ref, id: resolved.digest }));
         const image: ImportedImage = { ...resolved, dockerImageReference };
         return { ok: true, image } satisfies Observation;
@@ -156,21 +178,17 @@ export class Importer {
    * Like OpenShift (semantics.md §6.9): when credentials are refused as a wrong username or password, try once
    * without them (a public image stays importable); if that fails too, the original failure stands.
    */
-  private async resolveWithFallback(
-    source: ParsedSource,
-    mode: ImportMode,
-    platform: Platform,
-    tags: TagResolutions,
-  ): Promise<Resolved | ImportFailure> {
+  private async resolveWithFallback(source: ParsedSource, mode: ImportMode, platform: Platform, tags: TagResolutions): Promise<Resolution> {
     try {
-      return await this.resolve(source, mode, platform, false, tags);
+      return { resolved: await this.resolve(source, mode, platform, false, tags) };
     } catch (err) {
+      if (err instanceof DeferredError) return { deferred: deferral(err) };
       const failure = this.failure(err, source);
-      if (!(err instanceof RegistryError) || err.details.credentialsRefused !== true) return failure;
+      if (!(err instanceof RegistryError) || err.details.credentialsRefused !== true) return { failure };
       try {
-        return await this.resolve(source, mode, platform, true, tags);
-      } catch {
-        return failure;
+        return { resolved: await this.resolve(source, mode, platform, true, tags) };
+      } catch (again) {
+        return again instanceof DeferredError ? { deferred: deferral(again) } : { failure };
       }
     }
   }
@@ -183,7 +201,9 @@ export class Importer {
     from: string,
     insecure: boolean,
     cap = 50,
-  ): Promise<{ ok: true; tags: string[]; additionalTags: string[] } | { ok: false; failure: ImportFailure }> {
+  ): Promise<
+    { ok: true; tags: string[]; additionalTags: string[] } | { ok: false; failure: ImportFailure } | { ok: false; deferred: ImportDeferral }
+  > {
     const listed = await this.listTags(from, insecure);
     if (!listed.ok) return listed;
     const ordered = prioritizeTags(listed.tags);
@@ -192,7 +212,10 @@ export class Importer {
   }
 
   /** All tags of the repository a reference names, for whole-repository imports. */
-  async listTags(from: string, insecure: boolean): Promise<{ ok: true; tags: string[] } | { ok: false; failure: ImportFailure }> {
+  async listTags(
+    from: string,
+    insecure: boolean,
+  ): Promise<{ ok: true; tags: string[] } | { ok: false; failure: ImportFailure } | { ok: false; deferred: ImportDeferral }> {
     const source = this.parseSource(from, insecure);
     if (!('target' in source)) return { ok: false, failure: source };
     const blocked = this.checkPolicy(source, insecure);
@@ -201,6 +224,7 @@ export class Importer {
       const tags = await this.options.client.listTags(source.target);
       return { ok: true, tags: tags.map((t) => (t === '' ? 'latest' : t)) };
     } catch (err) {
+      if (err instanceof DeferredError) return { ok: false, deferred: deferral(err) };
       return { ok: false, failure: this.failure(err, { ...source, normalized: exactReference({ ...source.ref, tag: '', id: '' }) }) };
     }
   }

@@ -5,13 +5,25 @@ import { Importer } from './importer.js';
 import type { RegistryMirror } from './importer.js';
 import type { Clock } from './limits.js';
 import { systemClock } from './limits.js';
+import { RateBudgets } from './rate-budget.js';
+import type { BudgetSnapshot, RateLimitSetting } from './rate-budget.js';
 import type { RequestEvent } from './registry-client.js';
 import { RegistryClient } from './registry-client.js';
 import { Transport } from './transport.js';
 import type { ProxySettings } from './transport.js';
 import type { Platform } from './types.js';
 
-export type { ImportFailure, ImportMode, ImportRequest, ImportedImage, Observation, Platform, DockerImageMetadata } from './types.js';
+export type {
+  DockerImageMetadata,
+  ImportDeferral,
+  ImportFailure,
+  ImportMode,
+  ImportRequest,
+  ImportedImage,
+  Observation,
+  Platform,
+} from './types.js';
+export type { BudgetCounts, BudgetSnapshot, RateLimitSetting } from './rate-budget.js';
 export type { RequestEvent } from './registry-client.js';
 export { Importer } from './importer.js';
 export type { RegistryMirror } from './importer.js';
@@ -37,10 +49,19 @@ export interface ImporterSettings {
   readonly mirrors?: readonly RegistryMirror[];
   /** registries.allowLinkLocal: allow link-local and cloud metadata addresses (default: refused). */
   readonly allowLinkLocal?: boolean;
+  /** registries.rateLimits: a request budget per registry (docs/registries.md); none: what the headers say. */
+  readonly rateLimits?: ReadonlyMap<string, RateLimitSetting>;
+  /**
+   * false: no budget at all, rate-limit headers ignored and a 429 past the retries failing the import (the client
+   * as it was before budgets; benchmarks measure against it). Default true.
+   */
+  readonly pacing?: boolean;
 }
 
 export interface RegistryImporter {
   readonly importer: Importer;
+  /** What is left of each registry's request budget that is known to be limited (for the metrics). */
+  budgets(): BudgetSnapshot[];
   close(): Promise<void>;
 }
 
@@ -63,6 +84,7 @@ export async function createRegistryImporter(
     allowLinkLocal: settings.allowLinkLocal === true,
     ...(hooks.signal ? { signal: hooks.signal } : {}),
   });
+  const budgets = settings.pacing === false ? undefined : new RateBudgets(settings.rateLimits ?? new Map(), hooks.clock ?? systemClock);
   const client = new RegistryClient({
     transport,
     credentials,
@@ -71,6 +93,7 @@ export async function createRegistryImporter(
     retries: settings.retries,
     maxRetryAfterMs: settings.maxRetryAfterMs,
     ...(hooks.onRequest ? { onRequest: hooks.onRequest } : {}),
+    ...(budgets ? { budgets } : {}),
   });
   const importer = new Importer({
     client,
@@ -80,5 +103,5 @@ export async function createRegistryImporter(
     policy: { allowed: settings.allowed, blocked: settings.blocked, insecureForbidden: settings.insecureForbidden },
     ...(settings.mirrors ? { mirrors: settings.mirrors } : {}),
   });
-  return { importer, close: () => client.close() };
+  return { importer, budgets: () => budgets?.snapshots() ?? [], close: () => client.close() };
 }

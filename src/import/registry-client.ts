@@ -9,7 +9,9 @@ import { AuthError, TokenCache } from './auth.js';
 import type { Credential, CredentialStore } from './credentials.js';
 import type { Clock } from './limits.js';
 import { backoffMs, Circuit, parseRetryAfter, Semaphore } from './limits.js';
-import type { HttpResponse, Transport } from './transport.js';
+import type { RateBudgets, RegistryBudget } from './rate-budget.js';
+import { DeferredError, defaultRateLimitedMs } from './rate-budget.js';
+import type { HttpResponse, HttpRequest, Transport } from './transport.js';
 import { TransportError } from './transport.js';
 
 export const manifestAccept = [
@@ -87,6 +89,12 @@ export interface RegistryClientOptions {
   readonly circuit?: { readonly failureThreshold: number; readonly openMs: number };
   readonly onRequest?: (event: RequestEvent) => void;
   readonly random?: () => number;
+  /**
+   * Request budgets per registry (rate-budget.ts): counted requests wait or are deferred (DeferredError) when
+   * the budget is spent, and a 429 defers the rest of that registry's requests. Absent: no budget, and a 429
+   * past the retries fails the request as rate-limited.
+   */
+  readonly budgets?: RateBudgets;
 }
 
 interface HostState {
@@ -126,6 +134,24 @@ export class RegistryClient {
     return s;
   }
 
+  private budget(target: Target): RegistryBudget | undefined {
+    return this.options.budgets?.for(target.registry, target.host);
+  }
+
+  /** One request through the registry's budget (a unit taken before, the answer's rate-limit headers read after). */
+  private async budgeted(target: Target, s: HostState, request: HttpRequest): Promise<HttpResponse> {
+    const budget = this.budget(target);
+    if (!budget) return s.semaphore.run(() => this.options.transport.send(request));
+    const ticket = await budget.acquire(request.method, new URL(request.url).pathname, this.options.maxRetryAfterMs ?? 60_000);
+    let res: HttpResponse | undefined;
+    try {
+      res = await s.semaphore.run(() => this.options.transport.send(request));
+      return res;
+    } finally {
+      budget.release(ticket, res?.headers);
+    }
+  }
+
   /** `GET /v2/` over HTTPS (and, for insecure targets only, plain HTTP when HTTPS fails). 2xx, 401, 403 are v2. */
   private ping(target: Target): Promise<{ base: string; challenge: Challenge | undefined }> {
     const s = this.state(target.host, target.insecure);
@@ -151,15 +177,13 @@ export class RegistryClient {
       const base = `${scheme}://${target.host}`;
       const url = `${base}/v2/`;
       const res = await this.withRetries(target, s, 'GET', url, ' to /v2/', retryTransport, () =>
-        s.semaphore.run(() =>
-          this.options.transport.send({
-            method: 'GET',
-            url,
-            headers: { 'user-agent': 'imagestreams' },
-            maxBytes: 64 * 1024,
-            insecure: target.insecure,
-          }),
-        ),
+        this.budgeted(target, s, {
+          method: 'GET',
+          url,
+          headers: { 'user-agent': 'imagestreams' },
+          maxBytes: 64 * 1024,
+          insecure: target.insecure,
+        }),
       );
       if (res.status === 401 || res.status === 403 || (res.status >= 200 && res.status < 300)) {
         const header = res.headers['www-authenticate'];
@@ -244,6 +268,7 @@ export class RegistryClient {
       try {
         res = await send();
       } catch (err) {
+        if (err instanceof DeferredError) throw err; // never sent: nothing to count or retry
         const wrapped = this.wrap(err);
         // An insecure target's HTTPS probe that got no answer is not a request to count (plain HTTP is next).
         if (retryTransport) this.options.onRequest?.({ method, host: target.host, path, status: undefined });
@@ -267,6 +292,24 @@ export class RegistryClient {
       if (again?.(res)) {
         attempt -= 1;
         continue;
+      }
+      const budget = this.budget(target);
+      if (res.status === 429 && budget) {
+        // A 429 holds every request to this registry until its Retry-After: waited for within the cap (the budget
+        // waits), else the rest of this registry's requests are deferred to a later pass instead of failing.
+        const wait = parseRetryAfter(res.headers['retry-after'], this.options.clock.now());
+        const now = this.options.clock.now();
+        if (attempt < retries) {
+          budget.block(now + (wait ?? backoff(attempt)));
+          continue;
+        }
+        budget.block(now + (wait ?? defaultRateLimitedMs));
+        throw new DeferredError(
+          'registry-rate-limited',
+          budget.registry,
+          now + (wait ?? defaultRateLimitedMs),
+          `registry ${budget.registry} answered 429 Too Many Requests after ${attempt + 1} attempts; deferred to a later pass`,
+        );
       }
       if (res.status === 429 || (res.status >= 500 && res.status !== 501)) {
         const wait = parseRetryAfter(res.headers['retry-after'], this.options.clock.now());
@@ -320,9 +363,7 @@ export class RegistryClient {
         ...(opts.accept ? { accept: opts.accept } : {}),
         ...(authorization ? { authorization } : {}),
       };
-      return s.semaphore.run(() =>
-        this.options.transport.send({ method, url, headers, maxBytes: opts.maxBytes, insecure: target.insecure }),
-      );
+      return this.budgeted(target, s, { method, url, headers, maxBytes: opts.maxBytes, insecure: target.insecure });
     };
     // A cached token may have been revoked or lack a scope: fetch a fresh one once.
     const again = (res: HttpResponse): boolean => {

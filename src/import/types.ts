@@ -3,9 +3,10 @@
  * Observation, either the image or a failure with a reason a person can act on (semantics.md §6.9).
  */
 import type { ImportMode } from '../reconcile/model.js';
+import type { ImportDeferral } from '../reconcile/plan.js';
 
-/** The core's ImportMode, which the importer takes; re-exported for the edge's callers. */
-export type { ImportMode };
+/** The core's ImportMode, which the importer takes, and its deferral; re-exported for the edge's callers. */
+export type { ImportMode, ImportDeferral };
 import type { ImageImportRequest } from '../reconcile/pass.js';
 
 /**
@@ -92,4 +93,12 @@ export interface ImportFailure {
   readonly detail?: string;
 }
 
-export type Observation = { readonly ok: true; readonly image: ImportedImage } | { readonly ok: false; readonly failure: ImportFailure };
+/**
+ * What one import gave: the image, a failure (written as ImportSuccess=False), or a deferral: the registry's request
+ * budget is spent or it asked to wait longer than a pass waits, so the import is not run now (nothing is written for
+ * it, and it is due again at `retryAt`).
+ */
+export type Observation =
+  | { readonly ok: true; readonly image: ImportedImage }
+  | { readonly ok: false; readonly failure: ImportFailure }
+  | { readonly ok: false; readonly deferred: ImportDeferral };

@@ -14,13 +14,13 @@
 import type { DueImport, DueRepositoryImport, DueTagImport, StreamInput } from './due.js';
 import { dueImports } from './due.js';
 import type { ScheduleParser } from './due.js';
-import { podSpecSegments } from './fieldpath.js';
+import { podSpecPathOf, podSpecSegments } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
 import type { ImportMode } from './model.js';
 import type { ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord } from './objects.js';
 import type { ImportDeferral, ImportOutcome, Plan, RepositoryOutcome, Skip } from './plan.js';
-import { planStreams } from './plan.js';
+import { isDeferred, planStreams } from './plan.js';
 import type { ReconcileSettings } from './settings.js';
 import { objectNamespace } from './accessors.js';
 import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from './workloads.js';
@@ -80,7 +80,7 @@ function templateReferences(value: Readonly<Record<string, unknown>>): unknown {
 export function selectPassInputs(
   objects: readonly ManifestObject[],
   invalidFiles: ReadonlySet<string>,
-  settings: Pick<ReconcileSettings, 'defaultNamespace'>,
+  settings: Pick<ReconcileSettings, 'defaultNamespace' | 'workloadKinds'>,
   markers: readonly MarkerSite[] = [],
 ): PassSelection {
   const streams: SelectedStream[] = [];
@@ -105,12 +105,14 @@ export function selectPassInputs(
       else streams.push({ key, namespace, name, value: o.value, object: o });
       continue;
     }
-    if (!podSpecSegments(o.kind) || invalidFiles.has(o.location.file)) continue;
+    const podSpecPath = podSpecPathOf(o, settings.workloadKinds);
+    if (podSpecPath === undefined || invalidFiles.has(o.location.file)) continue;
     if (o.template && holdsTemplateParameter(JSON.stringify(templateReferences(o.value)))) {
       workloadSkips.push({ workload: key, code: 'template-parameters', reason: templateSkip });
       continue;
     }
-    workloads.push({ input: { key, kind: o.kind, namespace, value: o.value }, object: o });
+    const custom = podSpecPath === podSpecSegments(o.kind)?.join('.') ? {} : { podSpecPath };
+    workloads.push({ input: { key, kind: o.kind, namespace, value: o.value, ...custom }, object: o });
   }
   return { streams, workloads, markers: markers.filter((m) => !invalidFiles.has(m.file)), skips, workloadSkips };
 }
@@ -188,6 +190,23 @@ export interface ImportReport<O extends ImportOutcome = ImportOutcome> {
   readonly from: string;
   readonly reason: DueImport['reason'];
   readonly result: O | ImportFailure | ImportDeferred;
+}
+
+/** The deferred imports of a pass, one entry per registry and code (how they are reported: once, not per tag). */
+export function deferralsByRegistry(
+  imports: ReadonlyArray<{ readonly result: { readonly ok: boolean } }>,
+): Array<ImportDeferral & { readonly imports: number }> {
+  const by = new Map<string, { first: ImportDeferral; imports: number; retryAt: string }>();
+  for (const { result } of imports) {
+    if (!isDeferred(result)) continue;
+    const d = result.deferred;
+    const seen = by.get(`${d.registry} ${d.code}`);
+    if (seen) {
+      seen.imports += 1;
+      if (d.retryAt > seen.retryAt) seen.retryAt = d.retryAt;
+    } else by.set(`${d.registry} ${d.code}`, { first: d, imports: 1, retryAt: d.retryAt });
+  }
+  return [...by.values()].map((e) => ({ ...e.first, retryAt: e.retryAt, imports: e.imports }));
 }
 
 /** One edit of one object, addressed in its file: the document and a pointer from the document's root. */

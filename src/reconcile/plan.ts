@@ -14,10 +14,31 @@ import { ambiguousStream, ByName } from './stream-index.js';
 import { addTagEvent, applyImportFailure, applyImportSuccess, resolveImageID, trackedTag } from './status.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
 
+/**
+ * Why the registry edge put an import off to a later pass instead of running it: the registry's request budget
+ * (configured, or what its rate-limit headers say is left) is spent, or it answered 429 for longer than a pass waits.
+ */
+export type DeferralCode = 'registry-budget-spent' | 'registry-rate-limited';
+
+/** An import not run in this pass: it changes nothing (no status, no condition, no record) and the tag stays due. */
+export interface ImportDeferral {
+  readonly code: DeferralCode;
+  /** The registry whose budget is spent (`docker.io`, `quay.io`, `host:port`). */
+  readonly registry: string;
+  readonly message: string;
+  /** When the registry is expected to take the request (RFC 3339): the pass's next due time is no later. */
+  readonly retryAt: string;
+}
+
 /** What one import gave, as the core needs it (the registry edge's Observation fits this shape). */
 export type ImportOutcome =
   | { readonly ok: true; readonly image: { readonly digest: string; readonly dockerImageReference: string } }
-  | { readonly ok: false; readonly failure: { readonly reason: string; readonly message: string } };
+  | { readonly ok: false; readonly failure: { readonly reason: string; readonly message: string } }
+  | { readonly ok: false; readonly deferred: ImportDeferral };
+
+/** Whether an outcome is a deferral (not a failure: nothing is written for it and it is due again). */
+export const isDeferred = (o: { readonly ok: boolean }): o is { readonly ok: false; readonly deferred: ImportDeferral } =>
+  !o.ok && 'deferred' in o;
 
 export interface RepositoryOutcome {
   readonly ok: boolean;
@@ -82,6 +103,8 @@ interface Work {
   readonly generationWrites: Map<string, number>;
   imported: boolean;
   statusChanged: boolean;
+  /** Some tags of its whole-repository import were deferred (the repository import stays due). */
+  repositoryDeferred?: boolean;
 }
 
 /** The highest generation written anywhere in the stream (there is no server to keep one, §13.3). */
@@ -112,7 +135,7 @@ function applyImports(w: Work, input: PlanInput): void {
   for (const t of w.spec) if (!specByName.has(t.name)) specByName.set(t.name, t);
   for (const [tag, outcome] of results ?? []) {
     const spec = specByName.get(tag);
-    if (!spec) continue;
+    if (!spec || 'deferred' in outcome) continue; // a deferred import changes nothing: the tag stays due
     const before = head(w, tag)?.image;
     w.imported = true;
     if (outcome.ok) {
@@ -143,7 +166,8 @@ function applyImports(w: Work, input: PlanInput): void {
     for (const { tag, outcome } of repo.tags) {
       // A tag the spec names is governed by its own spec tag (its source, policy and import); the repository listing
       // never overrides it, so the result does not depend on which import ran in this pass (one pass converges).
-      if (specByName.has(tag)) continue;
+      if ('deferred' in outcome) w.repositoryDeferred = true;
+      if (specByName.has(tag) || 'deferred' in outcome) continue;
       const before = head(w, tag)?.image;
       if (outcome.ok) {
         if (
@@ -278,7 +302,8 @@ function streamValueAfter(w: Work, input: PlanInput): Record<string, unknown> {
   const checkMissing =
     typeof notes[knownAnnotations.dockerRepositoryCheck] !== 'string' || notes[knownAnnotations.dockerRepositoryCheck] === '';
   if ((w.imported && (w.statusChanged || checkMissing)) || recordChanged) {
-    if (w.imported && (w.statusChanged || checkMissing)) notes[knownAnnotations.dockerRepositoryCheck] = input.now;
+    // A whole-repository import with deferred tags is not done: no check is recorded, so it is due again.
+    if (w.imported && !w.repositoryDeferred && (w.statusChanged || checkMissing)) notes[knownAnnotations.dockerRepositoryCheck] = input.now;
     if (w.record.size > 0) notes[importRecordAnnotation] = formatImportRecord(w.record);
     metadata.annotations = notes;
   }

@@ -92,10 +92,10 @@ describe('cold import: one GET per distinct digest, one HEAD per source', () => 
     const from = `${proxy.host}/dedupe/multi:nope`;
     await withImporter(testSettings(), async (r) => {
       const first = await r.importer.importImages([req(from), req(from, { importMode: 'PreserveOriginal' })]);
-      expect(first.map((o) => !o.ok && o.failure.reason)).toEqual(['NotFound', 'NotFound']);
+      expect(first.map((o) => 'failure' in o && o.failure.reason)).toEqual(['NotFound', 'NotFound']);
       expect(paths('HEAD', '/manifests/')).toEqual(['nope']);
       const second = await r.importer.importImages([req(from)]);
-      expect(second.map((o) => !o.ok && o.failure.reason)).toEqual(['NotFound']);
+      expect(second.map((o) => 'failure' in o && o.failure.reason)).toEqual(['NotFound']);
       expect(paths('HEAD', '/manifests/')).toEqual(['nope', 'nope']);
     });
   });

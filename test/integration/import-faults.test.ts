@@ -53,9 +53,22 @@ describe('import faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
-  it('429 with a Retry-After longer than allowed: fails at once as rate-limited, saying how long it asked', async () => {
+  it('429 with a Retry-After longer than allowed: deferred at once to a later pass, saying how long it asked', async () => {
     server.on('HEAD /v2/r/manifests/t', (_q, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
+    const before = Date.now();
     const [o] = await run();
+    expect(o).toMatchObject({
+      ok: false,
+      deferred: { code: 'registry-rate-limited', registry: server.host, message: expect.stringContaining('wait 3600 s') },
+    });
+    const retryAt = o && 'deferred' in o ? Date.parse(o.deferred.retryAt) : 0;
+    expect(retryAt).toBeGreaterThanOrEqual(before + 3_599_000);
+    expect(heads()).toBe(1);
+  });
+
+  it('without pacing (the client before budgets), such a 429 fails the import as rate-limited', async () => {
+    server.on('HEAD /v2/r/manifests/t', (_q, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
+    const [o] = await run({ pacing: false });
     expect(o).toMatchObject({
       ok: false,
       failure: { kind: 'rate-limited', reason: 'InternalError', message: expect.stringContaining('retry after 3600 s') },
@@ -280,10 +293,10 @@ describe('the /v2/ ping goes through the retry loop', () => {
     expect(pings()).toBe(5);
   });
 
-  it('a ping whose Retry-After is longer than allowed fails at once as rate-limited', async () => {
+  it('a ping whose Retry-After is longer than allowed is deferred at once (rate-limited)', async () => {
     server.on('GET /v2/', (_q, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
     const [o] = await run();
-    expect(o).toMatchObject({ ok: false, failure: { kind: 'rate-limited', message: expect.stringContaining('retry after 3600 s') } });
+    expect(o).toMatchObject({ ok: false, deferred: { code: 'registry-rate-limited', message: expect.stringContaining('wait 3600 s') } });
     expect(pings()).toBe(1);
   });
 });
@@ -309,7 +322,7 @@ describe('link-local and cloud metadata addresses are refused', () => {
       const started = Date.now();
       const [o] = await run();
       expect(o).toMatchObject(forbidden);
-      if (!o?.ok) expect(o?.failure.message).toContain(`where ${server.host} redirected`);
+      if (o && 'failure' in o) expect(o.failure.message).toContain(`where ${server.host} redirected`);
       // Not retried: a refusal is not a transient failure.
       expect(server.requests.filter((r) => r.path === `/v2/r/blobs/${image.config.digest}`)).toHaveLength(1);
       // A connection attempt to an unreachable address would be an 'unavailable' or a 'timeout', and take time.

@@ -152,7 +152,7 @@ function describeTag(
       ...(cfg?.Env ? [`Environment:\t${cfg.Env.join('\n\t\t')}`] : []),
     );
   } else if (o && !o.ok) {
-    lines.push(`Image metadata:\tnot available: ${o.failure.message}`);
+    lines.push(`Image metadata:\tnot available: ${'failure' in o ? o.failure.message : o.deferred.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -71,7 +71,8 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
     if (flags.all) {
       if (!registry) throw new UsageError('--all needs the registry to list tags; it cannot be combined with --dry-run');
       const listed = await registry.importer.repositoryTags(from, flags.insecure ?? false, config.settings.repositoryTagCap);
-      if (!listed.ok) throw new UsageError(`cannot list the tags of ${from}: ${listed.failure.message}`);
+      if (!listed.ok)
+        throw new UsageError(`cannot list the tags of ${from}: ${'failure' in listed ? listed.failure.message : listed.deferred.message}`);
       tags = listed.tags.map((t) => ({ tag: t, ref: `${from}:${t}` }));
       if (listed.additionalTags.length > 0)
         io.stdout(`Only the first ${tags.length} tags were imported; not imported: ${listed.additionalTags.join(', ')}\n`);
@@ -106,7 +107,7 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
             const o = observations[i] as Observation;
             return o.ok
               ? `${t.tag}\t${t.ref}\t${o.image.dockerImageReference}\t${o.image.digest}`
-              : `${t.tag}\t${t.ref}\t! ${o.failure.message}\t`;
+              : `${t.tag}\t${t.ref}\t! ${'failure' in o ? o.failure.message : o.deferred.message}\t`;
           }),
         ].join('\n')}\n`,
       );

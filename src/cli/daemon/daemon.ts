@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { GitRepo } from '../../gitsource/repo.js';
 import type { LoadCache } from '../../render/repository.js';
 import { scheduleKey } from '../../reconcile/due.js';
+import { deferralsByRegistry } from '../../reconcile/pass.js';
 import { dockerClientDefaults, parseOpenShiftReference } from '../../reconcile/reference.js';
 import type { PushedImage } from '../../reconcile/registry-events.js';
 import { hostMatcher, pushedSources } from '../../reconcile/registry-events.js';
@@ -352,11 +353,12 @@ export class Daemon {
     const when = rfc3339(this.timers.now());
     for (const i of r.imports) {
       const s = r.streams.find((x) => x.key === i.stream);
-      if (s && i.tag) this.lastChecked.set(scheduleKey(s.namespace, s.name, i.tag), when);
+      const deferred = 'deferred' in i.result; // not checked: it stays due
+      if (s && i.tag && !deferred) this.lastChecked.set(scheduleKey(s.namespace, s.name, i.tag), when);
       const parsed = parseOpenShiftReference(i.from);
       const registry = parsed.ok ? dockerClientDefaults(parsed.value).registry : 'invalid';
-      this.options.metrics.imports.inc({ registry, result: i.result.ok ? 'success' : 'failure' });
-      if (!i.result.ok)
+      this.options.metrics.imports.inc({ registry, result: i.result.ok ? 'success' : deferred ? 'deferred' : 'failure' });
+      if ('failure' in i.result)
         log.warn(
           {
             stream: s ? `${s.namespace}/${s.name}` : i.stream,
@@ -368,6 +370,8 @@ export class Daemon {
           'import failed',
         );
     }
+    for (const d of deferralsByRegistry(r.imports))
+      log.warn({ registry: d.registry, code: d.code, imports: d.imports, retryAt: d.retryAt }, `imports deferred: ${d.message}`);
     for (const e of r.renderErrors) log.warn({ file: e.file, code: e.code, reason: e.error }, 'file not written: it could not be rendered');
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     for (const d of errors) log.warn({ file: d.file, line: d.line, col: d.col, code: d.code }, d.message);
@@ -378,7 +382,7 @@ export class Daemon {
         (h) => (this.seenHead = h),
         () => undefined,
       );
-    const failedImports = r.imports.filter((i) => !i.result.ok).length;
+    const failedImports = r.imports.filter((i) => 'failure' in i.result).length;
     const outcome = r.renderErrors.length > 0 || failedImports > 0 ? 'partial' : out.commit ? 'landed' : 'nothing-to-do';
     log.info(
       {

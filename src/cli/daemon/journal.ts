@@ -107,7 +107,10 @@ export function coverage(
   const givenUp: PendingWork[] = [];
   for (const item of batch) {
     const covers = pushedSources(item.pushes, sameHost);
-    const ok = item.pushes.length === 0 || imports.filter((i) => covers(i.from)).every((i) => i.result.ok);
+    const covered = item.pushes.length === 0 ? [] : imports.filter((i) => covers(i.from));
+    const ok = covered.every((i) => i.result.ok);
+    // A deferred import (the registry's budget) is not an attempt: the work stays, its attempts unchanged.
+    if (!ok && covered.every((i) => i.result.ok || 'deferred' in i.result)) continue;
     if (ok) landed.add(item.id);
     else if (item.attempts + 1 >= max) {
       landed.add(item.id);
