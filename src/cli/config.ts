@@ -45,6 +45,7 @@ interface ConfigFile {
     scheduleInterval?: string;
     repositoryTagCap?: number;
     imagePullers?: Record<string, string[]>;
+    workloadKinds?: Array<{ apiVersion: string; kind: string; podSpecPath: string }>;
   };
   registries?: {
     allowed?: string[];
@@ -59,8 +60,8 @@ interface ConfigFile {
     timeoutSeconds?: number;
     maxConfigBytes?: number;
     mirrors?: Array<{ registry: string; mirror: string; insecure?: boolean }>;
-  };
     rateLimits?: Record<string, { limit?: number; windowSeconds?: number; counts?: 'pulls' | 'requests' }>;
+  };
 }
 
 /** Flags a command passes in; undefined means "not given". */
@@ -177,6 +178,9 @@ function reconcileSettings(
     scheduleIntervalMs,
     repositoryTagCap: r.repositoryTagCap ?? defaultReconcileSettings.repositoryTagCap,
     imagePullers: r.imagePullers ? new Map(Object.entries(r.imagePullers)) : defaultReconcileSettings.imagePullers,
+    workloadKinds: r.workloadKinds
+      ? [...r.workloadKinds, ...defaultReconcileSettings.workloadKinds]
+      : defaultReconcileSettings.workloadKinds,
   };
 }
 
@@ -221,11 +225,11 @@ function registrySettings(
     maxConfigBytes: r.maxConfigBytes ?? 8 * 1024 * 1024,
     proxy: { ...(httpProxy ? { httpProxy } : {}), ...(httpsProxy ? { httpsProxy } : {}), ...(noProxy ? { noProxy } : {}) },
     mirrors: r.mirrors ?? [],
-  };
-}
     rateLimits: new Map(
       Object.entries(r.rateLimits ?? {}).map(([registry, l]) => [
         registry,
         { limit: l.limit, windowMs: l.windowSeconds !== undefined ? l.windowSeconds * 1000 : undefined, counts: l.counts },
       ]),
     ),
+  };
+}

@@ -114,7 +114,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     displayBase: options.displayBase,
     ...(options.loadCache ? { cache: options.loadCache } : {}),
   });
-  const diagnostics = validateRepository(repo, { defaultNamespace: settings.defaultNamespace });
+  const diagnostics = validateRepository(repo, { defaultNamespace: settings.defaultNamespace, workloadKinds: settings.workloadKinds });
   const invalidFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
   const selection = selectPassInputs(repo.objects, invalidFiles, settings, repo.markers);
   const work = importsToRun(

@@ -98,7 +98,9 @@ function json(result: PassResult, requests: number): string {
         })),
       ),
       changes: result.plan.streams.flatMap((s) => s.changes.map((c) => ({ stream: s.stream, ...c }))),
-      workloadChanges: result.workloads.flatMap((w) => w.changes.map((c) => ({ workload: w.workload, ...c }))),
+      workloadChanges: result.workloads.flatMap((w) =>
+        w.changes.map((c) => ({ workload: w.workload, name: result.workloadNames.get(w.workload), ...c })),
+      ),
       skips: result.skips,
       workloadSkips: result.workloadSkips,
       imports: result.imports.map((i) => ({ stream: i.stream, tag: i.tag, from: i.from, reason: i.reason, ...i.result })),

@@ -1,6 +1,7 @@
 import { loadRepository } from '../render/repository.js';
 import { validateRepository } from '../render/validate.js';
 import { kinds } from '../reconcile/model.js';
+import { podSpecPathOf } from '../reconcile/fieldpath.js';
 import { loadConfig } from './config.js';
 import type { ConfigFlags } from './config.js';
 import { ExitCode } from './exit-codes.js';
@@ -18,9 +19,13 @@ export interface ValidateCommandOptions extends ConfigFlags {
 export async function validateCommand(paths: readonly string[], options: ValidateCommandOptions, io: CliIo): Promise<ExitCodeValue> {
   const config = await loadConfig(options, io.env, io.cwd);
   const repo = await loadRepository(paths.length > 0 ? paths : ['.'], { walk: config.walk, limits: config.limits, displayBase: io.cwd });
-  const diagnostics = validateRepository(repo, { defaultNamespace: config.settings.defaultNamespace });
+  const diagnostics = validateRepository(repo, {
+    defaultNamespace: config.settings.defaultNamespace,
+    workloadKinds: config.settings.workloadKinds,
+  });
   const streams = repo.objects.filter((o) => o.kind === kinds.imageStream).length;
-  const summary = { files: repo.files.size, streams, workloads: repo.objects.length - streams };
+  const workloads = repo.objects.filter((o) => podSpecPathOf(o, config.settings.workloadKinds) !== undefined).length;
+  const summary = { files: repo.files.size, streams, workloads };
   if (options.output === 'json') io.stdout(formatJson(diagnostics));
   else if (options.output === 'github') io.stdout(formatGithub(diagnostics));
   else io.stdout(formatText(diagnostics, summary));

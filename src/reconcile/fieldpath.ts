@@ -30,6 +30,37 @@ export function podSpecSegments(kind: string): readonly string[] | undefined {
   return Object.hasOwn(workloadPodSpec, kind) ? workloadPodSpec[kind] : undefined;
 }
 
+/**
+ * A kind of custom resource with a pod template (`reconcile.workloadKinds`), so that triggers and image lookup work
+ * on it as on a Deployment. `apiVersion` is `group/version`, or `group/*` for every version of the group.
+ */
+export interface CustomWorkloadKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Dotted path of the pod spec from the object's root, e.g. `spec.template.spec`. */
+  readonly podSpecPath: string;
+}
+
+/** Custom kinds known without configuration: Argo Rollouts and Knative Serving Services. */
+export const defaultWorkloadKinds: readonly CustomWorkloadKind[] = Object.freeze([
+  { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', podSpecPath: 'spec.template.spec' },
+  { apiVersion: 'serving.knative.dev/v1', kind: 'Service', podSpecPath: 'spec.template.spec' },
+]);
+
+/**
+ * The dotted pod spec path of an object: a configured custom kind (matched on apiVersion and kind) first, then the
+ * built-in table by kind; undefined for objects without a pod template.
+ */
+export function podSpecPathOf(
+  object: { readonly apiVersion: string; readonly kind: string },
+  custom: readonly CustomWorkloadKind[] = defaultWorkloadKinds,
+): string | undefined {
+  const group = object.apiVersion.includes('/') ? object.apiVersion.slice(0, object.apiVersion.indexOf('/')) : '';
+  const own = custom.find((k) => k.kind === object.kind && (k.apiVersion === object.apiVersion || k.apiVersion === `${group}/*`));
+  if (own) return own.podSpecPath;
+  return podSpecSegments(object.kind)?.join('.');
+}
+
 export type ContainerList = 'containers' | 'initContainers';
 
 export type Selector =
@@ -45,6 +76,8 @@ export type ParsedFieldPath =
 export interface FieldPathOptions {
   /** Accept `[?(@.name=='x')]`, `[?(@.name="x")]`, `[?(@.name='x')]` (§13.1). Default true. */
   readonly documentedSelectors?: boolean;
+  /** The object's pod spec path when it is not the built-in one of its kind (a custom kind, podSpecPathOf). */
+  readonly podSpecPath?: string | undefined;
 }
 
 /** Go's strconv.Atoi: optional sign, decimal digits, 64-bit range. */
@@ -77,7 +110,7 @@ function parseSelector(text: string, documented: boolean): Selector {
 
 /** Parses a fieldPath for an object of `kind`; `kind` must have a pod spec path. */
 export function parseFieldPath(kind: string, fieldPath: string, options: FieldPathOptions = {}): ParsedFieldPath {
-  const base = (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
+  const base = options.podSpecPath ?? (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
   if (base === undefined || !fieldPath.startsWith(`${base}.`)) return { kind: 'outside-pod-spec' };
   const invalid: ParsedFieldPath = { kind: 'invalid', error: `field path is not valid: ${fieldPath}` };
   let rest = fieldPath.slice(base.length + 1);
@@ -135,8 +168,13 @@ export function findContainer(
 }
 
 /** Writes the canonical, upstream-accepted fieldPath for a container (used by the authoring verbs). */
-export function formatFieldPath(kind: string, container: string, list: ContainerList = 'containers'): string | undefined {
-  const base = (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
+export function formatFieldPath(
+  kind: string,
+  container: string,
+  list: ContainerList = 'containers',
+  podSpecPath?: string,
+): string | undefined {
+  const base = podSpecPath ?? (podSpecPathByKind as Readonly<Record<string, string>>)[kind];
   return base === undefined ? undefined : `${base}.${list}[?(@.name=="${container}")].image`;
 }
 
@@ -163,12 +201,17 @@ const recordOf = (v: unknown): Record<string, unknown> | undefined =>
  * selector, the documented quotings). Entries whose fieldPath is outside the pod spec, does not parse or finds no
  * container designate nothing; paused entries count (unpausing one must not start a fight).
  */
-export function annotationTriggerTargets(kind: string, podSpec: PodSpecContainers, triggers: readonly unknown[]): TriggerTarget[] {
+export function annotationTriggerTargets(
+  kind: string,
+  podSpec: PodSpecContainers,
+  triggers: readonly unknown[],
+  podSpecPath?: string,
+): TriggerTarget[] {
   const out: TriggerTarget[] = [];
   triggers.forEach((entry, trigger) => {
     const fieldPath = recordOf(entry)?.fieldPath;
     if (typeof fieldPath !== 'string') return;
-    const parsed = parseFieldPath(kind, fieldPath);
+    const parsed = parseFieldPath(kind, fieldPath, { podSpecPath });
     if (parsed.kind !== 'ok') return;
     const found = findContainer(podSpec, parsed, fieldPath);
     if ('error' in found) return;

@@ -4,6 +4,9 @@
  * else (src/reconcile/pass.ts hands each rule its part). Adding a setting: the schema (schemas/config.schema.json),
  * this type and its default, the line in config.ts that parses it, and the place it is used.
  */
+import type { CustomWorkloadKind } from './fieldpath.js';
+import { defaultWorkloadKinds } from './fieldpath.js';
+
 export interface ReconcileSettings {
   /** The namespace of an object that names none (`-n`, IMAGESTREAMS_NAMESPACE, `defaultNamespace`). */
   readonly defaultNamespace: string;
@@ -17,6 +20,8 @@ export interface ReconcileSettings {
   readonly repositoryTagCap: number;
   /** Source namespace → namespaces that may use its streams ('*' = any); a namespace not listed allows all. */
   readonly imagePullers: ReadonlyMap<string, readonly string[]> | undefined;
+  /** Custom kinds with a pod template, matched before the built-in kinds (fieldpath.ts podSpecPathOf). */
+  readonly workloadKinds: readonly CustomWorkloadKind[];
 }
 
 export const defaultReconcileSettings: ReconcileSettings = Object.freeze({
@@ -26,6 +31,7 @@ export const defaultReconcileSettings: ReconcileSettings = Object.freeze({
   scheduleIntervalMs: 15 * 60_000,
   repositoryTagCap: 50,
   imagePullers: undefined,
+  workloadKinds: defaultWorkloadKinds,
 });
 
 /** The accepted range of each numeric setting (config.ts refuses a value outside it rather than clamping it). */

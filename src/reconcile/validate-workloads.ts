@@ -10,8 +10,10 @@ import {
   describeTarget,
   findContainer,
   parseFieldPath,
-  podSpecSegments,
+  podSpecPathOf,
+  defaultWorkloadKinds,
 } from './fieldpath.js';
+import type { CustomWorkloadKind } from './fieldpath.js';
 import { annotations } from './model.js';
 import type { LocatedFinding, ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord, locate } from './objects.js';
@@ -24,13 +26,18 @@ export type TriggerSchemaCheck = (value: unknown) => ReadonlyArray<{ readonly po
 export interface WorkloadCheckContext {
   readonly index: StreamIndex;
   readonly triggerSchema: TriggerSchemaCheck;
+  /** Custom kinds with a pod template (reconcile.workloadKinds); default: fieldpath.ts defaultWorkloadKinds. */
+  readonly workloadKinds?: readonly CustomWorkloadKind[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Kinds whose pod template we know (semantics.md §9.3) plus DeploymentConfig (its own triggers, §13.2). */
-export function podSpecPath(kind: string): string | undefined {
-  return podSpecSegments(kind)?.join('.');
+export function podSpecPath(
+  object: { readonly apiVersion: string; readonly kind: string },
+  ctx: Pick<WorkloadCheckContext, 'workloadKinds'>,
+): string | undefined {
+  return podSpecPathOf(object, ctx.workloadKinds ?? defaultWorkloadKinds);
 }
 
 function getPath(value: unknown, path: string): unknown {
@@ -47,8 +54,8 @@ interface PodSpecView {
   readonly initContainers?: ReadonlyArray<{ readonly name?: string }>;
 }
 
-function podSpecOf(object: ManifestObject): PodSpecView | undefined {
-  const path = podSpecPath(object.kind);
+function podSpecOf(object: ManifestObject, ctx: Pick<WorkloadCheckContext, 'workloadKinds'>): PodSpecView | undefined {
+  const path = podSpecPath(object, ctx);
   const spec = path ? getPath(object.value, path) : undefined;
   if (!isRecord(spec)) return undefined;
   const list = (v: unknown): Array<{ name?: string }> | undefined =>
@@ -111,8 +118,8 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
     );
   if (schemaErrors.length > 0 || !Array.isArray(value)) return;
 
-  const kindPath = podSpecPath(object.kind);
-  const podSpec = podSpecOf(object);
+  const kindPath = podSpecPath(object, ctx);
+  const podSpec = podSpecOf(object, ctx);
   const seenPaths = new Map<string, number>();
   value.forEach((entry: unknown, i: number) => {
     if (!isRecord(entry)) return;
@@ -167,7 +174,7 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
     }
     if (holdsTemplateParameter(fieldPath)) return;
     if (!kindPath) return; // no pod template we know of: upstream ignores the trigger as well
-    const parsed = parseFieldPath(object.kind, fieldPath);
+    const parsed = parseFieldPath(object.kind, fieldPath, { podSpecPath: kindPath });
     if (parsed.kind === 'outside-pod-spec') {
       out.push(
         finding(
@@ -199,7 +206,7 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
   });
   // Two entries that name one container in different words (an index and a name, two quotings) fight over it.
   if (!podSpec || !kindPath) return;
-  for (const { first, second } of conflictingTargets(annotationTriggerTargets(object.kind, podSpec, value))) {
+  for (const { first, second } of conflictingTargets(annotationTriggerTargets(object.kind, podSpec, value, kindPath))) {
     out.push(
       finding(
         'duplicate-trigger-target',
@@ -210,9 +217,9 @@ function checkAnnotationTriggers(object: ManifestObject, namespace: string, ctx:
   }
 }
 
-function checkResolveNames(object: ManifestObject, out: Finding[]): void {
+function checkResolveNames(object: ManifestObject, ctx: Pick<WorkloadCheckContext, 'workloadKinds'>, out: Finding[]): void {
   const places: Array<[string, unknown]> = [['/metadata', object.value.metadata]];
-  const path = podSpecPath(object.kind);
+  const path = podSpecPath(object, ctx);
   if (path) {
     const templatePath = path.replace(/\.spec$/, '');
     places.push([`/${templatePath.split('.').join('/')}/metadata`, getPath(object.value, `${templatePath}.metadata`)]);
@@ -237,7 +244,7 @@ function checkResolveNames(object: ManifestObject, out: Finding[]): void {
 function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string, ctx: WorkloadCheckContext, out: Finding[]): void {
   const spec = object.value.spec;
   if (!isRecord(spec) || !Array.isArray(spec.triggers)) return;
-  const podSpec = podSpecOf(object);
+  const podSpec = podSpecOf(object, ctx);
   const names = new Set([...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? [])].map((c) => c.name));
   spec.triggers.forEach((trigger: unknown, i: number) => {
     if (!isRecord(trigger) || trigger.type !== 'ImageChange') return;
@@ -324,8 +331,8 @@ function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string
  * (what Kubernetes reads), a number stays a number, and `image:` with nothing after it is null. Such a value is not
  * an image the API server would take, and no edit can be planned on it.
  */
-function checkImageTypes(object: ManifestObject, out: Finding[]): void {
-  const path = podSpecPath(object.kind);
+function checkImageTypes(object: ManifestObject, ctx: Pick<WorkloadCheckContext, 'workloadKinds'>, out: Finding[]): void {
+  const path = podSpecPath(object, ctx);
   const spec = path ? getPath(object.value, path) : undefined;
   if (!path || !isRecord(spec)) return;
   for (const list of ['initContainers', 'containers'] as const) {
@@ -354,8 +361,8 @@ export function validateWorkloads(objects: readonly ManifestObject[], ctx: Workl
     const findings: Finding[] = [];
     const namespace = objectNamespace(object, ctx.index.defaultNamespace);
     checkAnnotationTriggers(object, namespace, ctx, findings);
-    checkResolveNames(object, findings);
-    checkImageTypes(object, findings);
+    checkResolveNames(object, ctx, findings);
+    checkImageTypes(object, ctx, findings);
     if (object.kind === 'DeploymentConfig') checkDeploymentConfigTriggers(object, namespace, ctx, findings);
     for (const f of findings) out.push(locate(object, f));
   }

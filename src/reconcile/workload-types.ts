@@ -3,6 +3,8 @@ import type { FieldEdit } from './json-diff.js';
 export interface WorkloadInput {
   readonly key: string;
   readonly kind: string;
+  /** The dotted pod spec path when the object is a custom kind (reconcile.workloadKinds); else the kind's own. */
+  readonly podSpecPath?: string | undefined;
   readonly namespace: string;
   readonly value: Readonly<Record<string, unknown>>;
 }

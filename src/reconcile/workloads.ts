@@ -132,7 +132,7 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
       });
       continue;
     }
-    const parsedPath = parseFieldPath(w.kind, fieldPath);
+    const parsedPath = parseFieldPath(w.kind, fieldPath, { podSpecPath: w.podSpecPath });
     if (parsedPath.kind === 'outside-pod-spec') {
       skips.push({
         workload: w.key,
@@ -250,7 +250,7 @@ function targetConflict(w: WorkloadInput, segments: readonly string[]): Refusal 
   } catch {
     entries = [];
   }
-  const fromAnnotation = Array.isArray(entries) ? annotationTriggerTargets(w.kind, pod, entries) : [];
+  const fromAnnotation = Array.isArray(entries) ? annotationTriggerTargets(w.kind, pod, entries, w.podSpecPath) : [];
   const spec = specOf(w.value);
   const fromConfig =
     w.kind === 'DeploymentConfig' && Array.isArray(spec.triggers) ? deploymentConfigTriggerTargets(pod, spec.triggers) : [];
@@ -379,7 +379,7 @@ export function planWorkloads(
   const plans: WorkloadPlan[] = [];
   const skips: WorkloadSkip[] = [];
   for (const w of workloads) {
-    const segments = podSpecSegments(w.kind);
+    const segments = w.podSpecPath === undefined ? podSpecSegments(w.kind) : w.podSpecPath.split('.');
     if (!segments) continue;
     const local: WorkloadSkip[] = [];
     const refused = (r: Refusal): void => void skips.push({ workload: w.key, code: r.code, reason: `left unchanged: ${r.error}` });

@@ -6,6 +6,7 @@ import { StreamIndex } from '../reconcile/stream-index.js';
 import { validateStreams } from '../reconcile/validate-streams.js';
 import { validateWorkloads } from '../reconcile/validate-workloads.js';
 import { validateMarkers } from '../reconcile/markers.js';
+import type { CustomWorkloadKind } from '../reconcile/fieldpath.js';
 import type { Diagnostic } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
 import { parsePointer } from './positions.js';
@@ -17,6 +18,8 @@ import { validateImageStreamSchema, validateTriggersSchema } from './schemas.js'
 export interface ValidateOptions {
   /** Namespace of objects that name none (what `oc apply` without `-n` would use). */
   readonly defaultNamespace: string;
+  /** Custom kinds with a pod template (reconcile.workloadKinds); default: the built-in ones. */
+  readonly workloadKinds?: readonly CustomWorkloadKind[];
 }
 
 function valueAt(value: unknown, pointer: string): unknown {
@@ -75,7 +78,13 @@ export function validateRepository(repo: LoadedRepository, options: ValidateOpti
   const findings: LocatedFinding[] = [];
   for (const object of repo.objects) if (object.kind === 'ImageStream') findings.push(...schemaFindings(object));
   findings.push(...validateStreams(repo.objects, { index, parseSchedule: parseCronSchedule }));
-  findings.push(...validateWorkloads(repo.objects, { index, triggerSchema: validateTriggersSchema }));
+  findings.push(
+    ...validateWorkloads(repo.objects, {
+      index,
+      triggerSchema: validateTriggersSchema,
+      ...(options.workloadKinds ? { workloadKinds: options.workloadKinds } : {}),
+    }),
+  );
   findings.push(...validateMarkers(repo.markers, repo.objects, index));
   const diagnostics = [...repo.diagnostics, ...findings.map((f) => placeFinding(repo.files, f))];
   return diagnostics.sort(compareDiagnostics);

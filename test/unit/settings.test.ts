@@ -52,7 +52,7 @@ describe('settings defined once', () => {
     const dir = mkdtempSync(path.join(work, 'prec-'));
     writeFileSync(
       path.join(dir, '.imagestreams.yaml'),
-      'defaultNamespace: shop\nreconcile:\n  localRegistry: file.example:5000\n  scheduleInterval: 1h\n  historyLimit: 3\n  repositoryTagCap: -1\n  imagePullers: {shared: ["*"]}\n',
+      'defaultNamespace: shop\nreconcile:\n  localRegistry: file.example:5000\n  scheduleInterval: 1h\n  historyLimit: 3\n  repositoryTagCap: -1\n  imagePullers: {shared: ["*"]}\n  workloadKinds: [{apiVersion: apps.example.com/*, kind: Worker, podSpecPath: spec.pod}]\n',
     );
     const fromFile = (await loadConfig({}, { HOME: work }, dir)).settings;
     expect(fromFile).toEqual({
@@ -62,6 +62,11 @@ describe('settings defined once', () => {
       historyLimit: 3,
       repositoryTagCap: -1,
       imagePullers: new Map([['shared', ['*']]]),
+      // Configured kinds come first (an entry for a default kind replaces it), then the defaults.
+      workloadKinds: [
+        { apiVersion: 'apps.example.com/*', kind: 'Worker', podSpecPath: 'spec.pod' },
+        ...defaultReconcileSettings.workloadKinds,
+      ],
     });
     expect((await loadConfig({}, { HOME: work, IMAGESTREAMS_LOCAL_REGISTRY: 'env.example:5000' }, dir)).settings.localRegistry).toBe(
       'env.example:5000',
