@@ -196,11 +196,11 @@ export class RegistryBudget {
     const { units } = this.available(now);
     const h = this.headerNow(now);
     const limits = [this.setting.limit, h?.limit].filter((n): n is number => n !== undefined);
-    if (!Number.isFinite(units) && limits.length === 0) return undefined;
     const blocked = this.blockedUntil > now;
+    if (!blocked && !Number.isFinite(units) && limits.length === 0) return undefined;
     return {
       registry: this.registry,
-      remaining: blocked ? 0 : Math.max(0, Number.isFinite(units) ? units : Math.min(...limits)),
+      remaining: blocked ? 0 : Number.isFinite(units) ? Math.max(0, units) : Math.min(...limits),
       limit: limits.length > 0 ? Math.min(...limits) : undefined,
     };
   }

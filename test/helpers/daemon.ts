@@ -9,6 +9,7 @@ import { DaemonMetrics } from '../../src/cli/metrics.js';
 import { gitHttpClient } from '../../src/gitsource/http.js';
 import { GitRepo } from '../../src/gitsource/repo.js';
 import { createRegistryImporter } from '../../src/import/index.js';
+import type { ImporterSettings } from '../../src/import/index.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
 import { testSettings } from './importer.js';
@@ -34,9 +35,13 @@ export async function inProcessDaemon(options: {
   passTimeoutMs?: number;
   retry?: RetryPolicy;
   pollIntervalMs?: number;
+  /** Importer settings over the tests' defaults (rate limits, retries). */
+  importer?: Partial<ImporterSettings>;
 }): Promise<InProcessDaemon> {
   const holder = new SignalHolder();
-  const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(options.work, 'cache') }), { signal: () => holder.current });
+  const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(options.work, 'cache'), ...options.importer }), {
+    signal: () => holder.current,
+  });
   const http = gitHttpClient({ signal: () => holder.current });
   const repo = new GitRepo({
     dir: path.join(options.work, 'wd'),
@@ -48,6 +53,7 @@ export async function inProcessDaemon(options: {
   });
   const logger = pino({ level: options.logLevel ?? 'silent' }, pino.destination(2));
   const metrics = new DaemonMetrics();
+  metrics.watchBudgets(() => imp.budgets());
   const journal = WorkJournal.open(path.join(options.work, 'state', 'pending.json'));
   const daemon = new Daemon({
     repo,
