@@ -3,7 +3,8 @@
  * asserted by tests; speed goals are read off these numbers.
  *
  *   npm run bench              all benchmarks
- *   npm run bench -- validate  one of them (validate, import, plan, daemon, large, cli)
+ *   npm run bench -- validate  one of them (validate, import, import-dedupe, plan, daemon, large, git-commit, cli,
+ *                              rate-limit)
  */
 import { daemonBench } from './daemon.js';
 import { importRegistry } from './import.js';
@@ -20,6 +21,7 @@ const all: Record<string, () => Promise<void>> = {
   large: largeStream,
   'git-commit': async () => (await import('./git-commit.js')).gitCommitBench(),
   cli: async () => (await import('./cli-baseline.js')).cliBaseline(),
+  'rate-limit': async () => (await import('./rate-limit.js')).rateLimitBench(),
 };
 const chosen = process.argv.slice(2).filter((a) => a in all);
 for (const name of chosen.length > 0 ? chosen : Object.keys(all)) await all[name]?.();

@@ -57,12 +57,16 @@ const headerFreshMs = 60_000;
 export const defaultRateLimitedMs = 60_000;
 
 interface HeaderState {
-  readonly remaining: number;
+  remaining: number;
   readonly limit: number | undefined;
   readonly at: number;
   readonly untilMs: number;
-  /** The sequence number of the request whose answer this is: older answers never overwrite newer ones. */
-  readonly seq: number;
+  /**
+   * The last request sent when this state was taken: a request sent later was answered by a registry that had
+   * already counted what this state holds, so its answer replaces it; an answer to an earlier one may be older news
+   * or newer (requests overtake each other), so it can only lower the count.
+   */
+  readonly epoch: number;
 }
 
 /** A counted request's hold on its unit, given back (with the answer's headers) when it is answered. */
@@ -175,12 +179,16 @@ export class RegistryBudget {
   release(ticket: BudgetTicket, headers: Readonly<Record<string, string | undefined>> | undefined): void {
     if (ticket.counted) this.inFlight -= 1;
     const remaining = parseRateLimitHeader(headers?.['ratelimit-remaining']);
-    if (remaining && (this.header === undefined || ticket.seq >= this.header.seq)) {
-      const now = this.clock.now();
+    const now = this.clock.now();
+    if (remaining && (this.headerNow(now) === undefined || ticket.seq > (this.header?.epoch ?? 0))) {
       const limit = parseRateLimitHeader(headers?.['ratelimit-limit']);
       const reset = parseRateLimitHeader(headers?.['ratelimit-reset']);
       const freshMs = reset ? reset.value * 1000 : (remaining.windowMs ?? limit?.windowMs ?? headerFreshMs);
-      this.header = { remaining: remaining.value, limit: limit?.value, at: now, untilMs: now + freshMs, seq: ticket.seq };
+      this.header = { remaining: remaining.value, limit: limit?.value, at: now, untilMs: now + freshMs, epoch: this.seq };
+    } else if (remaining && this.header) {
+      // Counted after the state was taken, this request's unit is not in it; counted before, this lowers it by one
+      // too many (on the safe side) until a later request's answer replaces it.
+      this.header.remaining = Math.min(this.header.remaining - (ticket.counted ? 1 : 0), remaining.value);
     }
     for (const wake of this.waiters.splice(0)) wake();
   }
