@@ -116,7 +116,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   });
   const diagnostics = validateRepository(repo, { defaultNamespace: settings.defaultNamespace, workloadKinds: settings.workloadKinds });
   const invalidFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
-  const selection = selectPassInputs(repo.objects, invalidFiles, settings, repo.markers);
+  const selection = selectPassInputs(repo.objects, invalidFiles, settings, repo.markers, repo.kustomizations);
   const work = importsToRun(
     selection,
     {

@@ -154,6 +154,13 @@ export const diagnosticCodes = {
   },
   'marker-stream-not-found': { severity: 'warning', summary: 'A marker names a stream that is not in the repository.' },
   'marker-tag-not-found': { severity: 'warning', summary: 'A marker names a tag that its stream does not have.' },
+  'kustomize-images-invalid': {
+    severity: 'error',
+    summary:
+      'The imagestreams.dev/images annotation of a Kustomization is not a JSON array of {name, from: {kind: ImageStreamTag, name}, reference}.',
+  },
+  'kustomize-stream-not-found': { severity: 'warning', summary: 'A kustomize image follows a stream that is not in the repository.' },
+  'kustomize-tag-not-found': { severity: 'warning', summary: 'A kustomize image follows a tag that its stream does not have.' },
   'go-template': {
     severity: 'warning',
     summary:

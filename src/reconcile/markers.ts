@@ -183,8 +183,8 @@ function sourceTag(table: StreamTable, stream: ResolvedStream, tag: string, name
   return undefined;
 }
 
-/** The value a marker writes, or why there is none yet. */
-function markerValue(
+/** The value a marker writes (or a kustomize image takes), or why there is none yet. */
+export function markerValue(
   table: StreamTable,
   stream: ResolvedStream,
   tag: string,

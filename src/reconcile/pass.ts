@@ -27,6 +27,8 @@ import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from './workloads.js';
 import { planWriteBack } from './write-back.js';
 import type { MarkerSite } from './markers.js';
 import { markerKeyOf, planMarkers } from './markers.js';
+import type { KustomizationInput } from './kustomize.js';
+import { kustomizationKey, planKustomizations } from './kustomize.js';
 
 /** `file#document/pointer`: how a pass names an object (stream or workload) in plans, edits and reports. */
 export const objectKey = (o: ManifestObject): string => `${o.location.file}#${o.location.documentIndex}${o.location.pointer}`;
@@ -48,6 +50,8 @@ export interface PassSelection {
   readonly workloads: readonly SelectedWorkload[];
   /** Setter markers in files without errors. */
   readonly markers: readonly MarkerSite[];
+  /** Kustomization files without errors. */
+  readonly kustomizations: readonly KustomizationInput[];
   readonly skips: readonly Skip[];
   readonly workloadSkips: readonly WorkloadSkip[];
 }
@@ -82,6 +86,7 @@ export function selectPassInputs(
   invalidFiles: ReadonlySet<string>,
   settings: Pick<ReconcileSettings, 'defaultNamespace' | 'workloadKinds'>,
   markers: readonly MarkerSite[] = [],
+  kustomizations: readonly KustomizationInput[] = [],
 ): PassSelection {
   const streams: SelectedStream[] = [];
   const workloads: SelectedWorkload[] = [];
@@ -114,7 +119,14 @@ export function selectPassInputs(
     const custom = podSpecPath === podSpecSegments(o.kind)?.join('.') ? {} : { podSpecPath };
     workloads.push({ input: { key, kind: o.kind, namespace, value: o.value, ...custom }, object: o });
   }
-  return { streams, workloads, markers: markers.filter((m) => !invalidFiles.has(m.file)), skips, workloadSkips };
+  return {
+    streams,
+    workloads,
+    markers: markers.filter((m) => !invalidFiles.has(m.file)),
+    kustomizations: kustomizations.filter((k) => !invalidFiles.has(k.file)),
+    skips,
+    workloadSkips,
+  };
 }
 
 /** An import the registry edge is asked to run (its ImportRequest has this shape). */
@@ -324,8 +336,17 @@ export function planPass<O extends ImportOutcome>(
     settings.defaultNamespace,
     settings.imagePullers ? { imagePullers: settings.imagePullers } : {},
   );
-  const siteByKey = new Map(selection.markers.map((m) => [markerKeyOf(m), m]));
-  for (const mp of markerPlan.plans) {
+  const kustomizePlan = planKustomizations(
+    selection.kustomizations,
+    resolved,
+    settings.defaultNamespace,
+    settings.imagePullers ? { imagePullers: settings.imagePullers } : {},
+  );
+  const siteByKey = new Map<string, { readonly file: string; readonly document: number }>([
+    ...selection.markers.map((m) => [markerKeyOf(m), m] as const),
+    ...selection.kustomizations.map((k) => [kustomizationKey(k), k] as const),
+  ]);
+  for (const mp of [...markerPlan.plans, ...kustomizePlan.plans]) {
     const site = siteByKey.get(mp.workload);
     if (!site) continue;
     const list = byFile.get(site.file) ?? [];
@@ -344,6 +365,7 @@ export function planPass<O extends ImportOutcome>(
         ] as const,
     ),
     ...selection.markers.map((m) => [markerKeyOf(m), `${m.file}:${m.line}: marker`] as const),
+    ...selection.kustomizations.map((k) => [kustomizationKey(k), `${k.file}: kustomize`] as const),
   ]);
   const tooLarge = (keys: readonly string[]): string => {
     const named = [...new Set(keys)].flatMap((key) => {
@@ -364,9 +386,9 @@ export function planPass<O extends ImportOutcome>(
     imports,
     nextDueAt,
     plan: planned,
-    workloads: [...workloadPlan.plans, ...markerPlan.plans],
+    workloads: [...workloadPlan.plans, ...markerPlan.plans, ...kustomizePlan.plans],
     skips: [...selection.skips, ...planned.skips],
-    workloadSkips: [...selection.workloadSkips, ...workloadPlan.skips, ...markerPlan.skips],
+    workloadSkips: [...selection.workloadSkips, ...workloadPlan.skips, ...markerPlan.skips, ...kustomizePlan.skips],
     files,
     workloadNames,
     tooLarge,

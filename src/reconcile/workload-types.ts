@@ -52,6 +52,7 @@ export type WorkloadSkipCode =
   // a setter marker or kustomize image skipped (markers.ts, kustomize.ts)
   | 'marker-stream-not-found'
   | 'marker-no-tag'
+  | 'kustomize-stream-not-found'
   // the whole object left unchanged
   | 'triggers-invalid-json'
   | 'invalid-trigger'

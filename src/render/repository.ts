@@ -9,6 +9,9 @@ import type { LoadResult } from './load.js';
 import { displayPath, loadFile } from './load.js';
 import type { ParsedFile } from './source.js';
 import type { MarkerSite } from '../reconcile/markers.js';
+import type { KustomizationInput } from '../reconcile/kustomize.js';
+import { kustomizationFileNames } from '../reconcile/kustomize.js';
+import { isRecord } from '../reconcile/objects.js';
 import { inChartTemplates } from './go-template.js';
 import type { WalkOptions } from './walk.js';
 import { isDirectory, walkRepository } from './walk.js';
@@ -52,6 +55,8 @@ export interface LoadedRepository {
   readonly objects: readonly ManifestObject[];
   /** Every setter marker, in file order. */
   readonly markers: readonly MarkerSite[];
+  /** The first document of every kustomization file (kustomize reads only that one), with or without apiVersion. */
+  readonly kustomizations: readonly KustomizationInput[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -129,7 +134,12 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
   const collected = collectObjects(documents);
   diagnostics.push(...collected.findings.map((f) => placeFinding(files, f)));
   const markers = [...files.values()].flatMap((f) => f.markers);
-  return { files, objects: collected.objects, markers, diagnostics: diagnostics.sort(compareDiagnostics) };
+  const kustomizations = [...files.values()].flatMap((f) => {
+    const doc = f.documents[0];
+    const named = (kustomizationFileNames as readonly string[]).includes(f.path.slice(f.path.lastIndexOf('/') + 1));
+    return named && doc && doc.index === 0 && isRecord(doc.value) ? [{ file: f.path, document: 0, value: doc.value }] : [];
+  });
+  return { files, objects: collected.objects, markers, kustomizations, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
 /** Give a finding its line and column: the pointer's value, its key for `atKey`, or the nearest enclosing value. */

@@ -71,4 +71,32 @@ export const markerCases: InvalidInputCase[] = [
     code: 'go-template',
     at: ['d.yaml', 4, 9],
   },
+  {
+    name: 'kustomize images annotation that is not a JSON array of rules',
+    files: {
+      'is.yaml': stream,
+      'kustomization.yaml': `metadata:\n  annotations:\n    imagestreams.dev/images: '[{"name": "quay.io/a/web:1", "from": {"kind": "ImageStreamTag", "name": "web:prod"}}]'\nresources: []\n`,
+    },
+    code: 'kustomize-images-invalid',
+    at: ['kustomization.yaml', 3, 30],
+    message: /without a tag or digest/,
+  },
+  {
+    name: 'kustomize image following a stream the repository does not hold (warning)',
+    files: {
+      'is.yaml': stream,
+      'kustomization.yaml': `namespace: ns\nmetadata:\n  annotations:\n    imagestreams.dev/images: '[{"name": "quay.io/a/web", "from": {"kind": "ImageStreamTag", "name": "nosuch:prod"}}]'\n`,
+    },
+    code: 'kustomize-stream-not-found',
+    at: ['kustomization.yaml', 4, 30],
+  },
+  {
+    name: 'kustomize image following a tag its stream does not have (warning)',
+    files: {
+      'is.yaml': stream,
+      'kustomization.yaml': `namespace: ns\nmetadata:\n  annotations:\n    imagestreams.dev/images: '[{"name": "quay.io/a/web", "from": {"kind": "ImageStreamTag", "name": "web:canary"}}]'\n`,
+    },
+    code: 'kustomize-tag-not-found',
+    at: ['kustomization.yaml', 4, 30],
+  },
 ];
