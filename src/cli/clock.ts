@@ -1,4 +1,5 @@
 /** The shell's clock and its durations: the one place `--now` and `30s`-style flags are read. */
+import { durationExamples, parseGoDuration } from '../reconcile/duration.js';
 import { UsageError } from './exit-codes.js';
 
 /** RFC 3339 in UTC to the second, as OpenShift writes times. */
@@ -16,9 +17,9 @@ export function parseNow(value: string | undefined, flag = '--now'): string {
   return rfc3339(ms);
 }
 
-/** `500ms`, `30s`, `5m`, `1h`. */
+/** A duration flag, in Go's form as oc takes it (`500ms`, `30s`, `1m30s`, `1.5h`); never negative. */
 export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
-  if (!m) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 30s, 5m or 1h`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  const ms = parseGoDuration(value.trim());
+  if (ms === undefined || ms < 0) throw new UsageError(`${flag}: "${value}" is not a duration such as ${durationExamples}`);
+  return Math.round(ms);
 }

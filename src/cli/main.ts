@@ -12,7 +12,7 @@ import type { ExitCodeValue } from './exit-codes.js';
 import type { InspectOptions } from './inspect-command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
-import { collect, configOption, namespaceOption, withFileSelection, withRegistryOptions } from './options.js';
+import { collect, configOption, namespaceOption, normalizeBooleanFlags, withFileSelection, withRegistryOptions } from './options.js';
 import type { ReconcileOptions } from './reconcile-command.js';
 import type { RunOptions } from './run-command.js';
 import type { ValidateFormat } from './validate-command.js';
@@ -212,7 +212,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       program.outputHelp();
       return ExitCode.usage;
     }
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(normalizeBooleanFlags(program, argv), { from: 'user' });
     return result;
   } catch (err) {
     if (err instanceof CommanderError) {

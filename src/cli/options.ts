@@ -64,3 +64,39 @@ export function withRepoOptions(command: Command, options: { dryRun?: string; lo
   if (options.dryRun) command.option('--dry-run', options.dryRun);
   return command.addOption(options.longConfigOnly ? configLongOption() : configOption()).addOption(namespaceOption());
 }
+
+/**
+ * oc (pflag) takes every boolean flag as `--flag`, `--flag=true` or `--flag=false` (and `1`/`0`, `t`/`f`, any case,
+ * as Go's strconv.ParseBool). commander takes only `--flag`, so the forms the reference documents write are
+ * rewritten before parsing: `=true` to the bare flag, `=false` to nothing (every boolean flag here defaults to
+ * off). Only flags the command declares as booleans are touched; `--` ends the rewriting.
+ */
+export function normalizeBooleanFlags(program: Command, argv: readonly string[]): string[] {
+  // The flags of the command being run: the program's, then each subcommand's named on the line.
+  const booleans = new Set<string>();
+  let command: Command | undefined = program;
+  for (const arg of argv) {
+    if (!command) break;
+    for (const o of command.options) if (!o.required && !o.optional && o.long && !o.negate) booleans.add(o.long);
+    if (arg.startsWith('-')) continue;
+    command = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+  }
+  const truthy = new Set(['true', '1', 't']);
+  const falsy = new Set(['false', '0', 'f']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^(--[^=]+)=(.*)$/.exec(arg);
+    const value = m?.[2]?.toLowerCase();
+    if (m && booleans.has(m[1] as string) && value !== undefined && (truthy.has(value) || falsy.has(value))) {
+      if (truthy.has(value)) out.push(m[1] as string);
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}

@@ -203,6 +203,12 @@ export function withoutTag(stream: Record<string, unknown>, tag: string): { valu
   return { value, found };
 }
 
+/** `spec.lookupPolicy.local` of a stream, as `oc set image-lookup` lists it. */
+export function lookupEnabled(stream: Readonly<Record<string, unknown>>): boolean {
+  const spec = isRecord(stream.spec) ? stream.spec : {};
+  return isRecord(spec.lookupPolicy) && spec.lookupPolicy.local === true;
+}
+
 export function withLookup(stream: Record<string, unknown>, enabled: boolean): Record<string, unknown> {
   const value = structuredClone(stream);
   const spec = isRecord(value.spec) ? value.spec : (value.spec = {});

@@ -3,6 +3,7 @@
  * its own last checks come in; a one-shot run passes no memory, so every scheduled tag is checked (one HEAD each).
  * Scheduled tags are checked again after an interval, or at the times of a per-stream cron schedule.
  */
+import { parseGoDuration } from './duration.js';
 import { annotationsOf, findStatusTag, importable, importModeOf, specOf, specTagsOf, statusTagsOf } from './accessors.js';
 import { readImportRecord, tagSpecHash } from './import-record.js';
 import type { ImportMode, NamedTagEventList, TagReference } from './model.js';
@@ -94,15 +95,14 @@ export function nextCheck(timing: ImportTiming, lastMs: number): number | undefi
   return timing.kind === 'interval' ? lastMs + timing.ms : timing.schedule.next(lastMs);
 }
 
-/** Per-stream schedule interval: `imagestreams.dev/import-interval: 5m` (s, m, h; at least 1 minute). */
+/** Per-stream schedule interval: `imagestreams.dev/import-interval: 5m` (a Go duration such as 1m30s; at least 1 minute). */
 export const importIntervalAnnotation = 'imagestreams.dev/import-interval';
 
 export function parseInterval(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
-  const m = /^(\d+)(s|m|h)$/.exec(value.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
-  return ms >= 60_000 ? ms : undefined;
+  // Go's duration form (1m30s, 1.5h), as oc's duration flags take it.
+  const ms = parseGoDuration(value.trim());
+  return ms !== undefined && ms >= 60_000 ? Math.round(ms) : undefined;
 }
 
 export const defaultScheduleIntervalMs = 15 * 60_000;

@@ -283,7 +283,7 @@ function checkOwnAnnotations(stream: Readonly<Record<string, unknown>>, ctx: Str
       finding(
         'invalid-import-interval',
         joinPointer('/metadata/annotations', importIntervalAnnotation),
-        `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 5m or 1h of at least one minute; the default interval is used`,
+        `annotation "${importIntervalAnnotation}": ${JSON.stringify(interval)} is not a duration such as 90s, 1m30s or 1h of at least one minute; the default interval is used`,
       ),
     );
   }

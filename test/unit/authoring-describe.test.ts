@@ -120,13 +120,15 @@ Environment:\tPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 `);
   });
 
-  it('-o json prints the object; unknown targets are usage errors', async () => {
+  it('-o json prints the object; unknown kinds are usage errors, missing objects not found (exit 1)', async () => {
     const d = await writeFixture({ 'python.yaml': python });
     dirs.push(d);
     const r = await runCli(['describe', 'is/python', '-o', 'json'], { cwd: d });
     expect(JSON.parse(r.stdout)).toMatchObject({ metadata: { name: 'python' } });
     expect((await runCli(['describe', 'deploy/x'], { cwd: d })).code).toBe(2);
-    expect((await runCli(['describe', 'is/nope'], { cwd: d })).stderr).toContain('image stream "default/nope" not found');
+    const missing = await runCli(['describe', 'is/nope'], { cwd: d });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Error from server (NotFound): imagestreams.image.openshift.io "nope" not found');
   });
 });
 

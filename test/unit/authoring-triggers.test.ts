@@ -104,9 +104,9 @@ describe('imagestreams set triggers', () => {
     expect((await runCli(['set', 'triggers', 'deploy/example', '--from-image=example'], { cwd: d })).stderr).toContain(
       'is not of the form <stream>:<tag>',
     );
-    expect((await runCli(['set', 'triggers', 'deploy/missing', '--from-image=a:b'], { cwd: d })).stderr).toContain(
-      'not found in the repository',
-    );
+    const missing = await runCli(['set', 'triggers', 'deploy/missing', '--from-image=a:b'], { cwd: d });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Error from server (NotFound): deployments.apps "missing" not found');
   });
 });
 

@@ -1,11 +1,13 @@
-/** `describe is/NAME`, `describe istag/NAME:TAG` and `get is`, laid out as `oc` prints them (reference documents). */
+/** `describe is/NAME`, `describe istag/NAME:TAG` and `describe isimage/NAME@ID`, laid out as `oc` prints them (reference documents). */
 import { stringify } from 'yaml';
 import { createRegistryImporter } from '../../import/index.js';
 import type { Observation } from '../../import/index.js';
 import { findSpecTag, findStatusTag, metadataOf, specOf, specTagsOf, statusOf, statusTagsOf } from '../../reconcile/accessors.js';
-import { defaultImportMode, kinds, referencePolicies, streamKindForAlias } from '../../reconcile/model.js';
-import type { TagReference } from '../../reconcile/model.js';
+import { defaultImportMode, kinds, referencePolicies } from '../../reconcile/model.js';
+import type { TagEvent, TagReference } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
+import { notFoundMessage, parseImageObjectTarget } from '../../reconcile/oc-objects.js';
+import { resolveImageID } from '../../reconcile/status.js';
 import { prioritizeTags } from '../../reconcile/tag-order.js';
 import { parseNow } from '../clock.js';
 import { loadConfig } from '../config.js';
@@ -14,7 +16,6 @@ import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { AuthoringFlags } from './tag-command.js';
 import { openWorkspace } from './tag-command.js';
-import { splitNamespaced } from './workspace.js';
 
 export interface DescribeFlags extends AuthoringFlags {
   readonly output?: 'text' | 'json' | 'yaml';
@@ -63,7 +64,7 @@ const map = (v: unknown): string => {
   return entries.length === 0 ? '<none>' : entries.map(([k, x]) => `${k}=${String(x)}`).join('\n\t\t\t');
 };
 
-const nowOf = (flags: DescribeFlags): number => Date.parse(parseNow(flags.now));
+export const nowOf = (flags: DescribeFlags): number => Date.parse(parseNow(flags.now));
 
 function taggedFrom(spec: TagReference | undefined): string | undefined {
   const from = spec?.from;
@@ -157,21 +158,41 @@ function describeTag(
   return `${lines.join('\n')}\n`;
 }
 
-export async function describeCommand(target: string, flags: DescribeFlags, io: CliIo): Promise<ExitCodeValue> {
-  const slash = target.indexOf('/');
-  const kind = slash > 0 ? streamKindForAlias(target.slice(0, slash)) : undefined;
-  const rest = slash > 0 ? target.slice(slash + 1) : target;
-  if (kind === undefined) throw new UsageError(`describe takes is/NAME or istag/NAME:TAG, not "${target}"`);
+/** Image metadata for one history item: from the metadata cache when it holds it, else one fetch by digest. */
+async function imageMetadata(flags: DescribeFlags, io: CliIo, item: TagEvent, insecure: boolean): Promise<Observation | undefined> {
+  if (flags.offline || item.image === '') return undefined;
+  const config = await loadConfig(flags, io.env, io.cwd);
+  const registry = await createRegistryImporter(config.registry);
+  try {
+    const [observation] = await registry.importer.importImages([
+      { from: item.dockerImageReference, importMode: defaultImportMode, insecure },
+    ]);
+    return observation;
+  } finally {
+    await registry.close();
+  }
+}
+
+/** `describe is/NAME` (or `is NAME`, or `is` for every stream), `describe istag/NAME:TAG`, `describe isimage/NAME@ID`. */
+export async function describeCommand(args: readonly string[], flags: DescribeFlags, io: CliIo): Promise<ExitCodeValue> {
+  const parsed = parseImageObjectTarget(args, [kinds.imageStream, kinds.imageStreamTag, kinds.imageStreamImage], 'describe');
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  const t = parsed.target;
   const ws = await openWorkspace(flags, io);
   const nowMs = nowOf(flags);
-  const colon = rest.indexOf(':');
-  const isTag = kind === kinds.imageStreamTag;
-  if (isTag && colon === -1) throw new UsageError(`istag/${rest}: expected NAME:TAG`);
-  const { namespace, name } = splitNamespaced(isTag ? rest.slice(0, colon) : rest, ws.defaultNamespace);
-  const stream = ws.one(kinds.imageStream, namespace, name);
-  if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
+  const namespace = t.namespace ?? ws.defaultNamespace;
+  if (t.kind === kinds.imageStream && t.name === undefined) {
+    const all = ws.repo.objects.filter((o) => o.kind === kinds.imageStream && !o.template && ws.namespaceOf(o) === namespace);
+    io.stdout(all.map((o) => describeStream(ws.valueOf(o), namespace, nowMs)).join('\n\n'));
+    return ExitCode.ok;
+  }
+  if (t.name === undefined)
+    throw new UsageError(`describe ${args[0]} needs a name: ${t.kind === kinds.imageStreamTag ? 'NAME:TAG' : 'NAME@ID'}`);
+  const streamName = typeof t.name === 'string' ? t.name : t.name.stream;
+  const stream = ws.one(kinds.imageStream, namespace, streamName);
+  if (!stream) throw new UsageError(notFoundMessage(kinds.imageStream, streamName), 'not-found');
   const value = ws.valueOf(stream);
-  if (!isTag) {
+  if (typeof t.name === 'string') {
     io.stdout(
       flags.output === 'json'
         ? `${JSON.stringify(value, null, 2)}\n`
@@ -181,76 +202,39 @@ export async function describeCommand(target: string, flags: DescribeFlags, io: 
     );
     return ExitCode.ok;
   }
-  const tag = rest.slice(colon + 1);
-  const st = findStatusTag(statusTagsOf(value), tag);
-  const item = st?.items?.[0];
-  if (!item) throw new UsageError(`imagestreamtag "${name}:${tag}" has no image yet`);
-  let observation: Observation | undefined;
-  if (!flags.offline && item.image !== '') {
-    // Metadata comes from the content-addressed cache when it holds it, else one fetch by digest.
-    const config = await loadConfig(flags, io.env, io.cwd);
-    const registry = await createRegistryImporter(config.registry);
-    try {
-      [observation] = await registry.importer.importImages([
-        {
-          from: item.dockerImageReference,
-          importMode: defaultImportMode,
-          insecure: findSpecTag(specTagsOf(value), tag)?.importPolicy?.insecure === true,
-        },
-      ]);
-    } finally {
-      await registry.close();
-    }
+  let label: string;
+  let item: TagEvent;
+  let insecure: boolean;
+  if ('tag' in t.name) {
+    const { tag } = t.name;
+    const found = findStatusTag(statusTagsOf(value), tag)?.items?.[0];
+    label = `${streamName}:${tag}`;
+    if (!found) throw new UsageError(notFoundMessage(kinds.imageStreamTag, label), 'not-found');
+    item = found;
+    insecure = findSpecTag(specTagsOf(value), tag)?.importPolicy?.insecure === true;
+  } else {
+    label = `${streamName}@${t.name.id}`;
+    const resolved = resolveImageID(statusTagsOf(value), t.name.id);
+    if (!resolved.ok)
+      throw new UsageError(
+        resolved.kind === 'not-found'
+          ? notFoundMessage(kinds.imageStreamImage, label)
+          : `Error from server (Conflict): ${resolved.message}`,
+        'not-found',
+      );
+    const image = resolved.event.image;
+    item = statusTagsOf(value)
+      .flatMap((st) => st.items ?? [])
+      .find((i) => i.image === image) as TagEvent;
+    insecure = false;
   }
+  const observation = await imageMetadata(flags, io, item, insecure);
   if (flags.output === 'json' || flags.output === 'yaml') {
-    const out = { tag: { name: tag, ...item }, image: observation?.ok ? observation.image : undefined };
+    const head = 'tag' in t.name ? { tag: { name: t.name.tag, ...item } } : { imageStreamImage: { name: label, ...item } };
+    const out = { ...head, image: observation?.ok ? observation.image : undefined };
     io.stdout(flags.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : stringify(out));
   } else {
-    io.stdout(describeTag(`${name}:${tag}`, item, observation, nowMs));
+    io.stdout(describeTag(label, item, observation, nowMs));
   }
-  return ExitCode.ok;
-}
-
-/** `get is`: the oc table NAME, IMAGE REPOSITORY, TAGS, UPDATED. */
-export async function getCommand(what: string, flags: DescribeFlags, io: CliIo): Promise<ExitCodeValue> {
-  if (streamKindForAlias(what) !== kinds.imageStream) throw new UsageError(`get takes is (image streams), not "${what}"`);
-  const ws = await openWorkspace(flags, io);
-  const nowMs = nowOf(flags);
-  const streams = ws.repo.objects.filter((o) => o.kind === kinds.imageStream && !o.template && ws.namespaceOf(o) === ws.defaultNamespace);
-  if (flags.output === 'json' || flags.output === 'yaml') {
-    const list = { apiVersion: 'v1', kind: kinds.list, items: streams.map((s) => s.value) };
-    io.stdout(flags.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list));
-    return ExitCode.ok;
-  }
-  const rows = [['NAME', 'IMAGE REPOSITORY', 'TAGS', 'UPDATED']];
-  for (const s of streams) {
-    const status = statusOf(s.value);
-    const spec = specOf(s.value);
-    const tags = statusTagsOf(s.value);
-    const names = prioritizeTags(tags.filter((t) => (t.items ?? []).length > 0).map((t) => t.tag));
-    const latest = tags
-      .flatMap((t) => (t.items ?? []).slice(0, 1).map((i) => i.created ?? ''))
-      .sort()
-      .at(-1);
-    const repo =
-      typeof status.dockerImageRepository === 'string' && status.dockerImageRepository !== ''
-        ? status.dockerImageRepository
-        : typeof spec.dockerImageRepository === 'string'
-          ? spec.dockerImageRepository
-          : '';
-    const shown = names.length > 3 ? `${names.slice(0, 3).join(',')} + ${names.length - 3} more...` : names.join(',');
-    rows.push([String(metadataOf(s.value).name ?? ''), repo, shown, latest ? humanAgo(latest, nowMs) : '']);
-  }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  io.stdout(
-    `${rows
-      .map((r) =>
-        r
-          .map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
-          .join('')
-          .trimEnd(),
-      )
-      .join('\n')}\n`,
-  );
   return ExitCode.ok;
 }

@@ -3,6 +3,7 @@ import { findStatusTag, specTagsOf, statusTagsOf } from '../../reconcile/accesso
 import { withTagRolledBack } from '../../reconcile/authoring.js';
 import { kinds } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
+import { notFoundMessage } from '../../reconcile/oc-objects.js';
 import { planStreams } from '../../reconcile/plan.js';
 import { resolveImageID } from '../../reconcile/status.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -32,7 +33,7 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
   const { namespace, name } = splitNamespaced(m[1] as string, ws.defaultNamespace);
   const tag = m[2] as string;
   const stream = ws.one(kinds.imageStream, namespace, name);
-  if (!stream) throw new UsageError(`image stream "${namespace}/${name}" not found in the repository`);
+  if (!stream) throw new UsageError(notFoundMessage(kinds.imageStream, name), 'not-found');
   const value = ws.valueOf(stream);
   const history = findStatusTag(statusTagsOf(value), tag)?.items ?? [];
   let image: string;

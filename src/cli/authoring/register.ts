@@ -126,30 +126,34 @@ Examples (from the OpenShift documentation):
 
   withRepoOptions(withRegistryOptions(program.command('describe')))
     .description(
-      'Show a stream (is/NAME) or a stream tag (istag/NAME:TAG) as `oc describe` does: tags, history with relative times, and for a tag the image metadata (from the metadata cache, fetched when missing).',
+      'Show a stream (is/NAME), a stream tag (istag/NAME:TAG) or a stream image (isimage/NAME@ID) as `oc describe` does: tags, history with relative times, and for a tag or image the image metadata (from the metadata cache, fetched when missing).',
     )
-    .argument('<target>', 'is/NAME or istag/NAME:TAG (NAME may be ns/name)')
+    .argument('<target>', 'is/NAME, istag/NAME:TAG or isimage/NAME@ID, or the kind alone (NAME may be ns/name)')
+    .argument('[name]', 'the name, when the kind is written on its own: describe is NAME')
     .addOption(new Option('-o, --output <format>', 'text as oc prints it, or the object').choices(['text', 'json', 'yaml']).default('text'))
     .option('--offline', 'never contact a registry: show only what the repository holds')
     .option('--now <time>', 'the clock for relative times (RFC 3339)')
     .addHelpText(
       'after',
-      '\nExamples (from the OpenShift documentation):\n  imagestreams describe is/python\n  imagestreams describe istag/python:latest',
+      '\nExamples (from the OpenShift documentation):\n  imagestreams describe is/python\n  imagestreams describe is python\n  imagestreams describe istag/python:latest\n  imagestreams describe isimage/python@sha256:49c18358',
     )
-    .action(async (target: string, opts: DescribeFlags) => {
+    .action(async (target: string, name: string | undefined, opts: DescribeFlags) => {
       const { describeCommand } = await import('./describe-command.js');
-      setResult(await describeCommand(target, opts, io));
+      setResult(await describeCommand(name === undefined ? [target] : [target, name], opts, io));
     });
 
   withRepoOptions(program.command('get'))
-    .description('List the image streams of a namespace as `oc get is` does: NAME, IMAGE REPOSITORY, TAGS, UPDATED.')
-    .argument('<kind>', 'is')
+    .description(
+      'List the image streams of a namespace as `oc get is` does (NAME, IMAGE REPOSITORY, TAGS, UPDATED), or their tags as `oc get istag` does (NAME, IMAGE REFERENCE, UPDATED).',
+    )
+    .argument('<kind>', 'is or istag (or is/NAME, istag/NAME:TAG)')
+    .argument('[name]', 'one stream (NAME) or tag (NAME:TAG)')
     .addOption(new Option('-o, --output <format>', 'the table, or the objects').choices(['text', 'json', 'yaml']).default('text'))
     .option('--now <time>', 'the clock for relative times (RFC 3339)')
-    .addHelpText('after', '\nExample:\n  imagestreams get is -n openshift')
-    .action(async (kind: string, opts: DescribeFlags) => {
-      const { getCommand } = await import('./describe-command.js');
-      setResult(await getCommand(kind, opts, io));
+    .addHelpText('after', '\nExamples:\n  imagestreams get is -n openshift\n  imagestreams get is python\n  imagestreams get istag')
+    .action(async (kind: string, name: string | undefined, opts: DescribeFlags) => {
+      const { getCommand } = await import('./get-command.js');
+      setResult(await getCommand(name === undefined ? [kind] : [kind, name], opts, io));
     });
 
   const set = program.command('set').description('Change settings on streams and workloads in the repository, as `oc set` does.');
@@ -177,13 +181,17 @@ Examples (from the OpenShift documentation):
     .description(
       'Let workloads use a stream by its short name (spec.lookupPolicy.local), or (KIND/NAME) resolve every image of a workload through streams (the resolve-names annotation on its pod template).',
     )
-    .argument('<targets...>', 'stream names (NAME or is/NAME), or workloads (deploy/NAME, sts/NAME, ...)')
+    .argument(
+      '[targets...]',
+      'stream names (NAME or is/NAME), or workloads (deploy/NAME, sts/NAME, ...); none: list the streams and their lookup setting',
+    )
     .addOption(new Option('--enabled <bool>', 'true to enable, false to disable').choices(['true', 'false']).default('true'))
     .addHelpText(
       'after',
       `
 Examples (from the OpenShift documentation):
   imagestreams set image-lookup mysql                      workloads may write "mysql:latest"
+  imagestreams set image-lookup                            list the streams: NAME, LOCAL
   imagestreams set image-lookup deploy/mysql               resolve every image of deployment mysql
   imagestreams set image-lookup mysql --enabled=false`,
     )

@@ -8,6 +8,7 @@ import {
   parseDestination,
   parseSource,
   specTagFor,
+  lookupEnabled,
   withLookup,
   withoutTag,
   withSpecTag,
@@ -22,7 +23,8 @@ import {
   workloadKindForAlias,
 } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
-import { statusTagsOf } from '../../reconcile/accessors.js';
+import { notFoundMessage } from '../../reconcile/oc-objects.js';
+import { metadataOf, statusTagsOf } from '../../reconcile/accessors.js';
 import { loadConfig } from '../config.js';
 import type { ConfigFlags } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -69,7 +71,7 @@ export async function tagCommand(args: readonly string[], flags: TagFlags, io: C
     for (const a of args) {
       const dest = parseDestination(a, namespace);
       const stream = ws.one(kinds.imageStream, dest.namespace, dest.stream);
-      if (!stream) throw new AuthoringError(`image stream "${dest.namespace}/${dest.stream}" not found in the repository`);
+      if (!stream) throw new UsageError(notFoundMessage(kinds.imageStream, dest.stream), 'not-found');
       const { value, found } = withoutTag(ws.valueOf(stream), dest.tag);
       if (!found) throw new AuthoringError(`${dest.stream}:${dest.tag} does not exist`);
       ws.update(stream, value);
@@ -114,6 +116,16 @@ export interface LookupFlags extends AuthoringFlags {
 /** `set image-lookup NAME` (a stream's lookupPolicy.local) or `set image-lookup KIND/NAME` (resolve-names on a pod template). */
 export async function imageLookupCommand(targets: readonly string[], flags: LookupFlags, io: CliIo): Promise<ExitCodeValue> {
   const ws = await openWorkspace(flags, io);
+  if (targets.length === 0) {
+    // `oc set image-lookup` alone lists the namespace's streams and whether lookup is on.
+    const rows = [['NAME', 'LOCAL']];
+    for (const o of ws.repo.objects)
+      if (o.kind === kinds.imageStream && !o.template && ws.namespaceOf(o) === ws.defaultNamespace)
+        rows.push([String(metadataOf(o.value).name ?? ''), String(lookupEnabled(o.value))]);
+    const width = Math.max(...rows.map((r) => (r[0] ?? '').length)) + 3;
+    io.stdout(`${rows.map(([name, local]) => `${(name ?? '').padEnd(width)}${local}`).join('\n')}\n`);
+    return ExitCode.ok;
+  }
   for (const target of targets) {
     const slash = target.indexOf('/');
     const kind = slash > 0 ? workloadKindForAlias(target.slice(0, slash)) : undefined;
@@ -123,27 +135,27 @@ export async function imageLookupCommand(targets: readonly string[], flags: Look
     if (!kind) {
       const { namespace, name: streamName } = splitNamespaced(name, ws.defaultNamespace);
       const stream = ws.one(kinds.imageStream, namespace, streamName);
-      if (!stream) throw new UsageError(`image stream "${namespace}/${streamName}" not found in the repository`);
+      if (!stream) throw new UsageError(notFoundMessage(kinds.imageStream, streamName), 'not-found');
       ws.update(stream, withLookup(ws.valueOf(stream), flags.enabled));
       io.stdout(`${imageStreamResource}/${streamName} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);
       continue;
     }
     const object = ws.one(kind, ws.defaultNamespace, name);
-    if (!object) throw new UsageError(`${kind} "${ws.defaultNamespace}/${name}" not found in the repository`);
+    if (!object) throw new UsageError(notFoundMessage(kind, name), 'not-found');
     const value = ws.valueOf(object);
     // The pod template holds the pod spec: its metadata is where the annotation goes (a Pod's own metadata).
     const segments = (podSpecSegments(kind) ?? []).slice(0, -1);
     let holder: Record<string, unknown> = value;
     for (const s of segments) holder = isRecord(holder[s]) ? (holder[s] as Record<string, unknown>) : (holder[s] = {});
-    const metadata = isRecord(holder.metadata) ? holder.metadata : (holder.metadata = {});
-    const notes = isRecord(metadata.annotations) ? metadata.annotations : {};
     if (flags.enabled) {
-      notes[known.resolveNames] = '*';
-      metadata.annotations = notes;
-    } else {
-      delete notes[known.resolveNames];
-      if (Object.keys(notes).length === 0) delete metadata.annotations;
-      else metadata.annotations = notes;
+      const metadata = isRecord(holder.metadata) ? holder.metadata : (holder.metadata = {});
+      metadata.annotations = { ...(isRecord(metadata.annotations) ? metadata.annotations : {}), [known.resolveNames]: '*' };
+    } else if (isRecord(holder.metadata) && isRecord(holder.metadata.annotations) && known.resolveNames in holder.metadata.annotations) {
+      // Disabling takes the annotation out, and nothing else: no empty metadata or annotations is left behind.
+      const { [known.resolveNames]: _removed, ...rest } = holder.metadata.annotations;
+      if (Object.keys(rest).length > 0) holder.metadata.annotations = rest;
+      else delete holder.metadata.annotations;
+      if (Object.keys(holder.metadata).length === 0) delete holder.metadata;
     }
     ws.update(object, value);
     io.stdout(`${kind.toLowerCase()}/${name} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);

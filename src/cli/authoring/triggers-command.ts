@@ -11,6 +11,7 @@ import type { PodSpecContainers } from '../../reconcile/fieldpath.js';
 import { podSpecSegments } from '../../reconcile/fieldpath.js';
 import { annotations as known, kinds, workloadKindForAlias } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
+import { notFoundMessage } from '../../reconcile/oc-objects.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -66,7 +67,7 @@ export async function setTriggersCommand(target: string, flags: TriggerFlags, io
   const ws = await openWorkspace(flags, io);
   const name = target.slice(slash + 1);
   const object = ws.one(kind, ws.defaultNamespace, name);
-  if (!object) throw new UsageError(`${kind} "${ws.defaultNamespace}/${name}" not found in the repository`);
+  if (!object) throw new UsageError(notFoundMessage(kind, name), 'not-found');
   if (!flags.removeAll && !flags.fromImage) throw new UsageError('--from-image=<stream>:<tag> is required (or --remove-all)');
   if (flags.fromImage && !/^[^:@/]+(\/[^:@/]+)?:[^:@/]+$/.test(flags.fromImage))
     throw new UsageError(`--from-image: "${flags.fromImage}" is not of the form <stream>:<tag>`);
