@@ -15,39 +15,13 @@ import { buildImage } from '../test/support/images.js';
 import { pushImage } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 import { inProcessDaemon } from '../test/helpers/daemon.js';
+import { gitServerProcess } from './git-server-spawn.js';
 
 const files = 5000;
 const streams = 10;
 const pushes = 50;
 const percentile = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-
-async function gitServerProcess(projectRoot: string): Promise<{ url: string; projectRoot: string; stop(): Promise<void> }> {
-  const { spawn } = await import('node:child_process');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(projectRoot, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./git-server-process.ts', import.meta.url).pathname, projectRoot], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve(line.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`the Git server process exited (${code})`)));
-  });
-  return {
-    url,
-    projectRoot,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 export async function daemonBench(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-bench-daemon-'));

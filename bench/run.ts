@@ -4,7 +4,7 @@
  *
  *   npm run bench              all benchmarks
  *   npm run bench -- validate  one of them (validate, import, import-dedupe, plan, daemon, large, git-commit, cli,
- *                              rate-limit)
+ *                              rate-limit, scale)
  */
 import { daemonBench } from './daemon.js';
 import { importRegistry } from './import.js';
@@ -22,6 +22,7 @@ const all: Record<string, () => Promise<void>> = {
   'git-commit': async () => (await import('./git-commit.js')).gitCommitBench(),
   cli: async () => (await import('./cli-baseline.js')).cliBaseline(),
   'rate-limit': async () => (await import('./rate-limit.js')).rateLimitBench(),
+  scale: async () => (await import('./scale.js')).scaleBench(),
 };
 const chosen = process.argv.slice(2).filter((a) => a in all);
 for (const name of chosen.length > 0 ? chosen : Object.keys(all)) await all[name]?.();

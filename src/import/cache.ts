@@ -26,9 +26,14 @@ export interface CachedManifest {
   readonly mediaType: string;
 }
 
-/** Entries kept in memory besides the disk (small ones only), so a pass over unchanged tags reads no files. */
+/**
+ * Entries kept in memory besides the disk (small ones only), so a pass over unchanged tags reads no files: at most
+ * this many entries and this many bytes in all (4,096 configs of 50 KiB each would otherwise hold 200 MiB).
+ */
 const memoryEntries = 4096;
+const memoryBytes = 16 << 20;
 const memoryEntryBytes = 1 << 20;
+const sizeOf = (v: Buffer | string): number => (typeof v === 'string' ? v.length * 2 : v.length);
 
 /** A fetch in flight for one digest, and who asked: a failure is shared only with callers of the same scope. */
 interface Pending {
@@ -38,15 +43,23 @@ interface Pending {
 
 export class MetadataCache {
   private readonly memory = new Map<string, Buffer | string>();
+  private memoryHeld = 0;
   private readonly pending = new Map<string, Pending>();
 
   constructor(readonly dir: string | undefined) {}
 
   private remember(key: string, value: Buffer | string): void {
     if (typeof value !== 'string' && value.length > memoryEntryBytes) return;
+    const old = this.memory.get(key);
+    if (old !== undefined) this.memoryHeld -= sizeOf(old);
     this.memory.delete(key);
     this.memory.set(key, value);
-    if (this.memory.size > memoryEntries) this.memory.delete(this.memory.keys().next().value as string);
+    this.memoryHeld += sizeOf(value);
+    while (this.memory.size > memoryEntries || this.memoryHeld > memoryBytes) {
+      const [oldest, v] = this.memory.entries().next().value as [string, Buffer | string];
+      this.memory.delete(oldest);
+      this.memoryHeld -= sizeOf(v);
+    }
   }
 
   private blobPath(digest: string): string | undefined {

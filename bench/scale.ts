@@ -1,0 +1,213 @@
+/**
+ * scale: the daemon (`imagestreams run` as a child process, from the sources through tsx, as the tests start it)
+ * following a repository of 1,000 / 5,000 / 10,000 / 20,000 tags (5 tags per stream, one file per stream, every tag
+ * a distinct source on the real registry), the Git server in a process of its own. For each size: the first pass
+ * (clone, import every tag, write and commit every file, push); idle passes (hook-triggered, nothing due: load and
+ * plan, no request); then the warm pass the daemon runs itself when the scheduled tags come due a minute later (one
+ * HEAD per tag, nothing new). Wall time as the daemon reports it, registry requests from its /metrics, RSS from
+ * /proc (steady: VmRSS idle after the warm pass; peak: VmHWM of the cold pass, then of the idle and warm passes).
+ * The baseline, in the same run, is the same daemon on a repository with no stream (its RSS floor); growth is
+ * printed per 1,000 tags, and each row's cost per tag as a ratio to the 1,000-tag row (1.00 = linear).
+ *
+ *   npm run bench -- scale            all sizes
+ *   SCALE_SIZES=10000 npm run bench -- scale
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+import { createBareRepo } from '../test/support/git-server.js';
+import { startDaemon } from '../test/support/daemon-process.js';
+import type { DaemonProcess } from '../test/support/daemon-process.js';
+import { buildImage } from '../test/support/images.js';
+import { pushImage } from '../test/support/push.js';
+import { startRegistry } from '../test/support/registry.js';
+import { gitServerProcess } from './git-server-spawn.js';
+
+const sizes = (process.env.SCALE_SIZES ?? '1000,5000,10000,20000').split(',').map(Number);
+const perStream = 5;
+const idlePasses = 3;
+
+interface Row {
+  tags: number;
+  coldMs: number;
+  /** Hook-triggered passes with nothing due (load, plan, no request), median. */
+  idleMs: number;
+  /** The daemon's own pass when the scheduled tags come due (one HEAD per tag, nothing new). */
+  warmMs: number;
+  coldRequests: number;
+  warmRequests: number;
+  steadyMib: number;
+  coldPeakMib: number;
+  warmPeakMib: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const procStatus = (pid: number, key: 'VmRSS' | 'VmHWM'): number => {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+/** Reset the peak RSS (VmHWM) of a process of ours (proc(5): clear_refs 5). */
+const resetPeak = (pid: number): void => writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
+async function status(d: DaemonProcess): Promise<{ lastPass?: { id: number; ms: number; outcome: string }; state: string }> {
+  return (await (await fetch(`${d.url}/status`)).json()) as { lastPass?: { id: number; ms: number; outcome: string }; state: string };
+}
+async function registryRequests(d: DaemonProcess): Promise<number> {
+  const text = await (await fetch(`${d.url}/metrics`)).text();
+  return [...text.matchAll(/^imagestreams_registry_requests_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+async function passDone(d: DaemonProcess, after: number, timeoutMs = 600_000): Promise<{ id: number; ms: number; outcome: string }> {
+  const start = Date.now();
+  for (;;) {
+    const s = await status(d).catch(() => undefined);
+    if (s?.lastPass && s.lastPass.id > after) return s.lastPass;
+    if (Date.now() - start > timeoutMs) throw new Error(`no pass after ${after} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The tags t0..t(n-1) of one image: one manifest PUT each (the blobs are pushed once). */
+async function tagImage(registryUrl: string, n: number): Promise<void> {
+  const image = buildImage({ seed: 'scale' });
+  await pushImage({ url: registryUrl }, 'scale/app', 't0', image);
+  const agent = new Agent({ connections: 16 });
+  let next = 1;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) {
+        const i = next++;
+        const res = await request(`${registryUrl}/v2/scale/app/manifests/t${i}`, {
+          method: 'PUT',
+          dispatcher: agent,
+          headers: { 'content-type': image.manifest.mediaType },
+          body: image.manifest.data,
+        });
+        await res.body.dump();
+        if (res.statusCode !== 201) throw new Error(`PUT t${i}: ${res.statusCode}`);
+      }
+    }),
+  );
+  await agent.close();
+}
+
+const streamFile = (host: string, s: number): string =>
+  `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app${s}\n  namespace: scale\n  annotations:\n    imagestreams.dev/import-interval: 1m\nspec:\n  tags:\n${Array.from(
+    { length: perStream },
+    (_, t) =>
+      `  - name: v${t}\n    from:\n      kind: DockerImage\n      name: ${host}/scale/app:t${s * perStream + t}\n    importPolicy:\n      insecure: true\n      scheduled: true\n`,
+  ).join('')}`;
+
+async function measure(
+  tags: number,
+  ctx: { host: string; gitUrl: string; projectRoot: string; work: string; secretFile: string },
+): Promise<Row> {
+  const name = `scale${tags}`;
+  const files: Record<string, string> = { 'README.md': 'scale bench\n' };
+  for (let s = 0; s < tags / perStream; s += 1) files[`streams/app${s}.yaml`] = streamFile(ctx.host, s);
+  createBareRepo(ctx.projectRoot, name, { files });
+  const dir = mkdtempSync(path.join(ctx.work, `${name}-`));
+  const d = await startDaemon(
+    [
+      '--repo-url',
+      `${ctx.gitUrl}/${name}.git`,
+      '--workdir',
+      path.join(dir, 'wd'),
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--git-hook-secret-file',
+      ctx.secretFile,
+      '--poll-interval',
+      '1h',
+      '--log-level',
+      'warn',
+      '--pass-timeout',
+      '30m',
+    ],
+    { logFile: path.join(dir, 'daemon.log') },
+  );
+  try {
+    const cold = await passDone(d, 0);
+    const coldPeakMib = procStatus(d.proc.pid, 'VmHWM');
+    const coldRequests = await registryRequests(d);
+    resetPeak(d.proc.pid);
+    const idle: number[] = [];
+    let last = cold.id;
+    for (let i = 0; i < idlePasses; i += 1) {
+      const res = await fetch(`${d.url}/hooks/git`, { method: 'POST', headers: { authorization: 'Bearer scale' }, body: '{}' });
+      if (res.status !== 202) throw new Error(`hook answered ${res.status}`);
+      const p = await passDone(d, last);
+      last = p.id;
+      idle.push(p.ms);
+    }
+    // The scheduled tags come due a minute after the first pass checked them: the daemon's own alarm runs the pass.
+    const before = await registryRequests(d);
+    const warm = tags === 0 ? { ms: 0 } : await passDone(d, last, 180_000);
+    const warmRequests = (await registryRequests(d)) - before;
+    await new Promise((r) => setTimeout(r, 2000));
+    return {
+      tags,
+      coldMs: cold.ms,
+      idleMs: median(idle),
+      warmMs: warm.ms,
+      coldRequests,
+      warmRequests,
+      steadyMib: procStatus(d.proc.pid, 'VmRSS'),
+      coldPeakMib,
+      warmPeakMib: procStatus(d.proc.pid, 'VmHWM'),
+    };
+  } finally {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function scaleBench(): Promise<void> {
+  const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-bench-scale-'));
+  const registry = await startRegistry();
+  const server = await gitServerProcess(path.join(work, 'git'));
+  try {
+    const secretFile = path.join(work, 'hook-secret');
+    writeFileSync(secretFile, 'scale\n');
+    await tagImage(registry.url, Math.max(...sizes));
+    const ctx = { host: registry.host, gitUrl: server.url, projectRoot: server.projectRoot, work, secretFile };
+    const floor = await measure(0, ctx);
+    const rows: Row[] = [];
+    for (const n of sizes) rows.push(await measure(n, ctx));
+    const mib = (x: number): string => `${x.toFixed(0).padStart(5)} MiB`;
+    console.log(
+      `scale (the daemon as a child process; ${perStream} tags per stream and file, distinct sources; idle = hook-triggered pass with nothing due, median of ${idlePasses}; warm = the scheduled pass a minute later, nothing new)`,
+    );
+    console.log(
+      `  ${'tags'.padStart(6)}  ${'cold pass'.padStart(10)}  ${'idle pass'.padStart(10)}  ${'warm pass'.padStart(10)}  ${'requests cold/warm'.padStart(19)}  ${'steady RSS'.padStart(10)}  ${'peak cold'.padStart(9)}  ${'peak warm'.padStart(9)}  per tag vs the first row (cold, idle, warm, warm requests, RSS above the floor)`,
+    );
+    const first = rows[0] as Row;
+    const per = (r: Row, k: keyof Row, base = 0): number => (r[k] - base) / r.tags;
+    for (const r of [floor, ...rows]) {
+      const ratios =
+        r.tags === 0
+          ? 'baseline: the daemon with no stream'
+          : [
+              per(r, 'coldMs') / per(first, 'coldMs'),
+              per(r, 'idleMs') / per(first, 'idleMs'),
+              per(r, 'warmMs') / per(first, 'warmMs'),
+              per(r, 'warmRequests') / per(first, 'warmRequests'),
+              per(r, 'steadyMib', floor.steadyMib) / per(first, 'steadyMib', floor.steadyMib),
+            ]
+              .map((x) => x.toFixed(2))
+              .join('  ');
+      console.log(
+        `  ${String(r.tags).padStart(6)}  ${`${r.coldMs.toFixed(0)} ms`.padStart(10)}  ${`${r.idleMs.toFixed(0)} ms`.padStart(10)}  ${`${r.warmMs.toFixed(0)} ms`.padStart(10)}  ${`${r.coldRequests} / ${r.warmRequests}`.padStart(19)}  ${mib(r.steadyMib).padStart(10)}  ${mib(r.coldPeakMib)}  ${mib(r.warmPeakMib)}  ${ratios}`,
+      );
+    }
+    const last = rows[rows.length - 1] as Row;
+    if (rows.length > 1)
+      console.log(
+        `  growth per 1,000 tags (first → last row): steady ${(((last.steadyMib - first.steadyMib) / (last.tags - first.tags)) * 1000).toFixed(1)} MiB, cold peak ${(((last.coldPeakMib - first.coldPeakMib) / (last.tags - first.tags)) * 1000).toFixed(1)} MiB, cold pass ${(((last.coldMs - first.coldMs) / (last.tags - first.tags)) * 1000).toFixed(0)} ms, warm pass ${(((last.warmMs - first.warmMs) / (last.tags - first.tags)) * 1000).toFixed(0)} ms; floor ${floor.steadyMib.toFixed(0)} MiB steady`,
+      );
+  } finally {
+    await server.stop();
+    await registry.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
