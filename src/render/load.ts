@@ -59,7 +59,11 @@ export async function loadFile(absolute: string, display: string, limits: LoadLi
       at.col,
     );
   }
-  const text = bytes.toString('utf8');
+  return parseText(display, bytes.toString('utf8'), limits);
+}
+
+/** Parse a file's text as loadFile does (the verbs that change a file's text read the result back this way). */
+export function parseText(display: string, text: string, limits: LoadLimits = defaultLoadLimits): LoadResult {
   const format = formatOf(display);
   const lines = new LineIndex(text);
   if (format === 'yaml') {

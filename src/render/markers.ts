@@ -15,7 +15,7 @@ import type { LineIndex } from './positions.js';
 import type { ParseProblem } from './source.js';
 import { yamlOptions } from './yaml-source.js';
 
-interface Placed {
+export interface Placed {
   readonly node: Node;
   readonly pointer: string;
   readonly key: boolean;
@@ -23,7 +23,7 @@ interface Placed {
 }
 
 /** Every comment token of the stream, with its offset (comments sit in many places of the CST). */
-function comments(text: string): Array<{ offset: number; source: string }> {
+export function comments(text: string): Array<{ offset: number; source: string }> {
   const out: Array<{ offset: number; source: string }> = [];
   const stack: unknown[] = [...new Parser().parse(text)];
   while (stack.length > 0) {
@@ -40,7 +40,7 @@ function comments(text: string): Array<{ offset: number; source: string }> {
 }
 
 /** The nodes of one document with their pointers (keys too, and whether they sit in a flow collection). */
-function placeNodes(root: Node | null): Placed[] {
+export function placeNodes(root: Node | null): Placed[] {
   const out: Placed[] = [];
   const stack: Array<{ node: Node | null; pointer: string; inFlow: boolean }> = [{ node: root, pointer: '', inFlow: false }];
   while (stack.length > 0) {
@@ -66,7 +66,7 @@ function placeNodes(root: Node | null): Placed[] {
   return out;
 }
 
-const isBlockScalar = (n: Node): boolean => isScalar(n) && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED');
+export const isBlockScalar = (n: Node): boolean => isScalar(n) && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED');
 
 /** Markers and marker problems of one YAML file. Cheap for a file without any: it is not parsed again. */
 export function findMarkers(file: string, text: string, lines: LineIndex): { sites: MarkerSite[]; problems: ParseProblem[] } {

@@ -149,3 +149,45 @@ describe('custom workload kinds', () => {
     expect(r.stderr).toMatch(/workloadKinds/);
   });
 });
+
+describe('imagestreams set marker', () => {
+  const values = '# Values\nimage:\n  repository: quay.io/shop/web\n  tag: "3.9"   # the app version\n  digest: ""\n';
+  it('writes the marker after the value, sets the value at once, and a pass then changes nothing', async () => {
+    const dir = await fixture({ 'is.yaml': stream, 'values.yaml': values });
+    const dry = await runCli(['set', 'marker', 'values.yaml:5', '--from-image=shop/web:prod', '--part', 'digest', '--dry-run'], {
+      cwd: dir,
+    });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`would mark values.yaml:5 image/digest follows shop/web:prod (digest); would set to ${digest}`);
+    expect(await readFile(path.join(dir, 'values.yaml'), 'utf8')).toBe(values);
+    const r = await runCli(['set', 'marker', 'values.yaml:5', '--from-image=shop/web:prod', '--part', 'digest'], { cwd: dir });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(await readFile(path.join(dir, 'values.yaml'), 'utf8')).toBe(
+      values.replace('  digest: ""\n', `  digest: "${digest}" # {"$imagestreamtag": "shop/web:prod", "part": "digest"}\n`),
+    );
+    expect((await runCli(['reconcile', '--offline'], { cwd: dir })).stdout).toMatch(/^0 files changed/m);
+    // Marking again with another part replaces the marker, and nothing else.
+    const again = await runCli(['set', 'marker', 'values.yaml:5', '--from-image=shop/web:prod', '--part', 'image'], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(await readFile(path.join(dir, 'values.yaml'), 'utf8')).toContain(
+      `  digest: "quay.io/shop/web@${digest}" # {"$imagestreamtag": "shop/web:prod"}\n`,
+    );
+  });
+  it('refuses what it cannot mark, saying why, and writes nothing', async () => {
+    const dir = await fixture({ 'is.yaml': stream, 'values.yaml': values });
+    const cases: Array<[string[], number, RegExp]> = [
+      [['values.yaml:4', '--from-image=shop/web:prod', '--part', 'tag'], 2, /already has a comment \(# the app version\)/],
+      [['values.yaml:2', '--from-image=shop/web:prod'], 2, /holds no single-line scalar value/],
+      [['values.yaml:5', '--from-image=shop/nosuch:prod'], 1, /NotFound.*"nosuch" not found/],
+      [['values.yaml:5', '--from-image=web'], 2, /stream:tag/],
+      [['values.yaml', '--from-image=shop/web:prod'], 2, /not FILE:LINE/],
+      [['values.yaml:99', '--from-image=shop/web:prod'], 2, /has no line 99/],
+    ];
+    for (const [args, code, error] of cases) {
+      const r = await runCli(['set', 'marker', ...args], { cwd: dir });
+      expect({ args, code: r.code }).toEqual({ args, code });
+      expect(r.stderr).toMatch(error);
+    }
+    expect(await readFile(path.join(dir, 'values.yaml'), 'utf8')).toBe(values);
+  });
+});

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
 import { importModes } from '../../reconcile/model.js';
+import { markerParts } from '../../reconcile/markers.js';
 import { completionScript } from '../completion.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -13,6 +14,7 @@ import type { DescribeFlags } from './describe-command.js';
 import type { PruneFlags, RollbackFlags } from './history-command.js';
 import type { ImportImageFlags } from './import-command.js';
 import type { LookupFlags, TagFlags } from './tag-command.js';
+import type { MarkerFlags } from './marker-command.js';
 import type { TriggerFlags } from './triggers-command.js';
 
 export function registerAuthoringCommands(program: Command, io: CliIo, setResult: (code: ExitCodeValue) => void): void {
@@ -175,6 +177,30 @@ Examples (from the OpenShift documentation):
     .action(async (target: string, opts: TriggerFlags) => {
       const { setTriggersCommand } = await import('./triggers-command.js');
       setResult(await setTriggersCommand(target, opts, io));
+    });
+
+  withRepoOptions(set.command('marker'), { dryRun: 'print the diff; write nothing' })
+    .description(
+      'Write a setter marker on the value on a line of any YAML file (a Helm values file, a custom resource, a plain manifest), so that each pass sets it from a stream tag; the value is set at once when the tag has an image. See docs/write-back.md.',
+    )
+    .argument('<file:line>', 'the file and the line of the value to mark (from 1)')
+    .option('--from-image <stream:tag>', 'the stream tag to follow: stream:tag or namespace/stream:tag')
+    .addOption(
+      new Option('--part <part>', 'what to write: the whole pull spec, or its name, registry, repository, tag or digest')
+        .choices(markerParts)
+        .default('image'),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  imagestreams set marker chart/values.yaml:12 --from-image=web:prod --part tag
+  imagestreams set marker chart/values.yaml:13 --from-image=web:prod --part digest
+  imagestreams set marker deploy/rollout.yaml:20 --from-image=shop/web:prod`,
+    )
+    .action(async (target: string, opts: MarkerFlags) => {
+      const { setMarkerCommand } = await import('./marker-command.js');
+      setResult(await setMarkerCommand(target, opts, io));
     });
 
   withRepoOptions(set.command('image-lookup'), { dryRun: 'print the diff; write nothing' })
