@@ -98,7 +98,7 @@ describe('the daemon reports what it did', () => {
   it('a file that would grow past the read limit is not written: a warn line, a partial pass, an honest commit', async () => {
     await pushImage({ url: registryUrl }, 'reports/a', 'live', buildImage({ seed: 'a-live' }));
     await pushImage({ url: registryUrl }, 'reports/b', 'live', buildImage({ seed: 'b-live' }));
-    const big = `${streamFile('b', 'reports/b')}`.replace('metadata:\n', `metadata:\n  labels:\n    padding: "${'x'.repeat(1500)}"\n`);
+    const big = `${streamFile('b', 'reports/b')}`.replace('metadata:\n', `metadata:\n  annotations:\n    padding: "${'x'.repeat(1500)}"\n`);
     createBareRepo(projectRoot, 'toolarge', { files: { 'streams/a.yaml': streamFile('a', 'reports/a'), 'streams/b.yaml': big } });
     const config = path.join(work, 'toolarge.yaml');
     // b.yaml is just under the limit before the pass and over it once its status is written.
