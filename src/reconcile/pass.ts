@@ -26,9 +26,7 @@ import { objectNamespace } from './accessors.js';
 import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from './workloads.js';
 import { planWriteBack } from './write-back.js';
 import type { MarkerSite } from './markers.js';
-import { markerKeyOf, planMarkers } from './markers.js';
 import type { KustomizationInput } from './kustomize.js';
-import { kustomizationKey, planKustomizations } from './kustomize.js';
 
 /** `file#document/pointer`: how a pass names an object (stream or workload) in plans, edits and reports. */
 export const objectKey = (o: ManifestObject): string => `${o.location.file}#${o.location.documentIndex}${o.location.pointer}`;
@@ -309,64 +307,28 @@ export function planPass<O extends ImportOutcome>(
         value: values.get(objectKey(o)) ?? o.value,
       };
     });
-  const workloadPlan = planWriteBack(
-    selection.workloads.map((w) => w.input),
+  const writeBack = planWriteBack(
+    { workloads: selection.workloads, markers: selection.markers, kustomizations: selection.kustomizations, objects },
     resolved,
     settings,
   );
 
-  // The edits per file and document, workloads first (as planned), addressed from each document's root.
-  const located = new Map<string, ManifestObject>([
-    ...selection.streams.map((s) => [s.key, s.object] as const),
-    ...selection.workloads.map((w) => [w.input.key, w.object] as const),
-  ]);
+  // The edits per file and document, write-back first (as planned), then the streams', from each document's root.
   const byFile = new Map<string, ObjectEdit[]>();
-  const add = (key: string, edits: readonly FieldEdit[]): void => {
-    const o = located.get(key);
-    if (!o || edits.length === 0) return;
-    const list = byFile.get(o.location.file) ?? [];
-    for (const e of edits) list.push({ document: o.location.documentIndex, op: { ...e, path: o.location.pointer + e.path }, object: key });
-    byFile.set(o.location.file, list);
+  const add = (file: string, document: number, base: string, key: string, edits: readonly FieldEdit[]): void => {
+    if (edits.length === 0) return;
+    const list = byFile.get(file) ?? [];
+    for (const e of edits) list.push({ document, op: { ...e, path: base + e.path }, object: key });
+    byFile.set(file, list);
   };
-  for (const wp of workloadPlan.plans) add(wp.workload, wp.edits);
-  const markerPlan = planMarkers(
-    selection.markers,
-    objects,
-    resolved,
-    settings.defaultNamespace,
-    settings.imagePullers ? { imagePullers: settings.imagePullers } : {},
-  );
-  const kustomizePlan = planKustomizations(
-    selection.kustomizations,
-    resolved,
-    settings.defaultNamespace,
-    settings.imagePullers ? { imagePullers: settings.imagePullers } : {},
-  );
-  const siteByKey = new Map<string, { readonly file: string; readonly document: number }>([
-    ...selection.markers.map((m) => [markerKeyOf(m), m] as const),
-    ...selection.kustomizations.map((k) => [kustomizationKey(k), k] as const),
-  ]);
-  for (const mp of [...markerPlan.plans, ...kustomizePlan.plans]) {
-    const site = siteByKey.get(mp.workload);
-    if (!site) continue;
-    const list = byFile.get(site.file) ?? [];
-    for (const e of mp.edits) list.push({ document: site.document, op: e, object: mp.workload });
-    byFile.set(site.file, list);
+  for (const p of writeBack.plans) add(p.file, p.document, p.base, p.plan.workload, p.plan.edits);
+  const streamsByKey = new Map(selection.streams.map((s) => [s.key, s.object] as const));
+  for (const sp of planned.streams) {
+    const o = streamsByKey.get(sp.stream);
+    if (o) add(o.location.file, o.location.documentIndex, o.location.pointer, sp.stream, sp.edits);
   }
-  for (const sp of planned.streams) add(sp.stream, sp.edits);
   const files = [...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([file, edits]) => ({ file, edits }));
-
-  const workloadNames = new Map([
-    ...selection.workloads.map(
-      (w) =>
-        [
-          w.input.key,
-          `${w.object.location.file}: ${w.object.kind} ${w.input.namespace}/${String(isRecord(w.object.value.metadata) ? w.object.value.metadata.name : '')}`,
-        ] as const,
-    ),
-    ...selection.markers.map((m) => [markerKeyOf(m), `${m.file}:${m.line}: marker`] as const),
-    ...selection.kustomizations.map((k) => [kustomizationKey(k), `${k.file}: kustomize`] as const),
-  ]);
+  const workloadNames = writeBack.names;
   const tooLarge = (keys: readonly string[]): string => {
     const named = [...new Set(keys)].flatMap((key) => {
       const s = selection.streams.find((x) => x.key === key);
@@ -386,9 +348,9 @@ export function planPass<O extends ImportOutcome>(
     imports,
     nextDueAt,
     plan: planned,
-    workloads: [...workloadPlan.plans, ...markerPlan.plans, ...kustomizePlan.plans],
+    workloads: writeBack.plans.map((p) => p.plan),
     skips: [...selection.skips, ...planned.skips],
-    workloadSkips: [...selection.workloadSkips, ...workloadPlan.skips, ...markerPlan.skips, ...kustomizePlan.skips],
+    workloadSkips: [...selection.workloadSkips, ...writeBack.skips],
     files,
     workloadNames,
     tooLarge,

@@ -157,6 +157,22 @@ describe('architecture', () => {
     expect(text('cli/pipeline.ts')).toMatch(/renderEdits\(/);
     expect(text('cli/authoring/workspace.ts')).toMatch(/renderEdits\(/);
   });
+  it('one write-back seam: the pass reaches every target through write-back.ts, which lists them all', () => {
+    const text = (f: string): string => readFileSync(path.join(src, f), 'utf8');
+    // The target planners are called from the seam only (the verbs may use them for one object at a time).
+    for (const planner of ['planWorkloads', 'planMarkers', 'planKustomizations']) {
+      const callers = files.filter(
+        (f) =>
+          new RegExp(`\\b${planner}\\(`).test(text(f).replace(new RegExp(`export function ${planner}\\(`), '')) &&
+          !f.startsWith('cli/authoring/'),
+      );
+      expect({ planner, callers }).toEqual({ planner, callers: ['reconcile/write-back.ts'] });
+    }
+    expect(text('reconcile/pass.ts')).toMatch(/\bplanWriteBack\(/);
+    expect(text('reconcile/write-back.ts')).toMatch(
+      /writeBackTargets: readonly WriteBackTarget\[\] = \[podTemplateTarget, markerTarget, kustomizeTarget\]/,
+    );
+  });
   it('the pass is decided in the core: the pipeline only sequences I/O', () => {
     const text = readFileSync(path.join(src, 'cli/pipeline.ts'), 'utf8');
     for (const call of ['selectPassInputs(', 'importsToRun(', 'planPass(', 'renderEdits(']) expect(text).toContain(call);
