@@ -24,18 +24,23 @@ export function commitMessage(result: PassResult, files: readonly Pick<FileChang
         `- ${label(s.stream)}:${c.tag} ${c.kind === 'import-failed' ? `import failed: ${c.detail ?? ''}` : `${short(c.from)} -> ${short(c.to)}${c.kind === 'imported' ? '' : ` (${c.kind})`}`}`,
     ),
   );
-  const workloadLines = workloads.flatMap((w) =>
-    w.changes.map((c) => `- ${result.workloadNames.get(w.workload) ?? w.workload} ${c.path}: ${c.new} (${c.via} ${c.cause})`),
-  );
+  const line = (w: (typeof workloads)[number], c: (typeof w.changes)[number]): string =>
+    `- ${result.workloadNames.get(w.workload) ?? w.workload} ${c.path}: ${c.new} (${c.via} ${c.cause})`;
+  // Pod templates are workloads; markers and kustomize images are values set in other files (docs/write-back.md).
+  const isValue = (via: string): boolean => via === 'marker' || via === 'kustomize';
+  const workloadLines = workloads.flatMap((w) => w.changes.filter((c) => !isValue(c.via)).map((c) => line(w, c)));
+  const valueLines = workloads.flatMap((w) => w.changes.filter((c) => isValue(c.via)).map((c) => line(w, c)));
   const imported = streams.reduce((n, s) => n + s.changes.filter((c) => c.kind === 'imported').length, 0);
   const parts = [
     imported > 0 ? `${imported} tag${imported === 1 ? '' : 's'} updated` : '',
     workloadLines.length > 0 ? `${workloadLines.length} workload image${workloadLines.length === 1 ? '' : 's'}` : '',
+    valueLines.length > 0 ? `${valueLines.length} value${valueLines.length === 1 ? '' : 's'} set` : '',
   ].filter(Boolean);
   const subject = `imagestreams: ${parts.length > 0 ? parts.join(', ') : `${files.length} file${files.length === 1 ? '' : 's'} reconciled`}`;
   const body = [
     ...(tagLines.length ? ['Image streams:', ...tagLines] : []),
     ...(workloadLines.length ? ['', 'Workloads:', ...workloadLines] : []),
+    ...(valueLines.length ? ['', 'Markers and kustomize images:', ...valueLines] : []),
   ]
     .join('\n')
     .trim();

@@ -191,3 +191,31 @@ describe('imagestreams set marker', () => {
     expect(await readFile(path.join(dir, 'values.yaml'), 'utf8')).toBe(values);
   });
 });
+
+describe('commit messages', () => {
+  it('name each marker change by file, line and stream tag, apart from workload images', async () => {
+    const { commitMessage } = await import('../../src/cli/commit-message.js');
+    const { reconcilePass } = await import('../../src/cli/pipeline.js');
+    const { defaultReconcileSettings } = await import('../../src/reconcile/settings.js');
+    const { defaultLoadLimits } = await import('../../src/render/limits.js');
+    const { defaultWalkOptions } = await import('../../src/render/walk.js');
+    const dir = await fixture({
+      'is.yaml': stream,
+      'values.yaml': 'image:\n  tag: "3.9" # {"$imagestreamtag": "shop/web:prod", "part": "tag"}\n',
+      'worker.yaml': worker('spec.workload.template.spec.containers[0].image'),
+    });
+    const result = await reconcilePass({
+      repoDir: dir,
+      displayBase: dir,
+      walk: defaultWalkOptions,
+      limits: defaultLoadLimits,
+      settings: defaultReconcileSettings,
+      now: '2024-05-02T00:00:00Z',
+      offline: true,
+      forceImport: false,
+    });
+    expect(commitMessage(result)).toBe(
+      'imagestreams: 1 value set\n\nMarkers and kustomize images:\n- values.yaml:2: marker /image/tag: 4.0 (marker shop/web:prod)\n',
+    );
+  });
+});
