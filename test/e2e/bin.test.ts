@@ -1,5 +1,7 @@
 /** The installed entry point, spawned as a user runs it: bin/imagestreams.js → dist/cli/main.js. */
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -41,5 +43,23 @@ describe('bin/imagestreams.js', () => {
     expect(JSON.parse(bad.stdout)).toEqual([]);
     const usage = await spawnCli(['validate', '-o', 'yaml']);
     expect(usage.code).toBe(2);
+  });
+
+  it('lets no YAML parser warning reach the terminal raw: a collection key, a Helm template, a chart', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'imagestreams-bin-'));
+    try {
+      await mkdir(path.join(dir, 'chart/templates'), { recursive: true });
+      await writeFile(path.join(dir, 'chart/Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+      await writeFile(path.join(dir, 'chart/templates/d.yaml'), 'kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n');
+      await writeFile(path.join(dir, 't.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.n }}\n');
+      // A mapping key that is itself a collection: the YAML library warns about it on process stderr by default.
+      await writeFile(path.join(dir, 'k.yaml'), '? [a, b]\n: c\n');
+      const r = await spawnCli(['validate', dir]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/t\.yaml:4:13: warning go-template/);
+      expect(r.stdout).not.toMatch(/templates\/d\.yaml/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
