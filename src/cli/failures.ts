@@ -37,7 +37,7 @@ export function describeFailure(err: unknown): FailureInfo {
   // An object the command names that is not there exits 1, as oc does for the server's NotFound.
   if (err instanceof UsageError)
     return { code: err.code, kind: 'terminal', exit: err.code === 'not-found' ? ExitCode.findings : ExitCode.usage, message: err.message };
-  if (err instanceof AuthoringError) return { code: 'usage', kind: 'terminal', exit: ExitCode.usage, message: err.message };
+  if (err instanceof AuthoringError) return { code: err.code, kind: 'terminal', exit: ExitCode.usage, message: err.message };
   if (err instanceof CredentialError) return { code: 'credentials', kind: 'terminal', exit: ExitCode.usage, message: err.message };
   if (err instanceof GitError) {
     const terminal = err.code === 'auth' || err.code === 'not-found';

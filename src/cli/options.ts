@@ -69,15 +69,21 @@ export function withRepoOptions(command: Command, options: { dryRun?: string; lo
  * oc (pflag) takes every boolean flag as `--flag`, `--flag=true` or `--flag=false` (and `1`/`0`, `t`/`f`, any case,
  * as Go's strconv.ParseBool). commander takes only `--flag`, so the forms the reference documents write are
  * rewritten before parsing: `=true` to the bare flag, `=false` to nothing (every boolean flag here defaults to
- * off). Only flags the command declares as booleans are touched; `--` ends the rewriting.
+ * off), or to `--no-FLAG` where the command declares one (a flag whose absence means something else, as
+ * import-image's `--insecure`, where the stream's annotation decides unless the flag is given). Only flags the command declares as booleans are touched; `--` ends the rewriting.
  */
 export function normalizeBooleanFlags(program: Command, argv: readonly string[]): string[] {
   // The flags of the command being run: the program's, then each subcommand's named on the line.
   const booleans = new Set<string>();
+  // Flags whose `=false` is not the same as leaving them out (the command also declares `--no-FLAG`).
+  const negatable = new Set<string>();
   let command: Command | undefined = program;
   for (const arg of argv) {
     if (!command) break;
-    for (const o of command.options) if (!o.required && !o.optional && o.long && !o.negate) booleans.add(o.long);
+    for (const o of command.options) {
+      if (!o.required && !o.optional && o.long && !o.negate) booleans.add(o.long);
+      if (o.negate && o.long) negatable.add(o.long.replace(/^--no-/, '--'));
+    }
     if (arg.startsWith('-')) continue;
     command = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
   }
@@ -94,6 +100,7 @@ export function normalizeBooleanFlags(program: Command, argv: readonly string[])
     const value = m?.[2]?.toLowerCase();
     if (m && booleans.has(m[1] as string) && value !== undefined && (truthy.has(value) || falsy.has(value))) {
       if (truthy.has(value)) out.push(m[1] as string);
+      else if (negatable.has(m[1] as string)) out.push(`--no-${(m[1] as string).slice(2)}`);
       continue;
     }
     out.push(arg);

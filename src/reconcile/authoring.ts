@@ -19,8 +19,10 @@ export type TagSource =
   | { readonly kind: 'ImageStreamTag'; readonly namespace: string; readonly stream: string; readonly tag: string }
   | { readonly kind: 'ImageStreamImage'; readonly namespace: string; readonly stream: string; readonly id: string };
 
+/** A request a verb refuses (exit 2); `code` says which kind, for reports and tests. */
 export class AuthoringError extends Error {
   override readonly name = 'AuthoringError';
+  readonly code: string = 'usage';
 }
 
 /** `[ns/]stream:tag`, `[ns/]stream@id`, or a registry reference; `--source` decides when the text could be either. */

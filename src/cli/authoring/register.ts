@@ -68,9 +68,10 @@ Examples (from the OpenShift documentation):
     .option('--all', "import the repository's tags (OpenShift's priority order, up to reconcile.repositoryTagCap)")
     .option('--confirm', 'create the stream if it does not exist')
     .option('--scheduled', 'check the source for updates periodically')
-    .option('--insecure', 'allow insecure transport')
+    .option('--insecure', "allow insecure transport (without the flag, the stream's insecure annotation decides)")
+    .option('--no-insecure', "secure transport only, even where the stream's insecure annotation allows insecure (--insecure=false)")
     .option('--reference-policy <policy>', 'local or source')
-    .addOption(new Option('--import-mode <mode>', 'Legacy or PreserveOriginal').choices(importModes))
+    .option('--import-mode <mode>', 'Legacy or PreserveOriginal (checked as the server checks the request)')
     .option('--file <path>', 'file for a new stream (default imagestreams/<namespace>/<name>.yaml)')
     .option('--now <time>', 'the clock (RFC 3339)')
     .addHelpText(
