@@ -14,8 +14,15 @@
  */
 import type { Importer, Observation } from '../import/index.js';
 import type { DueImport } from '../reconcile/due.js';
-import type { ImportFailure, ImportReport as CoreImportReport, ImportWork, PassObservations, SelectedStream } from '../reconcile/pass.js';
-import { importsToRun, planPass, repositoryTagRequests, selectPassInputs } from '../reconcile/pass.js';
+import type {
+  ImportFailure,
+  ImportReport as CoreImportReport,
+  ImportWork,
+  Listing,
+  PassObservations,
+  SelectedStream,
+} from '../reconcile/pass.js';
+import { decidePolicies, importsToRun, planPass, repositoryTagRequests, selectPassInputs } from '../reconcile/pass.js';
 import type { Plan, Skip } from '../reconcile/plan.js';
 import type { ReconcileSettings } from '../reconcile/settings.js';
 import type { WorkloadPlan, WorkloadSkip } from '../reconcile/workloads.js';
@@ -53,7 +60,8 @@ export interface PassOptions {
 }
 
 /** The import layer as the pass uses it; the Importer is one, a recorded set of observations is another. */
-export type ImportSource = Pick<Importer, 'importImages' | 'repositoryTags'>;
+/** `listTags` is needed only by policy tags (a recorded source without it lists nothing). */
+export type ImportSource = Pick<Importer, 'importImages' | 'repositoryTags'> & Partial<Pick<Importer, 'listTags'>>;
 
 export type ImportReport = CoreImportReport<Observation>;
 
@@ -75,7 +83,12 @@ export interface PassResult {
 }
 
 /** Step 3: the registry edge runs what the core asked for, in its order. */
-async function runImports(work: ImportWork, importer: ImportSource): Promise<PassObservations<Observation>> {
+async function runImports(
+  work: ImportWork,
+  importer: ImportSource,
+  streams: readonly SelectedStream[],
+  now: string,
+): Promise<PassObservations<Observation>> {
   const tags = work.tags.length > 0 ? await importer.importImages(work.tags.map((t) => t.request)) : [];
   const repositories: Array<PassObservations<Observation>['repositories'][number]> = [];
   for (const d of work.repositories) {
@@ -93,7 +106,26 @@ async function runImports(work: ImportWork, importer: ImportSource): Promise<Pas
       outcomes: await importer.importImages(repositoryTagRequests(d, listed.tags)),
     });
   }
-  return { tags, repositories };
+  // Policy tags: list each repository, let the core pick a tag, import the picks (one HEAD each when unchanged).
+  const listings: Listing[] = [];
+  for (const p of work.policies) {
+    const listed = importer.listTags
+      ? await importer.listTags(p.repository, p.insecure)
+      : { ok: false as const, failure: { reason: 'InternalError', message: 'this import source cannot list tags' } };
+    listings.push(
+      listed.ok
+        ? { ok: true, tags: listed.tags }
+        : 'deferred' in listed
+          ? { ok: false, deferred: listed.deferred }
+          : { ok: false, failure: listed.failure },
+    );
+  }
+  const decisions = decidePolicies(work.policies, listings, streams, now);
+  const wanted = decisions.flatMap((d) => (d.request ? [d.request] : []));
+  const imported = wanted.length > 0 ? await importer.importImages(wanted) : [];
+  let k = 0;
+  const policies = decisions.map((decision) => ({ decision, outcome: decision.request ? imported[k++] : undefined }));
+  return { tags, repositories, policies };
 }
 
 /**
@@ -129,7 +161,9 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     settings,
   );
   const observed =
-    !options.offline && options.importer && work.due.length > 0 ? await runImports(work, options.importer) : { tags: [], repositories: [] };
+    !options.offline && options.importer && work.due.length > 0
+      ? await runImports(work, options.importer, selection.streams, options.now)
+      : { tags: [], repositories: [] };
   const pass = planPass(selection, work, observed, repo.objects, options.now, settings);
   const rendered = renderEdits(repo.files, pass.files, {
     displayBase: options.displayBase,

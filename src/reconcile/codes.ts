@@ -161,6 +161,18 @@ export const diagnosticCodes = {
   },
   'kustomize-stream-not-found': { severity: 'warning', summary: 'A kustomize image follows a stream that is not in the repository.' },
   'kustomize-tag-not-found': { severity: 'warning', summary: 'A kustomize image follows a tag that its stream does not have.' },
+  // Tag policies and holds (docs/policies.md).
+  'invalid-tag-policy': {
+    severity: 'error',
+    summary:
+      'The imagestreams.dev/policy annotation of a spec tag is not a policy: bad JSON, a bad regular expression or constraint, an unknown order.',
+  },
+  'tag-policy-not-repository': {
+    severity: 'error',
+    summary: 'A tag with a policy whose from is not a DockerImage repository reference (by tag).',
+  },
+  'invalid-hold': { severity: 'error', summary: 'The imagestreams.dev/hold annotation is not "true" or {until, reason, image, since}.' },
+  'invalid-min-age': { severity: 'error', summary: 'The imagestreams.dev/min-age annotation is not a Go duration such as 1h or 30m.' },
   'go-template': {
     severity: 'warning',
     summary:

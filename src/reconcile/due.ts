@@ -11,6 +11,8 @@ import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
 import { isDigest, parseOpenShiftReference } from './reference.js';
 import { observedGeneration } from './status.js';
+import { heldAt } from './holds.js';
+import { policyRepository, readPolicy } from './policy.js';
 
 /** A stream the planner may change, with where it is (the key is opaque to the core). */
 export interface StreamInput {
@@ -51,7 +53,19 @@ export interface DueRepositoryImport {
   readonly reason: DueReason;
 }
 
-export type DueImport = DueTagImport | DueRepositoryImport;
+/**
+ * A tag with a policy (policy.ts): its repository's tags are listed, the policy picks one, and that one is imported
+ * for the tag (ImportWork.policies). Due by the same rules as a scheduled tag: a policy tag is always watched.
+ */
+export interface DuePolicyCheck extends Omit<DueTagImport, 'kind'> {
+  readonly kind: 'policy';
+  /** The repository listed: `from.name` without its tag. */
+  readonly repository: string;
+  /** The tag `from.name` names now. */
+  readonly current: string;
+}
+
+export type DueImport = DueTagImport | DueRepositoryImport | DuePolicyCheck;
 
 export interface DueOptions {
   readonly now: string;
@@ -201,7 +215,13 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         reason: options.forceImport ? 'forced' : 'repository',
       });
     }
-    for (const t of specTagsOf(stream.value)) {
+    for (const spec of specTagsOf(stream.value)) {
+      if (heldAt(spec, options.now)) continue; // a held tag is not imported (holds.ts)
+      const policy = readPolicy(spec);
+      const repo = policy?.ok ? policyRepository(spec) : undefined;
+      const policyRepo = repo && !('error' in repo) ? repo : undefined;
+      // A policy tag is watched like a scheduled one.
+      const t: TagReference = policyRepo ? { ...spec, importPolicy: { ...spec.importPolicy, scheduled: true } } : spec;
       const reason =
         fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, timing);
       if (t.importPolicy?.scheduled && importable(t) && !pinnedAndImported(t, findStatusTag(status, t.name))) {
@@ -215,8 +235,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         typeof notesOfTag[knownAnnotations.preferArch] === 'string' ? (notesOfTag[knownAnnotations.preferArch] as string) : undefined;
       const preferOs =
         typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : undefined;
-      imports.push({
-        kind: 'tag',
+      const due = {
         stream: stream.key,
         tag: t.name,
         from: t.from?.name ?? '',
@@ -225,7 +244,10 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         ...(preferArch ? { preferArch } : {}),
         ...(preferOs ? { preferOs } : {}),
         reason,
-      });
+      };
+      imports.push(
+        policyRepo ? { kind: 'policy', ...due, repository: policyRepo.repository, current: policyRepo.current } : { kind: 'tag', ...due },
+      );
     }
   }
   return { imports, nextDueAt: next === undefined || !Number.isFinite(next) ? undefined : new Date(next).toISOString() };

@@ -11,11 +11,16 @@
  *
  * Workloads resolve against the statuses planned in the same pass, so one pass converges.
  */
-import type { DueImport, DueRepositoryImport, DueTagImport, StreamInput } from './due.js';
+import type { DueImport, DuePolicyCheck, DueRepositoryImport, DueTagImport, StreamInput } from './due.js';
+import type { PolicyDecision } from './pass-policies.js';
+import { applyPolicyDecisions } from './pass-policies.js';
+export { decidePolicies } from './pass-policies.js';
+export type { Listing, PolicyDecision } from './pass-policies.js';
 import { dueImports } from './due.js';
 import type { ScheduleParser } from './due.js';
 import { podSpecPathOf, podSpecSegments } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
+import { diffValues } from './json-diff.js';
 import type { ImportMode } from './model.js';
 import type { ManifestObject } from './objects.js';
 import { holdsTemplateParameter, isRecord } from './objects.js';
@@ -155,6 +160,8 @@ export interface ImportWork {
   readonly tags: ReadonlyArray<{ readonly due: DueTagImport; readonly request: ImageImportRequest }>;
   /** Whole repositories to list; their tags are imported with `repositoryTagRequests`. */
   readonly repositories: readonly DueRepositoryImport[];
+  /** Policy tags: their repositories are listed, `decidePolicies` picks a tag each, and that one is imported. */
+  readonly policies: readonly DuePolicyCheck[];
 }
 
 export function importsToRun(selection: PassSelection, clock: PassClock, settings: ReconcileSettings): ImportWork {
@@ -173,7 +180,13 @@ export function importsToRun(selection: PassSelection, clock: PassClock, setting
       due: d,
       request: { from: d.from, importMode: d.importMode, insecure: d.insecure, preferArch: d.preferArch, preferOs: d.preferOs },
     }));
-  return { due, nextDueAt, tags, repositories: due.filter((d): d is DueRepositoryImport => d.kind === 'repository') };
+  return {
+    due,
+    nextDueAt,
+    tags,
+    repositories: due.filter((d): d is DueRepositoryImport => d.kind === 'repository'),
+    policies: due.filter((d): d is DuePolicyCheck => d.kind === 'policy'),
+  };
 }
 
 /** A listed repository's tags are imported one by one, as OpenShift does (Legacy: one image per tag, §6.12). */
@@ -192,6 +205,8 @@ export interface PassObservations<O extends ImportOutcome = ImportOutcome> {
     readonly listed: { readonly ok: true; readonly tags: readonly string[] } | ImportFailure | ImportDeferred;
     readonly outcomes: readonly O[];
   }>;
+  /** Policy checks in the order of `work.policies`: what `decidePolicies` decided and the chosen tag's import. */
+  readonly policies?: ReadonlyArray<{ readonly decision: PolicyDecision; readonly outcome: O | undefined }>;
 }
 
 export interface ImportReport<O extends ImportOutcome = ImportOutcome> {
@@ -200,6 +215,14 @@ export interface ImportReport<O extends ImportOutcome = ImportOutcome> {
   readonly from: string;
   readonly reason: DueImport['reason'];
   readonly result: O | ImportFailure | ImportDeferred;
+  /** For a policy tag: which tag the policy chose and why, or why from.name was held. */
+  readonly policy?: {
+    readonly previous: string;
+    readonly chosen: string;
+    readonly reason: string;
+    readonly considered: number;
+    readonly next: readonly string[];
+  };
 }
 
 /** The deferred imports of a pass, one entry per registry and code (how they are reported: once, not per tag). */
@@ -289,13 +312,56 @@ export function planPass<O extends ImportOutcome>(
       imports.push({ stream: d.stream, tag, from: `${d.from}:${tag}`, reason: d.reason, result: r.outcomes[j] as O });
     });
   });
-  const planned = planStreams({
-    streams: selection.streams,
+  // Policy tags: the chosen tag's import is the tag's result, and the decision is written into the spec first.
+  const decisions: PolicyDecision[] = [];
+  for (const { decision: d, outcome } of observations.policies ?? []) {
+    decisions.push(d);
+    const c = d.check;
+    const byTag = tagResults.get(c.stream) ?? new Map<string, ImportOutcome>();
+    if (!d.listed.ok) {
+      if (!('deferred' in d.listed)) byTag.set(c.tag, d.listed);
+      imports.push({ stream: c.stream, tag: c.tag, from: c.repository, reason: c.reason, result: d.listed });
+    } else if (d.failure) {
+      const failed: ImportFailure = { ok: false, failure: d.failure };
+      byTag.set(c.tag, failed);
+      imports.push({ stream: c.stream, tag: c.tag, from: c.repository, reason: c.reason, result: failed });
+    } else if (outcome !== undefined && d.request) {
+      byTag.set(c.tag, outcome);
+      const chosen = d.choice?.tag ?? c.current;
+      imports.push({
+        stream: c.stream,
+        tag: c.tag,
+        from: d.request.from,
+        reason: c.reason,
+        result: outcome,
+        policy: {
+          previous: c.current,
+          chosen,
+          reason: d.heldBecause ? `held: ${d.heldBecause}` : (d.choice?.reason ?? ''),
+          considered: d.choice?.considered ?? 0,
+          next: d.choice?.next ?? [],
+        },
+      });
+    }
+    tagResults.set(c.stream, byTag);
+  }
+  const streams = applyPolicyDecisions(selection.streams, decisions, now);
+  const statusPlan = planStreams({
+    streams,
     tagResults,
     repositoryResults,
     now,
     policy: { localRegistry: settings.localRegistry, historyLimit: settings.historyLimit },
   });
+  // A stream the decisions changed: its edits are against the file as it is, spec edits included.
+  const original = new Map(selection.streams.map((s) => [s.key, s.value] as const));
+  const planned = {
+    ...statusPlan,
+    streams: statusPlan.streams.map((p, i) => {
+      const before = original.get(p.stream);
+      return before !== undefined && streams[i]?.value !== before ? { ...p, edits: diffValues(before, p.value) } : p;
+    }),
+  };
   const values = new Map(planned.streams.map((p) => [p.stream, p.value]));
   const resolved = objects
     .filter((o) => o.kind === 'ImageStream' && !o.template)

@@ -6,6 +6,7 @@ import { StreamIndex } from '../reconcile/stream-index.js';
 import { validateStreams } from '../reconcile/validate-streams.js';
 import { validateWorkloads } from '../reconcile/validate-workloads.js';
 import { validateMarkers } from '../reconcile/markers.js';
+import { validateTagAnnotations } from '../reconcile/validate-policies.js';
 import { validateKustomization } from '../reconcile/kustomize.js';
 import type { CustomWorkloadKind } from '../reconcile/fieldpath.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -87,6 +88,7 @@ export function validateRepository(repo: LoadedRepository, options: ValidateOpti
     }),
   );
   findings.push(...validateMarkers(repo.markers, repo.objects, index));
+  findings.push(...validateTagAnnotations(repo.objects));
   for (const k of repo.kustomizations)
     for (const f of validateKustomization(k, index)) findings.push({ ...f, file: k.file, document: k.document });
   const diagnostics = [...repo.diagnostics, ...findings.map((f) => placeFinding(repo.files, f))];

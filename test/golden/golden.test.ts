@@ -64,6 +64,12 @@ function recorded(observed: Observed): ImportSource & { asked: string[] } {
   return {
     asked,
     importImages: async (requests) => requests.map(answer),
+    listTags: async (from) => {
+      const tags = observed.repositories?.[from];
+      return tags
+        ? { ok: true, tags: [...tags] }
+        : { ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: `no repository recorded for ${from}` } };
+    },
     repositoryTags: async (from, _insecure, cap = 50) => {
       const tags = observed.repositories?.[from];
       if (!tags) return { ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: `no repository recorded for ${from}` } };
