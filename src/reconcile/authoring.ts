@@ -5,6 +5,7 @@
  */
 import type { PodSpecContainers } from './fieldpath.js';
 import { annotationTriggerTargets, findContainer, formatFieldPath, parseFieldPath } from './fieldpath.js';
+import { formatImportRecord, importRecordAnnotation, readImportRecord } from './import-record.js';
 import { isRecord } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
 import type { ImportMode, NamedTagEventList, ReferencePolicyType, TagReference } from './model.js';
@@ -186,7 +187,7 @@ function mergeFrom(old: Record<string, unknown>, next: Record<string, unknown>):
   return out;
 }
 
-/** `oc tag -d`: remove the spec tag and its history. */
+/** `oc tag -d`: remove the spec tag, its history and its entry in the import record. */
 export function withoutTag(stream: Record<string, unknown>, tag: string): { value: Record<string, unknown>; found: boolean } {
   const value = structuredClone(stream);
   let found = false;
@@ -201,6 +202,17 @@ export function withoutTag(stream: Record<string, unknown>, tag: string): { valu
     const kept = status.tags.filter((t: unknown) => !(isRecord(t) && t.tag === tag));
     found ||= kept.length !== status.tags.length;
     status.tags = kept;
+  }
+  // The tag's entry in the import record goes with it (an empty record, and then empty annotations, go too).
+  const metadata = isRecord(value.metadata) ? value.metadata : undefined;
+  const notes = metadata && isRecord(metadata.annotations) ? metadata.annotations : undefined;
+  if (metadata && notes && typeof notes[importRecordAnnotation] === 'string') {
+    const record = readImportRecord(notes);
+    if (record.delete(tag)) {
+      if (record.size > 0) notes[importRecordAnnotation] = formatImportRecord(record);
+      else delete notes[importRecordAnnotation];
+      if (Object.keys(notes).length === 0) delete metadata.annotations;
+    }
   }
   return { value, found };
 }

@@ -58,13 +58,20 @@ const read = (d: string, f: string): string => readFileSync(path.join(d, f), 'ut
 describe('imagestreams tag', () => {
   it('oc tag ruby:2.0 ruby:latest pins the current image as an ImageStreamImage', async () => {
     const d = await repo();
-    const r = await cli(d, 'tag', 'ruby:2.0', 'ruby:latest');
+    const r = await cli(d, 'tag', 'ruby:2.0', 'ruby:latest', '--now', '2024-05-01T12:00:00Z');
     expect(r).toMatchObject({ code: 0, stdout: `Tag ruby:latest set to ruby@${D('a')}.\n` });
+    // The status the pass would derive is written at once, with the import record that says it is derived.
     expect(read(d, 'streams/ruby.yaml')).toBe(
-      ruby.replace(
-        `      name: quay.io/shop/ruby:2.0\n`,
-        `      name: quay.io/shop/ruby:2.0\n  - name: latest\n    from:\n      kind: ImageStreamImage\n      name: ruby@${D('a')}\n`,
-      ),
+      ruby
+        .replace('  namespace: shop\nspec:', '  namespace: shop\n  annotations:\n    imagestreams.dev/import-spec: latest=73a02483\nspec:')
+        .replace(
+          `      name: quay.io/shop/ruby:2.0\n`,
+          `      name: quay.io/shop/ruby:2.0\n  - name: latest\n    from:\n      kind: ImageStreamImage\n      name: ruby@${D('a')}\n`,
+        )
+        .replace(
+          '      generation: 2\n---',
+          `      generation: 2\n  - tag: latest\n    items:\n    - created: "2024-05-01T12:00:00Z"\n      dockerImageReference: quay.io/shop/ruby@${D('a')}\n      image: ${D('a')}\n      generation: 3\n---`,
+        ),
     );
   });
 
@@ -118,13 +125,23 @@ describe('imagestreams tag', () => {
 
   it('several destinations, --reference, --insecure; an existing tag is replaced in place, keeping comments and anchors', async () => {
     const d = await repo();
-    expect((await cli(d, 'tag', '--reference', '--insecure', 'quay.io/shop/ruby:2.1', 'ruby:2.0', 'ruby:next')).code).toBe(0);
+    const now = '2024-05-01T12:00:00Z';
+    expect((await cli(d, 'tag', '--reference', '--insecure', 'quay.io/shop/ruby:2.1', 'ruby:2.0', 'ruby:next', '--now', now)).code).toBe(0);
+    const event = `    - created: "${now}"\n      dockerImageReference: quay.io/shop/ruby:2.1\n      image: ""\n      generation: 3\n`;
     expect(read(d, 'streams/ruby.yaml')).toBe(
-      ruby.replace(
-        `  - name: "2.0"   # the current release\n    from: &src\n      kind: DockerImage\n      name: quay.io/shop/ruby:2.0\n`,
-        `  - name: "2.0"   # the current release\n    from: &src\n      kind: DockerImage\n      name: quay.io/shop/ruby:2.1\n    reference: true\n    importPolicy:\n      insecure: true\n  - name: next\n    from:\n      kind: DockerImage\n      name: quay.io/shop/ruby:2.1\n    reference: true\n    importPolicy:\n      insecure: true\n`,
-      ),
+      ruby
+        .replace(
+          '  namespace: shop\nspec:',
+          '  namespace: shop\n  annotations:\n    imagestreams.dev/import-spec: 2.0=41d32808,next=41d32808\nspec:',
+        )
+        .replace(
+          `  - name: "2.0"   # the current release\n    from: &src\n      kind: DockerImage\n      name: quay.io/shop/ruby:2.0\n`,
+          `  - name: "2.0"   # the current release\n    from: &src\n      kind: DockerImage\n      name: quay.io/shop/ruby:2.1\n    reference: true\n    importPolicy:\n      insecure: true\n  - name: next\n    from:\n      kind: DockerImage\n      name: quay.io/shop/ruby:2.1\n    reference: true\n    importPolicy:\n      insecure: true\n`,
+        )
+        .replace('  - tag: "2.0"\n    items:\n', `  - tag: "2.0"\n    items:\n${event}`)
+        .replace('      generation: 2\n---', `      generation: 2\n  - tag: next\n    items:\n${event}---`),
     );
+    expect((await cli(d, 'reconcile', '--offline', '--check')).code).toBe(0);
   });
 
   it('-d deletes the spec tag and its history', async () => {

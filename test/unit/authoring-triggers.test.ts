@@ -177,7 +177,7 @@ describe('set triggers replaces the trigger already on the container (one writer
   it('running it again changes nothing', async () => {
     const d = await repo({ 'd.yaml': withEntries(entry('example:2', fp('0'))) });
     const r = await runCli(['set', 'triggers', 'deploy/example', '--from-image=example:2', '-c', 'web', '--dry-run'], { cwd: d });
-    expect(r.stdout).toBe('deployment/example triggers updated\n');
+    expect(r.stdout).toBe('deployment/example triggers would be updated\n');
     expect(read(d, 'd.yaml')).toBe(withEntries(entry('example:2', fp('0'))));
   });
 

@@ -1,9 +1,10 @@
 /** `rollback istag/NAME:TAG` and `prune`: work on a stream's history, in the repository. */
-import { findStatusTag, specTagsOf, statusTagsOf } from '../../reconcile/accessors.js';
+import { findStatusTag, metadataOf, statusTagsOf } from '../../reconcile/accessors.js';
 import { withTagRolledBack } from '../../reconcile/authoring.js';
 import { kinds } from '../../reconcile/model.js';
 import { isRecord } from '../../reconcile/objects.js';
 import { notFoundMessage } from '../../reconcile/oc-objects.js';
+import { imagePins } from '../../reconcile/pins.js';
 import { planStreams } from '../../reconcile/plan.js';
 import { resolveImageID } from '../../reconcile/status.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -65,7 +66,7 @@ export async function rollbackCommand(target: string, flags: RollbackFlags, io: 
   });
   ws.update(stream, (planned.streams[0]?.value ?? pinned) as Record<string, unknown>);
   await ws.commit(io, flags.dryRun ?? false);
-  io.stdout(`Tag ${name}:${tag} rolled back to ${name}@${image}.\n`);
+  io.stdout(`Tag ${name}:${tag} ${flags.dryRun ? 'would be ' : ''}rolled back to ${name}@${image}.\n`);
   return ExitCode.ok;
 }
 
@@ -76,8 +77,8 @@ export interface PruneFlags extends AuthoringFlags {
   readonly now?: string;
 }
 
-/** Images a workload uses or a spec tag pins: never pruned. */
-function protectedImages(ws: Awaited<ReturnType<typeof openWorkspace>>): Set<string> {
+/** Images a workload names: never pruned. */
+function workloadImages(ws: Awaited<ReturnType<typeof openWorkspace>>): Set<string> {
   const out = new Set<string>();
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(visit);
@@ -88,17 +89,7 @@ function protectedImages(ws: Awaited<ReturnType<typeof openWorkspace>>): Set<str
       }
     }
   };
-  for (const o of ws.repo.objects) {
-    if (o.kind === kinds.imageStream) {
-      for (const t of specTagsOf(o.value)) {
-        const fromName = isRecord(t.from) ? t.from.name : undefined;
-        const digest = typeof fromName === 'string' ? /(sha(?:256|384|512):[a-f0-9]+)/.exec(fromName)?.[1] : undefined;
-        if (digest) out.add(digest);
-      }
-    } else {
-      visit(o.value.spec);
-    }
-  }
+  for (const o of ws.repo.objects) if (o.kind !== kinds.imageStream) visit(o.value.spec);
   return out;
 }
 
@@ -109,11 +100,16 @@ export async function pruneCommand(flags: PruneFlags, io: CliIo): Promise<ExitCo
   const youngerMs = parseDuration(flags.keepYoungerThan, '--keep-younger-than');
   const nowMs = Date.parse(parseNow(flags.now));
   const ws = await openWorkspace(flags, io);
-  const used = protectedImages(ws);
+  const used = workloadImages(ws);
+  const streams = ws.repo.objects.filter((o) => o.kind === kinds.imageStream && !o.template);
+  const pinned = imagePins(
+    streams.map((o) => ({ namespace: ws.namespaceOf(o), name: String(metadataOf(o.value).name ?? ''), value: o.value })),
+  );
   let removed = 0;
-  for (const stream of ws.repo.objects.filter((o) => o.kind === kinds.imageStream && !o.template)) {
+  for (const stream of streams) {
     const value = ws.valueOf(stream);
-    const name = `${ws.namespaceOf(stream)}/${String(isRecord(value.metadata) ? value.metadata.name : '')}`;
+    const streamName = String(metadataOf(value).name ?? '');
+    const name = `${ws.namespaceOf(stream)}/${streamName}`;
     let changed = false;
     for (const t of statusTagsOf(value)) {
       const items = Array.isArray(t.items) ? t.items : [];
@@ -122,8 +118,9 @@ export async function pruneCommand(flags: PruneFlags, io: CliIo): Promise<ExitCo
         const created = typeof item.created === 'string' ? Date.parse(item.created) : NaN;
         if (!Number.isNaN(created) && nowMs - created < youngerMs) return true;
         if (used.has(String(item.image)) || used.has(String(item.dockerImageReference))) return true;
+        if (pinned(ws.namespaceOf(stream), streamName, String(item.image))) return true;
         io.stdout(
-          `${flags.confirm ? 'removed' : 'would remove'} ${name}:${String(t.tag)} ${String(item.dockerImageReference)} (created ${String(item.created ?? 'unknown')})\n`,
+          `${flags.confirm && !flags.dryRun ? 'removed' : 'would remove'} ${name}:${String(t.tag)} ${String(item.dockerImageReference)} (created ${String(item.created ?? 'unknown')})\n`,
         );
         removed += 1;
         return false;

@@ -42,6 +42,7 @@ export function registerAuthoringCommands(program: Command, io: CliIo, setResult
     )
     .option('-d, --delete', 'delete the given tags (and their history)')
     .option('--file <path>', 'file for a stream that does not exist yet (default imagestreams/<namespace>/<name>.yaml)')
+    .option('--now <time>', 'the clock for the status written at once (RFC 3339)')
     .addHelpText(
       'after',
       `

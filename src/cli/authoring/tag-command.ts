@@ -25,6 +25,9 @@ import {
 import { isRecord } from '../../reconcile/objects.js';
 import { notFoundMessage } from '../../reconcile/oc-objects.js';
 import { metadataOf, statusTagsOf } from '../../reconcile/accessors.js';
+import type { StreamInput } from '../../reconcile/due.js';
+import { planStreams } from '../../reconcile/plan.js';
+import { parseNow } from '../clock.js';
 import { loadConfig } from '../config.js';
 import type { ConfigFlags } from '../config.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -47,6 +50,7 @@ export interface TagFlags extends AuthoringFlags {
   readonly delete?: boolean;
   readonly source?: SourceKind;
   readonly file?: string;
+  readonly now?: string;
 }
 
 export async function openWorkspace(flags: AuthoringFlags, io: CliIo): Promise<Workspace> {
@@ -57,6 +61,11 @@ export async function openWorkspace(flags: AuthoringFlags, io: CliIo): Promise<W
   return ws;
 }
 
+/** A verb's past participle, or "would be …" under --dry-run: every dry-run message says what would happen. */
+export function said(flags: { dryRun?: boolean | undefined }, done: string): string {
+  return flags.dryRun ? `would be ${done}` : done;
+}
+
 /** Where a new stream's file goes: --file, else `imagestreams/<namespace>/<name>.yaml` in the repository. */
 export function newStreamFile(flags: { file?: string | undefined }, namespace: string, name: string): string {
   return flags.file ?? path.join('imagestreams', namespace, `${name}.yaml`);
@@ -65,17 +74,19 @@ export function newStreamFile(flags: { file?: string | undefined }, namespace: s
 export async function tagCommand(args: readonly string[], flags: TagFlags, io: CliIo): Promise<ExitCodeValue> {
   const ws = await openWorkspace(flags, io);
   const namespace = ws.defaultNamespace;
+  const would = flags.dryRun ?? false;
+  const streams = new StreamEdits(ws, flags);
   // An AuthoringError thrown below (a malformed source or destination) is exit 2, by failures.ts.
   if (flags.delete) {
     if (args.length === 0) throw new UsageError('tag -d needs at least one <stream>:<tag>');
     for (const a of args) {
       const dest = parseDestination(a, namespace);
-      const stream = ws.one(kinds.imageStream, dest.namespace, dest.stream);
-      if (!stream) throw new UsageError(notFoundMessage(kinds.imageStream, dest.stream), 'not-found');
-      const { value, found } = withoutTag(ws.valueOf(stream), dest.tag);
+      const current = streams.value(dest.namespace, dest.stream);
+      if (!current) throw new UsageError(notFoundMessage(kinds.imageStream, dest.stream), 'not-found');
+      const { value, found } = withoutTag(current, dest.tag);
       if (!found) throw new AuthoringError(`${dest.stream}:${dest.tag} does not exist`);
-      ws.update(stream, value);
-      io.stdout(`Deleted tag ${dest.namespace}/${dest.stream}:${dest.tag}.\n`);
+      streams.set(dest.namespace, dest.stream, value);
+      io.stdout(`${would ? 'Would delete' : 'Deleted'} tag ${dest.namespace}/${dest.stream}:${dest.tag}.\n`);
     }
   } else {
     if (args.length < 2) throw new UsageError('tag needs a SOURCE and at least one DEST');
@@ -95,18 +106,69 @@ export async function tagCommand(args: readonly string[], flags: TagFlags, io: C
     for (const d of dests) {
       const dest = parseDestination(d, namespace);
       const spec = specTagFor(source, dest, options, (ns, name) => {
-        const s = ws.one(kinds.imageStream, ns, name);
-        return s ? statusTagsOf(ws.valueOf(s)) : undefined;
+        const s = streams.value(ns, name);
+        return s ? statusTagsOf(s) : undefined;
       });
-      const stream = ws.one(kinds.imageStream, dest.namespace, dest.stream);
-      if (stream) ws.update(stream, withSpecTag(ws.valueOf(stream), spec));
-      else ws.create(newStreamFile(flags, dest.namespace, dest.stream), withSpecTag(newStream(dest.namespace, dest.stream), spec));
+      streams.set(
+        dest.namespace,
+        dest.stream,
+        withSpecTag(streams.value(dest.namespace, dest.stream) ?? newStream(dest.namespace, dest.stream), spec),
+      );
       const what = spec.from?.kind === kinds.imageStreamTag ? `set up to track ${spec.from.name}` : `set to ${spec.from?.name ?? ''}`;
-      io.stdout(`Tag ${dest.stream}:${dest.tag} ${what}${options.scheduled ? ' (scheduled)' : ''}.\n`);
+      io.stdout(`Tag ${dest.stream}:${dest.tag} ${would ? 'would be ' : ''}${what}${options.scheduled ? ' (scheduled)' : ''}.\n`);
     }
   }
-  await ws.commit(io, flags.dryRun ?? false);
+  // The status the pass would derive follows at once (pinned, tracking and reference tags need no registry), so
+  // an offline check finds nothing left to do for these streams.
+  const config = await loadConfig(flags, io.env, io.cwd);
+  streams.deriveStatus(parseNow(flags.now), config.settings.localRegistry);
+  await ws.commit(io, would);
   return ExitCode.ok;
+}
+
+/**
+ * The streams a verb changes, existing or new, by namespace and name: each new stream is created once however
+ * many of its tags are set, and the status of every changed stream is derived over the whole repository.
+ */
+class StreamEdits {
+  private readonly changed = new Map<string, { namespace: string; name: string; value: Record<string, unknown> }>();
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly flags: { file?: string | undefined },
+  ) {}
+
+  value(namespace: string, name: string): Record<string, unknown> | undefined {
+    const pending = this.changed.get(`${namespace}/${name}`);
+    if (pending) return pending.value;
+    const o = this.ws.one(kinds.imageStream, namespace, name);
+    return o ? this.ws.valueOf(o) : undefined;
+  }
+
+  set(namespace: string, name: string, value: Record<string, unknown>): void {
+    this.changed.set(`${namespace}/${name}`, { namespace, name, value });
+  }
+
+  deriveStatus(now: string, localRegistry: string | undefined): void {
+    const inputs: StreamInput[] = [];
+    for (const o of this.ws.repo.objects) {
+      if (o.kind !== kinds.imageStream || o.template) continue;
+      const namespace = this.ws.namespaceOf(o);
+      const name = String(metadataOf(o.value).name ?? '');
+      if (!this.changed.has(`${namespace}/${name}`))
+        inputs.push({ key: `${namespace}/${name}`, namespace, name, value: this.ws.valueOf(o) });
+    }
+    for (const [key, c] of this.changed) inputs.push({ key, namespace: c.namespace, name: c.name, value: c.value });
+    const planned = planStreams({ streams: inputs, tagResults: new Map(), repositoryResults: new Map(), now, policy: { localRegistry } });
+    for (const p of planned.streams) {
+      const c = this.changed.get(p.stream);
+      if (!c) continue;
+      const value = p.value as Record<string, unknown>;
+      const o = this.ws.one(kinds.imageStream, c.namespace, c.name);
+      if (o) this.ws.update(o, value);
+      else this.ws.create(newStreamFile(this.flags, c.namespace, c.name), value);
+    }
+  }
 }
 
 export interface LookupFlags extends AuthoringFlags {
@@ -137,7 +199,7 @@ export async function imageLookupCommand(targets: readonly string[], flags: Look
       const stream = ws.one(kinds.imageStream, namespace, streamName);
       if (!stream) throw new UsageError(notFoundMessage(kinds.imageStream, streamName), 'not-found');
       ws.update(stream, withLookup(ws.valueOf(stream), flags.enabled));
-      io.stdout(`${imageStreamResource}/${streamName} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);
+      io.stdout(`${imageStreamResource}/${streamName} image lookup ${said(flags, flags.enabled ? 'updated' : 'disabled')}\n`);
       continue;
     }
     const object = ws.one(kind, ws.defaultNamespace, name);
@@ -158,7 +220,7 @@ export async function imageLookupCommand(targets: readonly string[], flags: Look
       if (Object.keys(holder.metadata).length === 0) delete holder.metadata;
     }
     ws.update(object, value);
-    io.stdout(`${kind.toLowerCase()}/${name} image lookup ${flags.enabled ? 'updated' : 'disabled'}\n`);
+    io.stdout(`${kind.toLowerCase()}/${name} image lookup ${said(flags, flags.enabled ? 'updated' : 'disabled')}\n`);
   }
   await ws.commit(io, flags.dryRun ?? false);
   return ExitCode.ok;

@@ -16,7 +16,7 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { AuthoringFlags } from './tag-command.js';
-import { openWorkspace } from './tag-command.js';
+import { openWorkspace, said } from './tag-command.js';
 
 export interface TriggerFlags extends AuthoringFlags {
   readonly fromImage?: string;
@@ -127,6 +127,6 @@ export async function setTriggersCommand(target: string, flags: TriggerFlags, io
     ws.update(object, value);
   }
   await ws.commit(io, flags.dryRun ?? false);
-  io.stdout(`${kind.toLowerCase()}/${name} triggers updated\n`);
+  io.stdout(`${kind.toLowerCase()}/${name} triggers ${said(flags, 'updated')}\n`);
   return ExitCode.ok;
 }
