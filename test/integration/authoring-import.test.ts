@@ -113,6 +113,7 @@ describe('imagestreams import-image', () => {
     const r = await runCli(['import-image', 'ruby:2.0', `--from=${host}/openshift/ruby-20-centos7:2.0`, '--dry-run'], { cwd: d, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`+        name: ${host}/openshift/ruby-20-centos7:2.0`);
+    expect(r.stdout).toContain(`Would import ruby:2.0 from ${host}/openshift/ruby-20-centos7:2.0.`);
     expect(readFileSync(path.join(d, 'ruby.yaml'), 'utf8')).not.toContain('2.0');
   });
 });

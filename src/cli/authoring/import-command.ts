@@ -85,6 +85,7 @@ export async function importImageCommand(target: string, flags: ImportImageFlags
     if (plan.repository) throw new UsageError('--all needs the registry to list tags; it cannot be combined with --dry-run');
     withTags(plan.images);
     await write(true);
+    for (const i of plan.images) io.stdout(`Would import ${name}:${i.tag} from ${i.from}.\n`);
     return ExitCode.ok;
   }
   const config = await loadConfig(flags, io.env, io.cwd);
