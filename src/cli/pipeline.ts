@@ -20,6 +20,7 @@ import type {
   ImportWork,
   Listing,
   PassObservations,
+  PassPlan,
   SelectedStream,
 } from '../reconcile/pass.js';
 import { decidePolicies, importsToRun, planPass, repositoryTagRequests, selectPassInputs } from '../reconcile/pass.js';
@@ -77,6 +78,8 @@ export interface PassResult {
   readonly workloadSkips: readonly WorkloadSkip[];
   /** A readable name for each workload key: `file: Kind namespace/name`. */
   readonly workloadNames: ReadonlyMap<string, string>;
+  /** Holds the pass placed (a person's rollback of a workload, kept). */
+  readonly holds: PassPlan['holds'];
   readonly skips: readonly Skip[];
   readonly changes: readonly FileChange[];
   readonly renderErrors: readonly RenderFailure[];
@@ -181,6 +184,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     workloads: pass.workloads,
     workloadSkips: pass.workloadSkips,
     workloadNames: pass.workloadNames,
+    holds: pass.holds,
     skips: pass.skips,
     changes: rendered.changes,
     renderErrors: rendered.failures,

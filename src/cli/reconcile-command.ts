@@ -48,6 +48,14 @@ function summary(result: PassResult, requests: number, mode: string): string {
       lines.push(`${label}:${c.tag}  ${what}`);
     }
   }
+  // Policy tags: which tag each policy chose, and why (or why from.name was held).
+  for (const i of result.imports) {
+    if (!i.policy) continue;
+    const name = result.streams.find((x) => x.key === i.stream);
+    const moved = i.policy.chosen === i.policy.previous ? `stays ${i.policy.chosen}` : `${i.policy.previous} -> ${i.policy.chosen}`;
+    lines.push(`${name ? `${name.namespace}/${name.name}` : i.stream}:${i.tag}  policy: ${moved} (${i.policy.reason})`);
+  }
+  for (const h of result.holds) lines.push(`${h.tag}  held at ${h.image}: ${h.reason}`);
   for (const wp of result.workloads) {
     for (const c of wp.changes)
       lines.push(
@@ -67,7 +75,17 @@ function summary(result: PassResult, requests: number, mode: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function json(result: PassResult, requests: number): string {
+/** The unified diff of every change, as --dry-run prints it. */
+function diffOf(result: PassResult): string {
+  return result.changes
+    .map((c) =>
+      createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''),
+    )
+    .join('');
+}
+
+/** The pass as one JSON document; with --dry-run the diff is inside it (`diff`), so the output stays one document. */
+function json(result: PassResult, requests: number, diff: string | undefined): string {
   const lineOf = (file: string, pointer: string, document: number): number | undefined => {
     const f = result.files.get(file);
     const doc = f?.documents.find((d) => d.index === document);
@@ -108,6 +126,7 @@ function json(result: PassResult, requests: number): string {
       diagnostics: result.diagnostics,
       requests,
       nextDueAt: result.nextDueAt,
+      ...(diff === undefined ? {} : { diff }),
     },
     null,
     2,
@@ -178,19 +197,16 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
         '\n',
     );
   const mode = options.check ? 'would change' : options.dryRun ? 'would change (dry run)' : 'changed';
-  if (options.dryRun) {
-    for (const c of result.changes)
-      io.stdout(
-        createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, { context: 3 }).replace(/^=+\n/, ''),
-      );
-  }
+  if (options.dryRun && options.output !== 'json') io.stdout(diffOf(result));
   if (!options.check && !options.dryRun && !options.commit && result.changes.length > 0) await writeAll(result.changes);
   if (committed?.commit) io.stderr(`imagestreams: committed ${committed.commit.slice(0, 12)}${committed.pushed ? ' and pushed' : ''}\n`);
   if (committed?.publishError)
     io.stderr(
       `imagestreams: not published after ${committed.retries + 1} attempt${committed.retries === 0 ? '' : 's'}: ${describeFailure(committed.publishError).message}\n`,
     );
-  io.stdout(options.output === 'json' ? json(result, requests) : summary(result, requests, mode));
+  io.stdout(
+    options.output === 'json' ? json(result, requests, options.dryRun ? diffOf(result) : undefined) : summary(result, requests, mode),
+  );
   const codes: ExitCodeValue[] = [ExitCode.ok];
   if (errors.length > 0) codes.push(ExitCode.findings);
   if (result.renderErrors.length > 0) codes.push(ExitCode.partial);

@@ -29,7 +29,8 @@ import { isDeferred, planStreams } from './plan.js';
 import type { ReconcileSettings } from './settings.js';
 import { objectNamespace } from './accessors.js';
 import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from './workloads.js';
-import { planWriteBack } from './write-back.js';
+import type { HoldReport } from './pass-holds.js';
+import { planConsumers } from './pass-holds.js';
 import type { MarkerSite } from './markers.js';
 import type { KustomizationInput } from './kustomize.js';
 
@@ -270,6 +271,8 @@ export interface PassPlan<O extends ImportOutcome = ImportOutcome> {
   readonly files: readonly FileEdits[];
   /** A readable name for each workload key: `file: Kind namespace/name`. */
   readonly workloadNames: ReadonlyMap<string, string>;
+  /** Holds the pass placed: a person's rollback of a workload, kept rather than undone (pass-holds.ts). */
+  readonly holds: readonly HoldReport[];
   /** Why a file that would grow past the read limit does (its streams and their status), and what would fix it. */
   tooLarge(objects: readonly string[]): string;
 }
@@ -363,21 +366,28 @@ export function planPass<O extends ImportOutcome>(
     }),
   };
   const values = new Map(planned.streams.map((p) => [p.stream, p.value]));
-  const resolved = objects
-    .filter((o) => o.kind === 'ImageStream' && !o.template)
-    .map((o) => {
-      const metadata = isRecord(o.value.metadata) ? o.value.metadata : {};
-      return {
-        namespace: objectNamespace(o, settings.defaultNamespace),
-        name: typeof metadata.name === 'string' ? metadata.name : '',
-        value: values.get(objectKey(o)) ?? o.value,
-      };
-    });
-  const writeBack = planWriteBack(
+  const resolvedStreams = (byKey: ReadonlyMap<string, Readonly<Record<string, unknown>>>) =>
+    objects
+      .filter((o) => o.kind === 'ImageStream' && !o.template)
+      .map((o) => {
+        const metadata = isRecord(o.value.metadata) ? o.value.metadata : {};
+        return {
+          namespace: objectNamespace(o, settings.defaultNamespace),
+          name: typeof metadata.name === 'string' ? metadata.name : '',
+          value: byKey.get(objectKey(o)) ?? o.value,
+        };
+      });
+  // Every write-back target, holds applied (a person's rollback of a workload becomes a hold on its tag).
+  const consumers = planConsumers(
+    planned.streams,
+    selection.streams,
+    resolvedStreams,
     { workloads: selection.workloads, markers: selection.markers, kustomizations: selection.kustomizations, objects },
-    resolved,
     settings,
+    now,
   );
+  const writeBack = consumers.writeBack;
+  const streamPlans = consumers.streams;
 
   // The edits per file and document, write-back first (as planned), then the streams', from each document's root.
   const byFile = new Map<string, ObjectEdit[]>();
@@ -389,7 +399,7 @@ export function planPass<O extends ImportOutcome>(
   };
   for (const p of writeBack.plans) add(p.file, p.document, p.base, p.plan.workload, p.plan.edits);
   const streamsByKey = new Map(selection.streams.map((s) => [s.key, s.object] as const));
-  for (const sp of planned.streams) {
+  for (const sp of streamPlans) {
     const o = streamsByKey.get(sp.stream);
     if (o) add(o.location.file, o.location.documentIndex, o.location.pointer, sp.stream, sp.edits);
   }
@@ -413,7 +423,8 @@ export function planPass<O extends ImportOutcome>(
   return {
     imports,
     nextDueAt,
-    plan: planned,
+    plan: { ...planned, streams: streamPlans },
+    holds: consumers.holds,
     workloads: writeBack.plans.map((p) => p.plan),
     skips: [...selection.skips, ...planned.skips],
     workloadSkips: [...selection.workloadSkips, ...writeBack.skips],
