@@ -125,6 +125,12 @@ function streamGeneration(
 
 const head = (w: Work, tag: string): TagEvent | undefined => findStatusTag(w.status, tag)?.items?.[0];
 
+/** What a tag showed before this pass changed it, as its report names it (undefined: it had no image yet). */
+const previous = (w: Work, tag: string): string | undefined => {
+  const h = head(w, tag);
+  return h ? h.image || h.dockerImageReference : undefined;
+};
+
 function event(now: string, ref: string, image: string, generation: number): TagEvent {
   return { created: now, dockerImageReference: ref, image, generation };
 }
@@ -198,8 +204,9 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
     const changed = w.record.get(t.name) !== tagSpecHash(t, ns);
     if (from.kind === 'DockerImage') {
       if (!t.reference || !changed) continue;
+      const before = previous(w, t.name);
       if (addTagEvent(w.status, t.name, event(input.now, from.name, '', w.nextGeneration))) {
-        w.changes.push({ tag: t.name, from: undefined, to: from.name, kind: 'derived' });
+        w.changes.push({ tag: t.name, from: before, to: from.name, kind: 'derived' });
         any = true;
       }
       w.record.set(t.name, tagSpecHash(t, ns));
@@ -209,8 +216,9 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
       const own = trackedTag(t, w.input.name, ns);
       if (own !== undefined) {
         const target = head(w, own);
+        const before = previous(w, t.name);
         if (target && addTagEvent(w.status, t.name, { ...target })) {
-          w.changes.push({ tag: t.name, from: undefined, to: target.image || target.dockerImageReference, kind: 'tracked' });
+          w.changes.push({ tag: t.name, from: before, to: target.image || target.dockerImageReference, kind: 'tracked' });
           any = true;
         }
         continue;
@@ -221,8 +229,9 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
       const source = findStream(works, from.namespace || ns, parsed.stream, w, t, skips);
       const copied = source ? head(source, parsed.tag) : undefined;
       if (!copied) continue; // nothing to copy yet: tried again on the next pass (§13)
+      const before = previous(w, t.name);
       if (addTagEvent(w.status, t.name, { ...copied, generation: w.nextGeneration })) {
-        w.changes.push({ tag: t.name, from: undefined, to: copied.image || copied.dockerImageReference, kind: 'derived' });
+        w.changes.push({ tag: t.name, from: before, to: copied.image || copied.dockerImageReference, kind: 'derived' });
         any = true;
       }
       w.record.set(t.name, tagSpecHash(t, ns));
@@ -246,8 +255,9 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
         });
         continue;
       }
+      const before = previous(w, t.name);
       if (addTagEvent(w.status, t.name, event(input.now, resolved.event.dockerImageReference, resolved.event.image, w.nextGeneration))) {
-        w.changes.push({ tag: t.name, from: undefined, to: resolved.event.image, kind: 'derived' });
+        w.changes.push({ tag: t.name, from: before, to: resolved.event.image, kind: 'derived' });
         any = true;
       }
       w.record.set(t.name, tagSpecHash(t, ns));
@@ -350,6 +360,14 @@ export function planStreams(input: PlanInput): Plan {
   });
   const byName = new ByName(works, (w) => w.input);
   for (const w of works) applyImports(w, input);
+  // A local registry configured after the status was written: its repository (and so every Local pull spec
+  // resolved from it) is brought up to date, whatever else the pass does (docs/reconcile.md).
+  if (input.policy.localRegistry)
+    for (const w of works) {
+      const status = w.input.value.status;
+      const repository = `${input.policy.localRegistry}/${w.input.namespace}/${w.input.name}`;
+      if (isRecord(status) && status.dockerImageRepository !== repository) w.statusChanged = true;
+    }
   // Tracking and copies settle across streams in a few rounds (a chain of n streams needs n).
   for (let round = 0; round <= works.length; round += 1) {
     let changed = false;
