@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import type { ImporterSettings } from '../import/index.js';
 import { parseInterval } from '../reconcile/due.js';
+import { parseGoDuration } from '../reconcile/duration.js';
 import type { ReconcileSettings } from '../reconcile/settings.js';
 import { defaultReconcileSettings, settingRanges } from '../reconcile/settings.js';
 import type { LoadLimits } from '../render/limits.js';
@@ -14,6 +15,7 @@ import { defaultLoadLimits } from '../render/limits.js';
 import type { WalkOptions } from '../render/walk.js';
 import { defaultWalkOptions } from '../render/walk.js';
 import { UsageError } from './exit-codes.js';
+import type { PullRequestFileSettings } from './publish-settings.js';
 
 /**
  * The settled configuration: flags > environment (IMAGESTREAMS_*) > config file > defaults, parsed and validated
@@ -28,12 +30,15 @@ export interface Config {
   readonly registry: RegistrySettings;
   /** What the core decides by (src/reconcile/settings.ts). */
   readonly settings: ReconcileSettings;
+  /** The file's `pullRequest` section as validated; publish-settings.ts merges it with the flags and environment. */
+  readonly pullRequest: PullRequestFileSettings | undefined;
 }
 
 /** Everything the import layer needs, settled here so that the edge never reads the environment. */
 export type RegistrySettings = ImporterSettings;
 
 interface ConfigFile {
+  pullRequest?: PullRequestFileSettings;
   include?: string[];
   exclude?: string[];
   defaultNamespace?: string;
@@ -46,6 +51,7 @@ interface ConfigFile {
     repositoryTagCap?: number;
     imagePullers?: Record<string, string[]>;
     workloadKinds?: Array<{ apiVersion: string; kind: string; podSpecPath: string }>;
+    minAge?: string;
   };
   registries?: {
     allowed?: string[];
@@ -148,6 +154,7 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
     source,
     registry: Object.freeze(registrySettings(flags, env, cwd, fromFile)),
     settings: Object.freeze(reconcileSettings(flags, env, fromFile, namespace, file)),
+    pullRequest: fromFile.pullRequest,
   });
 }
 
@@ -171,8 +178,19 @@ function reconcileSettings(
     }
     scheduleIntervalMs = ms;
   }
+  let minAgeMs = defaultReconcileSettings.minAgeMs;
+  if (r.minAge !== undefined) {
+    const ms = parseGoDuration(r.minAge.trim());
+    if (ms === undefined || ms < settingRanges.minAgeMs.min)
+      throw new UsageError(
+        `configuration file ${where} is invalid: reconcile.minAge: "${r.minAge}" is not a duration such as 30m, 1h or 24h`,
+        'config',
+      );
+    minAgeMs = ms;
+  }
   return {
     defaultNamespace: namespace,
+    minAgeMs,
     localRegistry: flags.localRegistry ?? (env.IMAGESTREAMS_LOCAL_REGISTRY || r.localRegistry),
     historyLimit: r.historyLimit ?? defaultReconcileSettings.historyLimit,
     scheduleIntervalMs,

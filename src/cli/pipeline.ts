@@ -80,6 +80,8 @@ export interface PassResult {
   readonly workloadNames: ReadonlyMap<string, string>;
   /** Holds the pass placed (a person's rollback of a workload, kept). */
   readonly holds: PassPlan['holds'];
+  /** New images held back until they are old enough (reconcile.minAge, imagestreams.dev/min-age). */
+  readonly pending: PassPlan['pending'];
   readonly skips: readonly Skip[];
   readonly changes: readonly FileChange[];
   readonly renderErrors: readonly RenderFailure[];
@@ -91,6 +93,7 @@ async function runImports(
   importer: ImportSource,
   streams: readonly SelectedStream[],
   now: string,
+  minAgeMs: number,
 ): Promise<PassObservations<Observation>> {
   const tags = work.tags.length > 0 ? await importer.importImages(work.tags.map((t) => t.request)) : [];
   const repositories: Array<PassObservations<Observation>['repositories'][number]> = [];
@@ -123,7 +126,7 @@ async function runImports(
           : { ok: false, failure: listed.failure },
     );
   }
-  const decisions = decidePolicies(work.policies, listings, streams, now);
+  const decisions = decidePolicies(work.policies, listings, streams, now, minAgeMs);
   const wanted = decisions.flatMap((d) => (d.request ? [d.request] : []));
   const imported = wanted.length > 0 ? await importer.importImages(wanted) : [];
   let k = 0;
@@ -165,7 +168,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   );
   const observed =
     !options.offline && options.importer && work.due.length > 0
-      ? await runImports(work, options.importer, selection.streams, options.now)
+      ? await runImports(work, options.importer, selection.streams, options.now, settings.minAgeMs)
       : { tags: [], repositories: [] };
   const pass = planPass(selection, work, observed, repo.objects, options.now, settings);
   const rendered = renderEdits(repo.files, pass.files, {
@@ -185,6 +188,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     workloadSkips: pass.workloadSkips,
     workloadNames: pass.workloadNames,
     holds: pass.holds,
+    pending: pass.pending,
     skips: pass.skips,
     changes: rendered.changes,
     renderErrors: rendered.failures,

@@ -12,16 +12,19 @@ import type { PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
 import { deferralsByRegistry } from '../reconcile/pass.js';
 import { GitRepo } from '../gitsource/repo.js';
-import type { GitError } from '../gitsource/repo.js';
+import type { PublishError } from './publish.js';
+import type { PullRequestFlags } from './publish-settings.js';
+import { reportIn } from './report-formats.js';
+import type { ReportFormat } from './report-formats.js';
 import { describeFailure } from './failures.js';
 import { parseNow } from './clock.js';
 import { commitPass } from './commit-pass.js';
 import { gitCredentials, parseAuthor } from './git-settings.js';
 import { writeAll } from './write-files.js';
 
-export interface ReconcileOptions extends ConfigFlags {
+export interface ReconcileOptions extends ConfigFlags, PullRequestFlags {
   readonly repo?: string;
-  readonly output: 'text' | 'json';
+  readonly output: 'text' | 'json' | ReportFormat;
   readonly offline?: boolean;
   readonly dryRun?: boolean;
   readonly check?: boolean;
@@ -56,6 +59,12 @@ function summary(result: PassResult, requests: number, mode: string): string {
     lines.push(`${name ? `${name.namespace}/${name.name}` : i.stream}:${i.tag}  policy: ${moved} (${i.policy.reason})`);
   }
   for (const h of result.holds) lines.push(`${h.tag}  held at ${h.image}: ${h.reason}`);
+  for (const p of result.pending) {
+    const name = result.streams.find((x) => x.key === p.stream);
+    lines.push(
+      `${name ? `${name.namespace}/${name.name}` : p.stream}:${p.tag}  pending: ${p.image} (first seen ${p.since}; adopted from ${p.adoptAt})`,
+    );
+  }
   for (const wp of result.workloads) {
     for (const c of wp.changes)
       lines.push(
@@ -165,24 +174,29 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
   if (options.commit && (options.dryRun || options.check))
     throw new UsageError('--commit writes; it cannot be combined with --dry-run or --check');
   let result: PassResult;
-  let committed: { commit: string | undefined; pushed: boolean; retries: number; publishError?: GitError | undefined } | undefined;
+  let committed: { commit: string | undefined; pushed: boolean; retries: number; publishError?: PublishError | undefined } | undefined;
   try {
     if (options.commit) {
       const author = parseAuthor(options.author ?? 'imagestreams <imagestreams@localhost>');
+      const branch = (await GitRepo.currentBranch(repoDir)) ?? 'main';
+      const { pullRequestForTree } = await import('./publish-setup.js');
+      const pr = await pullRequestForTree(options, config.pullRequest, io, repoDir, branch);
       const repo = new GitRepo({
         dir: repoDir,
-        branch: (await GitRepo.currentBranch(repoDir)) ?? 'main',
-        credentials: gitCredentials(options.gitCredentials, io.env),
+        branch,
+        credentials: gitCredentials(options.gitCredentials, io.env) ?? pr?.gitCredentials,
         author,
       });
       const out = await commitPass(repo, () => passOptions, {
         push: options.push ?? false,
+        publisher: pr?.publisher,
         localTree: true,
         retryLocal: true,
         onRetry: (attempt, why) => io.stderr(`imagestreams: ${why}; fetching and planning again on the new head (retry ${attempt})\n`),
       });
       result = out.result;
       committed = { commit: out.commit, pushed: out.pushed, retries: out.retries, publishError: out.publishError };
+      if (out.publication && pr) io.stderr(`imagestreams: ${out.publication.message}\n`);
       for (const f of out.heldBack) io.stderr(`imagestreams: left ${f} alone: it has uncommitted edits\n`);
     } else {
       result = await reconcilePass(passOptions);
@@ -197,7 +211,7 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
         '\n',
     );
   const mode = options.check ? 'would change' : options.dryRun ? 'would change (dry run)' : 'changed';
-  if (options.dryRun && options.output !== 'json') io.stdout(diffOf(result));
+  if (options.dryRun && options.output === 'text') io.stdout(diffOf(result));
   if (!options.check && !options.dryRun && !options.commit && result.changes.length > 0) await writeAll(result.changes);
   if (committed?.commit) io.stderr(`imagestreams: committed ${committed.commit.slice(0, 12)}${committed.pushed ? ' and pushed' : ''}\n`);
   if (committed?.publishError)
@@ -205,7 +219,11 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
       `imagestreams: not published after ${committed.retries + 1} attempt${committed.retries === 0 ? '' : 's'}: ${describeFailure(committed.publishError).message}\n`,
     );
   io.stdout(
-    options.output === 'json' ? json(result, requests, options.dryRun ? diffOf(result) : undefined) : summary(result, requests, mode),
+    options.output === 'json'
+      ? json(result, requests, options.dryRun ? diffOf(result) : undefined)
+      : options.output === 'text'
+        ? summary(result, requests, mode)
+        : reportIn(options.output, result, mode),
   );
   const codes: ExitCodeValue[] = [ExitCode.ok];
   if (errors.length > 0) codes.push(ExitCode.findings);

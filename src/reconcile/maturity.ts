@@ -25,14 +25,14 @@ export interface Pending {
 }
 
 /** The tag's minimum age in milliseconds (its annotation, else the default); 0 for none. */
-export function minAgeOf(tag: Pick<TagReference, 'annotations'>, defaultMs: number): number {
+export function minAgeOf(tag: { readonly annotations?: unknown }, defaultMs: number): number {
   const raw = isRecord(tag.annotations) ? tag.annotations[minAgeAnnotation] : undefined;
   if (typeof raw !== 'string') return defaultMs;
   const ms = parseGoDuration(raw.trim());
   return ms === undefined || ms < 0 ? defaultMs : ms;
 }
 
-export function readPending(tag: Pick<TagReference, 'annotations'>): Pending | undefined {
+export function readPending(tag: { readonly annotations?: unknown }): Pending | undefined {
   const raw = isRecord(tag.annotations) ? tag.annotations[pendingAnnotation] : undefined;
   if (typeof raw !== 'string') return undefined;
   try {

@@ -6,11 +6,13 @@
  */
 import type { DuePolicyCheck } from './due.js';
 import { holdAnnotation, holdText } from './holds.js';
-import type { ImportFailure, ImportDeferred, ImageImportRequest } from './pass.js';
+import type { ImageImportRequest, ImportDeferred, ImportFailure, ImportReport } from './pass.js';
+import type { ImportOutcome } from './plan.js';
 import type { PolicyChoice } from './policy.js';
 import { choose, firstSeenAnnotation, policyChoiceAnnotation, readPolicy } from './policy.js';
 import { isRecord } from './objects.js';
 import type { StreamInput } from './due.js';
+import { minAgeOf } from './maturity.js';
 
 export type Listing = { readonly ok: true; readonly tags: readonly string[] } | ImportFailure | ImportDeferred;
 
@@ -58,6 +60,7 @@ export function decidePolicies(
   listings: readonly Listing[],
   streams: readonly StreamInput[],
   now: string,
+  defaultMinAgeMs = 0,
 ): PolicyDecision[] {
   const byKey = new Map(streams.map((s) => [s.key, s] as const));
   return checks.map((check, i) => {
@@ -82,7 +85,14 @@ export function decidePolicies(
         request: request(check.current),
         heldBecause: `from.name was set to ${check.current} by a commit, where the policy had chosen ${recorded}`,
       };
-    const choice = choose(read.policy, listed.tags, check.current, now, readFirstSeen(t));
+    // With a minimum age, only tags first seen long enough ago are candidates (the current one always is).
+    const minAge = minAgeOf(t, defaultMinAgeMs);
+    const seen = readFirstSeen(t);
+    const aged =
+      minAge > 0
+        ? listed.tags.filter((tag) => tag === check.current || Date.parse(now) - Date.parse(seen.get(tag) ?? now) >= minAge)
+        : listed.tags;
+    const choice = choose(read.policy, aged, check.current, now, seen);
     if (!choice)
       return {
         check,
@@ -100,7 +110,12 @@ export function decidePolicies(
  * The streams as the decisions leave them (before their status is planned): `from.name`, the recorded choice, the
  * first-seen times and holds written into the policy tags. Streams without a change are returned as they were.
  */
-export function applyPolicyDecisions<S extends StreamInput>(streams: readonly S[], decisions: readonly PolicyDecision[], now: string): S[] {
+export function applyPolicyDecisions<S extends StreamInput>(
+  streams: readonly S[],
+  decisions: readonly PolicyDecision[],
+  now: string,
+  defaultMinAgeMs = 0,
+): S[] {
   const byStream = new Map<string, PolicyDecision[]>();
   for (const d of decisions) if (d.listed.ok) byStream.set(d.check.stream, [...(byStream.get(d.check.stream) ?? []), d]);
   return streams.map((s) => {
@@ -119,7 +134,7 @@ export function applyPolicyDecisions<S extends StreamInput>(streams: readonly S[
         t.from = { ...from, name: `${d.check.repository}:${d.choice.tag}` };
         notes[policyChoiceAnnotation] = d.choice.tag;
         const read = readPolicy(t);
-        if (read?.ok && read.policy.order === 'first-seen' && d.listed.ok) {
+        if (read?.ok && (read.policy.order === 'first-seen' || minAgeOf(t, defaultMinAgeMs) > 0) && d.listed.ok) {
           const seen = readFirstSeen(t);
           for (const tag of d.listed.tags)
             if (!seen.has(tag) && (!read.policy.pattern || read.policy.pattern.test(tag))) seen.set(tag, now);
@@ -136,4 +151,48 @@ export function applyPolicyDecisions<S extends StreamInput>(streams: readonly S[
     }
     return changed ? { ...s, value } : s;
   });
+}
+
+/**
+ * The policy checks' results as the status planner takes them (the chosen tag's import is the tag's result; a
+ * listing that failed, or nothing matching, fails the tag), and their import reports; returns the decisions.
+ */
+export function policyResults<O extends ImportOutcome>(
+  observed: ReadonlyArray<{ readonly decision: PolicyDecision; readonly outcome: O | undefined }>,
+  tagResults: Map<string, Map<string, ImportOutcome>>,
+  imports: ImportReport<O>[],
+): PolicyDecision[] {
+  const decisions: PolicyDecision[] = [];
+  for (const { decision: d, outcome } of observed) {
+    decisions.push(d);
+    const c = d.check;
+    const byTag = tagResults.get(c.stream) ?? new Map<string, ImportOutcome>();
+    if (!d.listed.ok) {
+      if (!('deferred' in d.listed)) byTag.set(c.tag, d.listed);
+      imports.push({ stream: c.stream, tag: c.tag, from: c.repository, reason: c.reason, result: d.listed });
+    } else if (d.failure) {
+      const failed: ImportFailure = { ok: false, failure: d.failure };
+      byTag.set(c.tag, failed);
+      imports.push({ stream: c.stream, tag: c.tag, from: c.repository, reason: c.reason, result: failed });
+    } else if (outcome !== undefined && d.request) {
+      byTag.set(c.tag, outcome);
+      const chosen = d.choice?.tag ?? c.current;
+      imports.push({
+        stream: c.stream,
+        tag: c.tag,
+        from: d.request.from,
+        reason: c.reason,
+        result: outcome,
+        policy: {
+          previous: c.current,
+          chosen,
+          reason: d.heldBecause ? `held: ${d.heldBecause}` : (d.choice?.reason ?? ''),
+          considered: d.choice?.considered ?? 0,
+          next: d.choice?.next ?? [],
+        },
+      });
+    }
+    tagResults.set(c.stream, byTag);
+  }
+  return decisions;
 }

@@ -13,7 +13,7 @@
  */
 import type { DueImport, DuePolicyCheck, DueRepositoryImport, DueTagImport, StreamInput } from './due.js';
 import type { PolicyDecision } from './pass-policies.js';
-import { applyPolicyDecisions } from './pass-policies.js';
+import { applyPolicyDecisions, policyResults } from './pass-policies.js';
 export { decidePolicies } from './pass-policies.js';
 export type { Listing, PolicyDecision } from './pass-policies.js';
 import { dueImports } from './due.js';
@@ -31,6 +31,8 @@ import { objectNamespace } from './accessors.js';
 import type { WorkloadInput, WorkloadPlan, WorkloadSkip } from './workloads.js';
 import type { HoldReport } from './pass-holds.js';
 import { planConsumers } from './pass-holds.js';
+import type { PendingReport } from './pass-maturity.js';
+import { applyMaturity } from './pass-maturity.js';
 import type { MarkerSite } from './markers.js';
 import type { KustomizationInput } from './kustomize.js';
 
@@ -273,6 +275,8 @@ export interface PassPlan<O extends ImportOutcome = ImportOutcome> {
   readonly workloadNames: ReadonlyMap<string, string>;
   /** Holds the pass placed: a person's rollback of a workload, kept rather than undone (pass-holds.ts). */
   readonly holds: readonly HoldReport[];
+  /** New images held back until they are old enough (pass-maturity.ts). */
+  readonly pending: readonly PendingReport[];
   /** Why a file that would grow past the read limit does (its streams and their status), and what would fix it. */
   tooLarge(objects: readonly string[]): string;
 }
@@ -316,39 +320,14 @@ export function planPass<O extends ImportOutcome>(
     });
   });
   // Policy tags: the chosen tag's import is the tag's result, and the decision is written into the spec first.
-  const decisions: PolicyDecision[] = [];
-  for (const { decision: d, outcome } of observations.policies ?? []) {
-    decisions.push(d);
-    const c = d.check;
-    const byTag = tagResults.get(c.stream) ?? new Map<string, ImportOutcome>();
-    if (!d.listed.ok) {
-      if (!('deferred' in d.listed)) byTag.set(c.tag, d.listed);
-      imports.push({ stream: c.stream, tag: c.tag, from: c.repository, reason: c.reason, result: d.listed });
-    } else if (d.failure) {
-      const failed: ImportFailure = { ok: false, failure: d.failure };
-      byTag.set(c.tag, failed);
-      imports.push({ stream: c.stream, tag: c.tag, from: c.repository, reason: c.reason, result: failed });
-    } else if (outcome !== undefined && d.request) {
-      byTag.set(c.tag, outcome);
-      const chosen = d.choice?.tag ?? c.current;
-      imports.push({
-        stream: c.stream,
-        tag: c.tag,
-        from: d.request.from,
-        reason: c.reason,
-        result: outcome,
-        policy: {
-          previous: c.current,
-          chosen,
-          reason: d.heldBecause ? `held: ${d.heldBecause}` : (d.choice?.reason ?? ''),
-          considered: d.choice?.considered ?? 0,
-          next: d.choice?.next ?? [],
-        },
-      });
-    }
-    tagResults.set(c.stream, byTag);
-  }
-  const streams = applyPolicyDecisions(selection.streams, decisions, now);
+  const decisions = policyResults(observations.policies ?? [], tagResults, imports);
+  const decided = applyPolicyDecisions(selection.streams, decisions, now, settings.minAgeMs);
+  // Maturity: an image younger than its tag's minimum age is held back (a policy's new choice was aged by tag).
+  const moved = new Set(
+    decisions.filter((d) => d.choice && d.choice.tag !== d.check.current).map((d) => `${d.check.stream} ${d.check.tag}`),
+  );
+  const maturity = applyMaturity(decided, tagResults, now, settings.minAgeMs, moved);
+  const streams = maturity.streams;
   const statusPlan = planStreams({
     streams,
     tagResults,
@@ -416,7 +395,8 @@ export function planPass<O extends ImportOutcome>(
     const which = named.length === 0 ? '' : ` for the stream${named.length === 1 ? '' : 's'} ${named.join(', ')}`;
     return `${which}, so it is left as it is; keep fewer history items with reconcile.historyLimit, import fewer tags of a whole repository with reconcile.repositoryTagCap, or raise limits.maxFileBytes`;
   };
-  let nextDueAt = work.nextDueAt;
+  let nextDueAt =
+    maturity.nextAt !== undefined && (work.nextDueAt === undefined || maturity.nextAt < work.nextDueAt) ? maturity.nextAt : work.nextDueAt;
   for (const i of imports)
     if ('deferred' in i.result && (nextDueAt === undefined || Date.parse(i.result.deferred.retryAt) < Date.parse(nextDueAt)))
       nextDueAt = i.result.deferred.retryAt;
@@ -425,6 +405,7 @@ export function planPass<O extends ImportOutcome>(
     nextDueAt,
     plan: { ...planned, streams: streamPlans },
     holds: consumers.holds,
+    pending: maturity.pending,
     workloads: writeBack.plans.map((p) => p.plan),
     skips: [...selection.skips, ...planned.skips],
     workloadSkips: [...selection.workloadSkips, ...writeBack.skips],

@@ -22,6 +22,8 @@ export interface ReconcileSettings {
   readonly imagePullers: ReadonlyMap<string, readonly string[]> | undefined;
   /** Custom kinds with a pod template, matched before the built-in kinds (fieldpath.ts podSpecPathOf). */
   readonly workloadKinds: readonly CustomWorkloadKind[];
+  /** How long a new image (or a policy's newly chosen tag) must be known before it is adopted (maturity.ts); 0: at once. */
+  readonly minAgeMs: number;
 }
 
 export const defaultReconcileSettings: ReconcileSettings = Object.freeze({
@@ -32,6 +34,7 @@ export const defaultReconcileSettings: ReconcileSettings = Object.freeze({
   repositoryTagCap: 50,
   imagePullers: undefined,
   workloadKinds: defaultWorkloadKinds,
+  minAgeMs: 0,
 });
 
 /** The accepted range of each numeric setting (config.ts refuses a value outside it rather than clamping it). */
@@ -39,4 +42,5 @@ export const settingRanges = {
   historyLimit: { min: 0 },
   scheduleIntervalMs: { min: 60_000 },
   repositoryTagCap: { min: -1 },
+  minAgeMs: { min: 0 },
 } as const;

@@ -156,3 +156,50 @@ describe('holds', () => {
     expect(readFileSync(file('web'), 'utf8')).toBe(before);
   });
 });
+
+describe('maturity', () => {
+  it('adopts a new digest only once it has been known for the minimum age (the clock is --now)', async () => {
+    const d1 = await push('pol/slow', '1', 'pol-slow-1');
+    writeFileSync(
+      file('slow'),
+      `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: slow\n  namespace: shop\nspec:\n  tags:\n    - name: "1"\n      annotations:\n        imagestreams.dev/min-age: 1h\n      from:\n        kind: DockerImage\n        name: ${proxy.host}/pol/slow:1\n      importPolicy:\n        insecure: true\n        scheduled: true\n`,
+    );
+    // The first image of a tag is adopted at once: there is nothing older to keep.
+    await reconcile('2024-06-01T10:00:00Z');
+    expect(readFileSync(file('slow'), 'utf8')).toContain(`image: ${d1}`);
+    const d2 = await push('pol/slow', '1', 'pol-slow-2');
+    const early = await reconcile('2024-06-01T10:20:00Z');
+    expect(early.stdout).toContain(
+      `shop/slow:1  pending: ${proxy.host}/pol/slow@${d2} (first seen 2024-06-01T10:20:00Z; adopted from 2024-06-01T11:20:00Z)`,
+    );
+    let text = readFileSync(file('slow'), 'utf8');
+    expect(text).not.toContain(`image: ${d2}`);
+    expect(JSON.parse(specTag('slow').annotations['imagestreams.dev/pending'] ?? '{}')).toMatchObject({
+      image: d2,
+      seen: '2024-06-01T10:20:00Z',
+    });
+    await reconcile('2024-06-01T11:00:00Z');
+    expect(readFileSync(file('slow'), 'utf8')).toBe(text); // still young: nothing changes, not even the record
+    await reconcile('2024-06-01T11:21:00Z');
+    text = readFileSync(file('slow'), 'utf8');
+    expect(text).toContain(`image: ${d2}`);
+    expect(specTag('slow').annotations['imagestreams.dev/pending']).toBeUndefined();
+  });
+
+  it('a policy takes a new tag only once the tag has been seen for the minimum age', async () => {
+    await push('pol/aged', '2.0.0', 'pol-aged-200');
+    writeFileSync(
+      file('aged'),
+      stream('aged', 'stable', `${proxy.host}/pol/aged:2.0.0`, '{"semver": "^2"}').replace(
+        '        imagestreams.dev/policy: \'{"semver": "^2"}\'\n',
+        '        imagestreams.dev/policy: \'{"semver": "^2"}\'\n        imagestreams.dev/min-age: 30m\n',
+      ),
+    );
+    await reconcile('2024-06-02T09:00:00Z');
+    await push('pol/aged', '2.1.0', 'pol-aged-210');
+    await reconcile('2024-06-02T09:10:00Z');
+    expect(specTag('aged').from.name).toBe(`${proxy.host}/pol/aged:2.0.0`);
+    await reconcile('2024-06-02T09:41:00Z');
+    expect(specTag('aged').from.name).toBe(`${proxy.host}/pol/aged:2.1.0`);
+  });
+});

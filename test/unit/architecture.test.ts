@@ -168,7 +168,9 @@ describe('architecture', () => {
       );
       expect({ planner, callers }).toEqual({ planner, callers: ['reconcile/write-back.ts'] });
     }
-    expect(text('reconcile/pass.ts')).toMatch(/\bplanWriteBack\(/);
+    // planPass reaches the targets through planConsumers (holds applied), which calls planWriteBack.
+    expect(text('reconcile/pass.ts')).toMatch(/\bplanConsumers\(/);
+    expect(files.filter((f) => /\bplanWriteBack\(/.test(text(f)) && f !== 'reconcile/write-back.ts')).toEqual(['reconcile/pass-holds.ts']);
     expect(text('reconcile/write-back.ts')).toMatch(
       /writeBackTargets: readonly WriteBackTarget\[\] = \[podTemplateTarget, markerTarget, kustomizeTarget\]/,
     );

@@ -1,12 +1,16 @@
 /**
  * Rows of the invalid-input table (invalid-inputs.test.ts) for setter markers (src/render/markers.ts,
- * src/reconcile/markers.ts) and Go-template files (src/render/go-template.ts).
+ * src/reconcile/markers.ts), Go-template files (src/render/go-template.ts), kustomize images (kustomize.ts) and the
+ * tag annotations of policies, holds and maturity (policy.ts, holds.ts, maturity.ts).
  */
 import type { InvalidInputCase } from './invalid-input-cases-metadata.js';
 
 const stream =
   'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: web\n  namespace: ns\nspec:\n  tags:\n    - name: prod\n      from:\n        kind: DockerImage\n        name: quay.io/a/web:1\n';
 const m = (streamTag = 'ns/web:prod', part = ''): string => `{"$imagestreamtag": "${streamTag}"${part ? `, "part": "${part}"` : ''}}`;
+
+const tagged = (annotations: string, from = 'quay.io/a/web:1'): string =>
+  `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: web\n  namespace: ns\nspec:\n  tags:\n    - name: prod\n      annotations:\n${annotations}      from:\n        kind: DockerImage\n        name: ${from}\n`;
 
 export const markerCases: InvalidInputCase[] = [
   {
@@ -98,5 +102,46 @@ export const markerCases: InvalidInputCase[] = [
     },
     code: 'kustomize-tag-not-found',
     at: ['kustomization.yaml', 4, 30],
+  },
+  {
+    name: 'tag policy with a regular expression that does not compile',
+    files: { 'is.yaml': tagged(`        imagestreams.dev/policy: '{"pattern": "^main-([0-9+$", "order": "numerical"}'\n`) },
+    code: 'invalid-tag-policy',
+    at: ['is.yaml', 10, 34],
+    message: /"pattern" is not a valid regular expression/,
+  },
+  {
+    name: 'tag policy with a semver constraint that does not parse',
+    files: { 'is.yaml': tagged(`        imagestreams.dev/policy: '{"semver": ">=1.2 <<2"}'\n`) },
+    code: 'invalid-tag-policy',
+    at: ['is.yaml', 10, 34],
+    message: /^"semver": /,
+  },
+  {
+    name: 'tag policy with an unknown order',
+    files: { 'is.yaml': tagged(`        imagestreams.dev/policy: '{"pattern": "^v", "order": "newest"}'\n`) },
+    code: 'invalid-tag-policy',
+    at: ['is.yaml', 10, 34],
+    message: /"order" must be one of semver, numerical, alphabetical, first-seen/,
+  },
+  {
+    name: 'tag policy on a tag pinned by digest',
+    files: { 'is.yaml': tagged(`        imagestreams.dev/policy: '{"semver": "^1"}'\n`, `quay.io/a/web@sha256:${'a'.repeat(64)}`) },
+    code: 'tag-policy-not-repository',
+    at: ['is.yaml', 12, 9],
+    message: /names a digest/,
+  },
+  {
+    name: 'hold that is not "true" or an object of until, reason, image',
+    files: { 'is.yaml': tagged(`        imagestreams.dev/hold: '{"until": "tomorrow"}'\n`) },
+    code: 'invalid-hold',
+    at: ['is.yaml', 10, 32],
+    message: /"until" must be an RFC 3339 time/,
+  },
+  {
+    name: 'min-age that is not a duration',
+    files: { 'is.yaml': tagged(`        imagestreams.dev/min-age: a day\n`) },
+    code: 'invalid-min-age',
+    at: ['is.yaml', 10, 35],
   },
 ];

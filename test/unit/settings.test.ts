@@ -52,7 +52,7 @@ describe('settings defined once', () => {
     const dir = mkdtempSync(path.join(work, 'prec-'));
     writeFileSync(
       path.join(dir, '.imagestreams.yaml'),
-      'defaultNamespace: shop\nreconcile:\n  localRegistry: file.example:5000\n  scheduleInterval: 1h\n  historyLimit: 3\n  repositoryTagCap: -1\n  imagePullers: {shared: ["*"]}\n  workloadKinds: [{apiVersion: apps.example.com/*, kind: Worker, podSpecPath: spec.pod}]\n',
+      'defaultNamespace: shop\nreconcile:\n  localRegistry: file.example:5000\n  scheduleInterval: 1h\n  historyLimit: 3\n  repositoryTagCap: -1\n  imagePullers: {shared: ["*"]}\n  workloadKinds: [{apiVersion: apps.example.com/*, kind: Worker, podSpecPath: spec.pod}]\n  minAge: 2h\n',
     );
     const fromFile = (await loadConfig({}, { HOME: work }, dir)).settings;
     expect(fromFile).toEqual({
@@ -67,6 +67,7 @@ describe('settings defined once', () => {
         { apiVersion: 'apps.example.com/*', kind: 'Worker', podSpecPath: 'spec.pod' },
         ...defaultReconcileSettings.workloadKinds,
       ],
+      minAgeMs: 2 * 3_600_000,
     });
     expect((await loadConfig({}, { HOME: work, IMAGESTREAMS_LOCAL_REGISTRY: 'env.example:5000' }, dir)).settings.localRegistry).toBe(
       'env.example:5000',
