@@ -5,10 +5,11 @@
  * bound. Nothing is ever forced; a human commit that landed meanwhile stays as it is, and ours goes on top.
  */
 import path from 'node:path';
+import { ForgeError } from '../forge/forge.js';
 import type { GitRepo } from '../gitsource/repo.js';
 import { GitError } from '../gitsource/repo.js';
 import { commitMessage } from './commit-message.js';
-import type { Publisher } from './publish.js';
+import type { PublishError, Publisher, PublishReport } from './publish.js';
 import { pushToBranch } from './publish.js';
 import type { FileChange, PassOptions, PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
@@ -52,8 +53,10 @@ export interface CommitPassResult {
   readonly retries: number;
   /** Files the pass would change but a person has uncommitted edits in (local trees). */
   readonly heldBack: readonly string[];
-  /** Set when a commit was made but could not be pushed: rejected past the retry bound, or Git failed. */
-  readonly publishError?: GitError;
+  /** Set when a commit was made but could not be published: rejected past the retry bound, Git or the forge failed. */
+  readonly publishError?: PublishError;
+  /** What the publisher did (pushed; a pull request opened, updated, unchanged, closed; left to a person). */
+  readonly publication?: PublishReport;
 }
 
 /**
@@ -71,8 +74,17 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
   const random = options.random ?? Math.random;
   let localBase: string | undefined;
   let last: CommitPassResult | undefined;
+  const publisher = options.publisher ?? pushToBranch;
   for (let attempt = 0; ; attempt += 1) {
     options.signal?.throwIfAborted();
+    // Credentials that expire are refreshed first. In a local tree the pass can go on without them (it needs no
+    // fetch to plan), and the failure is reported as not published; the daemon's clone cannot.
+    let early: ForgeError | undefined;
+    if (options.push)
+      await publisher.beforePass?.().catch((err: unknown) => {
+        if (!(err instanceof ForgeError) || !options.localTree) throw err;
+        early = err;
+      });
     if (!options.localTree) {
       const skip = attempt === 0 && options.knownClean === true && (await repo.remoteHead()) === (await repo.head().catch(() => undefined));
       if (!skip) await repo.prepare();
@@ -95,19 +107,36 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
       else changes.push({ ...c, rel });
     }
     const base = { result, committed: changes, retries: attempt, heldBack };
-    if (changes.length === 0) return { ...base, commit: undefined, pushed: false };
+    if (changes.length === 0) {
+      if (!options.push || publisher.nothingToPublish === undefined) return { ...base, commit: undefined, pushed: false };
+      if (early) return { ...base, commit: undefined, pushed: false, publishError: early };
+      try {
+        return {
+          ...base,
+          commit: undefined,
+          pushed: false,
+          publication: await publisher.nothingToPublish(repo, { result, committed: [] }),
+        };
+      } catch (err) {
+        if (!(err instanceof GitError || err instanceof ForgeError)) throw err;
+        return { ...base, commit: undefined, pushed: false, publishError: err };
+      }
+    }
     options.signal?.throwIfAborted();
     options.beforeWrite?.(changes);
     await writeAll(changes);
     const commit = await repo.commitFiles(
       changes.map((c) => ({ path: c.rel, content: c.after })),
-      commitMessage(result, changes),
+      withTrailers(commitMessage(result, changes), publisher.trailers?.(changes) ?? []),
     );
     if (!options.push) return { ...base, commit, pushed: false };
+    if (early) return { ...base, commit, pushed: false, publishError: early };
     try {
-      await (options.publisher ?? pushToBranch).publish(repo);
-      return { ...base, commit, pushed: true };
+      const publication = await publisher.publish(repo, { result, committed: changes });
+      return { ...base, commit, pushed: publication.outcome !== 'hands-off', publication };
     } catch (err) {
+      // The forge refused or is down: the commit (and the branch, if it was pushed) stay; the next pass tries again.
+      if (err instanceof ForgeError) return { ...base, commit, pushed: false, publishError: err };
       if (!(err instanceof GitError)) throw err;
       const rejected = err.code === 'push-rejected';
       const resettable =
@@ -129,4 +158,9 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
       await sleep(Math.floor(random() * Math.min(10_000, 250 * 2 ** attempt)));
     }
   }
+}
+
+/** Trailers go in a paragraph of their own at the end of the message, as `git interpret-trailers` reads them. */
+function withTrailers(message: string, trailers: readonly string[]): string {
+  return trailers.length === 0 ? message : `${message.trimEnd()}\n\n${trailers.join('\n')}\n`;
 }

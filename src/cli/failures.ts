@@ -4,6 +4,7 @@
  * command and the daemon ask `describeFailure`, none translates an error on its own. Anything not recognised here is
  * a bug: exit 70, printed with the version.
  */
+import { ForgeError } from '../forge/forge.js';
 import { GitError, redactUrlCredentials } from '../gitsource/repo.js';
 import { CredentialError } from '../import/index.js';
 import { AuthoringError } from '../reconcile/authoring.js';
@@ -48,6 +49,14 @@ export function describeFailure(err: unknown): FailureInfo {
       message: redactUrlCredentials(err.message),
     };
   }
+  // The forge refused or is down: not published (exit 5), the commit and the tool's branch kept for the next pass.
+  if (err instanceof ForgeError)
+    return {
+      code: `forge-${err.code}`,
+      kind: err.transient || err.code === 'exists' ? 'transient' : 'terminal',
+      exit: ExitCode.publish,
+      message: redactUrlCredentials(err.message),
+    };
   // A verb that cannot edit a file faithfully wrote nothing: a partial failure, never a crash.
   if (err instanceof RenderError) return { code: `render-${err.code}`, kind: 'terminal', exit: ExitCode.partial, message: err.message };
   if (err instanceof PassTimeoutError) return { code: 'pass-timeout', kind: 'transient', exit: ExitCode.partial, message: err.message };
@@ -65,6 +74,12 @@ export function remedy(info: FailureInfo): string | undefined {
       return 'check --repo-url and --branch';
     case 'credentials':
       return 'check the registry credentials files';
+    case 'forge-auth':
+      return 'check the forge token (--forge-token-file or IMAGESTREAMS_FORGE_TOKEN) or the GitHub App settings, and its access to the repository';
+    case 'forge-not-found':
+      return 'check --forge-url and --forge-repo';
+    case 'forge-refused':
+      return 'read what the forge said; the settings (labels, reviewers, auto-merge) may ask for something the repository does not allow';
     default:
       return undefined;
   }

@@ -25,10 +25,10 @@ export function formatText(diagnostics: readonly Diagnostic[], summary: Validati
 }
 
 /** GitHub Actions workflow commands: data and property escaping as the runner expects them. */
-function escapeData(s: string): string {
+export function escapeData(s: string): string {
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
-function escapeProperty(s: string): string {
+export function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 

@@ -13,6 +13,7 @@ import type { InspectOptions } from './inspect-command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 import { collect, configOption, namespaceOption, normalizeBooleanFlags, withFileSelection, withRegistryOptions } from './options.js';
+import { reportFormats, withPullRequestOptions } from './publish-options.js';
 import type { ReconcileOptions } from './reconcile-command.js';
 import type { RunOptions } from './run-command.js';
 import type { ValidateFormat } from './validate-command.js';
@@ -67,12 +68,16 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there are err
       },
     );
 
-  withFileSelection(withRegistryOptions(program.command('reconcile')))
+  withPullRequestOptions(withFileSelection(withRegistryOptions(program.command('reconcile'))))
     .description(
       'One pass, as OpenShift would do it: import what is due from the registries, write the resolved status back into the stream files (only the values that change, byte for byte), and report. For CI and for people; the daemon runs the same pass in a loop.',
     )
     .option('--repo <dir>', 'the repository (working tree) to reconcile', '.')
-    .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('-o, --output <format>', 'report format (markdown: tables for a job summary or a comment; github: annotations)')
+        .choices(['text', 'json', ...reportFormats])
+        .default('text'),
+    )
     .option(
       '--offline',
       'no registry access: only what follows from the repository itself (tracking, copies, ImageStreamImage, reference tags)',
@@ -100,6 +105,8 @@ Examples:
   imagestreams reconcile --dry-run                    show the diff only
   imagestreams reconcile --offline --check            pull-request check: is everything derivable already written?
   imagestreams reconcile --check --now 2024-05-01T12:00:00Z -o json
+  imagestreams reconcile --offline --check -o markdown >> "$GITHUB_STEP_SUMMARY"
+  imagestreams reconcile --commit --push --pull-request    open or update the pull request (docs/pull-requests.md)
 
 Exit status: 0 done (or nothing to do), 1 invalid files (reported and skipped; every valid file is still
 reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed or a file could not be rendered
@@ -111,7 +118,7 @@ reconciled), 2 usage error, 3 changes pending (--check), 4 some imports failed o
       setResult(await reconcileCommand(opts, io));
     });
 
-  withRegistryOptions(program.command('run'))
+  withPullRequestOptions(withRegistryOptions(program.command('run')))
     .description(
       'The daemon: follow a Git repository and keep it reconciled. A pass runs at startup, when the remote branch moves, when scheduled tags come due and on registry notifications; each pass that changes something makes one commit and pushes it (never forced; on a race it fetches, plans again and retries).',
     )

@@ -62,6 +62,12 @@ export class DaemonMetrics {
     registers: [this.registry],
   });
   readonly commits = new Counter({ name: 'imagestreams_commits_total', help: 'Commits made.', registers: [this.registry] });
+  readonly publishes = new Counter({
+    name: 'imagestreams_publish_total',
+    help: 'What publishing did per pass, by publisher and outcome (pull requests: opened, updated, unchanged, closed, hands-off, nothing, failed).',
+    labelNames: ['publisher', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly pushRetries = new Counter({
     name: 'imagestreams_push_retries_total',
     help: 'Pushes retried after a rejection.',

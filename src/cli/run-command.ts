@@ -31,8 +31,11 @@ import type { ExitCodeValue } from './exit-codes.js';
 import { gitCredentials, parseAuthor, readSecret, splitUrlCredentials } from './git-settings.js';
 import type { CliIo } from './io.js';
 import { DaemonMetrics } from './metrics.js';
+import type { PublishReport } from './publish.js';
+import type { PullRequestFlags } from './publish-settings.js';
+import { pullRequestConfig } from './publish-settings.js';
 
-export interface RunOptions extends ConfigFlags {
+export interface RunOptions extends ConfigFlags, PullRequestFlags {
   readonly repoUrl?: string;
   readonly repo?: string;
   readonly branch: string;
@@ -130,7 +133,21 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
   const author = parseAuthor(options.author);
   const local = options.repo !== undefined;
   const remote = options.repoUrl === undefined ? undefined : splitUrlCredentials(options.repoUrl, '--repo-url');
-  const credentials = gitCredentials(options.gitCredentials, io.env) ?? remote?.credentials;
+  // Publishing outcomes go to the log and the metrics, both made further down.
+  let prReport: (r: PublishReport | { readonly outcome: 'failed'; readonly error: unknown }) => void = () => undefined;
+  const prConfig = pullRequestConfig(options, config.pullRequest, io.env, { url: remote?.url, base: options.branch });
+  if (prConfig && (local || options.pushBranch !== undefined || options.push === false))
+    throw new UsageError(
+      "--pull-request publishes from the daemon's own clone: use it with --repo-url, without --push-branch or --no-push",
+    );
+  const prSetup = prConfig
+    ? await (await import('./publish-setup.js')).pullRequestSetup(prConfig, {
+        resetAfter: true,
+        signal: () => holder.current,
+        onReport: (r) => prReport(r),
+      })
+    : undefined;
+  const credentials = gitCredentials(options.gitCredentials, io.env) ?? remote?.credentials ?? prSetup?.gitCredentials;
   const gitHookSecret = readSecret(options.gitHookSecretFile, io.env.IMAGESTREAMS_GIT_HOOK_SECRET, 'Git hook secret');
   const registryHookSecret = readSecret(options.registryHookSecretFile, io.env.IMAGESTREAMS_REGISTRY_HOOK_SECRET, 'registry hook secret');
   const dir = local
@@ -170,6 +187,14 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
     pino.destination(2),
   );
   const metrics = new DaemonMetrics();
+  prReport = (r) => {
+    metrics.publishes.inc({ publisher: 'pull-request', outcome: r.outcome });
+    if ('error' in r) return; // the failed pass is logged with its code
+    (r.outcome === 'hands-off' ? logger.warn.bind(logger) : logger.info.bind(logger))(
+      { outcome: r.outcome, url: r.url, branch: r.branch },
+      r.message,
+    );
+  };
   const holder = new SignalHolder();
   const registry = await createRegistryImporter(config.registry, {
     signal: () => holder.current,
@@ -204,6 +229,7 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
       local,
       push,
       journal,
+      publisher: prSetup?.publisher,
       pass: {
         walk: config.walk,
         limits: config.limits,

@@ -38,13 +38,13 @@ export type ReceivePackResult =
 
 const typeCode: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3 };
 
-function pktLine(text: string | Buffer): Buffer {
+export function pktLine(text: string | Buffer): Buffer {
   const payload = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0'), 'ascii'), payload]);
 }
 
 /** The payloads of a pkt-line stream (null for a flush). */
-function* pktLines(data: Buffer): Generator<Buffer | null> {
+export function* pktLines(data: Buffer): Generator<Buffer | null> {
   let at = 0;
   while (at + 4 <= data.length) {
     const len = Number.parseInt(data.subarray(at, at + 4).toString('ascii'), 16);

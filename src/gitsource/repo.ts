@@ -11,6 +11,7 @@ import { gitCache as cache, indexCommitted, updateTree } from './commit-tree.js'
 import type { GitHttpClient } from './http.js';
 import { gitHttpClient } from './http.js';
 import { discardDamagedIndex, removeLeftovers } from './workdir.js';
+import type { RepoLink } from './own-branch.js';
 import type { PackObject } from './receive-pack.js';
 import { receivePack } from './receive-pack.js';
 
@@ -68,7 +69,7 @@ export function redactUrlCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1');
 }
 
-function classify(err: unknown, what: string): GitError {
+export function classify(err: unknown, what: string): GitError {
   const e = err as { code?: string; name?: string; message?: string; data?: { statusCode?: number; reason?: string } };
   const status = e.data?.statusCode;
   const detail = redactUrlCredentials(e.message ?? String(err));
@@ -110,6 +111,12 @@ export class GitRepo {
   /** The remote URL as it may be printed (credentials never live in it: see RepoOptions.url). */
   get url(): string | undefined {
     return this.options.url;
+  }
+
+  /** What own-branch.ts needs: how to reach the remote, the author, and the last commit `commitFiles` made. */
+  get link(): RepoLink {
+    const { url, credentials, author, branch } = this.options;
+    return { dir: this.dir, http: this.http, url, credentials, author, branch, made: this.made };
   }
 
   private get auth() {

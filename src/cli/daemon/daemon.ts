@@ -25,6 +25,7 @@ import { commitPass } from '../commit-pass.js';
 import type { CommitPassResult } from '../commit-pass.js';
 import { describeFailure, PassTimeoutError, StoppedError } from '../failures.js';
 import type { DaemonMetrics } from '../metrics.js';
+import type { Publisher } from '../publish.js';
 import { coverage, pushName } from './journal.js';
 import type { PassOptions } from '../pipeline.js';
 import type { PendingWork, WorkJournal } from './journal.js';
@@ -58,6 +59,8 @@ export interface DaemonOptions {
   /** A local working tree (`--repo`) rather than the daemon's own clone (`--repo-url`). */
   readonly local: boolean;
   readonly push: boolean;
+  /** How a commit is published (default: push to the branch; publish-pr.ts for pull requests). */
+  readonly publisher?: Publisher | undefined;
   /** Everything a pass needs but the clock, memory and the repository directory. */
   readonly pass: Omit<PassOptions, 'now' | 'lastChecked' | 'forceSources' | 'repoDir' | 'displayBase'>;
   readonly journal: WorkJournal;
@@ -279,6 +282,7 @@ export class Daemon {
         () => this.passOptions(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined),
         {
           push: this.options.push,
+          publisher: this.options.publisher,
           localTree: this.options.local,
           knownClean: this.clean,
           signal: controller.signal,
