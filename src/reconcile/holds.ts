@@ -76,3 +76,44 @@ export function validateHold(tag: TagReference, base: string): Finding[] {
   if (!read || read.ok) return [];
   return [finding('invalid-hold', `${base}/annotations/${holdAnnotation.replace(/\//g, '~1')}`, read.error)];
 }
+
+/**
+ * The stream with a hold written on its spec tag (`hold` verb). `undefined` when the stream has no such spec tag.
+ * An image, when given, must be one of the tag's history (the pull spec consumers then get).
+ */
+export function withHold(
+  stream: Readonly<Record<string, unknown>>,
+  tag: string,
+  hold: Hold,
+): { value: Record<string, unknown> } | { error: string } {
+  const value = structuredClone(stream) as Record<string, unknown>;
+  const spec = isRecord(value.spec) ? value.spec : {};
+  const entry = (Array.isArray(spec.tags) ? spec.tags : []).find((t): t is Record<string, unknown> => isRecord(t) && t.name === tag);
+  if (!entry) return { error: `the stream has no spec tag "${tag}" to hold` };
+  entry.annotations = { ...(isRecord(entry.annotations) ? entry.annotations : {}), [holdAnnotation]: holdText(hold) };
+  return { value };
+}
+
+/**
+ * The stream with the hold on a spec tag removed (`unhold` verb). A policy tag whose from.name a person moved away
+ * from the policy's last choice has that position accepted as the new starting point, so the policy resumes from
+ * it rather than holding again.
+ */
+export function withoutHold(
+  stream: Readonly<Record<string, unknown>>,
+  tag: string,
+  choiceAnnotation: string,
+  currentTag: string | undefined,
+): { value: Record<string, unknown>; held: boolean } | { error: string } {
+  const value = structuredClone(stream) as Record<string, unknown>;
+  const spec = isRecord(value.spec) ? value.spec : {};
+  const entry = (Array.isArray(spec.tags) ? spec.tags : []).find((t): t is Record<string, unknown> => isRecord(t) && t.name === tag);
+  if (!entry) return { error: `the stream has no spec tag "${tag}"` };
+  const notes: Record<string, unknown> = isRecord(entry.annotations) ? { ...entry.annotations } : {};
+  const held = holdAnnotation in notes;
+  delete notes[holdAnnotation];
+  if (choiceAnnotation in notes && currentTag !== undefined) notes[choiceAnnotation] = currentTag;
+  if (Object.keys(notes).length === 0) delete entry.annotations;
+  else entry.annotations = notes;
+  return { value, held };
+}

@@ -15,6 +15,8 @@ import type { PruneFlags, RollbackFlags } from './history-command.js';
 import type { ImportImageFlags } from './import-command.js';
 import type { LookupFlags, TagFlags } from './tag-command.js';
 import type { MarkerFlags } from './marker-command.js';
+import type { HoldFlags } from './hold-command.js';
+import type { AuthoringFlags } from './tag-command.js';
 import type { TriggerFlags } from './triggers-command.js';
 
 export function registerAuthoringCommands(program: Command, io: CliIo, setResult: (code: ExitCodeValue) => void): void {
@@ -82,6 +84,34 @@ Examples (from the OpenShift documentation):
     .action(async (target: string, opts: ImportImageFlags) => {
       const { importImageCommand } = await import('./import-command.js');
       setResult(await importImageCommand(target, opts, io));
+    });
+
+  withRepoOptions(program.command('hold'), { dryRun: 'print the diff; write nothing' })
+    .description(
+      'Hold a stream tag where it is: it is not imported, its policy does not move it, and with --image every consumer (triggers, markers, kustomize images) gets that image from its history. See docs/policies.md#holds.',
+    )
+    .argument('<stream:tag>', 'the tag to hold: stream:tag or namespace/stream:tag')
+    .option('--until <time>', 'when the hold ends: an RFC 3339 time, or a duration from now such as 72h')
+    .option('--reason <text>', 'why, for the report and describe')
+    .option('--image <id>', "an image of the tag's history (a digest or a unique prefix) consumers get while held")
+    .option('--now <time>', 'the time the hold starts (default: now)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  imagestreams hold web:prod --reason "launch freeze" --until 72h\n  imagestreams hold web:prod --image sha256:1a2b3c\n  imagestreams unhold web:prod',
+    )
+    .action(async (target: string, opts: HoldFlags) => {
+      const { holdCommand } = await import('./hold-command.js');
+      setResult(await holdCommand(target, opts, io));
+    });
+
+  withRepoOptions(program.command('unhold'), { dryRun: 'print the diff; write nothing' })
+    .description(
+      "Release a hold: the tag is imported again, and a policy tag resumes from its current from.name (a person's rollback is accepted as the new starting point).",
+    )
+    .argument('<stream:tag>', 'the held tag: stream:tag or namespace/stream:tag')
+    .action(async (target: string, opts: AuthoringFlags) => {
+      const { unholdCommand } = await import('./hold-command.js');
+      setResult(await unholdCommand(target, opts, io));
     });
 
   withRepoOptions(program.command('rollback'), { dryRun: 'print the diff; write nothing' })
