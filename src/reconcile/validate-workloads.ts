@@ -1,3 +1,4 @@
+import { imageChangeSource } from './dc-triggers.js';
 import { annotationsOf, objectNamespace, streamTagNames } from './accessors.js';
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
@@ -247,25 +248,29 @@ function checkDeploymentConfigTriggers(object: ManifestObject, namespace: string
   const podSpec = podSpecOf(object, ctx);
   const names = new Set([...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? [])].map((c) => c.name));
   spec.triggers.forEach((trigger: unknown, i: number) => {
-    if (!isRecord(trigger) || trigger.type !== 'ImageChange') return;
     const base = `/spec/triggers/${i}`;
+    // apps validation validateTrigger: every trigger has a type (the controller alone would act on an untyped one).
+    if (isRecord(trigger) && (trigger.type === undefined || trigger.type === '' || trigger.type === null))
+      out.push(finding('missing-field', base, `spec.triggers[${i}].type: Required value`));
+    if (!isRecord(trigger) || trigger.type !== 'ImageChange') return;
     const params = trigger.imageChangeParams;
     if (!isRecord(params)) {
       out.push(finding('missing-field', base, `spec.triggers[${i}].imageChangeParams: Required value`));
       return;
     }
-    const from = isRecord(params.from) ? params.from : undefined;
+    // ImageStream and ImageRepository sources are read as ImageStreamTags (a bare name: its latest tag).
+    const from = imageChangeSource(params.from);
     if (!from) {
       out.push(finding('missing-field', `${base}/imageChangeParams`, `spec.triggers[${i}].imageChangeParams.from: Required value`));
     } else {
-      const name = str(from.name) ?? '';
-      const fromNamespace = str(from.namespace);
+      const name = from.name;
+      const fromNamespace = from.namespace;
       if (from.kind !== 'ImageStreamTag') {
         out.push(
           finding(
             'trigger-unsupported-kind',
             `${base}/imageChangeParams/from`,
-            `spec.triggers[${i}].imageChangeParams.from.kind: Invalid value: "${String(from.kind)}": kind must be an ImageStreamTag`,
+            `spec.triggers[${i}].imageChangeParams.from.kind: Invalid value: "${String(from.writtenKind)}": kind must be an ImageStreamTag`,
           ),
         );
       } else if (!holdsTemplateParameter(name) && !holdsTemplateParameter(fromNamespace)) {

@@ -48,7 +48,7 @@ export type WorkloadSkipCode =
   | 'trigger-outside-pod-spec'
   | 'no-image-yet'
   | 'trigger-stream-not-found'
-  | 'manual-trigger-already-set'
+  | 'manual-trigger'
   // a setter marker or kustomize image skipped (markers.ts, kustomize.ts)
   | 'marker-stream-not-found'
   | 'marker-no-tag'
@@ -60,6 +60,7 @@ export type WorkloadSkipCode =
   | 'duplicate-trigger-target'
   | 'trigger-invalid-fieldpath'
   | 'trigger-container-not-found'
+  | 'trigger-unresolved'
   | 'ambiguous-stream'
   | 'cross-namespace-not-allowed'
   | 'template-parameters';

@@ -33,6 +33,7 @@ import type {
   WorkloadSkipCode,
 } from './workload-types.js';
 import { StreamTable } from './stream-table.js';
+import { imageChangeSource } from './dc-triggers.js';
 
 interface Refusal {
   readonly error: string;
@@ -162,7 +163,12 @@ function annotationTriggers(w: WorkloadInput, segments: readonly string[], table
   return out;
 }
 
-/** DeploymentConfig ImageChange triggers (§13.2): automatic ones follow the tag; manual ones are set once. */
+/**
+ * DeploymentConfig ImageChange triggers (§13.2), as the trigger controller applies them (openshift-controller-manager
+ * `pkg/image/trigger/deploymentconfigs` UpdateDeploymentConfigImages): only automatic triggers set images (a manual
+ * one is never set, not even the first time, and its containers are left alone); an automatic trigger whose tag has
+ * no image resolves to its lastTriggeredImage; while one has neither, no container of the object is updated.
+ */
 function deploymentConfigTriggers(
   w: WorkloadInput,
   table: StreamTable,
@@ -173,54 +179,52 @@ function deploymentConfigTriggers(
   const pod = at(w.value, ['spec', 'template', 'spec']);
   const pending: Pending[] = [];
   const params: FieldEdit[] = [];
-  // Containers of a manual trigger that has fired: the trigger set them once and keeps them (image lookup too
-  // leaves them alone, or the pass after the trigger fired would rewrite what it set).
+  // Containers of a manual trigger: the controller never sets them, and image lookup leaves them alone too.
   const held: string[] = [];
+  const fieldsOf = (names: readonly unknown[]): Array<{ path: string; image: unknown }> => {
+    const out: Array<{ path: string; image: unknown }> = [];
+    for (const list of ['initContainers', 'containers'] as const)
+      containersOf(pod, list).forEach((c, index) => {
+        if (names.includes(c.name)) out.push({ path: `/spec/template/spec/${list}/${index}/image`, image: c.image });
+      });
+    return out;
+  };
+  let unresolved: string | undefined;
   for (const [i, t] of triggers.entries()) {
     if (!isRecord(t) || t.type !== 'ImageChange' || !isRecord(t.imageChangeParams)) continue;
     const p = t.imageChangeParams;
-    const from = isRecord(p.from) ? p.from : {};
-    const name = typeof from.name === 'string' ? from.name : '';
-    const label = `spec.triggers[${i}] (${name})`;
-    const last = typeof p.lastTriggeredImage === 'string' ? p.lastTriggeredImage : '';
-    if (p.automatic !== true && last !== '') {
+    const from = imageChangeSource(p.from);
+    if (from?.kind !== 'ImageStreamTag') continue;
+    const label = `spec.triggers[${i}] (${from.name})`;
+    const names = Array.isArray(p.containerNames) ? p.containerNames : [];
+    if (p.automatic !== true) {
       skips.push({
         workload: w.key,
-        code: 'manual-trigger-already-set',
-        reason: `${label}: automatic is false and the image was already set once; change it by hand or set automatic: true`,
+        code: 'manual-trigger',
+        reason: `${label}: automatic is false; the trigger controller does not set its image (set it by hand, or set automatic: true)`,
       });
-      const names = Array.isArray(p.containerNames) ? p.containerNames : [];
-      for (const list of ['initContainers', 'containers'] as const) {
-        containersOf(pod, list).forEach((c, index) => {
-          if (names.includes(c.name)) held.push(`/spec/template/spec/${list}/${index}/image`);
-        });
-      }
+      held.push(...fieldsOf(names).map((f) => f.path));
       continue;
     }
-    const resolved = resolveTrigger(w, table, from.namespace, name, from.kind === 'ImageStreamTag', label, skips);
+    const last = typeof p.lastTriggeredImage === 'string' ? p.lastTriggeredImage : '';
+    const resolved = resolveTrigger(w, table, from.namespace, from.name, true, label, skips);
     if ('error' in resolved) return resolved;
-    const { value, cause } = resolved;
+    const value = resolved.value ?? (last === '' ? undefined : last);
     if (value === undefined) {
+      unresolved ??= `${label}: its tag has no image and it has no lastTriggeredImage; no container is updated until every automatic trigger resolves`;
       continue;
     }
-    const names = Array.isArray(p.containerNames) ? p.containerNames.filter((n): n is string => typeof n === 'string') : [];
-    for (const cname of names) {
-      let placed = false;
-      for (const list of ['initContainers', 'containers'] as const) {
-        containersOf(pod, list).forEach((c, index) => {
-          if (c.name !== cname) return;
-          placed = true;
-          pending.push({
-            path: `/spec/template/spec/${list}/${index}/image`,
-            value,
-            old: typeof c.image === 'string' ? c.image : undefined,
-            cause,
-            via: 'deployment-config',
-          });
-        });
-      }
-      if (!placed) return { error: `${label}: no such container: ${cname}`, code: 'trigger-container-not-found' };
-    }
+    for (const cname of names)
+      if (typeof cname === 'string' && fieldsOf([cname]).length === 0)
+        return { error: `${label}: no such container: ${cname}`, code: 'trigger-container-not-found' };
+    for (const f of fieldsOf(names))
+      pending.push({
+        path: f.path,
+        value,
+        old: typeof f.image === 'string' ? f.image : undefined,
+        cause: resolved.cause,
+        via: 'deployment-config',
+      });
     if (last !== value)
       params.push({
         op: last === '' && !('lastTriggeredImage' in p) ? 'add' : 'replace',
@@ -228,6 +232,7 @@ function deploymentConfigTriggers(
         value,
       });
   }
+  if (unresolved !== undefined) return { error: unresolved, code: 'trigger-unresolved' };
   return { pending, params, held };
 }
 

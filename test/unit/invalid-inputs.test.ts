@@ -460,6 +460,17 @@ const cases: Case[] = [
     at: ['dc.yaml', 10, 9],
   },
   {
+    name: 'DeploymentConfig trigger without a type (apps validation: type is required)',
+    files: {
+      ...base,
+      'dc.yaml':
+        'apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata:\n  name: dc\n  namespace: ns\nspec:\n  triggers:\n    - imageChangeParams:\n        automatic: true\n        containerNames: [web]\n        from: {kind: ImageStreamTag, name: "app:1"}\n  template:\n    spec:\n      containers:\n        - name: web\n          image: x\n',
+    },
+    code: 'missing-field',
+    at: ['dc.yaml', 8, 7],
+    message: 'spec.triggers[0].type: Required value',
+  },
+  {
     name: 'resolve-names other than *',
     files: {
       'p.yaml':
