@@ -155,8 +155,8 @@ export class GitHubClient implements ForgeClient {
   async enableAutoMerge(pr: PullRequest, method: MergeMethod): Promise<void> {
     try {
       await this.octokit.graphql(
-        'mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { clientMutationId } }',
-        { id: pr.nodeId, method: method.toUpperCase() },
+        'mutation($id: ID!, $mergeMethod: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $mergeMethod}) { clientMutationId } }',
+        { id: pr.nodeId, mergeMethod: method.toUpperCase() },
       );
     } catch (err) {
       throw forgeFailure(err, `enable auto-merge on pull request #${pr.number}`);
