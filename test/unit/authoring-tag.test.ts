@@ -84,7 +84,7 @@ describe('imagestreams tag', () => {
     expect(across.stderr).toContain('cannot set alias across different Image Streams');
   });
 
-  it('a registry source with --scheduled, --reference-policy=local, --import-mode, into a JSON stream', async () => {
+  it('a registry source with --scheduled, --reference-policy=local, --import-mode, into a JSON stream (its one-line spec stays on one line)', async () => {
     const d = await repo();
     const r = await cli(
       d,
@@ -101,24 +101,7 @@ describe('imagestreams tag', () => {
     "apiVersion": "image.openshift.io/v1",
     "kind": "ImageStream",
     "metadata": {"name": "python", "namespace": "shop"},
-    "spec": {
-        "tags": [
-            {
-                "name": "3.6",
-                "from": {
-                    "kind": "DockerImage",
-                    "name": "docker.io/python:3.6.0"
-                },
-                "importPolicy": {
-                    "scheduled": true,
-                    "importMode": "PreserveOriginal"
-                },
-                "referencePolicy": {
-                    "type": "Local"
-                }
-            }
-        ]
-    }
+    "spec": {"tags": [{"name": "3.6", "from": {"kind": "DockerImage", "name": "docker.io/python:3.6.0"}, "importPolicy": {"scheduled": true, "importMode": "PreserveOriginal"}, "referencePolicy": {"type": "Local"}}]}
 }
 `);
   });
