@@ -326,8 +326,8 @@ export function annotationTriggerRemovals(
 /**
  * DeploymentConfig ImageChange triggers for the request (on a copy of the object): afterwards each named container
  * is named by exactly one ImageChange trigger, from the requested tag. A trigger that already names only requested
- * containers is changed where it stands (its lastTriggeredImage dropped when its tag changes, so a manual trigger is
- * set once from the new tag); one that also names others keeps those; a trigger left naming none is removed.
+ * containers is changed where it stands (its lastTriggeredImage dropped when its tag changes: that image was the old
+ * tag's); one that also names others keeps those; a trigger left naming none is removed.
  */
 export function withImageChangeTrigger(
   value: Record<string, unknown>,
