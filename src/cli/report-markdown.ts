@@ -57,7 +57,9 @@ const tagRow = (t: TagRow): string[] => [
   code(shortImage(t.old)),
   t.kind === 'import-failed' ? `import failed: ${cell(t.detail)}` : code(shortImage(t.new)),
   cell(t.created) || '—',
-  t.kind === 'imported' ? code(t.source) : `${cell(t.kind)}${t.source !== t.kind ? ` ${code(t.source)}` : ''}`,
+  t.kind === 'imported' || t.kind === 'import-failed'
+    ? code(t.source)
+    : `${cell(t.kind)}${t.source !== t.kind ? ` ${code(t.source)}` : ''}`,
 ];
 
 const imageRow = (w: ImageRow): string[] => [

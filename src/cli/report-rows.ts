@@ -154,7 +154,8 @@ export function reportRows(result: PassResult, files?: ReadonlySet<string>): Rep
   }
   for (const s of result.workloadSkips) {
     const { file, document, pointer } = splitKey(s.workload);
-    const what = result.workloadNames.get(s.workload) ?? s.workload;
+    const name = result.workloadNames.get(s.workload) ?? s.workload;
+    const what = name.startsWith(`${file}: `) ? name.slice(file.length + 2) : name;
     problems.push({ file, line: lineOf(result, file, document, pointer), what, code: s.code, reason: s.reason, severity: 'warning' });
   }
   for (const i of result.imports) {
