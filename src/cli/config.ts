@@ -9,6 +9,8 @@ import type { ImporterSettings } from '../import/index.js';
 import { parseInterval } from '../reconcile/due.js';
 import { parseGoDuration } from '../reconcile/duration.js';
 import type { ReconcileSettings } from '../reconcile/settings.js';
+import type { Schedule } from '../reconcile/due.js';
+import { parseCronSchedule } from '../render/cron.js';
 import { defaultReconcileSettings, settingRanges } from '../reconcile/settings.js';
 import type { LoadLimits } from '../render/limits.js';
 import { defaultLoadLimits } from '../render/limits.js';
@@ -32,6 +34,8 @@ export interface Config {
   readonly settings: ReconcileSettings;
   /** The file's `pullRequest` section as validated; publish-settings.ts merges it with the flags and environment. */
   readonly pullRequest: PullRequestFileSettings | undefined;
+  /** When the daemon may land changes (`commitWindows`, cron expressions); empty: always. */
+  readonly commitWindows: ReadonlyArray<{ readonly expression: string; readonly schedule: Schedule }>;
 }
 
 /** Everything the import layer needs, settled here so that the edge never reads the environment. */
@@ -39,6 +43,7 @@ export type RegistrySettings = ImporterSettings;
 
 interface ConfigFile {
   pullRequest?: PullRequestFileSettings;
+  commitWindows?: string[];
   include?: string[];
   exclude?: string[];
   defaultNamespace?: string;
@@ -155,6 +160,14 @@ export async function loadConfig(flags: ConfigFlags, env: Readonly<Record<string
     registry: Object.freeze(registrySettings(flags, env, cwd, fromFile)),
     settings: Object.freeze(reconcileSettings(flags, env, fromFile, namespace, file)),
     pullRequest: fromFile.pullRequest,
+    commitWindows: Object.freeze(
+      (fromFile.commitWindows ?? []).map((expression, i) => {
+        const parsed = parseCronSchedule(expression);
+        if (!parsed.ok)
+          throw new UsageError(`configuration file ${file} is invalid: commitWindows[${i}]: "${expression}": ${parsed.error}`, 'config');
+        return { expression, schedule: parsed.schedule };
+      }),
+    ),
   });
 }
 

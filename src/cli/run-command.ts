@@ -230,6 +230,7 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
       push,
       journal,
       publisher: prSetup?.publisher,
+      commitWindows: config.commitWindows.map((w) => w.schedule),
       pass: {
         walk: config.walk,
         limits: config.limits,

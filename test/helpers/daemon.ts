@@ -11,6 +11,7 @@ import { GitRepo } from '../../src/gitsource/repo.js';
 import { createRegistryImporter } from '../../src/import/index.js';
 import type { ImporterSettings } from '../../src/import/index.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
+import { parseCronSchedule } from '../../src/render/cron.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
 import { testSettings } from './importer.js';
 import { defaultReconcileSettings } from '../../src/reconcile/settings.js';
@@ -37,6 +38,8 @@ export async function inProcessDaemon(options: {
   pollIntervalMs?: number;
   /** Importer settings over the tests' defaults (rate limits, retries). */
   importer?: Partial<ImporterSettings>;
+  /** When changes may land (config commitWindows), as cron expressions. */
+  commitWindows?: readonly string[];
 }): Promise<InProcessDaemon> {
   const holder = new SignalHolder();
   const imp = await createRegistryImporter(testSettings({ cacheDir: path.join(options.work, 'cache'), ...options.importer }), {
@@ -68,6 +71,11 @@ export async function inProcessDaemon(options: {
       forceImport: false,
       importer: imp.importer,
     },
+    commitWindows: (options.commitWindows ?? []).map((e) => {
+      const parsed = parseCronSchedule(e);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.schedule;
+    }),
     pollIntervalMs: options.pollIntervalMs ?? 3_600_000,
     debounceMs: options.debounceMs,
     maxWaitMs: options.maxWaitMs,

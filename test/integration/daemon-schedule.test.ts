@@ -46,4 +46,40 @@ describe('scheduled imports in the daemon', () => {
       await close();
     }
   });
+
+  it('outside the commit window a pass imports and reports but lands nothing; the change lands when the window opens', async () => {
+    const digest = await pushImage({ url: registryUrl }, 'sched/win', 'live', buildImage({ seed: 'sched-win-1' }));
+    createBareRepo(projectRoot, 'window', {
+      files: {
+        'is.yaml': `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: win\n  namespace: prod\nspec:\n  tags:\n  - name: live\n    from:\n      kind: DockerImage\n      name: ${registryHost}/sched/win:live\n    importPolicy:\n      insecure: true\n`,
+      },
+    });
+    // Saturday noon; the window is weekdays 09:00-16:59 (UTC).
+    const timers = new FakeTimers(Date.parse('2024-05-04T12:00:00Z'));
+    const { daemon, repo, close } = await inProcessDaemon({
+      url: `${gitUrl}/window.git`,
+      work: path.join(work, 'window'),
+      debounceMs: 10,
+      maxWaitMs: 100,
+      timers,
+      commitWindows: ['* 9-16 * * 1-5'],
+    });
+    try {
+      await daemon.start();
+      await until('the first pass', async () => daemon.snapshot.passes === 1 && daemon.snapshot.state === 'ready');
+      const first = await repo.remoteHead();
+      expect(daemon.snapshot.lastPass?.outcome).toBe('nothing-to-do');
+      // The next pass is asked for at Monday 09:00, when the window opens, and nothing lands before.
+      expect(daemon.snapshot.nextDueAt).toBe(Date.parse('2024-05-06T09:00:00Z'));
+      timers.advance(24 * 3_600_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await repo.remoteHead()).toBe(first);
+      timers.advance(21 * 3_600_000);
+      await until('the pass in the window to commit', async () => (await repo.remoteHead()) !== first);
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(path.join(repo.dir, 'is.yaml'), 'utf8')).toContain(`image: ${digest}`);
+    } finally {
+      await close();
+    }
+  });
 });

@@ -15,13 +15,14 @@ import type { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { GitRepo } from '../../gitsource/repo.js';
 import type { LoadCache } from '../../render/repository.js';
-import { scheduleKey } from '../../reconcile/due.js';
-import { deferralsByRegistry } from '../../reconcile/pass.js';
-import { dockerClientDefaults, parseOpenShiftReference } from '../../reconcile/reference.js';
 import type { PushedImage } from '../../reconcile/registry-events.js';
 import { hostMatcher, pushedSources } from '../../reconcile/registry-events.js';
 import { rfc3339 } from '../clock.js';
 import { commitPass } from '../commit-pass.js';
+import { reconcilePass } from '../pipeline.js';
+import type { Schedule } from '../../reconcile/due.js';
+import { outsideWindow } from './window.js';
+import { logPass } from './pass-log.js';
 import type { CommitPassResult } from '../commit-pass.js';
 import { describeFailure, PassTimeoutError, StoppedError } from '../failures.js';
 import type { DaemonMetrics } from '../metrics.js';
@@ -63,6 +64,8 @@ export interface DaemonOptions {
   readonly publisher?: Publisher | undefined;
   /** Everything a pass needs but the clock, memory and the repository directory. */
   readonly pass: Omit<PassOptions, 'now' | 'lastChecked' | 'forceSources' | 'repoDir' | 'displayBase'>;
+  /** When changes may land (config `commitWindows`); empty or absent: always. */
+  readonly commitWindows?: readonly Schedule[];
   readonly journal: WorkJournal;
   readonly pollIntervalMs: number;
   readonly debounceMs: number;
@@ -277,6 +280,17 @@ export class Daemon {
     const endTimer = this.options.metrics.passDuration.startTimer();
     try {
       const pushes = batch.flatMap((b) => b.pushes);
+      const closed = await outsideWindow(this.options.commitWindows ?? [], this.timers.now(), () =>
+        reconcilePass(this.passOptions(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined)),
+      );
+      if (closed) {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        log.info(closed.fields, closed.message);
+        this.status.passLanded(id, 'nothing-to-do', started);
+        this.options.metrics.passes.inc({ result: 'outside-window' });
+        this.queue.addAt(closed.opensAt, 'commit window opens');
+        return;
+      }
       const out = await commitPass(
         this.options.repo,
         () => this.passOptions(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined),
@@ -355,31 +369,7 @@ export class Daemon {
   private report(out: CommitPassResult, log: Logger, started: number): Exclude<PassOutcome, 'failed'> {
     const r = out.result;
     const when = rfc3339(this.timers.now());
-    for (const i of r.imports) {
-      const s = r.streams.find((x) => x.key === i.stream);
-      const deferred = 'deferred' in i.result; // not checked: it stays due
-      if (s && i.tag && !deferred) this.lastChecked.set(scheduleKey(s.namespace, s.name, i.tag), when);
-      const parsed = parseOpenShiftReference(i.from);
-      const registry = parsed.ok ? dockerClientDefaults(parsed.value).registry : 'invalid';
-      this.options.metrics.imports.inc({ registry, result: i.result.ok ? 'success' : deferred ? 'deferred' : 'failure' });
-      if ('failure' in i.result)
-        log.warn(
-          {
-            stream: s ? `${s.namespace}/${s.name}` : i.stream,
-            tag: i.tag,
-            from: i.from,
-            reason: i.result.failure.reason,
-            message: i.result.failure.message,
-          },
-          'import failed',
-        );
-    }
-    for (const d of deferralsByRegistry(r.imports))
-      log.warn({ registry: d.registry, code: d.code, imports: d.imports, retryAt: d.retryAt }, `imports deferred: ${d.message}`);
-    for (const e of r.renderErrors) log.warn({ file: e.file, code: e.code, reason: e.error }, 'file not written: it could not be rendered');
-    const errors = r.diagnostics.filter((d) => d.severity === 'error');
-    for (const d of errors) log.warn({ file: d.file, line: d.line, col: d.col, code: d.code }, d.message);
-    for (const f of out.heldBack) log.warn({ file: f }, 'left alone: the file has uncommitted edits');
+    logPass(r, out.heldBack, log, this.options.metrics, (key) => this.lastChecked.set(key, when));
     if (out.commit) this.options.metrics.commits.inc();
     if (this.options.local)
       void this.options.repo.head().then(
@@ -398,7 +388,7 @@ export class Daemon {
         imports: r.imports.length,
         failedImports,
         renderErrors: r.renderErrors.length,
-        invalidFiles: new Set(errors.map((d) => d.file)).size,
+        invalidFiles: new Set(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.file)).size,
         ms: this.timers.now() - started,
         nextDueAt: r.nextDueAt,
       },
