@@ -37,8 +37,7 @@ function repoWith(stream: string): string {
 }
 const head = 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ruby\n  namespace: default\n';
 const read = (d: string): Stream => parse(readFileSync(path.join(d, 'ruby.yaml'), 'utf8')) as Stream;
-const run = (d: string, args: string[]) =>
-  runCli(['import-image', ...args, '--now', '2024-05-01T12:00:00Z'], { cwd: d, env });
+const run = (d: string, args: string[]) => runCli(['import-image', ...args, '--now', '2024-05-01T12:00:00Z'], { cwd: d, env });
 
 describe('import-image: the request oc makes', () => {
   it("keeps an existing tag's scheduled and insecure (oc or-s them with the flags)", async () => {
