@@ -26,7 +26,7 @@ Exit codes (the same for every command; when several apply, the first of 70, 2, 
   2   usage or configuration error
   3   changes pending (--check)
   4   partial failure: some imports or files failed, everything else done
-  5   could not publish: Git refused or was unreachable (the work is committed locally)
+  5   could not publish: Git or the forge refused or was unreachable (the work is committed locally)
   70  internal error (please report it)`;
 
 function buildProgram(io: CliIo, setResult: (code: ExitCodeValue | number) => void): Command {
