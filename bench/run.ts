@@ -3,8 +3,8 @@
  * asserted by tests; speed goals are read off these numbers.
  *
  *   npm run bench              all benchmarks
- *   npm run bench -- validate  one of them (validate, import, import-dedupe, plan, daemon, large, git-commit, cli,
- *                              rate-limit, scale)
+ *   npm run bench -- validate  one of them (validate, import, import-dedupe, plan, render, daemon, large, git-commit,
+ *                              cli, rate-limit, scale)
  */
 import { daemonBench } from './daemon.js';
 import { importRegistry } from './import.js';
@@ -17,12 +17,14 @@ const all: Record<string, () => Promise<void>> = {
   import: importRegistry,
   'import-dedupe': async () => (await import('./import-dedupe.js')).importDedupe(),
   plan: planRender,
+  render: async () => (await import('./render.js')).renderBench(),
   daemon: daemonBench,
   large: largeStream,
   'git-commit': async () => (await import('./git-commit.js')).gitCommitBench(),
   cli: async () => (await import('./cli-baseline.js')).cliBaseline(),
   'rate-limit': async () => (await import('./rate-limit.js')).rateLimitBench(),
   scale: async () => (await import('./scale.js')).scaleBench(),
+  'policy-checks': async () => (await import('./policy-checks.js')).policyChecksBench(),
 };
 const chosen = process.argv.slice(2).filter((a) => a in all);
 for (const name of chosen.length > 0 ? chosen : Object.keys(all)) await all[name]?.();
