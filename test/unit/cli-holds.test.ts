@@ -72,6 +72,10 @@ describe('hold and unhold', () => {
         `        name: quay.io/shop/web:2\n      annotations:\n        imagestreams.dev/hold: '{"image":"quay.io/shop/web@${older}","reason":"launch freeze","since":"2024-05-03T00:00:00Z","until":"2024-05-06T00:00:00Z"}'\n`,
       ),
     );
+    const described = await runCli(['describe', 'is/web', '-n', 'shop', '--now', '2024-05-03T00:00:00Z'], { cwd: dir });
+    expect(described.stdout).toContain(
+      `  held at quay.io/shop/web@${older} until 2024-05-06T00:00:00Z since 2024-05-03T00:00:00Z: launch freeze\n`,
+    );
     // Consumers of the tag get the held image while it lasts, and the newest one once it has ended.
     const during = await runCli(['reconcile', '--offline', '--now', '2024-05-04T00:00:00Z'], { cwd: dir });
     expect(during.code).toBe(0);

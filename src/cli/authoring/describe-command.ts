@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { createRegistryImporter } from '../../import/index.js';
 import type { Observation } from '../../import/index.js';
+import { tagControls } from '../../reconcile/tag-controls.js';
 import { findSpecTag, findStatusTag, metadataOf, specOf, specTagsOf, statusOf, statusTagsOf } from '../../reconcile/accessors.js';
 import { defaultImportMode, kinds, referencePolicies } from '../../reconcile/model.js';
 import type { TagEvent, TagReference } from '../../reconcile/model.js';
@@ -100,6 +101,7 @@ export function describeStream(value: Record<string, unknown>, namespace: string
     else if (t?.importPolicy?.scheduled) lines.push(`  updates automatically from registry ${from ?? ''}`);
     else if (from) lines.push(`  tagged from ${from}`);
     if (t?.referencePolicy?.type === referencePolicies.local) lines.push('  prefer registry pullthrough when referencing this tag');
+    for (const note of t ? tagControls(t) : []) lines.push(`  ${note}`);
     lines.push('');
     for (const c of st?.conditions ?? [])
       if (c.status === 'False')
