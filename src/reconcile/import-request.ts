@@ -236,8 +236,16 @@ export function planImageImport(existing: Readonly<Record<string, unknown>> | un
   const repository = specOf(existing).dockerImageRepository;
   const streamRepository = typeof repository === 'string' ? repository : '';
   if (input.all) {
-    if (input.from) return repositoryFor(input.from);
-    if (streamRepository !== '') return repositoryFor(streamRepository);
+    // importAll: another repository than the stream's own needs --confirm. (oc also sets it on its own copy of the
+    // stream, but the server's import never writes spec.dockerImageRepository, so neither does this.)
+    const from = input.from || streamRepository;
+    if (from !== '' && from !== streamRepository && !input.confirm)
+      return refusal(
+        streamRepository === ''
+          ? 'the image stream does not currently import an entire Docker repository, pass --confirm to update'
+          : `the image stream has a different import spec "${streamRepository}", pass --confirm to update`,
+      );
+    if (from !== '') return repositoryFor(from);
     // importAll without a repository: every tag that points at a registry image.
     const pairs = specTagsOf(existing)
       .filter((t) => t.from?.kind === kinds.dockerImage)

@@ -107,7 +107,7 @@ describe('import-image: the request oc makes', () => {
     const text = `${head}spec:\n  tags: []\n`;
     const d = repoWith(text);
     // 127.0.0.1:9 answers nothing: a request to it would fail as an import (exit 4), not as the request (exit 2).
-    const r = await run(d, ['ruby', '--all', '--from=127.0.0.1:9/rules/ruby:2.0', '--insecure']);
+    const r = await run(d, ['ruby', '--all', '--confirm', '--from=127.0.0.1:9/rules/ruby:2.0', '--insecure']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       'The ImageStreamImport "ruby" is invalid: spec.repository.from.name: Invalid value: "127.0.0.1:9/rules/ruby:2.0": you must specify an image repository, not a tag or ID',

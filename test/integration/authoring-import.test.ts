@@ -62,10 +62,17 @@ describe('imagestreams import-image', () => {
       path.join(d, 'ruby.yaml'),
       '# our ruby\napiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ruby\n  namespace: default\nspec:\n  tags: []\n',
     );
-    const r = await runCli(['import-image', 'ruby', `--from=${host}/openshift/ruby-20-centos7`, '--all', '--insecure', '--scheduled'], {
+    // The stream imports no whole repository yet: oc asks for --confirm first, and so does this.
+    const asked = await runCli(['import-image', 'ruby', `--from=${host}/openshift/ruby-20-centos7`, '--all', '--insecure'], {
       cwd: d,
       env,
     });
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toContain('the image stream does not currently import an entire Docker repository, pass --confirm to update');
+    const r = await runCli(
+      ['import-image', 'ruby', `--from=${host}/openshift/ruby-20-centos7`, '--all', '--confirm', '--insecure', '--scheduled'],
+      { cwd: d, env },
+    );
     expect(r.code).toBe(0);
     const text = readFileSync(path.join(d, 'ruby.yaml'), 'utf8');
     expect(text.startsWith('# our ruby\n')).toBe(true);
