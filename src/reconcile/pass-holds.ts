@@ -4,8 +4,8 @@
  *
  * Consumers (every write-back target) resolve a tag through its status. For a tag held with an `image`, they see a
  * view of the stream whose head for that tag is the held image; the stream's real status is not changed. A
- * triggered container whose image is an older image of its tag's history (an item after the first) is a person's
- * rollback: the tool writes a hold with that image on the tag (and says so in the report), and the container keeps
+ * triggered container whose image is an older image of its tag's history as the file has it (an item after the
+ * first, before this pass's imports) is a person's rollback: the tool writes a hold with that image on the tag (and says so in the report), and the container keeps
  * its image. That view is then planned again, so one pass converges.
  */
 import { heldAt, holdAnnotation, holdText } from './holds.js';
@@ -113,7 +113,9 @@ export function planConsumers<P extends PlannedStream>(
       if (!m || !s || old === undefined) continue;
       const value = placed.get(s.key) ?? (structuredClone(values.get(s.key) ?? s.value) as Record<string, unknown>);
       const spec = tagsOf(value, 'spec', 'name').find((t) => t.name === m[3]);
-      const items = (tagsOf(value, 'status', 'tag').find((t) => t.tag === m[3])?.items ?? []) as TagEventLike[];
+      // Judged against the history as the file has it, before this pass: an image this pass's import just moved the
+      // tag away from is one the workload simply has not followed yet, not a rollback.
+      const items = (tagsOf(s.value, 'status', 'tag').find((t) => t.tag === m[3])?.items ?? []) as TagEventLike[];
       if (!spec || heldAt(spec, now) || items[0]?.image === old || !items.slice(1).some((i) => i.image === old)) continue;
       const reason = `rolled back to ${old.slice(0, 19)} in ${writeBack.names.get(plan.workload) ?? plan.workload}`;
       spec.annotations = {
