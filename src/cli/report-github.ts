@@ -43,6 +43,9 @@ export function renderGithubRows(rows: ReportRows, maxRows = 50): string {
         : `${shortImage(t.old) ?? '(none)'} -> ${shortImage(t.new) ?? '(none)'} (${t.kind}${t.source !== t.kind ? ` ${t.source}` : ''})`,
     ),
   );
+  bounded(rows.decisions, 'policy choices, holds and pending images', (d) =>
+    command(d.what === 'hold' ? 'warning' : 'notice', d.file || undefined, d.line, `${d.tag} ${d.what}`, d.detail),
+  );
   bounded([...rows.workloads, ...rows.values], 'images', (w) =>
     command(
       'notice',

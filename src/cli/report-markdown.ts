@@ -6,7 +6,7 @@
  * more"), and the whole text stays under `maxChars` (GitHub refuses a body over 65,536 characters).
  */
 import type { PassResult } from './pipeline.js';
-import type { ImageRow, ProblemRow, ReportRows, TagRow } from './report-rows.js';
+import type { DecisionRow, ImageRow, ProblemRow, ReportRows, TagRow } from './report-rows.js';
 import { reportRows } from './report-rows.js';
 
 export interface MarkdownOptions {
@@ -51,6 +51,8 @@ function table<T>(title: string, header: readonly string[], rows: readonly T[], 
   return out;
 }
 
+const decisionRow = (d: DecisionRow): string[] => [code(d.tag), d.what, cell(d.detail)];
+
 const tagRow = (t: TagRow): string[] => [
   cell(t.stream),
   code(t.tag),
@@ -93,6 +95,7 @@ export function renderMarkdownRows(rows: ReportRows, options: MarkdownOptions = 
   for (const p of options.preface ?? []) out.push(p, '');
   out.push(summaryLine(rows), '');
   out.push(...table('Image stream tags', ['Stream', 'Tag', 'Old', 'New', 'Created', 'From'], rows.tags, tagRow, max));
+  out.push(...table('Policies, holds and maturity', ['Stream tag', 'What', 'Detail'], rows.decisions, decisionRow, max));
   out.push(...table('Workloads', ['File', 'Object', 'Container', 'Image', 'Cause'], rows.workloads, imageRow, max));
   out.push(...table('Markers and kustomize images', ['File', 'Value', 'Image', 'Cause'], rows.values, valueRow, max));
   out.push(...table('Left alone', ['File', 'What', 'Code', 'Reason'], rows.problems, problemRow, max));

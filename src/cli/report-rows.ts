@@ -41,8 +41,20 @@ export interface ProblemRow {
   readonly severity: 'error' | 'warning';
 }
 
+/** A policy's choice, a hold the pass placed, or a new image pending until it is old enough (docs/policies.md). */
+export interface DecisionRow {
+  readonly file: string;
+  readonly line: number | undefined;
+  /** `namespace/stream:tag`. */
+  readonly tag: string;
+  readonly what: 'policy' | 'hold' | 'pending';
+  readonly detail: string;
+}
+
 export interface ReportRows {
   readonly tags: readonly TagRow[];
+  /** Policy choices, holds placed and pending images. */
+  readonly decisions: readonly DecisionRow[];
   readonly workloads: readonly ImageRow[];
   /** Setter markers and kustomize images (docs/write-back.md). */
   readonly values: readonly ImageRow[];
@@ -173,5 +185,46 @@ export function reportRows(result: PassResult, files?: ReadonlySet<string>): Rep
   }
   for (const e of result.renderErrors)
     problems.push({ file: e.file, line: undefined, what: e.file, code: `render-${e.code}`, reason: e.error, severity: 'error' });
-  return { tags, workloads, values, problems };
+  const decisions: DecisionRow[] = [];
+  const nameOf = (key: string): string => {
+    const named = stream(key);
+    return named ? `${named.namespace}/${named.name}` : key;
+  };
+  for (const i of result.imports) {
+    const { file, document, pointer } = splitKey(i.stream);
+    if (!i.policy || !keep(file) || (i.policy.chosen === i.policy.previous && !i.policy.reason.startsWith('held:'))) continue;
+    const moved = i.policy.chosen === i.policy.previous ? `stays ${i.policy.chosen}` : `${i.policy.previous} → ${i.policy.chosen}`;
+    const next = i.policy.next.length > 0 ? `; next: ${i.policy.next.join(', ')}` : '';
+    decisions.push({
+      file,
+      line: lineOf(result, file, document, pointer),
+      tag: `${nameOf(i.stream)}:${i.tag}`,
+      what: 'policy',
+      detail: `${moved} (${i.policy.reason}${next})`,
+    });
+  }
+  for (const h of result.holds) {
+    const s = result.streams.find((x) => h.tag.startsWith(`${x.namespace}/${x.name}:`));
+    const at = s ? splitKey(s.key) : undefined;
+    if (at && !keep(at.file)) continue;
+    decisions.push({
+      file: at?.file ?? '',
+      line: at ? lineOf(result, at.file, at.document, at.pointer) : undefined,
+      tag: h.tag,
+      what: 'hold',
+      detail: `held at ${h.image}: ${h.reason}`,
+    });
+  }
+  for (const p of result.pending) {
+    const { file, document, pointer } = splitKey(p.stream);
+    if (!keep(file)) continue;
+    decisions.push({
+      file,
+      line: lineOf(result, file, document, pointer),
+      tag: `${nameOf(p.stream)}:${p.tag}`,
+      what: 'pending',
+      detail: `${p.image}, first seen ${p.since}, adopted from ${p.adoptAt}`,
+    });
+  }
+  return { tags, decisions, workloads, values, problems };
 }

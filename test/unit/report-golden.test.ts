@@ -25,12 +25,15 @@ const cases = [
   'helm-values-markers',
   'kustomize-images',
   'marker-diagnostics',
+  'tag-policies',
+  'hold-rollback',
 ];
 
 interface Observed {
   readonly now: string;
   readonly options?: { offline?: boolean; localRegistry?: string; defaultNamespace?: string };
   readonly images?: Record<string, { digest: string } | { failure: { reason: string; message: string } }>;
+  readonly repositories?: Record<string, string[]>;
 }
 
 /** The recorded registry answers of a golden case (as test/golden/golden.test.ts replays them). */
@@ -51,6 +54,12 @@ function recorded(observed: Observed): ImportSource {
   return {
     importImages: async (requests) => requests.map((r) => answer(r.from)),
     repositoryTags: async () => ({ ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: 'no repository recorded' } }),
+    listTags: async (from) => {
+      const tags = observed.repositories?.[from];
+      return tags
+        ? { ok: true, tags: [...tags] }
+        : { ok: false, failure: { kind: 'not-found', reason: 'NotFound', message: `no repository recorded for ${from}` } };
+    },
   };
 }
 
