@@ -8,6 +8,7 @@ import { combineExitCodes, ExitCode, UsageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { formatText } from './format-diagnostics.js';
 import type { CliIo } from './io.js';
+import { lineOf, valueAt } from './report-rows.js';
 import type { PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
 import { deferralsByRegistry } from '../reconcile/pass.js';
@@ -95,31 +96,16 @@ function diffOf(result: PassResult): string {
 
 /** The pass as one JSON document; with --dry-run the diff is inside it (`diff`), so the output stays one document. */
 function json(result: PassResult, requests: number, diff: string | undefined): string {
-  const lineOf = (file: string, pointer: string, document: number): number | undefined => {
-    const f = result.files.get(file);
-    const doc = f?.documents.find((d) => d.index === document);
-    const range = doc?.positions.get(pointer) ?? doc?.positions.nearest(pointer);
-    return range && f ? f.lines.position(range.keyStart ?? range.start).line : undefined;
-  };
-  const valueAt = (file: string, document: number, pointer: string): unknown => {
-    let v: unknown = result.files.get(file)?.documents.find((d) => d.index === document)?.value;
-    for (const part of pointer
-      .split('/')
-      .slice(1)
-      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')))
-      v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
-    return v;
-  };
   return `${JSON.stringify(
     {
       edits: result.changes.flatMap((c) =>
         c.edits.map((e) => ({
           file: c.file,
-          line: lineOf(c.file, e.op.path, e.document),
+          line: lineOf(result, c.file, e.document, e.op.path),
           document: e.document,
           pointer: e.op.path,
           op: e.op.op,
-          old: e.op.op === 'add' ? undefined : valueAt(c.file, e.document, e.op.path),
+          old: e.op.op === 'add' ? undefined : valueAt(result, c.file, e.document, e.op.path),
           new: 'value' in e.op ? e.op.value : undefined,
           stream: e.object,
         })),

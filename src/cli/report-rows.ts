@@ -78,7 +78,8 @@ export function lineOf(result: PassResult, file: string, document: number, point
   return range && f ? f.lines.position(range.keyStart ?? range.start).line : undefined;
 }
 
-function valueAt(result: PassResult, file: string, document: number, pointer: string): unknown {
+/** The parsed value at a pointer of a document, as the file is before the pass. */
+export function valueAt(result: PassResult, file: string, document: number, pointer: string): unknown {
   let v: unknown = result.files.get(file)?.documents.find((d) => d.index === document)?.value;
   for (const part of pointer
     .split('/')

@@ -13,7 +13,7 @@
 import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import type { FieldEdit } from './json-diff.js';
-import { markerValue } from './markers.js';
+import { markerValue, streamMayHaveTag } from './markers.js';
 import { isRecord } from './objects.js';
 import type { StreamIndex } from './stream-index.js';
 import { StreamTable } from './stream-table.js';
@@ -112,17 +112,7 @@ export function validateKustomization(k: KustomizationInput, index: StreamIndex)
         ),
       );
     else if (found.kind === 'found') {
-      const v = found.entry.object.value;
-      const tags = (list: unknown): string[] =>
-        Array.isArray(list)
-          ? list.flatMap((t) =>
-              isRecord(t) && typeof t.name === 'string' ? [t.name] : isRecord(t) && typeof t.tag === 'string' ? [t.tag] : [],
-            )
-          : [];
-      const spec = isRecord(v.spec) ? v.spec : {};
-      const status = isRecord(v.status) ? v.status : {};
-      const whole = typeof spec.dockerImageRepository === 'string' && spec.dockerImageRepository !== '';
-      if (!whole && ![...tags(spec.tags), ...tags(status.tags)].includes(rule.stream.tag))
+      if (!streamMayHaveTag(found.entry.object.value, rule.stream.tag))
         out.push(
           finding(
             'kustomize-tag-not-found',

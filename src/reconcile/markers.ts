@@ -11,6 +11,7 @@ import type { Finding } from './codes.js';
 import { finding } from './codes.js';
 import type { FieldEdit } from './json-diff.js';
 import type { ManifestObject } from './objects.js';
+import { isRecord } from './objects.js';
 import { objectNamespace } from './accessors.js';
 import { findSpecTag } from './accessors.js';
 import { defaultImageTag } from './model.js';
@@ -129,17 +130,7 @@ export function validateMarkers(
       });
       continue;
     }
-    const value = found.entry.object.value;
-    const spec = (value.spec ?? {}) as Record<string, unknown>;
-    const status = (value.status ?? {}) as Record<string, unknown>;
-    const names = (list: unknown): string[] =>
-      Array.isArray(list)
-        ? list.flatMap((x) =>
-            typeof x === 'object' && x && typeof (x as { name?: unknown }).name === 'string' ? [(x as { name: string }).name] : [],
-          )
-        : [];
-    const wholeRepository = typeof spec.dockerImageRepository === 'string' && spec.dockerImageRepository !== '';
-    if (!wholeRepository && ![...names(spec.tags), ...names(status.tags)].includes(t.tag))
+    if (!streamMayHaveTag(found.entry.object.value, t.tag))
       out.push({
         ...at,
         ...finding(
@@ -150,6 +141,18 @@ export function validateMarkers(
       });
   }
   return out;
+}
+
+/**
+ * Whether a stream has, or may get, a tag: a spec or status tag of that name, or any tag when it imports a whole
+ * repository (`spec.dockerImageRepository`), whose tags are only known once listed. Markers and kustomize rules ask.
+ */
+export function streamMayHaveTag(value: Readonly<Record<string, unknown>>, tag: string): boolean {
+  const spec = isRecord(value.spec) ? value.spec : {};
+  if (typeof spec.dockerImageRepository === 'string' && spec.dockerImageRepository !== '') return true;
+  const status = isRecord(value.status) ? value.status : {};
+  const named = (list: unknown, field: 'name' | 'tag'): boolean => Array.isArray(list) && list.some((x) => isRecord(x) && x[field] === tag);
+  return named(spec.tags, 'name') || named(status.tags, 'tag');
 }
 
 /** The registry host of a repository name, as a container runtime reads it (Docker Hub when the first part is not a host). */

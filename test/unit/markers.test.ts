@@ -192,3 +192,37 @@ describe('Go templates', () => {
     expect(await inChartTemplates('other/templates/deployment.yaml', exists)).toBe(false);
   });
 });
+
+describe('validateMarkers', () => {
+  it('accepts a tag the stream has only in its status, or any tag of a whole-repository stream', async () => {
+    const { validateMarkers } = await import('../../src/reconcile/markers.js');
+    const { StreamIndex } = await import('../../src/reconcile/stream-index.js');
+    const objects = collectObjects([
+      {
+        file: 's.yaml',
+        index: 0,
+        value: {
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStream',
+          metadata: { name: 'web' },
+          status: { tags: [{ tag: 'old', items: [] }] },
+        },
+      },
+      {
+        file: 's.yaml',
+        index: 1,
+        value: {
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStream',
+          metadata: { name: 'all' },
+          spec: { dockerImageRepository: 'quay.io/a/b' },
+        },
+      },
+    ]).objects;
+    const index = new StreamIndex(objects, 'default');
+    const codes = (streamTag: string) => validateMarkers([site(streamTag, 'tag')], objects, index).map((f) => f.code);
+    expect(codes('web:old')).toEqual([]);
+    expect(codes('all:anything')).toEqual([]);
+    expect(codes('web:new')).toEqual(['marker-tag-not-found']);
+  });
+});
