@@ -50,7 +50,7 @@ export function renderEdits(
     const byDocument = new Map<number, PatchOp[]>();
     for (const e of target.edits) byDocument.set(e.document, [...(byDocument.get(e.document) ?? []), e.op]);
     const patches: DocumentPatch[] = [...byDocument.entries()].map(([document, ops]) => ({ document, ops }));
-    const result = applyPatches(parsed.text, parsed.format, patches, { maxBytes: options.maxBytes });
+    const result = applyPatches(parsed.text, parsed.format, patches, { maxBytes: options.maxBytes, loaded: parsed.documents });
     if (!result.ok) {
       const more = result.code === 'too-large' && options.explainTooLarge ? options.explainTooLarge(target.edits.map((e) => e.object)) : '';
       failures.push({ file: target.file, code: result.code, error: `${result.error}${more}` });

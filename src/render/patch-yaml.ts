@@ -79,8 +79,10 @@ class Ctx {
     readonly text: string,
     readonly doc: Document.Parsed,
     eol: string,
+    style?: BlockStyle,
   ) {
     this.eol = eol;
+    this.styleCache = style;
     visit(doc, { Alias: (_, node) => void this.aliased.add(node.source) });
   }
 
@@ -410,13 +412,13 @@ export interface PlannedOp {
  */
 export function spliceYamlEdits(
   text: string,
-  docs: ReadonlyArray<{ readonly doc: Document.Parsed; readonly ops: readonly PlannedOp[] }>,
+  docs: ReadonlyArray<{ readonly doc: Document.Parsed; readonly ops: readonly PlannedOp[]; readonly style?: BlockStyle | undefined }>,
   eol: string,
 ): string | undefined {
   const edits: Array<Edit & { readonly group: string; readonly order: number }> = [];
   try {
-    for (const { doc, ops } of docs) {
-      const ctx = new Ctx(text, doc, eol);
+    for (const { doc, ops, style } of docs) {
+      const ctx = new Ctx(text, doc, eol, style);
       for (const { op, group } of ops) edits.push({ ...editOf(ctx, op), group, order: edits.length });
     }
   } catch (err) {

@@ -3,6 +3,8 @@ import { parsePointer } from './positions.js';
 import { applyJsonOps, parseJsonValue } from './patch-json.js';
 import { applyYamlOps, parseYamlStream, spliceYamlEdits } from './patch-yaml.js';
 import type { PlannedOp, YamlStream } from './patch-yaml.js';
+import { buildSkeleton, skeletonMatches } from './skeleton.js';
+import type { LoadedDocument } from './skeleton.js';
 import { PatchError } from './yaml-style.js';
 import type { PatchErrorCode } from './yaml-style.js';
 
@@ -43,6 +45,11 @@ export class RenderError extends Error {
 export interface PatchOptions {
   /** Refuse (`too-large`) a result longer than this many UTF-8 bytes; it is checked before the result is verified. */
   readonly maxBytes?: number;
+  /**
+   * What the loader read of this very text (YAML): the edits then parse only a skeleton of the file (see
+   * skeleton.ts) and take the documents' values from here. The result is verified the same way.
+   */
+  readonly loaded?: readonly LoadedDocument[];
 }
 
 /** Path segments of an RFC 6901 pointer (`''` is the document root). */
@@ -288,15 +295,16 @@ function verifyYaml(
 function patchYaml(text: string, patches: readonly DocumentPatch[], options: PatchOptions): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const byDoc = mergePatches(patches);
-  const { originals, combined, shape, starts } = editOnce(text, byDoc, eol);
+  const { originals, combined, shape, starts, fresh } = editOnce(text, byDoc, eol, options.loaded);
   let out = combined ?? oneByOne(text, starts, byDoc, eol);
   checkSize(out, options.maxBytes);
   // Every op is also applied to the plain value: that is what the result must hold (and a malformed op fails here).
   const expected = new Map<number, unknown>();
   for (const [index, ops] of byDoc) {
     const original = originals.get(index);
-    // Only aliases make toJS share values; without one (no `*` in the text) the value is already a fresh copy.
-    let value = (shape.segments[index] ?? '').includes('*') ? cloneValue(original) : original;
+    // Only aliases make toJS share values; without one (no `*` in the text) the value is already a fresh copy. The
+    // loader's values are the repository's: never edited in place.
+    let value = !fresh || (shape.segments[index] ?? '').includes('*') ? cloneValue(original) : original;
     for (const op of ops) value = applyOpToValue(value, op);
     expected.set(index, value);
   }
@@ -313,8 +321,46 @@ function patchYaml(text: string, patches: readonly DocumentPatch[], options: Pat
   return out;
 }
 
+/**
+ * The edits computed on the loader's skeleton of the file (see skeleton.ts), with the loader's values: undefined
+ * when the skeleton is declined or the edits cannot be combined (the whole text is then parsed and decides).
+ */
+function editOnLoaded(text: string, byDoc: ReadonlyMap<number, readonly PatchOp[]>, eol: string, loaded: readonly LoadedDocument[]) {
+  const docs = new Map(loaded.map((d) => [d.index, d]));
+  const plans = new Map<number, PlannedOp[]>();
+  for (const [index, ops] of byDoc) {
+    const plan = planAgainstOriginal(ops, docs.get(index)?.value);
+    if (!docs.get(index)?.style || !plan) return undefined;
+    plans.set(index, plan);
+  }
+  const skeleton = buildSkeleton(text, new Map([...plans].map(([i, plan]) => [i, plan.map((p) => p.op)])), docs);
+  if (!skeleton) return undefined;
+  let parsed: YamlStream;
+  try {
+    parsed = parseYamlStream(skeleton.text);
+  } catch (err) {
+    if (err instanceof PatchError) return undefined;
+    throw err;
+  }
+  if (![...skeleton.kept].every(([i, kept]) => parsed.docs[i] && skeletonMatches(parsed.docs[i], kept))) return undefined;
+  const planned = [...plans].map(([i, ops]) => ({ doc: parsed.docs[i] as YamlStream['docs'][number], ops, style: docs.get(i)?.style }));
+  const combined = spliceYamlEdits(text, planned, eol);
+  if (combined === undefined) return undefined;
+  const starts = parsed.docs.map((d) => d.range[0]);
+  const segments = starts.map((s, i) => text.slice(s, starts[i + 1] ?? text.length));
+  return {
+    originals: new Map([...plans.keys()].map((i) => [i, docs.get(i)?.value])),
+    combined,
+    shape: { count: parsed.docs.length, prefix: text.slice(0, starts[0] ?? text.length), segments },
+    starts,
+    fresh: false,
+  };
+}
+
 /** One parse of the stream: each edited document's value, and all the edits spliced at once when they allow it. */
-function editOnce(text: string, byDoc: ReadonlyMap<number, readonly PatchOp[]>, eol: string) {
+function editOnce(text: string, byDoc: ReadonlyMap<number, readonly PatchOp[]>, eol: string, loaded?: readonly LoadedDocument[]) {
+  const reused = loaded ? editOnLoaded(text, byDoc, eol, loaded) : undefined;
+  if (reused) return reused;
   const before = parseYamlStream(text);
   const originals = new Map<number, unknown>();
   const planned: Array<{ doc: YamlStream['docs'][number]; ops: PlannedOp[] }> = [];
@@ -334,6 +380,8 @@ function editOnce(text: string, byDoc: ReadonlyMap<number, readonly PatchOp[]>, 
     combined,
     shape: { count: before.docs.length, prefix: before.prefix, segments: before.segments },
     starts: before.docs.map((d) => d.range[0]),
+    /** Whether the originals are this parse's own (fresh) values rather than the loader's (the repository's). */
+    fresh: true,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { DiagnosticCode, Severity } from '../reconcile/codes.js';
 import type { MarkerSite } from '../reconcile/markers.js';
 import type { LineIndex, PositionMap } from './positions.js';
+import type { BlockStyle } from './yaml-style.js';
 
 export type SourceFormat = 'yaml' | 'json';
 
@@ -11,6 +12,8 @@ export interface SourceDocument {
   readonly positions: PositionMap;
   /** Where the document starts in the file (for diagnostics about the document as a whole). */
   readonly start: number;
+  /** YAML: the document's indentation habits, which new lines follow (the renderer's, kept from this parse). */
+  readonly style?: BlockStyle;
 }
 
 /** A problem found while reading or parsing a file, at an offset in the file's text. */

@@ -3,6 +3,7 @@ import type { CST, Document, Node, ParsedNode } from 'yaml';
 import type { LoadLimits } from './limits.js';
 import { PositionMap, joinPointer } from './positions.js';
 import type { ParseProblem, ParsedText, SourceDocument } from './source.js';
+import { detectStyle } from './yaml-style.js';
 
 /**
  * Kubernetes tooling reads YAML with YAML 1.1 rules (sigs.k8s.io/yaml over go-yaml): `yes`/`on` are booleans and
@@ -131,7 +132,8 @@ export function parseYaml(text: string, limits: LoadLimits): ParsedText {
       }
       return;
     }
-    documents.push({ index: docIndex, value, positions: mapPositions(doc, docIndex, problems), start });
+    const positions = mapPositions(doc, docIndex, problems);
+    documents.push({ index: docIndex, value, positions, start, style: detectStyle(text, doc.contents) });
   };
 
   for (const token of new Parser().parse(text)) {

@@ -1,4 +1,4 @@
-import { Composer, Parser, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { Composer, Document as YamlDocument, Parser, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Node, ParsedNode } from 'yaml';
 import { yamlOptions } from './yaml-source.js';
 
@@ -63,27 +63,58 @@ const onlyItem = (c: ParsedNode | null): Node | null | undefined =>
 const plainCache = new Map<string, boolean>();
 
 /**
+ * Safe in block context as far as where a plain scalar ends goes: starts with a letter, holds only letters, digits
+ * and `._/@+-` with single `:`s inside (image references, digests, tag names). Such a string still needs the tag
+ * tests (`yes`, `null`, and `E11`, which YAML 1.1 reads as a float).
+ */
+const simplePlain = (s: string): boolean => /^[A-Za-z][A-Za-z0-9._/@+-]*(?::[A-Za-z0-9._/@+-]+)*$/.test(s);
+
+/** The tags a plain scalar is resolved by, as the parser does it (`yamlOptions`: YAML 1.1): in order, each with its test. */
+let resolverTags: ReadonlyArray<{ readonly default?: boolean | 'key'; readonly test?: RegExp }> | undefined;
+const resolvers = () =>
+  (resolverTags ??= new YamlDocument(null, yamlOptions).schema.tags.filter((t) => t.test !== undefined && t.default !== false));
+
+/**
+ * Whether the parser reads the plain scalar `s` (one line, no leading or trailing space) as the string `s`, asked
+ * directly instead of with a probe document: the YAML lexer's rules for where a plain scalar ends (`: ` or a final
+ * `:`, ` #`, and in flow context any of `,[]{}`), a key's document-end marker (`... `), and the schema's own tag
+ * tests (booleans, null, numbers, timestamps, `<<` as a key). Undefined for what is left to a probe: keys too long
+ * to be implicit.
+ */
+function readsAsString(s: string, context: 'block' | 'flow' | 'key' | 'flow-key'): boolean | undefined {
+  const flow = context === 'flow' || context === 'flow-key';
+  const key = context === 'key' || context === 'flow-key';
+  if (key && s.length > 1000) return undefined;
+  if (s.endsWith(':') || s.includes(': ') || s.includes(' #')) return false;
+  if (flow && /[,[\]{}]/.test(s)) return false;
+  if (key && s.startsWith('... ')) return false;
+  return !readsAsOther(s, key);
+}
+
+/** Whether a tag test of the schema claims the plain scalar (as a key, `<<` is a merge key). */
+const readsAsOther = (s: string, key: boolean): boolean =>
+  resolvers().some((t) => (t.default === true || (key && t.default === 'key')) && (t.test as RegExp).test(s));
+
+/**
  * Whether `s` can be written as a plain scalar and read back (YAML 1.1) as exactly the string `s`: not a
  * boolean, number, null or timestamp in disguise, not cut short by `#` or `: `, and the same in flow context
  * (`[...]`) or as a mapping key when asked.
  */
-/** YAML 1.1 words a plain scalar made of letters would read as something else (booleans, null). */
-const yaml11Words = /^(?:y|yes|n|no|true|false|on|off|null)$/i;
-
-/**
- * Plain-safe without asking the parser: starts with a letter, holds only letters, digits and `._/@+-` with single
- * `:`s inside (image references, digests, tag names), and is not a YAML 1.1 boolean or null. No such string reads
- * as a number, timestamp, null or boolean, or holds an indicator YAML would act on in block context.
- */
-const obviouslyPlain = (s: string): boolean => /^[A-Za-z][A-Za-z0-9._/@+-]*(?::[A-Za-z0-9._/@+-]+)*$/.test(s) && !yaml11Words.test(s);
-
 export function isPlainSafe(s: string, context: 'block' | 'flow' | 'key' | 'flow-key'): boolean {
   // Never start with an indicator, even where YAML would allow it (`:x`, `-x`): other readers disagree there.
   if (s === '' || s.trim() !== s || /^[-?:,[\]{}#&*!|>'"%@`]/.test(s) || /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u.test(s))
     return false;
-  // The common case (tens of thousands of digests in one status) needs no probe document each.
-  if (context === 'block' && obviouslyPlain(s)) return true;
+  // The common case (tens of thousands of digests in one status) needs only the tag tests.
+  if (context === 'block' && simplePlain(s)) return !readsAsOther(s, false);
   if (/[\ud800-\udfff]/u.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return false;
+  return readsAsString(s, context) ?? plainSafeByProbe(s, context);
+}
+
+/**
+ * The same question asked of the parser with probe documents (`k: s`, `k: [s]`, `s: v`, `k: {s: v}`): what the
+ * direct check is tested against, and what answers for the rare strings it leaves open.
+ */
+export function plainSafeByProbe(s: string, context: 'block' | 'flow' | 'key' | 'flow-key'): boolean {
   const cacheKey = `${context}\u0000${s}`;
   const cached = plainCache.get(cacheKey);
   if (cached !== undefined) return cached;
