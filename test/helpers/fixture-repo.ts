@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { defaultLoadLimits } from '../../src/render/limits.js';
 import type { LoadLimits } from '../../src/render/limits.js';
 import type { Diagnostic } from '../../src/render/diagnostic.js';
@@ -20,6 +21,19 @@ export async function writeFixture(files: FixtureFiles): Promise<string> {
     else await writeFile(file, content);
   }
   return dir;
+}
+
+/** `writeFixture` for one test file: every directory it writes is removed once the file's tests are done. */
+export function fixturesForThisFile(): (files: FixtureFiles) => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  return async (files) => {
+    const dir = await writeFixture(files);
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 /** Loads and validates a fixture repository the way `imagestreams validate` does, then removes it. */

@@ -1,14 +1,11 @@
 /** `imagestreams hold` and `unhold` as users run them, and what a hold does to the consumers of its tag. */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { writeFixture } from '../helpers/fixture-repo.js';
+import { fixturesForThisFile } from '../helpers/fixture-repo.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const fixture = fixturesForThisFile();
 
 const newer = `sha256:${'2'.repeat(64)}`;
 const older = `sha256:${'1'.repeat(64)}`;
@@ -38,12 +35,6 @@ status:
           generation: 1
 `;
 const values = `image: quay.io/shop/web@${newer} # {"$imagestreamtag": "shop/web:prod"}\n`;
-
-async function fixture(files: Record<string, string>): Promise<string> {
-  const dir = await writeFixture(files);
-  dirs.push(dir);
-  return dir;
-}
 
 describe('hold and unhold', () => {
   it('hold --image --reason --until writes the hold; consumers get the held image; unhold releases it', async () => {

@@ -2,21 +2,13 @@
  * Write-back beyond pod templates, through the CLI as a user runs it: setter markers in a Helm chart's values,
  * custom workload kinds from the configuration file, and Helm templates that are not read as manifests.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { writeFixture } from '../helpers/fixture-repo.js';
+import { fixturesForThisFile } from '../helpers/fixture-repo.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function fixture(files: Record<string, string>): Promise<string> {
-  const dir = await writeFixture(files);
-  dirs.push(dir);
-  return dir;
-}
+const fixture = fixturesForThisFile();
 
 const digest = `sha256:${'4'.repeat(64)}`;
 const stream = `apiVersion: image.openshift.io/v1
