@@ -52,11 +52,23 @@ export function headBranch(template: string, base: string): string {
 const trailerKey = 'Imagestreams-Change-Set';
 const handsOffMarker = '<!-- imagestreams: hands-off -->';
 
-/** The change set's fingerprint: the committed paths and the sha256 of their contents, sorted. */
-export function changeSetOf(committed: readonly Pick<FileChange, 'file' | 'after'>[]): string {
+const timestamps = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g;
+
+/** Text with every RFC 3339 time in it (or, with `keep`, every time not in `keep`) replaced by one placeholder. */
+function withoutTimes(text: string, keep?: string): string {
+  return text.replace(timestamps, (t) => (keep?.includes(t) ? t : '<time>'));
+}
+
+/**
+ * The change set's fingerprint: the committed paths and the sha256 of their contents, sorted, with the times the
+ * pass wrote (a time in a file after the pass that was not in it before: an import's `created`, a condition's
+ * `lastTransitionTime`) left out. Every pass plans from the base, which never holds the branch's imports, so it
+ * imports the same image again at its own time; that alone is no change.
+ */
+export function changeSetOf(committed: readonly Pick<FileChange, 'file' | 'before' | 'after'>[]): string {
   const h = createHash('sha256');
   for (const f of [...committed].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)))
-    h.update(`${f.file}\0${createHash('sha256').update(f.after).digest('hex')}\n`);
+    h.update(`${f.file}\0${createHash('sha256').update(withoutTimes(f.after, f.before)).digest('hex')}\n`);
   return `sha256:${h.digest('hex')}`;
 }
 
@@ -155,7 +167,9 @@ export class PullRequestPublisher implements Publisher {
         if (pr === undefined) throw err;
       }
     }
-    if (outcome !== 'opened' && (pr.title !== title || pr.body !== body)) {
+    // A branch that was not rebuilt holds the times of the pass that built it, and the body shows those times.
+    const sameBody = pr.body === body || (!pushed && withoutTimes(pr.body) === withoutTimes(body));
+    if (outcome !== 'opened' && (pr.title !== title || !sameBody)) {
       await forge.update(pr, { title, body });
       outcome = 'updated';
     }

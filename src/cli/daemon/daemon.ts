@@ -311,7 +311,12 @@ export class Daemon {
         },
       );
       if (controller.signal.aborted) throw controller.signal.reason;
-      if (out.publishError) throw out.publishError;
+      if (out.publication) this.status.published(out.publication);
+      if (out.publishError) {
+        const f = describeFailure(out.publishError);
+        this.status.published({ outcome: 'failed', code: f.code, message: f.message });
+        throw out.publishError;
+      }
       this.clean = true;
       const outcome = this.report(out, log, started);
       this.settle(batch, out, log);

@@ -1,3 +1,5 @@
+import type { PublishReport } from '../publish.js';
+
 /**
  * The daemon's state as one read-only snapshot: what /readyz, /healthz, /status, the metrics and the logs report.
  * The loop writes it through the few transitions below; nothing else reads the loop's fields.
@@ -12,6 +14,16 @@
 export type DaemonState = 'starting' | 'ready' | 'failing' | 'stalled' | 'stopping';
 
 export type PassOutcome = 'landed' | 'nothing-to-do' | 'partial' | 'failed';
+
+/** What the last publish did (publish.ts PublishReport), or why it failed (its failure code and message). */
+export interface PublishStatus {
+  readonly outcome: PublishReport['outcome'] | 'failed';
+  readonly message: string;
+  readonly url?: string | undefined;
+  readonly branch?: string | undefined;
+  readonly code?: string | undefined;
+  readonly at: number;
+}
 
 export interface DaemonSnapshot {
   readonly state: DaemonState;
@@ -28,6 +40,8 @@ export interface DaemonSnapshot {
   readonly pendingWork: number;
   readonly nextDueAt: number | undefined;
   readonly nextRetryAt: number | undefined;
+  /** The last pass's publishing: pushed, a pull request opened, updated, unchanged, closed, hands-off, or failed. */
+  readonly lastPublish: PublishStatus | undefined;
 }
 
 export class DaemonStatus {
@@ -50,6 +64,7 @@ export class DaemonStatus {
       pendingWork: 0,
       nextDueAt: undefined,
       nextRetryAt: undefined,
+      lastPublish: undefined,
     };
   }
 
@@ -118,6 +133,11 @@ export class DaemonStatus {
       return;
     }
     this.set(base);
+  }
+
+  /** A pass published (or failed to): shown until the next pass that gets as far. */
+  published(p: Omit<PublishStatus, 'at'>): void {
+    this.set({ lastPublish: { ...p, at: this.now() } });
   }
 
   /** A retry was scheduled outside a failed pass (accepted work whose import failed in a pass that landed). */
