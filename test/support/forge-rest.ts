@@ -81,13 +81,22 @@ export interface Recorded {
   readonly headers: Record<string, string | string[] | undefined>;
 }
 
-type Handler = (r: Recorded) => { status: number; body: unknown } | undefined;
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+type Handler = (r: Recorded) => Answer | undefined;
 
 export interface RestServer {
   readonly url: string;
   readonly requests: Recorded[];
   readonly unexpected: Recorded[];
+  /** Every request answers 503 until set false (a forge outage). */
   down: boolean;
+  /** Answer the next request to `method path` with this instead (the handler's state is not touched). */
+  failNext(method: string, pathPattern: RegExp, answer: Answer): void;
+  /** The requests, as `METHOD /path`, with the query for a GET. */
   calls(): string[];
   stop(): Promise<void>;
 }
@@ -95,6 +104,7 @@ export interface RestServer {
 export async function startRestServer(handler: Handler): Promise<RestServer> {
   const requests: Recorded[] = [];
   const unexpected: Recorded[] = [];
+  const faults: Array<{ method: string; path: RegExp; answer: Answer }> = [];
   const read = async (req: IncomingMessage): Promise<unknown> => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -116,6 +126,11 @@ export async function startRestServer(handler: Handler): Promise<RestServer> {
       };
       requests.push(r);
       if (server.down) return send(res, 503, { message: 'down for maintenance' });
+      const f = faults.findIndex((x) => x.method === r.method && x.path.test(r.path));
+      if (f >= 0) {
+        const { answer } = faults.splice(f, 1)[0] as { answer: Answer };
+        return send(res, answer.status, answer.body);
+      }
       const answer = handler(r);
       if (answer === undefined) {
         unexpected.push(r);
@@ -130,7 +145,12 @@ export async function startRestServer(handler: Handler): Promise<RestServer> {
     requests,
     unexpected,
     down: false,
-    calls: () => requests.map((r) => `${r.method} ${r.path}`),
+    failNext: (method, path, answer) => void faults.push({ method, path, answer }),
+    calls: () =>
+      requests.map(
+        (r) =>
+          `${r.method} ${r.path}${r.method === 'GET' && Object.keys(r.query).length > 0 ? `?${new URLSearchParams(r.query).toString()}` : ''}`,
+      ),
     stop: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();
