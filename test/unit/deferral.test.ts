@@ -30,7 +30,7 @@ describe('a deferred import in the plan', () => {
       tagResults: new Map([
         [
           's',
-          new Map([
+          new Map<string, ImportOutcome>([
             ['one', imported],
             ['two', deferred],
           ]),
