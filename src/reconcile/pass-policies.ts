@@ -25,6 +25,8 @@ export interface PolicyDecision {
   readonly choice?: PolicyChoice;
   /** Why from.name is not moved although the policy would: a person moved it (a hold is written). */
   readonly heldBecause?: string;
+  /** With a minimum age: the best candidates, aged or not, whose first-seen times are to be kept. */
+  readonly track?: readonly string[];
   /** Nothing matches the policy: the tag's import fails with this (its image is kept, nothing is imported). */
   readonly failure?: { readonly reason: string; readonly message: string };
 }
@@ -93,6 +95,8 @@ export function decidePolicies(
         ? listed.tags.filter((tag) => tag === check.current || Date.parse(now) - Date.parse(seen.get(tag) ?? now) >= minAge)
         : listed.tags;
     const choice = choose(read.policy, aged, check.current, now, seen);
+    const track =
+      minAge > 0 && read.policy.order !== 'first-seen' ? choose(read.policy, listed.tags, check.current, now, seen)?.ranked : undefined;
     if (!choice)
       return {
         check,
@@ -102,7 +106,7 @@ export function decidePolicies(
           message: `none of the ${listed.tags.length} tags of ${check.repository} matches the policy ${read.policy.text}; ${check.current} is kept`,
         },
       };
-    return { check, listed, request: request(choice.tag), choice };
+    return { check, listed, request: request(choice.tag), choice, ...(track ? { track } : {}) };
   });
 }
 
@@ -136,8 +140,10 @@ export function applyPolicyDecisions<S extends StreamInput>(
         const read = readPolicy(t);
         if (read?.ok && (read.policy.order === 'first-seen' || minAgeOf(t, defaultMinAgeMs) > 0) && d.listed.ok) {
           const seen = readFirstSeen(t);
-          for (const tag of d.listed.tags)
-            if (!seen.has(tag) && (!read.policy.pattern || read.policy.pattern.test(tag))) seen.set(tag, now);
+          // first-seen orders every matching tag by it; a minimum age needs it only for the best candidates.
+          const watched = d.track ?? d.listed.tags.filter((tag) => !read.policy.pattern || read.policy.pattern.test(tag));
+          for (const tag of watched) if (!seen.has(tag)) seen.set(tag, now);
+          if (d.track) for (const tag of [...seen.keys()]) if (!d.track.includes(tag)) seen.delete(tag);
           const kept = [...seen.entries()]
             .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : a[0] < b[0] ? -1 : 1))
             .slice(0, firstSeenCap);

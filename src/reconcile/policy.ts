@@ -154,12 +154,17 @@ export function candidates(policy: TagPolicy, tags: readonly string[]): Candidat
   return out;
 }
 
+/** How many of the best candidates have their first-seen time kept when a policy has a minimum age. */
+export const rankedCap = 50;
+
 export interface PolicyChoice {
   readonly tag: string;
   /** How many tags passed the filter. */
   readonly considered: number;
   /** The runners-up, best first (a few, for reports). */
   readonly next: readonly string[];
+  /** The best candidates, best first (at most `rankedCap`): the tags whose first-seen times a minimum age needs. */
+  readonly ranked: readonly string[];
   readonly reason: string;
 }
 
@@ -200,6 +205,7 @@ export function choose(
     tag: best.tag,
     considered: list.length,
     next: sorted.slice(1, 4).map((c) => c.tag),
+    ranked: sorted.slice(0, rankedCap).map((c) => c.tag),
     reason: `${how} of ${list.length} matching tag${list.length === 1 ? '' : 's'}`,
   };
 }
