@@ -77,3 +77,53 @@ describe('readPolicy and policyRepository', () => {
     });
   });
 });
+
+describe('a policy with a minimum age in a large repository', () => {
+  it('keeps first-seen times for the best candidates only, and takes the best once it has aged', async () => {
+    const { decidePolicies, applyPolicyDecisions } = await import('../../src/reconcile/pass-policies.js');
+    const tags = Array.from({ length: 300 }, (_, i) => `1.${i}.0`);
+    const stream = (annotations: Record<string, string>) => ({
+      key: 's',
+      namespace: 'ns',
+      name: 'web',
+      value: {
+        spec: {
+          tags: [
+            {
+              name: 'stable',
+              annotations: { 'imagestreams.dev/policy': '{"semver": "^1"}', 'imagestreams.dev/min-age': '1h', ...annotations },
+              from: { kind: 'DockerImage', name: 'quay.io/a/web:1.0.0' },
+            },
+          ],
+        },
+      },
+    });
+    const check = {
+      kind: 'policy' as const,
+      stream: 's',
+      tag: 'stable',
+      from: 'quay.io/a/web:1.0.0',
+      repository: 'quay.io/a/web',
+      current: '1.0.0',
+      importMode: 'Legacy' as const,
+      insecure: false,
+      reason: 'scheduled' as const,
+    };
+    const run = (s: ReturnType<typeof stream>, now: string) => {
+      const decisions = decidePolicies([check], [{ ok: true, tags }], [s], now);
+      const [after] = applyPolicyDecisions([s], decisions, now);
+      const t = (after?.value as { spec: { tags: Array<{ annotations: Record<string, string>; from: { name: string } }> } }).spec.tags[0];
+      return {
+        choice: decisions[0]?.choice?.tag,
+        seen: JSON.parse(t?.annotations['imagestreams.dev/first-seen'] ?? '{}'),
+        from: t?.from.name,
+      };
+    };
+    const first = run(stream({}), '2024-06-01T00:00:00Z');
+    expect(first.choice).toBe('1.0.0'); // nothing has aged yet
+    expect(Object.keys(first.seen)).toHaveLength(50);
+    expect(first.seen['1.299.0']).toBe('2024-06-01T00:00:00Z');
+    const later = run(stream({ 'imagestreams.dev/first-seen': JSON.stringify(first.seen) }), '2024-06-01T01:00:00Z');
+    expect(later).toMatchObject({ choice: '1.299.0', from: 'quay.io/a/web:1.299.0' });
+  });
+});
