@@ -21,8 +21,9 @@ import type { TipCommit } from '../gitsource/own-branch.js';
 import { moveRemoteBranch, readRemoteTip, remoteBranchHeads } from '../gitsource/own-branch.js';
 import type { GitRepo } from '../gitsource/repo.js';
 import { GitError } from '../gitsource/repo.js';
+import { specTagsOf } from '../reconcile/accessors.js';
 import { commitMessage } from './commit-message.js';
-import type { FileChange } from './pipeline.js';
+import type { FileChange, PassResult } from './pipeline.js';
 import type { PublishContext, Publisher, PublishReport } from './publish.js';
 import { renderMarkdown } from './report-markdown.js';
 
@@ -95,6 +96,19 @@ export class PullRequestPublisher implements Publisher {
 
   trailers(committed: readonly FileChange[]): readonly string[] {
     return [`${trailerKey}: ${changeSetOf(committed)}`];
+  }
+
+  /** The base's `from.name` of every tag this pass changed: only the tool's branch holds those imports. */
+  carried(result: PassResult): ReadonlySet<string> {
+    const out = new Set<string>();
+    for (const s of result.plan.streams) {
+      const base = result.streams.find((x) => x.key === s.stream);
+      for (const c of s.changes) {
+        const from = base && specTagsOf(base.value).find((t) => t.name === c.tag)?.from?.name;
+        if (typeof from === 'string') out.add(from);
+      }
+    }
+    return out;
   }
 
   private reported<T extends PublishReport>(work: Promise<T>): Promise<T> {

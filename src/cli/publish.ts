@@ -47,6 +47,21 @@ export interface Publisher {
   beforePass?(): Promise<void>;
   /** Trailer lines for the commit message (the pull-request publisher's change-set fingerprint). */
   trailers?(committed: readonly FileChange[]): readonly string[];
+  /**
+   * Sources (tags' `from.name` as the planned files have them) whose imports this pass changed and this publisher
+   * keeps away from what the next pass plans from (a pull request's branch): a daemon imports them again in its next
+   * pass, as if notified, since nothing in the base would ask for them and that pass would take them out again.
+   */
+  carried?(result: PassResult): ReadonlySet<string>;
+}
+
+/** The sources a pass imports as if notified: the notified ones and those a publisher carried from the last pass. */
+export function forcedSources(
+  notified: ((from: string) => boolean) | undefined,
+  carried: ReadonlySet<string>,
+): ((from: string) => boolean) | undefined {
+  if (carried.size === 0) return notified;
+  return (from) => carried.has(from) || notified?.(from) === true;
 }
 
 export const pushToBranch: Publisher = {

@@ -4,7 +4,8 @@
  * images on the real registry, the API side the typed GitHub test server with every request asserted. The passes
  * follow registry notifications: the first opens the pull request from the base, a new image updates the same one,
  * a notification with nothing new pushes nothing and edits nothing, and a forge outage is a failed publish on
- * /status and in the metrics with the branch kept, published by the next pass.
+ * /status and in the metrics with the branch kept, published by the next pass; once merged, the pull request is
+ * closed, and a notified image's pull request outlives a pass that was not notified.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,7 +91,7 @@ beforeAll(async () => {
       'ops/deploy',
     ],
     {
-      env: { IMAGESTREAMS_FORGE_TOKEN: token, IMAGESTREAMS_REGISTRY_HOOK_SECRET: hookSecret },
+      env: { IMAGESTREAMS_FORGE_TOKEN: token, IMAGESTREAMS_REGISTRY_HOOK_SECRET: hookSecret, IMAGESTREAMS_GIT_HOOK_SECRET: hookSecret },
       logFile: path.join(work, 'daemon.log'),
     },
   );
@@ -220,5 +221,37 @@ describe('imagestreams run --pull-request', () => {
     expect(pushes()).toBe(3);
     expect(gh.unexpected).toEqual([]);
     expect(await remoteRef('main')).toBe(main);
+  });
+
+  it('once merged, the base holds everything: closed; a notified image stays in its pull request through a pass that was not notified', async () => {
+    const dir = mkdtempSync(path.join(work, 'merge-'));
+    await gitAsync(['clone', '-q', '-b', 'imagestreams/main', `${git.url}/deploy.git`, dir]);
+    await gitAsync(['push', '-q', 'origin', 'imagestreams/main:main'], dir); // a fast-forward merge
+    const closed = await until('the pull request closed', async () => {
+      const x = await status();
+      return x.lastPublish?.outcome === 'closed' ? x : undefined;
+    });
+    lastPass = closed.lastPass?.id ?? 0;
+    expect(gh.pulls.get(1)?.state).toBe('closed');
+    expect(await remoteRef('imagestreams/main')).toBeUndefined();
+    // The base now holds the tag's import: only a notification imports it again.
+    const fourth = await pushImage({ url: registryUrl }, image, 'live', buildImage({ seed: 'pr-daemon-4' }));
+    await notify();
+    const opened = await until('the second pull request', async () => {
+      const x = await status();
+      return x.lastPublish?.outcome === 'opened' && x.lastPass && x.lastPass.id > lastPass ? x : undefined;
+    });
+    lastPass = opened.lastPass?.id ?? 0;
+    expect(gh.pulls.get(2)?.body).toContain(fourth.slice(7, 19));
+    const tip = await remoteRef('imagestreams/main');
+    const before = gh.requests.length;
+    const hook = await fetch(`${daemon.url}/hooks/git`, { method: 'POST', headers: { 'x-gitlab-token': hookSecret }, body: '{}' });
+    expect(hook.status).toBe(202);
+    const s = await passAfter(lastPass, 'the pass after a git webhook');
+    expect(s.lastPublish).toMatchObject({ outcome: 'unchanged', url: `${gh.url}/ops/deploy/pull/2` });
+    expect(gh.calls().slice(before)).toEqual([list]);
+    expect(gh.pulls.get(2)?.state).toBe('open');
+    expect(await remoteRef('imagestreams/main')).toBe(tip);
+    expect(gh.unexpected).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ import type { CommitPassResult } from '../commit-pass.js';
 import { describeFailure, PassTimeoutError, StoppedError } from '../failures.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { Publisher } from '../publish.js';
+import { forcedSources } from '../publish.js';
 import { coverage, pushName } from './journal.js';
 import type { PassOptions } from '../pipeline.js';
 import type { PendingWork, WorkJournal } from './journal.js';
@@ -93,6 +94,8 @@ export class Daemon {
   private readonly lastChecked = new Map<string, string>();
   private readonly loadCache: LoadCache = new Map();
   private readonly ownWrites = new Map<string, string>();
+  /** Imports only a pull request's branch holds (publish.ts `carried`): imported again in the next pass. */
+  private carried: ReadonlySet<string> = new Set();
   private readonly sameHost: (a: string, b: string) => boolean;
   private controller: AbortController | undefined;
   private poller: unknown;
@@ -280,9 +283,8 @@ export class Daemon {
     const endTimer = this.options.metrics.passDuration.startTimer();
     try {
       const pushes = batch.flatMap((b) => b.pushes);
-      const closed = await outsideWindow(this.options.commitWindows ?? [], this.timers.now(), () =>
-        reconcilePass(this.passOptions(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined)),
-      );
+      const force = forcedSources(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined, this.carried);
+      const closed = await outsideWindow(this.options.commitWindows ?? [], this.timers.now(), () => reconcilePass(this.passOptions(force)));
       if (closed) {
         if (controller.signal.aborted) throw controller.signal.reason;
         log.info(closed.fields, closed.message);
@@ -291,25 +293,21 @@ export class Daemon {
         this.queue.addAt(closed.opensAt, 'commit window opens');
         return;
       }
-      const out = await commitPass(
-        this.options.repo,
-        () => this.passOptions(pushes.length > 0 ? pushedSources(pushes, this.sameHost) : undefined),
-        {
-          push: this.options.push,
-          publisher: this.options.publisher,
-          localTree: this.options.local,
-          knownClean: this.clean,
-          signal: controller.signal,
-          beforeWrite: (changes) => {
-            this.clean = false;
-            for (const c of changes) this.ownWrites.set(path.resolve(c.absolute), createHash('sha256').update(c.after).digest('hex'));
-          },
-          onRetry: (attempt, why) => {
-            this.options.metrics.pushRetries.inc();
-            log.warn({ attempt, why }, 'push rejected; fetching and planning again on the new head');
-          },
+      const out = await commitPass(this.options.repo, () => this.passOptions(force), {
+        push: this.options.push,
+        publisher: this.options.publisher,
+        localTree: this.options.local,
+        knownClean: this.clean,
+        signal: controller.signal,
+        beforeWrite: (changes) => {
+          this.clean = false;
+          for (const c of changes) this.ownWrites.set(path.resolve(c.absolute), createHash('sha256').update(c.after).digest('hex'));
         },
-      );
+        onRetry: (attempt, why) => {
+          this.options.metrics.pushRetries.inc();
+          log.warn({ attempt, why }, 'push rejected; fetching and planning again on the new head');
+        },
+      });
       if (controller.signal.aborted) throw controller.signal.reason;
       if (out.publication) this.status.published(out.publication);
       if (out.publishError) {
@@ -318,6 +316,7 @@ export class Daemon {
         throw out.publishError;
       }
       this.clean = true;
+      this.carried = this.options.publisher?.carried?.(out.result) ?? new Set();
       const outcome = this.report(out, log, started);
       this.settle(batch, out, log);
       this.status.passLanded(id, outcome, started);
