@@ -16,9 +16,11 @@ describe('changeSetOf', () => {
   it('a new image, a time the file already had that changed, another file or path are different change sets', () => {
     const a = changeSetOf([{ file: 's.yaml', before, after: after('2024-05-01T12:00:00Z') }]);
     expect(changeSetOf([{ file: 's.yaml', before, after: after('2024-05-01T12:00:00Z', 'sha256:ccc') }])).not.toBe(a);
+    // A time the file had before is content: another of those is another change set.
+    const both = `${before}# 2023-01-01T00:00:00Z\n`;
     expect(
-      changeSetOf([{ file: 's.yaml', before: after('x', 'y', '2023-01-01T00:00:00Z'), after: after('2024-05-01T12:00:00Z') }]),
-    ).not.toBe(a);
+      changeSetOf([{ file: 's.yaml', before: both, after: after('2024-05-01T12:00:00Z', 'sha256:bbb', '2023-01-01T00:00:00Z') }]),
+    ).not.toBe(changeSetOf([{ file: 's.yaml', before: both, after: after('2024-05-01T12:00:00Z') }]));
     expect(changeSetOf([{ file: 't.yaml', before, after: after('2024-05-01T12:00:00Z') }])).not.toBe(a);
     expect(
       changeSetOf([
