@@ -3,7 +3,7 @@
  * asserted by tests; speed goals are read off these numbers.
  *
  *   npm run bench              all benchmarks
- *   npm run bench -- validate  one of them (validate, import, import-dedupe, plan, render, daemon, large, git-commit,
+ *   npm run bench -- validate  one of them (validate, import, import-dedupe, plan, render, warm-pass, daemon, large, git-commit,
  *                              cli, rate-limit, scale)
  */
 import { daemonBench } from './daemon.js';
@@ -18,6 +18,7 @@ const all: Record<string, () => Promise<void>> = {
   'import-dedupe': async () => (await import('./import-dedupe.js')).importDedupe(),
   plan: planRender,
   render: async () => (await import('./render.js')).renderBench(),
+  'warm-pass': async () => (await import('./warm-pass.js')).warmPassBench(),
   daemon: daemonBench,
   large: largeStream,
   'git-commit': async () => (await import('./git-commit.js')).gitCommitBench(),
