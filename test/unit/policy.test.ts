@@ -112,7 +112,8 @@ describe('a policy with a minimum age in a large repository', () => {
     const run = (s: ReturnType<typeof stream>, now: string) => {
       const decisions = decidePolicies([check], [{ ok: true, tags }], [s], now);
       const [after] = applyPolicyDecisions([s], decisions, now);
-      const t = (after?.value as { spec: { tags: Array<{ annotations: Record<string, string>; from: { name: string } }> } }).spec.tags[0];
+      if (!after) throw new Error('no stream');
+      const t = (after.value as { spec: { tags: Array<{ annotations: Record<string, string>; from: { name: string } }> } }).spec.tags[0];
       return {
         choice: decisions[0]?.choice?.tag,
         seen: JSON.parse(t?.annotations['imagestreams.dev/first-seen'] ?? '{}'),
