@@ -52,6 +52,8 @@ export interface PassOptions {
   readonly offline: boolean;
   readonly forceImport: boolean;
   readonly lastChecked?: ReadonlyMap<string, string>;
+  /** When pending images were first seen (the daemon's memory; see PassMemory in src/reconcile/pass.ts). */
+  readonly firstSeen?: ReadonlyMap<string, string>;
   /** Import now the tags whose from.name this accepts (registry notifications). */
   readonly forceSources?: ((from: string) => boolean) | undefined;
   /** Parsed files kept across passes (the daemon's; see LoadCache). */
@@ -170,7 +172,9 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     !options.offline && options.importer && work.due.length > 0
       ? await runImports(work, options.importer, selection.streams, options.now, settings.minAgeMs)
       : { tags: [], repositories: [] };
-  const pass = planPass(selection, work, observed, repo.objects, options.now, settings);
+  const pass = planPass(selection, work, observed, repo.objects, options.now, settings, {
+    ...(options.firstSeen ? { firstSeen: options.firstSeen } : {}),
+  });
   const rendered = renderEdits(repo.files, pass.files, {
     displayBase: options.displayBase,
     maxBytes: options.limits.maxFileBytes,

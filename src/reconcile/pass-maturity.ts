@@ -12,7 +12,13 @@ import type { StreamInput } from './due.js';
 /** RFC 3339 as the files write it (whole seconds print without a fraction). */
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
+/** How callers remember a pending image between passes (`PendingReport.key`). */
+export const pendingKey = (s: Pick<StreamInput, 'namespace' | 'name'>, tag: string, digest: string): string =>
+  `${s.namespace}/${s.name}:${tag}@${digest}`;
+
 export interface PendingReport {
+  /** `namespace/name:tag@digest`: what a caller remembers the first-seen time under (`PassMemory.firstSeen`). */
+  readonly key: string;
   readonly stream: string;
   readonly tag: string;
   readonly image: string;
@@ -32,6 +38,7 @@ export function applyMaturity<S extends StreamInput>(
   now: string,
   defaultMinAgeMs: number,
   moved: ReadonlySet<string> = new Set(),
+  remembered: ReadonlyMap<string, string> = new Map(),
 ): { streams: S[]; nextAt: string | undefined; pending: PendingReport[] } {
   const pending: PendingReport[] = [];
   let next: number | undefined;
@@ -46,24 +53,29 @@ export function applyMaturity<S extends StreamInput>(
       const recorded = readPending(t);
       const head = findStatusTag(statusTagsOf(s.value), t.name)?.items?.[0];
       let write: string | null | undefined; // a pending text to write, null to clear, undefined to leave
+      // When a new image was first seen: the record in the file, else the caller's memory (the daemon's: in
+      // pull-request mode the record lives on the tool's branch, and each pass plans from the base, which lacks it).
+      const memory = o?.ok ? remembered.get(pendingKey(s, t.name, o.image.digest)) : undefined;
+      const seen = o?.ok && recorded?.image === o.image.digest ? recorded.seen : memory;
       if (!o?.ok || minAge <= 0 || moved.has(`${s.key} ${t.name}`) || !head || head.image === o.image.digest) {
         if (recorded && o?.ok) write = null; // adopted (or no longer needed)
-      } else if (recorded?.image === o.image.digest && nowMs - Date.parse(recorded.seen) >= minAge) {
-        write = null; // of age: adopt it
+      } else if (seen !== undefined && nowMs - Date.parse(seen) >= minAge) {
+        if (recorded) write = null; // of age: adopt it
       } else {
-        const seen = recorded?.image === o.image.digest ? recorded.seen : now;
-        const adoptAt = Date.parse(seen) + minAge;
+        const since = seen ?? now;
+        const adoptAt = Date.parse(since) + minAge;
         results.delete(t.name);
         next = Math.min(next ?? Number.POSITIVE_INFINITY, adoptAt);
         pending.push({
+          key: pendingKey(s, t.name, o.image.digest),
           stream: s.key,
           tag: t.name,
           image: o.image.dockerImageReference,
-          since: seen,
+          since,
           adoptAt: iso(adoptAt),
         });
         if (recorded?.image !== o.image.digest)
-          write = pendingText({ image: o.image.digest, dockerImageReference: o.image.dockerImageReference, seen });
+          write = pendingText({ image: o.image.digest, dockerImageReference: o.image.dockerImageReference, seen: since });
       }
       if (write === undefined) continue;
       value ??= structuredClone(s.value) as Record<string, unknown>;

@@ -281,6 +281,12 @@ export interface PassPlan<O extends ImportOutcome = ImportOutcome> {
   tooLarge(objects: readonly string[]): string;
 }
 
+/** What a long-running caller remembers between passes beyond the files (the daemon's memory; none in one-shot runs). */
+export interface PassMemory {
+  /** When each pending image was first seen (`PendingReport.key` → time), for maturity when the file lacks the record. */
+  readonly firstSeen?: ReadonlyMap<string, string>;
+}
+
 /** `observations` holds what was imported, in the order of `work`; an empty one (offline) plans without imports. */
 export function planPass<O extends ImportOutcome>(
   selection: PassSelection,
@@ -289,6 +295,7 @@ export function planPass<O extends ImportOutcome>(
   objects: readonly ManifestObject[],
   now: string,
   settings: ReconcileSettings,
+  memory: PassMemory = {},
 ): PassPlan<O> {
   const imports: ImportReport<O>[] = [];
   const tagResults = new Map<string, Map<string, ImportOutcome>>();
@@ -326,7 +333,7 @@ export function planPass<O extends ImportOutcome>(
   const moved = new Set(
     decisions.filter((d) => d.choice && d.choice.tag !== d.check.current).map((d) => `${d.check.stream} ${d.check.tag}`),
   );
-  const maturity = applyMaturity(decided, tagResults, now, settings.minAgeMs, moved);
+  const maturity = applyMaturity(decided, tagResults, now, settings.minAgeMs, moved, memory.firstSeen);
   const streams = maturity.streams;
   const statusPlan = planStreams({
     streams,

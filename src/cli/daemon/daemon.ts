@@ -64,7 +64,7 @@ export interface DaemonOptions {
   /** How a commit is published (default: push to the branch; publish-pr.ts for pull requests). */
   readonly publisher?: Publisher | undefined;
   /** Everything a pass needs but the clock, memory and the repository directory. */
-  readonly pass: Omit<PassOptions, 'now' | 'lastChecked' | 'forceSources' | 'repoDir' | 'displayBase'>;
+  readonly pass: Omit<PassOptions, 'now' | 'lastChecked' | 'firstSeen' | 'forceSources' | 'repoDir' | 'displayBase'>;
   /** When changes may land (config `commitWindows`); empty or absent: always. */
   readonly commitWindows?: readonly Schedule[];
   readonly journal: WorkJournal;
@@ -92,6 +92,8 @@ export class Daemon {
   private readonly queue: PassQueue;
   readonly status: DaemonStatus;
   private readonly lastChecked = new Map<string, string>();
+  /** When pending images were first seen: maturity's memory where the files do not carry it (pull-request mode). */
+  private readonly firstSeen = new Map<string, string>();
   private readonly loadCache: LoadCache = new Map();
   private readonly ownWrites = new Map<string, string>();
   /** Imports only a pull request's branch holds (publish.ts `carried`): imported again in the next pass. */
@@ -244,6 +246,7 @@ export class Daemon {
       ...this.options.pass,
       now: rfc3339(this.timers.now()),
       lastChecked: this.lastChecked,
+      firstSeen: this.firstSeen,
       loadCache: this.loadCache,
       forceSources,
       repoDir: dir,
@@ -374,6 +377,8 @@ export class Daemon {
     const r = out.result;
     const when = rfc3339(this.timers.now());
     logPass(r, out.heldBack, log, this.options.metrics, (key) => this.lastChecked.set(key, when));
+    for (const p of r.pending) if (!this.firstSeen.has(p.key)) this.firstSeen.set(p.key, p.since);
+    for (const k of this.firstSeen.keys()) if (this.firstSeen.size > 10_000) this.firstSeen.delete(k); // oldest first
     if (out.commit) this.options.metrics.commits.inc();
     if (this.options.local)
       void this.options.repo.head().then(
