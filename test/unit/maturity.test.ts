@@ -28,6 +28,9 @@ const results = (): Map<string, Map<string, ImportOutcome>> =>
     ],
   ]);
 
+const notesOf = (value: Readonly<Record<string, unknown>> | undefined): Record<string, string> | undefined =>
+  ((value?.spec ?? { tags: [] }) as { tags: Array<{ annotations?: Record<string, string> }> }).tags[0]?.annotations;
+
 describe('maturity', () => {
   it('holds a new digest back and records it as pending, with the next due time at its coming of age', () => {
     const r = results();
@@ -44,7 +47,7 @@ describe('maturity', () => {
         adoptAt: '2024-06-01T11:00:00Z',
       },
     ]);
-    const notes = (out.streams[0]?.value.spec as { tags: Array<{ annotations: Record<string, string> }> }).tags[0]?.annotations;
+    const notes = notesOf(out.streams[0]?.value);
     expect(JSON.parse(notes?.['imagestreams.dev/pending'] ?? '{}')).toEqual({
       image: newDigest,
       dockerImageReference: `q/web@${newDigest}`,
@@ -68,7 +71,7 @@ describe('maturity', () => {
     const r = results();
     const out = applyMaturity([stream({ 'imagestreams.dev/pending': recorded })], r, '2024-06-01T11:00:00Z', 0);
     expect(r.get('s.yaml#0')?.has('prod')).toBe(true);
-    const notes = (out.streams[0]?.value.spec as { tags: Array<{ annotations: Record<string, string> }> }).tags[0]?.annotations;
+    const notes = notesOf(out.streams[0]?.value);
     expect(notes).toEqual({ 'imagestreams.dev/min-age': '1h' });
   });
 });
