@@ -11,8 +11,9 @@
  *
  *   npm run bench -- scale            all sizes
  *   SCALE_SIZES=10000 npm run bench -- scale
+ *   SCALE_HEAP_SNAPSHOT=/tmp/snap SCALE_SIZES=10000 npm run bench -- scale   and a heap snapshot at the steady point
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
@@ -27,6 +28,7 @@ import { gitServerProcess } from './git-server-spawn.js';
 const sizes = (process.env.SCALE_SIZES ?? '1000,5000,10000,20000').split(',').map(Number);
 const perStream = 5;
 const idlePasses = 3;
+const snapshotDir = process.env.SCALE_HEAP_SNAPSHOT;
 
 interface Row {
   tags: number;
@@ -38,8 +40,12 @@ interface Row {
   coldRequests: number;
   warmRequests: number;
   steadyMib: number;
+  /** VmRSS 15 s after the warm pass (the memory reducer has run). */
+  settledMib: number;
   coldPeakMib: number;
   warmPeakMib: number;
+  /** At the steady point, from the daemon's /metrics: V8 heap used / heap committed / external (Buffers), MiB. */
+  heap: { used: number; total: number; external: number };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -52,6 +58,16 @@ const resetPeak = (pid: number): void => writeFileSync(`/proc/${pid}/clear_refs`
 
 async function status(d: DaemonProcess): Promise<{ lastPass?: { id: number; ms: number; outcome: string }; state: string }> {
   return (await (await fetch(`${d.url}/status`)).json()) as { lastPass?: { id: number; ms: number; outcome: string }; state: string };
+}
+async function heapOf(d: DaemonProcess): Promise<Row['heap']> {
+  const text = await (await fetch(`${d.url}/metrics`)).text();
+  const mib = (name: string): number =>
+    Number(new RegExp(`^imagestreams_process_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 1048576;
+  return {
+    used: mib('nodejs_heap_size_used_bytes'),
+    total: mib('nodejs_heap_size_total_bytes'),
+    external: mib('nodejs_external_memory_bytes'),
+  };
 }
 async function registryRequests(d: DaemonProcess): Promise<number> {
   const text = await (await fetch(`${d.url}/metrics`)).text();
@@ -124,7 +140,11 @@ async function measure(
       '--pass-timeout',
       '30m',
     ],
-    { logFile: path.join(dir, 'daemon.log') },
+    {
+      logFile: path.join(dir, 'daemon.log'),
+      // SCALE_HEAP_SNAPSHOT=DIR: a heap snapshot of each daemon at its steady point, written into DIR.
+      ...(snapshotDir ? { env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` } } : {}),
+    },
   );
   try {
     const cold = await passDone(d, 0);
@@ -154,14 +174,33 @@ async function measure(
       if (warmRequests < tags) before = after;
     }
     await new Promise((r) => setTimeout(r, 2000));
+    const steadyMib = procStatus(d.proc.pid, 'VmRSS');
+    // V8's memory reducer starts 8 s after the heap stops growing: what the daemon holds once it has settled.
+    await new Promise((r) => setTimeout(r, 13_000));
+    const settledMib = procStatus(d.proc.pid, 'VmRSS');
+    const heap = await heapOf(d);
+    if (snapshotDir && tags > 0) {
+      const before = new Set(readdirSync(snapshotDir));
+      process.kill(d.proc.pid, 'SIGUSR2');
+      const written = async (): Promise<void> => {
+        for (;;) {
+          const file = readdirSync(snapshotDir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+          if (file && statSync(path.join(snapshotDir, file)).size > 0 && (await status(d).catch(() => undefined))) return;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      };
+      await written();
+    }
     return {
+      heap,
       tags,
       coldMs: cold.ms,
       idleMs: median(idle),
       warmMs: warm.ms,
       coldRequests,
       warmRequests,
-      steadyMib: procStatus(d.proc.pid, 'VmRSS'),
+      steadyMib,
+      settledMib,
       coldPeakMib,
       warmPeakMib: procStatus(d.proc.pid, 'VmHWM'),
     };
@@ -191,7 +230,7 @@ export async function scaleBench(): Promise<void> {
       `  ${'tags'.padStart(6)}  ${'cold pass'.padStart(10)}  ${'idle pass'.padStart(10)}  ${'warm pass'.padStart(10)}  ${'requests cold/warm'.padStart(19)}  ${'steady RSS'.padStart(10)}  ${'peak cold'.padStart(9)}  ${'peak warm'.padStart(9)}  per tag vs the first row (cold, idle, warm, warm requests, RSS above the floor)`,
     );
     const first = rows[0] as Row;
-    const per = (r: Row, k: keyof Row, base = 0): number => (r[k] - base) / r.tags;
+    const per = (r: Row, k: Exclude<keyof Row, 'heap'>, base = 0): number => (r[k] - base) / r.tags;
     for (const r of [floor, ...rows]) {
       const ratios =
         r.tags === 0
@@ -209,6 +248,10 @@ export async function scaleBench(): Promise<void> {
         `  ${String(r.tags).padStart(6)}  ${`${r.coldMs.toFixed(0)} ms`.padStart(10)}  ${`${r.idleMs.toFixed(0)} ms`.padStart(10)}  ${`${r.warmMs.toFixed(0)} ms`.padStart(10)}  ${`${r.coldRequests} / ${r.warmRequests}`.padStart(19)}  ${mib(r.steadyMib).padStart(10)}  ${mib(r.coldPeakMib)}  ${mib(r.warmPeakMib)}  ${ratios}`,
       );
     }
+    for (const r of [floor, ...rows])
+      console.log(
+        `  ${String(r.tags).padStart(6)} tags: RSS ${r.steadyMib.toFixed(0)} MiB 2 s after the warm pass, ${r.settledMib.toFixed(0)} MiB settled (15 s); then V8 heap ${r.heap.used.toFixed(0)} MiB used of ${r.heap.total.toFixed(0)} MiB committed, external ${r.heap.external.toFixed(0)} MiB`,
+      );
     const last = rows[rows.length - 1] as Row;
     if (rows.length > 1)
       console.log(

@@ -34,6 +34,7 @@ import { DaemonMetrics } from './metrics.js';
 import type { PublishReport } from './publish.js';
 import type { PullRequestFlags } from './publish-settings.js';
 import { pullRequestConfig } from './publish-settings.js';
+import { settleHeap } from './daemon/heap.js';
 
 export interface RunOptions extends ConfigFlags, PullRequestFlags {
   readonly repoUrl?: string;
@@ -277,8 +278,10 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
     },
     'imagestreams daemon started',
   );
+  const heap = settleHeap();
   await daemon.start();
   const name = await stopRequested;
+  heap.stop();
   // 4. Stop.
   logger.info({ signal: name, gracePeriodMs: graceMs }, 'stopping: finishing the current pass');
   const clean = await daemon.stop(graceMs);

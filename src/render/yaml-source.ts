@@ -82,6 +82,7 @@ function mapPositions(doc: Document.Parsed, docIndex: number, problems: ParsePro
       });
     }
   }
+  positions.trim();
   return positions;
 }
 
