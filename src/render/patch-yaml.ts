@@ -31,8 +31,8 @@ export interface YamlStream {
   readonly prefix: string;
 }
 
-export function parseYamlStream(text: string, what = 'the YAML', code: PatchErrorCode = 'parse'): YamlStream {
-  const composer = new Composer(yamlOptions);
+export function parseYamlStream(text: string, what = 'the YAML', code: PatchErrorCode = 'parse', tokens = true): YamlStream {
+  const composer = new Composer(tokens ? yamlOptions : { ...yamlOptions, keepSourceTokens: false });
   const docs: Document.Parsed[] = [];
   for (const token of new Parser().parse(text)) for (const d of composer.next(token)) docs.push(d as Document.Parsed);
   for (const d of composer.end()) docs.push(d as Document.Parsed);
