@@ -106,12 +106,7 @@ type TagResolutions = Map<string, Promise<TagDigest>>;
 /** Who a fetch is made as: a failure is shared only within one scope (cache.ts). */
 const scopeOf = (target: Target): string => JSON.stringify([target.host, target.repository, target.insecure, target.anonymous === true]);
 
-/** Digests resolved before (images are immutable): a HEAD answering one needs nothing more read, parsed or checked. */
-const resolvedEntries = 1024;
-
 export class Importer {
-  private readonly resolvedByDigest = new Map<string, Resolved>();
-
   constructor(private readonly options: ImporterOptions) {}
 
   /** Parses a `from.name` for the network: Docker defaults apply only here (§6.4). */
@@ -265,6 +260,7 @@ export class Importer {
   ): Promise<Resolved> {
     const target = anonymous ? { ...source.target, anonymous: true } : source.target;
     const { reference } = source;
+    const { cache } = this.options;
     let digest: string;
     let manifest: { bytes: Buffer; mediaType: string } | undefined;
     if (isDigest(reference)) {
@@ -278,23 +274,7 @@ export class Importer {
       }
       ({ digest, manifest } = await resolving);
     }
-    const memoKey = JSON.stringify([scopeOf(target), digest, mode, platform]);
-    const resolved = this.resolvedByDigest.get(memoKey) ?? (await this.resolveDigest(target, digest, manifest, mode, platform));
-    this.resolvedByDigest.set(memoKey, resolved);
-    if (this.resolvedByDigest.size > resolvedEntries) this.resolvedByDigest.delete(this.resolvedByDigest.keys().next().value as string);
-    return resolved;
-  }
-
-  /** The image (or list) a digest names, from its manifest (given, or fetched through the cache). */
-  private async resolveDigest(
-    target: Target,
-    digest: string,
-    given: TagDigest['manifest'],
-    mode: ImportMode,
-    platform: Platform,
-  ): Promise<Resolved> {
-    const { cache } = this.options;
-    const manifest = given ?? (await this.manifest(target, digest));
+    manifest ??= await this.manifest(target, digest);
     const parsed = parseManifest(manifest.bytes, manifest.mediaType);
     if (parsed.kind === 'schema1')
       throw new ManifestError(
