@@ -4,6 +4,7 @@
  * carry a code; a result over the size limit is refused.
  */
 import { parse } from 'yaml';
+import { streamText } from '../helpers/stream-texts.js';
 import { describe, expect, it } from 'vitest';
 import { diffValues } from '../../src/reconcile/json-diff.js';
 import { applyPatches, planAgainstOriginal } from '../../src/render/patch.js';
@@ -44,47 +45,6 @@ function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const streamText = (seqIndent: string) =>
-  [
-    '# a stream as people write it',
-    'apiVersion: image.openshift.io/v1',
-    'kind: ImageStream',
-    'metadata:',
-    '  name: app',
-    '  annotations:',
-    '    a: "1"',
-    '    b: two # kept',
-    'spec:',
-    '  tags:',
-    `  ${seqIndent}- name: "1.0"`,
-    `  ${seqIndent}  from: {kind: DockerImage, name: "quay.io/x/app:1.0"}`,
-    `  ${seqIndent}- name: latest # the moving one`,
-    `  ${seqIndent}  from:`,
-    `  ${seqIndent}    kind: DockerImage`,
-    `  ${seqIndent}    name: quay.io/x/app:latest`,
-    'status:',
-    '  dockerImageRepository: ""',
-    '  tags:',
-    `  ${seqIndent}- tag: "1.0"`,
-    `  ${seqIndent}  items:`,
-    `  ${seqIndent}  - created: "2024-01-01T00:00:00Z"`,
-    `  ${seqIndent}    dockerImageReference: quay.io/x/app@sha256:aa`,
-    `  ${seqIndent}    image: sha256:aa`,
-    `  ${seqIndent}    generation: 2`,
-    `  ${seqIndent}  - created: "2023-01-01T00:00:00Z"`,
-    `  ${seqIndent}    dockerImageReference: quay.io/x/app@sha256:a0`,
-    `  ${seqIndent}    image: sha256:a0`,
-    `  ${seqIndent}    generation: 1`,
-    `  ${seqIndent}- tag: latest`,
-    `  ${seqIndent}  items:`,
-    `  ${seqIndent}  - created: "2024-01-01T00:00:00Z"`,
-    `  ${seqIndent}    dockerImageReference: quay.io/x/app@sha256:bb`,
-    `  ${seqIndent}    image: sha256:bb`,
-    `  ${seqIndent}    generation: 2`,
-    `  ${seqIndent}  conditions: []`,
-    '',
-  ].join('\n');
 
 type Value = Record<string, unknown>;
 const event = (r: () => number, n: number) => ({

@@ -4,6 +4,7 @@
  * parse gives: checked here on the skeleton path alone (applyPatches would hide a wrong result behind its
  * verification and fallback), and through applyPatches.
  */
+import { streamText } from '../helpers/stream-texts.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { diffValues } from '../../src/reconcile/json-diff.js';
@@ -69,46 +70,7 @@ function check(text: string, document: number, ops: readonly PatchOp[]): 'skelet
   return 'skeleton';
 }
 
-const stream = (ind: string) =>
-  [
-    '# a stream as people write it',
-    'apiVersion: image.openshift.io/v1',
-    'kind: ImageStream',
-    'metadata:',
-    '  name: app',
-    '  annotations:',
-    '    a: "1"',
-    '    b: two # kept',
-    'spec:',
-    '  tags:',
-    `  ${ind}- name: "1.0"`,
-    `  ${ind}  from: {kind: DockerImage, name: "quay.io/x/app:1.0"}`,
-    `  ${ind}- name: latest # the moving one`,
-    `  ${ind}  from:`,
-    `  ${ind}    kind: DockerImage`,
-    `  ${ind}    name: quay.io/x/app:latest`,
-    'status:',
-    '  dockerImageRepository: ""',
-    '  tags:',
-    `  ${ind}- tag: "1.0"`,
-    `  ${ind}  items:`,
-    `  ${ind}  - created: "2024-01-01T00:00:00Z"`,
-    `  ${ind}    dockerImageReference: quay.io/x/app@sha256:aa`,
-    `  ${ind}    image: sha256:aa`,
-    `  ${ind}    generation: 2`,
-    `  ${ind}  - created: "2023-01-01T00:00:00Z"`,
-    `  ${ind}    dockerImageReference: quay.io/x/app@sha256:a0`,
-    `  ${ind}    image: sha256:a0`,
-    `  ${ind}    generation: 1`,
-    `  ${ind}- tag: latest`,
-    `  ${ind}  items:`,
-    `  ${ind}  - created: "2024-01-01T00:00:00Z"`,
-    `  ${ind}    dockerImageReference: quay.io/x/app@sha256:bb`,
-    `  ${ind}    image: sha256:bb`,
-    `  ${ind}    generation: 2`,
-    `  ${ind}  conditions: []`,
-    '',
-  ].join('\n');
+const stream = streamText;
 
 /** Files as people write them: flow collections, block scalars, comments everywhere, anchors, empty values. */
 const odd = [
