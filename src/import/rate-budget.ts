@@ -67,6 +67,12 @@ interface HeaderState {
    * or newer (requests overtake each other), so it can only lower the count.
    */
   readonly epoch: number;
+  /**
+   * The lowest count the registry itself reported since this state was taken. `remaining` can fall below it by our
+   * own reckoning only (an answer to a request in flight when the state was taken is counted once more, on the safe
+   * side); when that is all that says "spent" and nothing is in flight, one request is sent to ask the registry.
+   */
+  reported: number;
 }
 
 /** A counted request's hold on its unit, given back (with the answer's headers) when it is answered. */
@@ -119,7 +125,9 @@ export class RegistryBudget {
     const h = this.headerNow(now);
     let waitForAnswers = false;
     if (h) {
-      const left = h.remaining - this.inFlight;
+      let left = h.remaining - this.inFlight;
+      // Spent by our own reckoning only, with nothing in flight: one request asks the registry (see `reported`).
+      if (left < 1 && this.inFlight === 0 && h.reported >= 1) left = 1;
       if (left < units) units = left;
       // Requests in flight will bring fresher headers; with none in flight, room comes back when the state expires.
       if (left < 1) {
@@ -184,11 +192,19 @@ export class RegistryBudget {
       const limit = parseRateLimitHeader(headers?.['ratelimit-limit']);
       const reset = parseRateLimitHeader(headers?.['ratelimit-reset']);
       const freshMs = reset ? reset.value * 1000 : (remaining.windowMs ?? limit?.windowMs ?? headerFreshMs);
-      this.header = { remaining: remaining.value, limit: limit?.value, at: now, untilMs: now + freshMs, epoch: this.seq };
+      this.header = {
+        remaining: remaining.value,
+        limit: limit?.value,
+        at: now,
+        untilMs: now + freshMs,
+        epoch: this.seq,
+        reported: remaining.value,
+      };
     } else if (remaining && this.header) {
       // Counted after the state was taken, this request's unit is not in it; counted before, this lowers it by one
       // too many (on the safe side) until a later request's answer replaces it.
       this.header.remaining = Math.min(this.header.remaining - (ticket.counted ? 1 : 0), remaining.value);
+      this.header.reported = Math.min(this.header.reported, remaining.value);
     }
     for (const wake of this.waiters.splice(0)) wake();
   }

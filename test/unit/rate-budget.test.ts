@@ -58,6 +58,28 @@ describe('the request budget of a registry', () => {
     await deferredBy(b.acquire(...manifestGet, 0));
   });
 
+  it('a unit counted twice by its own reckoning does not defer: with nothing in flight, one request asks the registry', async () => {
+    // Found under load in import-rate-limit.test.ts: answers to requests in flight when the state was taken lower it
+    // once more each (on the safe side), so the count can reach 0 while the registry itself still reports room.
+    const b = new RegistryBudget('docker.io', {}, 'pulls', new StepClock());
+    b.release(await b.acquire('HEAD', '/v2/app/manifests/v1', 0), { 'ratelimit-remaining': '7;w=3600' });
+    const inFlight = [];
+    for (let i = 0; i < 5; i += 1) inFlight.push(await b.acquire(...manifestGet, 0));
+    // The registry counted all five before answering the first: 2 left. The other four answers, to requests sent
+    // before that state was taken, each lower our count once more: it ends below 0 with nothing in flight.
+    for (const t of inFlight) b.release(t, { 'ratelimit-remaining': '2;w=3600' });
+    // The registry's own answers said 2: the next pull goes (it is not deferred for the window), and its answer rules.
+    const next = await b.acquire(...manifestGet, 0);
+    b.release(next, { 'ratelimit-remaining': '1;w=3600' });
+    expect(b.snapshot()?.remaining).toBe(1);
+  });
+
+  it('a count the registry itself reported as spent still defers', async () => {
+    const b = new RegistryBudget('docker.io', {}, 'pulls', new StepClock());
+    b.release(await b.acquire('HEAD', '/v2/app/manifests/v1', 0), { 'ratelimit-remaining': '0;w=3600' });
+    await deferredBy(b.acquire(...manifestGet, 0));
+  });
+
   it('stays inside what the headers say is left, counting the requests still in flight', async () => {
     const clock = new StepClock();
     const b = new RegistryBudget('docker.io', {}, 'pulls', clock);
