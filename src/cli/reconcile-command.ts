@@ -79,8 +79,13 @@ function summary(result: PassResult, requests: number, mode: string): string {
   for (const d of deferrals) lines.push(`${d.imports} import${d.imports === 1 ? '' : 's'} deferred (${d.code}): ${d.message}`);
   const failed = result.imports.filter((i) => 'failure' in i.result).length;
   const deferred = deferrals.reduce((n, d) => n + d.imports, 0);
+  // Markers and kustomize images are values set in other files, not workload images (docs/write-back.md).
+  const changesVia = (value: boolean): number =>
+    result.workloads.reduce((n, w) => n + w.changes.filter((c) => (c.via === 'marker' || c.via === 'kustomize') === value).length, 0);
+  const images = changesVia(false);
+  const values = changesVia(true);
   lines.push(
-    `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} ${mode}, ${result.imports.length} import${result.imports.length === 1 ? '' : 's'} (${failed} failed, ${deferred > 0 ? `${deferred} deferred, ` : ''}${requests} registry requests), ${result.streams.length} streams, ${result.workloads.reduce((n, w) => n + w.changes.length, 0)} workload images, ${result.skips.length + result.workloadSkips.length} skipped`,
+    `${result.changes.length} file${result.changes.length === 1 ? '' : 's'} ${mode}, ${result.imports.length} import${result.imports.length === 1 ? '' : 's'} (${failed} failed, ${deferred > 0 ? `${deferred} deferred, ` : ''}${requests} registry requests), ${result.streams.length} streams, ${images} workload images, ${values > 0 ? `${values} value${values === 1 ? '' : 's'} set, ` : ''}${result.skips.length + result.workloadSkips.length} skipped`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -61,6 +61,7 @@ describe('setter markers through the CLI', () => {
     const dry = await runCli(['reconcile', '--offline', '--dry-run'], { cwd: dir });
     expect(dry.stderr).toBe('');
     expect(dry.stdout).toContain('chart/values.yaml:3: marker image/tag: 3.9 -> 4.0  (marker shop/web:prod)');
+    expect(dry.stdout).toMatch(/, 1 streams, 0 workload images, 1 value set, 0 skipped\n$/);
     const run = await runCli(['reconcile', '--offline', '-o', 'json'], { cwd: dir });
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { workloadChanges: unknown[]; edits: unknown[]; diagnostics: unknown[] };
