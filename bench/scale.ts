@@ -16,14 +16,12 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Agent, request } from 'undici';
 import { createBareRepo } from '../test/support/git-server.js';
 import { startDaemon } from '../test/support/daemon-process.js';
 import type { DaemonProcess } from '../test/support/daemon-process.js';
-import { buildImage } from '../test/support/images.js';
-import { pushImage } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 import { gitServerProcess } from './git-server-spawn.js';
+import { tagImage } from './tag-image.js';
 
 const sizes = (process.env.SCALE_SIZES ?? '1000,5000,10000,20000').split(',').map(Number);
 const perStream = 5;
@@ -81,30 +79,6 @@ async function passDone(d: DaemonProcess, after: number, timeoutMs = 600_000): P
     if (Date.now() - start > timeoutMs) throw new Error(`no pass after ${after} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** The tags t0..t(n-1) of one image: one manifest PUT each (the blobs are pushed once). */
-async function tagImage(registryUrl: string, n: number): Promise<void> {
-  const image = buildImage({ seed: 'scale' });
-  await pushImage({ url: registryUrl }, 'scale/app', 't0', image);
-  const agent = new Agent({ connections: 16 });
-  let next = 1;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < n) {
-        const i = next++;
-        const res = await request(`${registryUrl}/v2/scale/app/manifests/t${i}`, {
-          method: 'PUT',
-          dispatcher: agent,
-          headers: { 'content-type': image.manifest.mediaType },
-          body: image.manifest.data,
-        });
-        await res.body.dump();
-        if (res.statusCode !== 201) throw new Error(`PUT t${i}: ${res.statusCode}`);
-      }
-    }),
-  );
-  await agent.close();
 }
 
 const streamFile = (host: string, s: number): string =>
@@ -217,7 +191,7 @@ export async function scaleBench(): Promise<void> {
   try {
     const secretFile = path.join(work, 'hook-secret');
     writeFileSync(secretFile, 'scale\n');
-    await tagImage(registry.url, Math.max(...sizes));
+    await tagImage(registry.url, 'scale/app', Math.max(...sizes), 'scale');
     const ctx = { host: registry.host, gitUrl: server.url, projectRoot: server.projectRoot, work, secretFile };
     const floor = await measure(0, ctx);
     const rows: Row[] = [];

@@ -11,6 +11,7 @@
  *
  *   npm run bench -- warm-pass
  */
+import { tagImage } from './tag-image.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,38 +24,12 @@ import { defaultLoadLimits } from '../src/render/limits.js';
 import { defaultWalkOptions } from '../src/render/walk.js';
 import { defaultReconcileSettings } from '../src/reconcile/settings.js';
 import { testSettings } from '../test/helpers/importer.js';
-import { buildImage } from '../test/support/images.js';
-import { pushImage } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 
 const streams = Number(process.env.BENCH_STREAMS ?? 2000);
 const perStream = 5;
 const sources = Math.min(1000, streams * perStream);
 const concurrency = 8;
-
-/** The tags t0..t(n-1) of one image: one manifest PUT each (the blobs are pushed once). */
-async function tagImage(registryUrl: string, n: number): Promise<void> {
-  const image = buildImage({ seed: 'warm-pass' });
-  await pushImage({ url: registryUrl }, 'bench/app', 't0', image);
-  const agent = new Agent({ connections: 16 });
-  let next = 1;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < n) {
-        const i = next++;
-        const res = await request(`${registryUrl}/v2/bench/app/manifests/t${i}`, {
-          method: 'PUT',
-          dispatcher: agent,
-          headers: { 'content-type': image.manifest.mediaType },
-          body: image.manifest.data,
-        });
-        await res.body.dump();
-        if (res.statusCode !== 201) throw new Error(`PUT t${i}: ${res.statusCode}`);
-      }
-    }),
-  );
-  await agent.close();
-}
 
 const streamFile = (host: string, s: number): string =>
   `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app${s}\n  namespace: bench\nspec:\n  tags:\n${Array.from(
@@ -78,7 +53,7 @@ export async function warmPassBench(): Promise<void> {
   const registry = await startRegistry();
   const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-bench-warm-'));
   try {
-    await tagImage(registry.url, sources);
+    await tagImage(registry.url, 'bench/app', sources, 'warm-pass');
     const repoDir = path.join(work, 'repo');
     mkdirSync(path.join(repoDir, 'streams'), { recursive: true });
     for (let s = 0; s < streams; s += 1) writeFileSync(path.join(repoDir, 'streams', `app${s}.yaml`), streamFile(registry.host, s));
