@@ -60,6 +60,7 @@ export async function importRegistry(): Promise<void> {
       request(`${registry.url}/v2/bench/app/manifests/${t}`, {
         method: 'HEAD',
         dispatcher: agent,
+        reset: false,
         headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
       }).then((r) => r.body.dump());
     await pool(names, concurrency, head);

@@ -83,8 +83,8 @@ export async function warmPassBench(): Promise<void> {
     const accept = 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json';
     const names = Array.from({ length: sources }, (_, i) => `t${i}`);
     const head = (t: string) =>
-      request(`${registry.url}/v2/bench/app/manifests/${t}`, { method: 'HEAD', dispatcher: agent, headers: { accept } }).then((r) =>
-        r.body.dump(),
+      request(`${registry.url}/v2/bench/app/manifests/${t}`, { method: 'HEAD', dispatcher: agent, headers: { accept }, reset: false }).then(
+        (r) => r.body.dump(),
       );
     const floor = async (): Promise<number> => {
       const t0 = performance.now();

@@ -319,6 +319,7 @@ export class Transport {
         res = await request(url, {
           method,
           headers,
+          ...(method === 'HEAD' ? { reset: false } : {}),
           dispatcher: await this.dispatcher(url, req.insecure ?? false),
           ...(req.body !== undefined && method === 'POST' ? { body: req.body } : {}),
           ...(signal ? { signal } : {}),
@@ -346,6 +347,7 @@ export class Transport {
         url = next;
         continue;
       }
+      if (method === 'HEAD') await res.body.dump();
       const body = method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(res, req.maxBytes, url);
       return { status: res.statusCode, headers: flatten(res.headers), body, url: url.href };
     }

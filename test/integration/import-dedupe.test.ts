@@ -100,3 +100,20 @@ describe('cold import: one GET per distinct digest, one HEAD per source', () => 
     });
   });
 });
+
+describe('connections', () => {
+  it('HEADs keep their connection: a warm call of 50 HEADs opens no more connections than the concurrency allows', async () => {
+    const settings = testSettings({ concurrency: 4 });
+    await withImporter(settings, async (r) => {
+      const all = shared.map((_, i) => req(`${proxy.host}/dedupe/shared:t${i}`));
+      await r.importer.importImages(all);
+      proxy.reset();
+      const warm = await r.importer.importImages(all);
+      expect(warm.every((o) => o.ok)).toBe(true);
+      expect(paths('HEAD', '/manifests/').length).toBe(50);
+      expect(paths('GET', '/')).toEqual([]);
+      // undici closes the connection after a HEAD unless told otherwise; one per HEAD would be 50 here.
+      expect(proxy.connections()).toBeLessThanOrEqual(4);
+    });
+  });
+});

@@ -11,6 +11,8 @@ export interface CountingProxy {
   /** host:port to use in image references instead of the registry's. */
   readonly host: string;
   readonly requests: CountedRequest[];
+  /** TCP connections clients opened to the proxy since the last reset. */
+  connections(): number;
   count(filter?: (r: CountedRequest) => boolean): number;
   reset(): void;
   stop(): Promise<void>;
@@ -39,14 +41,20 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     });
     req.pipe(out);
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     host: `127.0.0.1:${port}`,
     requests,
+    connections: () => connections,
     count: (filter) => (filter ? requests.filter(filter).length : requests.length),
     reset: () => {
       requests.length = 0;
+      connections = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {
