@@ -15,6 +15,7 @@ import { finding } from './codes.js';
 import { isRecord } from './objects.js';
 import { parseOpenShiftReference } from './reference.js';
 import type { TagReference } from './model.js';
+import { cloneValue } from './values.js';
 
 export const holdAnnotation = 'imagestreams.dev/hold';
 
@@ -86,7 +87,7 @@ export function withHold(
   tag: string,
   hold: Hold,
 ): { value: Record<string, unknown> } | { error: string } {
-  const value = structuredClone(stream) as Record<string, unknown>;
+  const value = cloneValue(stream) as Record<string, unknown>;
   const spec = isRecord(value.spec) ? value.spec : {};
   const entry = (Array.isArray(spec.tags) ? spec.tags : []).find((t): t is Record<string, unknown> => isRecord(t) && t.name === tag);
   if (!entry) return { error: `the stream has no spec tag "${tag}" to hold` };
@@ -105,7 +106,7 @@ export function withoutHold(
   choiceAnnotation: string,
   currentTag: string | undefined,
 ): { value: Record<string, unknown>; held: boolean } | { error: string } {
-  const value = structuredClone(stream) as Record<string, unknown>;
+  const value = cloneValue(stream) as Record<string, unknown>;
   const spec = isRecord(value.spec) ? value.spec : {};
   const entry = (Array.isArray(spec.tags) ? spec.tags : []).find((t): t is Record<string, unknown> => isRecord(t) && t.name === tag);
   if (!entry) return { error: `the stream has no spec tag "${tag}"` };

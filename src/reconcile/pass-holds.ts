@@ -16,6 +16,7 @@ import type { ReconcileSettings } from './settings.js';
 import type { WriteBackInputs } from './write-back.js';
 import { planWriteBack } from './write-back.js';
 import type { ResolvedStream } from './workloads.js';
+import { cloneValue } from './values.js';
 
 interface TagEventLike {
   readonly created?: string;
@@ -51,7 +52,7 @@ export function heldView(streams: readonly ResolvedStream[], now: string): Resol
       return h?.image ? [{ tag: t.name as string, image: h.image }] : [];
     });
     if (held.length === 0) return s;
-    const value = structuredClone(s.value) as Record<string, unknown>;
+    const value = cloneValue(s.value) as Record<string, unknown>;
     const status = isRecord(value.status) ? value.status : {};
     const tags = Array.isArray(status.tags) ? status.tags : [];
     for (const h of held) {
@@ -111,7 +112,7 @@ export function planConsumers<P extends PlannedStream>(
       const s = m ? byName.get(`${m[1]}/${m[2]}`) : undefined;
       const old = digestOf(c.old);
       if (!m || !s || old === undefined) continue;
-      const value = placed.get(s.key) ?? (structuredClone(values.get(s.key) ?? s.value) as Record<string, unknown>);
+      const value = placed.get(s.key) ?? (cloneValue(values.get(s.key) ?? s.value) as Record<string, unknown>);
       const spec = tagsOf(value, 'spec', 'name').find((t) => t.name === m[3]);
       // Judged against the history as the file has it, before this pass: an image this pass's import just moved the
       // tag away from is one the workload simply has not followed yet, not a rollback.

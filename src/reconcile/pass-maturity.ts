@@ -8,6 +8,7 @@ import { isRecord } from './objects.js';
 import type { ImportOutcome } from './plan.js';
 import { minAgeOf, pendingAnnotation, pendingText, readPending } from './maturity.js';
 import type { StreamInput } from './due.js';
+import { cloneValue } from './values.js';
 
 /** RFC 3339 as the files write it (whole seconds print without a fraction). */
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
@@ -78,7 +79,7 @@ export function applyMaturity<S extends StreamInput>(
           write = pendingText({ image: o.image.digest, dockerImageReference: o.image.dockerImageReference, seen: since });
       }
       if (write === undefined) continue;
-      value ??= structuredClone(s.value) as Record<string, unknown>;
+      value ??= cloneValue(s.value) as Record<string, unknown>;
       const spec = isRecord(value.spec) ? value.spec : {};
       const entry = (Array.isArray(spec.tags) ? spec.tags : []).find((x): x is Record<string, unknown> => isRecord(x) && x.name === t.name);
       if (!entry) continue;

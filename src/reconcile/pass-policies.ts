@@ -13,6 +13,7 @@ import { choose, firstSeenAnnotation, policyChoiceAnnotation, readPolicy } from 
 import { isRecord } from './objects.js';
 import type { StreamInput } from './due.js';
 import { minAgeOf } from './maturity.js';
+import { cloneValue } from './values.js';
 
 export type Listing = { readonly ok: true; readonly tags: readonly string[] } | ImportFailure | ImportDeferred;
 
@@ -125,7 +126,7 @@ export function applyPolicyDecisions<S extends StreamInput>(
   return streams.map((s) => {
     const mine = byStream.get(s.key);
     if (!mine) return s;
-    const value = structuredClone(s.value) as Record<string, unknown>;
+    const value = cloneValue(s.value) as Record<string, unknown>;
     let changed = false;
     for (const d of mine) {
       const t = specTag({ value }, d.check.tag);

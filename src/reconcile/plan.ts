@@ -13,6 +13,7 @@ import { isRecord } from './objects.js';
 import { ambiguousStream, ByName } from './stream-index.js';
 import { addTagEvent, applyImportFailure, applyImportSuccess, resolveImageID, trackedTag } from './status.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
+import { cloneValue } from './values.js';
 
 /**
  * Why the registry edge put an import off to a later pass instead of running it: the registry's request budget
@@ -289,16 +290,16 @@ function addSkip(skips: Skip[], skip: Skip): void {
 }
 
 /** The new object value for a stream, changed only where the plan changed something. */
-function streamValueAfter(w: Work, input: PlanInput): Record<string, unknown> {
+function streamValueAfter(w: Work, input: PlanInput): Readonly<Record<string, unknown>> {
   const inputNotes = annotationsOf(w.input.value);
   const checkMissingBefore =
     typeof inputNotes[knownAnnotations.dockerRepositoryCheck] !== 'string' || inputNotes[knownAnnotations.dockerRepositoryCheck] === '';
   // A check that finds nothing new writes nothing (§6.10); first contact with a stream records the check.
-  if (!w.statusChanged && w.generationWrites.size === 0 && !(w.imported && checkMissingBefore))
-    return structuredClone(w.input.value) as Record<string, unknown>;
+  // Nothing to write: the input itself (read-only from here on, like every plan value).
+  if (!w.statusChanged && w.generationWrites.size === 0 && !(w.imported && checkMissingBefore)) return w.input.value;
   // The old status tags are replaced by the working copy below: not worth copying first (there may be thousands).
   const source = w.input.value;
-  const value = structuredClone(
+  const value = cloneValue(
     w.statusChanged && isRecord(source.status) ? { ...source, status: { ...source.status, tags: [] } } : source,
   ) as Record<string, unknown>;
   const metadata = isRecord(value.metadata) ? value.metadata : (value.metadata = {});
@@ -345,7 +346,7 @@ export function planStreams(input: PlanInput): Plan {
   const skips: Skip[] = [];
   const works: Work[] = input.streams.map((s) => {
     const spec = specTagsOf(s.value); // only read: the new value gets its own copy in render
-    const status = structuredClone(statusTagsOf(s.value));
+    const status = cloneValue(statusTagsOf(s.value));
     return {
       input: s,
       spec,
