@@ -33,6 +33,8 @@ import { renderEdits } from '../render/edits.js';
 import type { LoadLimits } from '../render/limits.js';
 import { loadRepository } from '../render/repository.js';
 import type { LoadCache } from '../render/repository.js';
+import { ParseStore } from '../render/parse-store.js';
+import path from 'node:path';
 import type { ParsedFile } from '../render/source.js';
 import { parseCronSchedule } from '../render/cron.js';
 import { validateRepository } from '../render/validate.js';
@@ -58,6 +60,8 @@ export interface PassOptions {
   readonly forceSources?: ((from: string) => boolean) | undefined;
   /** Parsed files kept across passes (the daemon's; see LoadCache). */
   readonly loadCache?: LoadCache | undefined;
+  /** Parses kept on disk between runs (src/render/parse-store.ts); the caller saves it. */
+  readonly parseStore?: ParseStore | undefined;
   /** Where observations come from: the registry importer (absent when offline). */
   readonly importer?: ImportSource | undefined;
 }
@@ -153,6 +157,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     limits: options.limits,
     displayBase: options.displayBase,
     ...(options.loadCache ? { cache: options.loadCache } : {}),
+    ...(options.parseStore ? { store: options.parseStore } : {}),
   });
   const diagnostics = validateRepository(repo, { defaultNamespace: settings.defaultNamespace, workloadKinds: settings.workloadKinds });
   const invalidFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
@@ -197,4 +202,13 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     changes: rendered.changes,
     renderErrors: rendered.failures,
   };
+}
+
+/**
+ * The parse store of a repository under the cache directory (`<cache dir>/parsed/`): one per repository and
+ * display base, since diagnostics and markers carry the names files are shown by. None without a cache directory.
+ */
+export function parseStoreFor(cacheDir: string | undefined, repoDir: string, displayBase: string): ParseStore | undefined {
+  if (cacheDir === undefined) return undefined;
+  return new ParseStore(path.join(cacheDir, 'parsed'), `${path.resolve(repoDir)}\0${path.resolve(displayBase)}`);
 }

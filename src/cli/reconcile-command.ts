@@ -10,7 +10,7 @@ import { formatText } from './format-diagnostics.js';
 import type { CliIo } from './io.js';
 import { lineOf, valueAt } from './report-rows.js';
 import type { PassResult } from './pipeline.js';
-import { reconcilePass } from './pipeline.js';
+import { parseStoreFor, reconcilePass } from './pipeline.js';
 import { deferralsByRegistry } from '../reconcile/pass.js';
 import { GitRepo } from '../gitsource/repo.js';
 import type { PublishError } from './publish.js';
@@ -150,9 +150,11 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
   if (!options.offline) {
     registry = await createRegistryImporter(config.registry, { onRequest: () => void (requests += 1) });
   }
+  const parseStore = parseStoreFor(config.registry.cacheDir, repoDir, io.cwd);
   const passOptions = {
     repoDir,
     displayBase: io.cwd,
+    parseStore,
     walk: config.walk,
     limits: config.limits,
     settings: config.settings,
@@ -194,6 +196,7 @@ export async function reconcileCommand(options: ReconcileOptions, io: CliIo): Pr
     }
   } finally {
     await registry?.close();
+    await parseStore?.save();
   }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0)

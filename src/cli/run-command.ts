@@ -35,6 +35,7 @@ import type { PublishReport } from './publish.js';
 import type { PullRequestFlags } from './publish-settings.js';
 import { pullRequestConfig } from './publish-settings.js';
 import { settleHeap } from './daemon/heap.js';
+import { parseStoreFor } from './pipeline.js';
 
 export interface RunOptions extends ConfigFlags, PullRequestFlags {
   readonly repoUrl?: string;
@@ -222,6 +223,7 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
   };
   let push: boolean;
   let server: Server | undefined;
+  const parseStore = parseStoreFor(config.registry.cacheDir, dir, dir);
   let daemon: Daemon;
   try {
     push = options.push !== false && (!local || (await repo.hasRemote()));
@@ -239,6 +241,7 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
         offline: false,
         forceImport: false,
         importer: registry.importer,
+        parseStore,
       },
       pollIntervalMs,
       debounceMs,
@@ -285,6 +288,7 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
   // 4. Stop.
   logger.info({ signal: name, gracePeriodMs: graceMs }, 'stopping: finishing the current pass');
   const clean = await daemon.stop(graceMs);
+  await parseStore?.save();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await closeClients();

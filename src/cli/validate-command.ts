@@ -3,6 +3,7 @@ import { validateRepository } from '../render/validate.js';
 import { kinds } from '../reconcile/model.js';
 import { podSpecPathOf } from '../reconcile/fieldpath.js';
 import { loadConfig } from './config.js';
+import { parseStoreFor } from './pipeline.js';
 import type { ConfigFlags } from './config.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -18,7 +19,14 @@ export interface ValidateCommandOptions extends ConfigFlags {
 /** `imagestreams validate [PATH...]`: every rule over every file, every problem in one pass. */
 export async function validateCommand(paths: readonly string[], options: ValidateCommandOptions, io: CliIo): Promise<ExitCodeValue> {
   const config = await loadConfig(options, io.env, io.cwd);
-  const repo = await loadRepository(paths.length > 0 ? paths : ['.'], { walk: config.walk, limits: config.limits, displayBase: io.cwd });
+  const store = parseStoreFor(config.registry.cacheDir, io.cwd, io.cwd);
+  const repo = await loadRepository(paths.length > 0 ? paths : ['.'], {
+    walk: config.walk,
+    limits: config.limits,
+    displayBase: io.cwd,
+    ...(store ? { store } : {}),
+  });
+  await store?.save();
   const diagnostics = validateRepository(repo, {
     defaultNamespace: config.settings.defaultNamespace,
     workloadKinds: config.settings.workloadKinds,

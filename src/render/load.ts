@@ -25,8 +25,14 @@ function fileProblem(file: string, code: Diagnostic['code'], message: string, li
 /**
  * Read and parse one file. `absolute` is where it is on disk, `display` the name diagnostics use. Size is checked
  * before reading and encoding before parsing, so a huge or binary file costs little and says why it was refused.
+ * `parse` is parseText, or a store of earlier parses (src/render/parse-store.ts).
  */
-export async function loadFile(absolute: string, display: string, limits: LoadLimits = defaultLoadLimits): Promise<LoadResult> {
+export async function loadFile(
+  absolute: string,
+  display: string,
+  limits: LoadLimits = defaultLoadLimits,
+  parse: (display: string, text: string, limits: LoadLimits) => LoadResult = parseText,
+): Promise<LoadResult> {
   let bytes: Buffer;
   try {
     const info = await stat(absolute);
@@ -59,7 +65,7 @@ export async function loadFile(absolute: string, display: string, limits: LoadLi
       at.col,
     );
   }
-  return parseText(display, bytes.toString('utf8'), limits);
+  return parse(display, bytes.toString('utf8'), limits);
 }
 
 /** Parse a file's text as loadFile does (the verbs that change a file's text read the result back this way). */

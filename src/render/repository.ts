@@ -14,6 +14,7 @@ import { kustomizationFileNames } from '../reconcile/kustomize.js';
 import { isRecord } from '../reconcile/objects.js';
 import { inChartTemplates } from './go-template.js';
 import type { WalkOptions } from './walk.js';
+import type { ParseStore } from './parse-store.js';
 import { isDirectory, walkRepository } from './walk.js';
 
 export interface LoadOptions {
@@ -26,6 +27,11 @@ export interface LoadOptions {
    * keeps one across passes, so a pass re-reads only what changed).
    */
   readonly cache?: LoadCache;
+  /**
+   * Parses kept on disk, keyed on content (src/render/parse-store.ts): a file whose text is in it is not parsed.
+   * Opened here; saving it is the caller's (after the pass, or now and then in the daemon).
+   */
+  readonly store?: ParseStore;
 }
 
 export type LoadCache = Map<
@@ -33,18 +39,28 @@ export type LoadCache = Map<
   { readonly mtimeMs: number; readonly ctimeMs: number; readonly size: number; readonly result: LoadResult }
 >;
 
-async function loadCached(absolute: string, display: string, limits: LoadLimits, cache: LoadCache | undefined): Promise<LoadResult> {
-  if (!cache) return loadFile(absolute, display, limits);
+async function loadCached(
+  absolute: string,
+  display: string,
+  limits: LoadLimits,
+  cache: LoadCache | undefined,
+  store: ParseStore | undefined,
+): Promise<LoadResult> {
+  const parse = store ? store.parse.bind(store) : undefined;
+  if (!cache) return loadFile(absolute, display, limits, parse);
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(absolute);
   } catch {
     cache.delete(absolute);
-    return loadFile(absolute, display, limits);
+    return loadFile(absolute, display, limits, parse);
   }
   const hit = cache.get(absolute);
-  if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.ctimeMs === info.ctimeMs) return hit.result;
-  const result = await loadFile(absolute, display, limits);
+  if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.ctimeMs === info.ctimeMs) {
+    store?.keep(display);
+    return hit.result;
+  }
+  const result = await loadFile(absolute, display, limits, parse);
   cache.set(absolute, { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size, result });
   return result;
 }
@@ -103,11 +119,12 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
       targets.push({ absolute, display: displayPath(options.displayBase, absolute) });
     }
   }
+  await options.store?.open();
   const files = new Map<string, ParsedFile>();
   const concurrency = 16;
   for (let i = 0; i < targets.length; i += concurrency) {
     const batch = await Promise.all(
-      targets.slice(i, i + concurrency).map((t) => loadCached(t.absolute, t.display, options.limits, options.cache)),
+      targets.slice(i, i + concurrency).map((t) => loadCached(t.absolute, t.display, options.limits, options.cache, options.store)),
     );
     for (const result of batch) {
       if (!result.ok) {

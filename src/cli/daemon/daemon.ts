@@ -367,6 +367,7 @@ export class Daemon {
       if (this.options.signal) this.options.signal.current = undefined;
       this.controller = undefined;
       endTimer();
+      void this.options.pass.parseStore?.saveIfDue(this.timers.now(), 10 * 60_000);
       this.updatePending();
       this.options.metrics.ready.set(this.status.ready ? 1 : 0);
     }

@@ -1,0 +1,245 @@
+/**
+ * The parse store: what loading a file produced (documents with their values and positions, problems, markers),
+ * kept on disk between processes and keyed on the file's content, so a one-shot `reconcile` or `validate` (or a
+ * daemon after a restart) parses only the files whose text changed. Parsing is most of a warm pass's own cost.
+ *
+ * - One store file per repository and display base, under `<cache dir>/parsed/`, written atomically (a temporary
+ *   file renamed over the old one; several processes may share it, the last one to save wins). A save removes the
+ *   stores not written for 30 days (one-off checkouts of CI jobs).
+ * - An entry's key is a hash of the file's name as shown, the load limits and its text; the store as a whole is
+ *   tagged with a fingerprint of the loader's own code, the YAML and JSON parsers' versions and Node's, so a new
+ *   version of any of them (or a changed loader, when running from source) starts from an empty store.
+ * - The store is a cache: a missing, unreadable, damaged or foreign store file is an empty store, and a store that
+ *   cannot be written costs only the next run's parse. Nothing in it is trusted beyond its shape: every entry is
+ *   checked before use, and a bad one fails the whole store (parsed again).
+ * - Results are shared, never copied: like the daemon's LoadCache, whatever reads them must not change them.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import type { LoadLimits } from './limits.js';
+import type { LoadResult } from './load.js';
+import { formatOf, parseText } from './load.js';
+import { LineIndex, PositionMap } from './positions.js';
+import type { ParsedFile } from './source.js';
+
+/** What a file's load produced, without what is cheap to make again from its text (the text, the line index). */
+type Entry =
+  | {
+      readonly ok: true;
+      readonly documents: ParsedFile['documents'];
+      readonly problems: ParsedFile['problems'];
+      readonly markers: ParsedFile['markers'];
+    }
+  | { readonly ok: false; readonly diagnostic: Extract<LoadResult, { ok: false }>['diagnostic'] };
+
+interface StoreFile {
+  readonly format: 'imagestreams-parse-store';
+  readonly fingerprint: string;
+  readonly entries: Map<string, Entry>;
+}
+
+let codeFingerprint: string | undefined;
+
+/** The loader's code (this directory's modules and the marker rules), the parsers' versions and Node's. */
+export function loaderFingerprint(): string {
+  if (codeFingerprint !== undefined) return codeFingerprint;
+  const hash = createHash('sha256').update(process.version);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const modules = (dir: string, only?: readonly string[]): string[] =>
+    readdirSync(dir)
+      .filter((f) => /\.(js|ts|mjs)$/.test(f) && !f.endsWith('.d.ts'))
+      .filter((f) => !only || only.includes(f.replace(/\.(js|ts|mjs)$/, '')))
+      .sort()
+      .map((f) => path.join(dir, f));
+  for (const file of [...modules(here), ...modules(path.join(here, '..', 'reconcile'), ['markers', 'codes', 'values'])])
+    hash.update(file.slice(here.length)).update(readFileSync(file));
+  const require = createRequire(import.meta.url);
+  for (const name of ['yaml', 'jsonc-parser']) hash.update(name).update(packageVersion(require, name));
+  codeFingerprint = hash.digest('hex');
+  return codeFingerprint;
+}
+
+function packageVersion(require: NodeJS.Require, name: string): string {
+  let dir = path.dirname(require.resolve(name));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name) return pkg.version ?? '';
+    } catch {
+      // not here: look further up
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return '';
+    dir = up;
+  }
+}
+
+export interface ParseStoreStats {
+  /** Files whose load came from the store. */
+  readonly hits: number;
+  /** Files parsed (new or changed text). */
+  readonly misses: number;
+}
+
+export class ParseStore {
+  private entries = new Map<string, Entry>();
+  private readonly used = new Set<string>();
+  private readonly keyOfFile = new Map<string, string>();
+  private opened: Promise<void> | undefined;
+  private dirty = false;
+  private lastSaved = Number.NEGATIVE_INFINITY;
+  private counts = { hits: 0, misses: 0 };
+
+  /**
+   * @param dir the directory of store files (`<cache dir>/parsed`)
+   * @param scope what the store is for: the repository's absolute path and the display base (one store each)
+   */
+  constructor(
+    private readonly dir: string,
+    scope: string,
+    private readonly fingerprint: string = loaderFingerprint(),
+  ) {
+    this.file = path.join(dir, `${createHash('sha256').update(scope).digest('hex').slice(0, 32)}.bin`);
+  }
+
+  /** The store's file (for tests and `--help`-level docs). */
+  readonly file: string;
+
+  get stats(): ParseStoreStats {
+    return { ...this.counts };
+  }
+
+  /** Read the store file, once; later calls return at once. Never throws: a store that cannot be read is empty. */
+  open(): Promise<void> {
+    this.opened ??= (async () => {
+      try {
+        const stored = v8.deserialize(await readFile(this.file)) as Partial<StoreFile>;
+        if (stored.format !== 'imagestreams-parse-store' || stored.fingerprint !== this.fingerprint || !(stored.entries instanceof Map))
+          return;
+        for (const entry of stored.entries.values()) if (!rehydrate(entry)) return;
+        this.entries = stored.entries as Map<string, Entry>;
+      } catch {
+        // missing or damaged: an empty store
+      }
+    })();
+    return this.opened;
+  }
+
+  /** Load a file's text as `parseText` would, from the store when this name, these limits and this text are in it. */
+  parse(display: string, text: string, limits: LoadLimits): LoadResult {
+    const key = createHash('sha256')
+      .update(JSON.stringify([display, limits.maxFileBytes, limits.maxAliasCount, limits.maxDepth]))
+      .update('\0')
+      .update(text)
+      .digest('base64url');
+    this.used.add(key);
+    this.keyOfFile.set(display, key);
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.counts.hits += 1;
+      return hit.ok
+        ? {
+            ok: true,
+            file: {
+              path: display,
+              format: formatOf(display),
+              text,
+              lines: new LineIndex(text),
+              documents: hit.documents,
+              problems: hit.problems,
+              markers: hit.markers,
+            },
+          }
+        : { ok: false, diagnostic: hit.diagnostic };
+    }
+    this.counts.misses += 1;
+    const result = parseText(display, text, limits);
+    this.entries.set(
+      key,
+      result.ok
+        ? { ok: true, documents: result.file.documents, problems: result.file.problems, markers: result.file.markers }
+        : { ok: false, diagnostic: result.diagnostic },
+    );
+    this.dirty = true;
+    return result;
+  }
+
+  /**
+   * Save when the last save (by this method) is at least `everyMs` old: the daemon's, after a pass, so a restart
+   * parses only what changed since (the first call saves).
+   */
+  saveIfDue(nowMs: number, everyMs: number): Promise<boolean> {
+    if (nowMs - this.lastSaved < everyMs) return Promise.resolve(false);
+    this.lastSaved = nowMs;
+    return this.save();
+  }
+
+  /** The file's last load (through this store) is still current: keep its entry when saving (the daemon's cache hit). */
+  keep(display: string): void {
+    const key = this.keyOfFile.get(display);
+    if (key !== undefined) this.used.add(key);
+  }
+
+  /**
+   * Write the store when something is new: the entries used since the last save (older ones are dropped, so the
+   * store holds one repository's files). Atomic; never throws (a store that cannot be written is only a cache).
+   */
+  async save(): Promise<boolean> {
+    if (!this.dirty && this.used.size === this.entries.size) {
+      // Still in use: keep it young, so pruning (by another repository's save) leaves it.
+      const now = new Date();
+      await utimes(this.file, now, now).catch(() => undefined);
+      return false;
+    }
+    const kept = new Map<string, Entry>();
+    for (const key of this.used) {
+      const e = this.entries.get(key);
+      if (e) kept.set(key, e);
+    }
+    this.entries = kept;
+    this.used.clear();
+    this.dirty = false;
+    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const content: StoreFile = { format: 'imagestreams-parse-store', fingerprint: this.fingerprint, entries: kept };
+      await writeFile(tmp, v8.serialize(content), { mode: 0o600 });
+      await rename(tmp, this.file);
+      await pruneStale(this.dir);
+      return true;
+    } catch {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      return false;
+    }
+  }
+}
+
+/** Stores of repositories not loaded for 30 days (a CI job's one-off checkout), and leftover temporary files. */
+async function pruneStale(dir: string): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    const age = now - (await stat(file).catch(() => ({ mtimeMs: now }))).mtimeMs;
+    if ((name.endsWith('.bin') && age > 30 * 86_400_000) || (name.endsWith('.tmp') && age > 86_400_000)) await rm(file, { force: true });
+  }
+}
+
+/** Give stored position maps their class back; false for anything not shaped like an entry this module wrote. */
+function rehydrate(entry: unknown): boolean {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const e = entry as Record<string, unknown>;
+  if (e.ok === false) return typeof e.diagnostic === 'object' && e.diagnostic !== null;
+  if (e.ok !== true || !Array.isArray(e.documents) || !Array.isArray(e.problems) || !Array.isArray(e.markers)) return false;
+  for (const d of e.documents as unknown[]) {
+    const doc = d as { positions?: { index?: unknown; ranges?: unknown } } | null;
+    const p = doc?.positions;
+    if (!p || !(p.index instanceof Map) || !(p.ranges instanceof Int32Array)) return false;
+    Object.setPrototypeOf(p, PositionMap.prototype);
+  }
+  return true;
+}

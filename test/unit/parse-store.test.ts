@@ -1,0 +1,217 @@
+/**
+ * The parse store (src/render/parse-store.ts): a load through a store of earlier parses gives exactly what a plain
+ * load gives, parses only what changed, and survives a missing, damaged, foreign or unwritable store.
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseStoreFor } from '../../src/cli/pipeline.js';
+import { defaultLoadLimits } from '../../src/render/limits.js';
+import { ParseStore, loaderFingerprint } from '../../src/render/parse-store.js';
+import type { LoadCache, LoadedRepository } from '../../src/render/repository.js';
+import { loadRepository } from '../../src/render/repository.js';
+import { defaultWalkOptions } from '../../src/render/walk.js';
+import { makeTempDir, removeDir } from '../support/tmp.js';
+import { runCli } from '../helpers/cli.js';
+
+const stream = (name: string, tag = 'v1') =>
+  `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ${name}\nspec:\n  tags:\n  - name: ${tag}\n    from:\n      kind: DockerImage\n      name: quay.io/x/${name}:${tag} # {"$imagestreamtag": "${name}:${tag}"}\n`;
+
+let work: string;
+let repo: string;
+let cacheDir: string;
+beforeEach(() => {
+  work = makeTempDir('parse-store');
+  repo = path.join(work, 'repo');
+  cacheDir = path.join(work, 'cache');
+  mkdirSync(path.join(repo, 'streams'), { recursive: true });
+  writeFileSync(path.join(repo, 'streams', 'a.yaml'), stream('a'));
+  writeFileSync(path.join(repo, 'streams', 'b.yaml'), stream('b'));
+  writeFileSync(path.join(repo, 'broken.yaml'), 'kind: [unclosed\n');
+  writeFileSync(path.join(repo, 'chart.yaml'), 'image: {{ .Values.image }}\n');
+  writeFileSync(path.join(repo, 'c.json'), '{"apiVersion": "v1", "kind": "ImageStream", "metadata": {"name": "c"}}\n');
+});
+afterEach(() => removeDir(work));
+
+const store = (fingerprint?: string): ParseStore =>
+  fingerprint === undefined
+    ? (parseStoreFor(cacheDir, repo, repo) as ParseStore)
+    : new ParseStore(path.join(cacheDir, 'parsed'), `${repo}\0${repo}`, fingerprint);
+const load = (s?: ParseStore, cache?: LoadCache): Promise<LoadedRepository> =>
+  loadRepository([repo], {
+    walk: defaultWalkOptions,
+    limits: defaultLoadLimits,
+    displayBase: repo,
+    ...(s ? { store: s } : {}),
+    ...(cache ? { cache } : {}),
+  });
+
+/** Everything a pass reads from a load, positions included (looked up for every pointer the plain load knows). */
+function meaning(r: LoadedRepository): unknown {
+  const files = [...r.files.values()].map((f) => ({
+    path: f.path,
+    format: f.format,
+    text: f.text,
+    problems: f.problems,
+    markers: f.markers,
+    end: f.lines.position(f.text.length),
+    documents: f.documents.map((d) => ({
+      index: d.index,
+      value: d.value,
+      start: d.start,
+      style: d.style,
+      positions: ['', '/metadata/name', '/spec/tags/0/from/name', '/spec/tags/0/nope'].map((p) => [
+        d.positions.get(p),
+        d.positions.nearest(p),
+      ]),
+    })),
+  }));
+  return { files, objects: r.objects, markers: r.markers, diagnostics: r.diagnostics, kustomizations: r.kustomizations };
+}
+
+describe('parse store', () => {
+  it('a second run (a new store read from disk) parses nothing and loads exactly what a plain load does', async () => {
+    const plain = await load();
+    const first = store();
+    expect(meaning(await load(first))).toEqual(meaning(plain));
+    expect(first.stats).toEqual({ hits: 0, misses: 5 }); // the Go template's refusal is stored too
+    expect(await first.save()).toBe(true);
+    const second = store();
+    expect(meaning(await load(second))).toEqual(meaning(plain));
+    expect(second.stats).toEqual({ hits: 5, misses: 0 });
+    expect(plain.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['go-template']));
+    expect(plain.diagnostics.some((d) => d.file === 'broken.yaml' && d.severity === 'error')).toBe(true);
+  });
+
+  it('a changed file is parsed again, the others come from the store, and the store drops the old text', async () => {
+    const s1 = store();
+    await load(s1);
+    await s1.save();
+    writeFileSync(path.join(repo, 'streams', 'b.yaml'), stream('b', 'v2'));
+    const s2 = store();
+    const loaded = await load(s2);
+    expect(s2.stats).toEqual({ hits: 4, misses: 1 });
+    expect(meaning(loaded)).toEqual(meaning(await load()));
+    expect(loaded.markers.find((m) => m.file === 'streams/b.yaml')?.streamTag).toBe('b:v2');
+    await s2.save();
+    const stored = v8.deserialize(readFileSync(s2.file)) as { entries: Map<string, unknown> };
+    expect(stored.entries.size).toBe(5);
+  });
+
+  it('saves nothing when nothing is new (the file is only touched, so it counts as in use)', async () => {
+    const s1 = store();
+    await load(s1);
+    await s1.save();
+    const before = readFileSync(s1.file);
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    utimesSync(s1.file, old, old);
+    const s2 = store();
+    await load(s2);
+    expect(await s2.save()).toBe(false);
+    expect(readFileSync(s1.file).equals(before)).toBe(true);
+    expect(statSync(s1.file).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('a save removes the stores of other repositories not written for 30 days, and keeps recent ones', async () => {
+    const dir = path.join(cacheDir, 'parsed');
+    mkdirSync(dir, { recursive: true });
+    const stale = path.join(dir, 'stale.bin');
+    const recent = path.join(dir, 'recent.bin');
+    const leftover = path.join(dir, 'x.bin.1.2.tmp');
+    for (const f of [stale, recent, leftover]) writeFileSync(f, 'x');
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    utimesSync(stale, old, old);
+    utimesSync(leftover, old, old);
+    const s = store();
+    await load(s);
+    await s.save();
+    expect(readdirSync(dir).sort()).toEqual([path.basename(s.file), 'recent.bin'].sort());
+  });
+
+  it('the same text under another name is its own entry: names in problems and markers are the file’s own', async () => {
+    const s1 = store();
+    await load(s1);
+    await s1.save();
+    writeFileSync(path.join(repo, 'streams', 'copy.yaml'), stream('a'));
+    const s2 = store();
+    const loaded = await load(s2);
+    expect(s2.stats.misses).toBe(1);
+    expect(loaded.markers.filter((m) => m.streamTag === 'a:v1').map((m) => m.file)).toEqual(['streams/a.yaml', 'streams/copy.yaml']);
+  });
+
+  it('a damaged store file, or one from another loader, is an empty store; the next save replaces it', async () => {
+    const s1 = store();
+    await load(s1);
+    await s1.save();
+    writeFileSync(s1.file, Buffer.from('not a store at all'));
+    const s2 = store();
+    expect(meaning(await load(s2))).toEqual(meaning(await load()));
+    expect(s2.stats).toEqual({ hits: 0, misses: 5 });
+    await s2.save();
+    const s3 = store();
+    await load(s3);
+    expect(s3.stats.hits).toBe(5);
+    // A store written by another version of the loader (another fingerprint) is not read.
+    const other = store(`${loaderFingerprint()}-other`);
+    await load(other);
+    expect(other.stats).toEqual({ hits: 0, misses: 5 });
+  });
+
+  it('an entry not shaped like a parse fails the whole store (parsed again, never used)', async () => {
+    const s1 = store();
+    await load(s1);
+    await s1.save();
+    const stored = v8.deserialize(readFileSync(s1.file)) as { entries: Map<string, { documents?: Array<{ positions: unknown }> }> };
+    const first = [...stored.entries.values()].find((e) => e.documents && e.documents.length > 0);
+    if (first?.documents?.[0]) first.documents[0].positions = { index: 'nope' };
+    writeFileSync(s1.file, v8.serialize(stored));
+    const s2 = store();
+    expect(meaning(await load(s2))).toEqual(meaning(await load()));
+    expect(s2.stats.hits).toBe(0);
+  });
+
+  it('a store that cannot be written costs nothing but the next parse', async () => {
+    writeFileSync(cacheDir, 'a file where the cache directory should be');
+    const s = store();
+    expect(meaning(await load(s))).toEqual(meaning(await load()));
+    expect(await s.save()).toBe(false);
+  });
+
+  it("the daemon's in-memory hits keep their entries: a save after passes served from memory still holds every file", async () => {
+    const s = store();
+    const cache: LoadCache = new Map();
+    await load(s, cache);
+    await s.save();
+    writeFileSync(path.join(repo, 'streams', 'a.yaml'), stream('a', 'v9'));
+    await load(s, cache); // everything from memory but the changed a.yaml
+    expect(s.stats).toEqual({ hits: 0, misses: 6 });
+    expect(await s.save()).toBe(true);
+    const restarted = store();
+    await load(restarted);
+    expect(restarted.stats).toEqual({ hits: 5, misses: 0 });
+  });
+
+  it('saveIfDue saves at its first call, then only once the interval has passed', async () => {
+    const s = store();
+    await load(s);
+    expect(await s.saveIfDue(1_000, 60_000)).toBe(true);
+    writeFileSync(path.join(repo, 'streams', 'a.yaml'), stream('a', 'v3'));
+    await load(s);
+    expect(await s.saveIfDue(30_000, 60_000)).toBe(false);
+    expect(await s.saveIfDue(61_000, 60_000)).toBe(true);
+  });
+
+  it('validate and an offline reconcile keep their store in the cache directory and report the same from it', async () => {
+    const env = { IMAGESTREAMS_CACHE_DIR: cacheDir };
+    const first = await runCli(['validate', '-o', 'json'], { cwd: repo, env });
+    expect(readdirSync(path.join(cacheDir, 'parsed')).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+    const second = await runCli(['validate', '-o', 'json'], { cwd: repo, env });
+    expect(second).toEqual(first);
+    expect(first.code).toBe(1); // broken.yaml
+    const reconciled = await runCli(['reconcile', '--offline', '--dry-run', '-o', 'json'], { cwd: repo, env });
+    const again = await runCli(['reconcile', '--offline', '--dry-run', '-o', 'json'], { cwd: repo, env });
+    expect(again).toEqual(reconciled);
+    expect(JSON.parse(reconciled.stdout).diagnostics.length).toBeGreaterThan(0);
+  });
+});
