@@ -48,6 +48,16 @@ let codeFingerprint: string | undefined;
 /** The loader's code (this directory's modules and the marker rules), the parsers' versions and Node's. */
 export function loaderFingerprint(): string {
   if (codeFingerprint !== undefined) return codeFingerprint;
+  try {
+    codeFingerprint = computeFingerprint();
+  } catch {
+    // The modules cannot be read (an unusual install): a fingerprint of this process alone, so nothing stored is used.
+    codeFingerprint = `unreadable-${process.pid}-${Date.now()}-${Math.random()}`;
+  }
+  return codeFingerprint;
+}
+
+function computeFingerprint(): string {
   const hash = createHash('sha256').update(process.version);
   const here = path.dirname(fileURLToPath(import.meta.url));
   const modules = (dir: string, only?: readonly string[]): string[] =>
@@ -60,8 +70,7 @@ export function loaderFingerprint(): string {
     hash.update(file.slice(here.length)).update(readFileSync(file));
   const require = createRequire(import.meta.url);
   for (const name of ['yaml', 'jsonc-parser']) hash.update(name).update(packageVersion(require, name));
-  codeFingerprint = hash.digest('hex');
-  return codeFingerprint;
+  return hash.digest('hex');
 }
 
 function packageVersion(require: NodeJS.Require, name: string): string {
