@@ -206,9 +206,13 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
 
 /**
  * The parse store of a repository under the cache directory (`<cache dir>/parsed/`): one per repository and
- * display base, since diagnostics and markers carry the names files are shown by. None without a cache directory.
+ * display base, since diagnostics and markers carry the names files are shown by. None without a cache directory,
+ * or when it lies inside the repository.
  */
 export function parseStoreFor(cacheDir: string | undefined, repoDir: string, displayBase: string): ParseStore | undefined {
   if (cacheDir === undefined) return undefined;
+  // A cache directory inside the repository (HOME at the checkout): no store, the repository's tree is the user's.
+  const inside = path.relative(path.resolve(repoDir), path.resolve(cacheDir));
+  if (!inside.startsWith('..') && !path.isAbsolute(inside)) return undefined;
   return new ParseStore(path.join(cacheDir, 'parsed'), `${path.resolve(repoDir)}\0${path.resolve(displayBase)}`);
 }

@@ -202,6 +202,15 @@ describe('parse store', () => {
     expect(await s.saveIfDue(61_000, 60_000)).toBe(true);
   });
 
+  it('no store when the cache directory lies inside the repository (HOME at the checkout): nothing is written there', async () => {
+    expect(parseStoreFor(path.join(repo, '.cache', 'imagestreams'), repo, repo)).toBeUndefined();
+    expect(parseStoreFor(repo, repo, repo)).toBeUndefined();
+    expect(parseStoreFor(path.join(work, 'repo-cache'), repo, repo)).toBeInstanceOf(ParseStore);
+    const r = await runCli(['validate'], { cwd: repo, env: { HOME: repo } });
+    expect(r.code).toBe(1);
+    expect(readdirSync(repo).sort()).toEqual(['broken.yaml', 'c.json', 'chart.yaml', 'streams']);
+  });
+
   it('validate and an offline reconcile keep their store in the cache directory and report the same from it', async () => {
     const env = { IMAGESTREAMS_CACHE_DIR: cacheDir };
     const first = await runCli(['validate', '-o', 'json'], { cwd: repo, env });
