@@ -38,6 +38,7 @@ import path from 'node:path';
 import type { ParsedFile } from '../render/source.js';
 import { parseCronSchedule } from '../render/cron.js';
 import { validateRepository } from '../render/validate.js';
+import type { ValidationMemo } from '../render/validate.js';
 import type { WalkOptions } from '../render/walk.js';
 
 export type { FileChange } from '../render/edits.js';
@@ -60,6 +61,8 @@ export interface PassOptions {
   readonly forceSources?: ((from: string) => boolean) | undefined;
   /** Parsed files kept across passes (the daemon's; see LoadCache). */
   readonly loadCache?: LoadCache | undefined;
+  /** The last validation, reused while no file changed (the daemon's; see ValidationMemo). */
+  readonly validationMemo?: ValidationMemo | undefined;
   /** Parses kept on disk between runs (src/render/parse-store.ts); the caller saves it. */
   readonly parseStore?: ParseStore | undefined;
   /** Where observations come from: the registry importer (absent when offline). */
@@ -159,7 +162,11 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     ...(options.loadCache ? { cache: options.loadCache } : {}),
     ...(options.parseStore ? { store: options.parseStore } : {}),
   });
-  const diagnostics = validateRepository(repo, { defaultNamespace: settings.defaultNamespace, workloadKinds: settings.workloadKinds });
+  const diagnostics = validateRepository(
+    repo,
+    { defaultNamespace: settings.defaultNamespace, workloadKinds: settings.workloadKinds },
+    options.validationMemo,
+  );
   const invalidFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
   const selection = selectPassInputs(repo.objects, invalidFiles, settings, repo.markers, repo.kustomizations);
   const work = importsToRun(

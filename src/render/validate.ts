@@ -75,7 +75,31 @@ function schemaFindings(object: ManifestObject): LocatedFinding[] {
   });
 }
 
-export function validateRepository(repo: LoadedRepository, options: ValidateOptions): Diagnostic[] {
+/**
+ * The last validation of a repository, for whoever loads the same repository again (the daemon, pass after pass):
+ * when every file is the very object the last load gave (the load cache's hit), the load's own problems are the
+ * same and the options are (the same custom kinds, by identity), the diagnostics are the last ones. Any other change validates everything again, since
+ * rules cross files (duplicates, references between streams).
+ */
+export class ValidationMemo {
+  last: { files: ReadonlyMap<string, unknown>; loadDiagnostics: string; options: ValidateOptions; diagnostics: Diagnostic[] } | undefined;
+}
+
+function sameInputs(memo: ValidationMemo['last'], repo: LoadedRepository, options: ValidateOptions): boolean {
+  if (!memo || memo.files.size !== repo.files.size) return false;
+  if (memo.options.defaultNamespace !== options.defaultNamespace || memo.options.workloadKinds !== options.workloadKinds) return false;
+  for (const [file, parsed] of repo.files) if (memo.files.get(file) !== parsed) return false;
+  return memo.loadDiagnostics === JSON.stringify(repo.diagnostics);
+}
+
+export function validateRepository(repo: LoadedRepository, options: ValidateOptions, memo?: ValidationMemo): Diagnostic[] {
+  if (memo && sameInputs(memo.last, repo, options)) return [...(memo.last?.diagnostics ?? [])];
+  const diagnostics = validateAll(repo, options);
+  if (memo) memo.last = { files: new Map(repo.files), loadDiagnostics: JSON.stringify(repo.diagnostics), options, diagnostics };
+  return diagnostics;
+}
+
+function validateAll(repo: LoadedRepository, options: ValidateOptions): Diagnostic[] {
   const index = new StreamIndex(repo.objects, options.defaultNamespace);
   const findings: LocatedFinding[] = [];
   for (const object of repo.objects) if (object.kind === 'ImageStream') findings.push(...schemaFindings(object));

@@ -15,6 +15,7 @@ import type { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { GitRepo } from '../../gitsource/repo.js';
 import type { LoadCache } from '../../render/repository.js';
+import { ValidationMemo } from '../../render/validate.js';
 import type { PushedImage } from '../../reconcile/registry-events.js';
 import { hostMatcher, pushedSources } from '../../reconcile/registry-events.js';
 import { rfc3339 } from '../clock.js';
@@ -95,6 +96,7 @@ export class Daemon {
   /** When pending images were first seen: maturity's memory where the files do not carry it (pull-request mode). */
   private readonly firstSeen = new Map<string, string>();
   private readonly loadCache: LoadCache = new Map();
+  private readonly validationMemo = new ValidationMemo();
   private readonly ownWrites = new Map<string, string>();
   /** Imports only a pull request's branch holds (publish.ts `carried`): imported again in the next pass. */
   private carried: ReadonlySet<string> = new Set();
@@ -248,6 +250,7 @@ export class Daemon {
       lastChecked: this.lastChecked,
       firstSeen: this.firstSeen,
       loadCache: this.loadCache,
+      validationMemo: this.validationMemo,
       forceSources,
       repoDir: dir,
       displayBase: dir,
