@@ -1,5 +1,6 @@
 /**
- * scale: the daemon (`imagestreams run` as a child process, from the sources through tsx, as the tests start it)
+ * scale: the daemon (`imagestreams run` as a child process: the published entry point on a fresh build, as the
+ * container image runs it; SCALE_FROM=sources runs it from the sources through tsx, as the tests start it)
  * following a repository of 1,000 / 5,000 / 10,000 / 20,000 tags (5 tags per stream, one file per stream, every tag
  * a distinct source on the real registry), the Git server in a process of its own. For each size: the first pass
  * (clone, import every tag, write and commit every file, push); idle passes (hook-triggered, nothing due: load and
@@ -11,10 +12,12 @@
  *
  *   npm run bench -- scale            all sizes
  *   SCALE_SIZES=10000 npm run bench -- scale
+ *   SCALE_FROM=sources npm run bench -- scale   the daemon from the sources (tsx): the tests' way, a larger floor
  *   SCALE_HEAP_SNAPSHOT=/tmp/snap SCALE_SIZES=10000 npm run bench -- scale   and a heap snapshot at the steady point
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { createBareRepo } from '../test/support/git-server.js';
 import { startDaemon } from '../test/support/daemon-process.js';
@@ -27,6 +30,7 @@ const sizes = (process.env.SCALE_SIZES ?? '1000,5000,10000,20000').split(',').ma
 const perStream = 5;
 const idlePasses = 3;
 const snapshotDir = process.env.SCALE_HEAP_SNAPSHOT;
+const built = process.env.SCALE_FROM !== 'sources';
 
 interface Row {
   tags: number;
@@ -116,6 +120,7 @@ async function measure(
     ],
     {
       logFile: path.join(dir, 'daemon.log'),
+      built,
       // SCALE_HEAP_SNAPSHOT=DIR: a heap snapshot of each daemon at its steady point, written into DIR.
       ...(snapshotDir ? { env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` } } : {}),
     },
@@ -185,6 +190,7 @@ async function measure(
 }
 
 export async function scaleBench(): Promise<void> {
+  if (built) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const work = mkdtempSync(path.join(tmpdir(), 'imagestreams-bench-scale-'));
   const registry = await startRegistry();
   const server = await gitServerProcess(path.join(work, 'git'));
@@ -198,7 +204,7 @@ export async function scaleBench(): Promise<void> {
     for (const n of sizes) rows.push(await measure(n, ctx));
     const mib = (x: number): string => `${x.toFixed(0).padStart(5)} MiB`;
     console.log(
-      `scale (the daemon as a child process; ${perStream} tags per stream and file, distinct sources; idle = hook-triggered pass with nothing due, median of ${idlePasses}; warm = the scheduled pass a minute later, nothing new)`,
+      `scale (the daemon as a child process, ${built ? 'built (bin/imagestreams.js on dist/)' : 'from the sources through tsx'}; ${perStream} tags per stream and file, distinct sources; idle = hook-triggered pass with nothing due, median of ${idlePasses}; warm = the scheduled pass a minute later, nothing new)`,
     );
     console.log(
       `  ${'tags'.padStart(6)}  ${'cold pass'.padStart(10)}  ${'idle pass'.padStart(10)}  ${'warm pass'.padStart(10)}  ${'requests cold/warm'.padStart(19)}  ${'steady RSS'.padStart(10)}  ${'peak cold'.padStart(9)}  ${'peak warm'.padStart(9)}  per tag vs the first row (cold, idle, warm, warm requests, RSS above the floor)`,
