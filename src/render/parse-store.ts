@@ -119,13 +119,22 @@ export class ParseStore {
   /** The store's file (for tests and `--help`-level docs). */
   readonly file: string;
 
+  /** Entries held in memory (one per file of the last load, once it has settled). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   get stats(): ParseStoreStats {
     return { ...this.counts };
   }
 
-  /** Read the store file, once; later calls return at once. Never throws: a store that cannot be read is empty. */
-  open(): Promise<void> {
-    this.opened ??= (async () => {
+  /**
+   * Start a load: read the store file the first time (never throws: a store that cannot be read is empty), and
+   * count what this load uses from here on. `settle` ends it.
+   */
+  async open(): Promise<void> {
+    this.used.clear();
+    await (this.opened ??= (async () => {
       try {
         const stored = v8.deserialize(await readFile(this.file)) as Partial<StoreFile>;
         if (stored.format !== 'imagestreams-parse-store' || stored.fingerprint !== this.fingerprint || !(stored.entries instanceof Map))
@@ -135,8 +144,17 @@ export class ParseStore {
       } catch {
         // missing or damaged: an empty store
       }
-    })();
-    return this.opened;
+    })());
+  }
+
+  /**
+   * End a load: keep only the entries it used (a file's older texts and the files that are gone are dropped at
+   * once: in the daemon they would otherwise stay in memory beside their new parses until the next save).
+   */
+  settle(): void {
+    if (this.used.size === this.entries.size) return;
+    for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
+    this.dirty = true;
   }
 
   /** Load a file's text as `parseText` would, from the store when this name, these limits and this text are in it. */
@@ -188,30 +206,24 @@ export class ParseStore {
     return this.save();
   }
 
-  /** The file's last load (through this store) is still current: keep its entry when saving (the daemon's cache hit). */
+  /** The file's last parse (through this store) is still current: this load uses its entry (the daemon's cache hit). */
   keep(display: string): void {
     const key = this.keyOfFile.get(display);
     if (key !== undefined) this.used.add(key);
   }
 
   /**
-   * Write the store when something is new: the entries used since the last save (older ones are dropped, so the
+   * Write the store when something changed since it was read or last saved: the entries of the last load (so the
    * store holds one repository's files). Atomic; never throws (a store that cannot be written is only a cache).
    */
   async save(): Promise<boolean> {
-    if (!this.dirty && this.used.size === this.entries.size) {
+    if (!this.dirty) {
       // Still in use: keep it young, so pruning (by another repository's save) leaves it.
       const now = new Date();
       await utimes(this.file, now, now).catch(() => undefined);
       return false;
     }
-    const kept = new Map<string, Entry>();
-    for (const key of this.used) {
-      const e = this.entries.get(key);
-      if (e) kept.set(key, e);
-    }
-    this.entries = kept;
-    this.used.clear();
+    const kept = this.entries;
     this.dirty = false;
     const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {

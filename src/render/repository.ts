@@ -147,6 +147,7 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
       }
     }
   }
+  options.store?.settle();
   const documents = [...files.values()].flatMap((f) => f.documents.map((d) => ({ file: f.path, index: d.index, value: d.value })));
   const collected = collectObjects(documents);
   diagnostics.push(...collected.findings.map((f) => placeFinding(files, f)));

@@ -186,6 +186,7 @@ describe('parse store', () => {
     writeFileSync(path.join(repo, 'streams', 'a.yaml'), stream('a', 'v9'));
     await load(s, cache); // everything from memory but the changed a.yaml
     expect(s.stats).toEqual({ hits: 0, misses: 6 });
+    expect(s.size).toBe(5); // a.yaml's old parse is not kept beside its new one
     expect(await s.save()).toBe(true);
     const restarted = store();
     await load(restarted);
