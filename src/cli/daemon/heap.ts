@@ -23,25 +23,65 @@ export interface HeapSettler {
   stop(): void;
 }
 
+export interface HeapRule {
+  /** Collect when the heap used has grown past this many times what the last collection left. */
+  readonly factor: number;
+  /** Below this much heap committed, never collect. */
+  readonly floorBytes: number;
+  /** After this long since the last collection, a tenth more than it left is enough. */
+  readonly settleMs: number;
+  /** Two samples closer than this (heap used) mean the process is idle. */
+  readonly quietBytes: number;
+}
+
+export interface HeapState {
+  /** Heap used right after the last collection. */
+  readonly live: number;
+  readonly at: number;
+  /** Heap used at the previous sample. */
+  readonly previous: number;
+  /** Whether a collection ran since the process was last busy. */
+  readonly collectedWhileQuiet: boolean;
+}
+
 /**
- * Collect when the heap (past `floorBytes`) has grown past `factor` × the live size the last collection left, or
- * past a tenth more than that once `settleMs` have gone by since it (a collection in the middle of a pass sees the
- * pass's own data as live).
+ * Whether to collect now:
+ * - the heap has grown well past what the last collection left (`factor`), or a tenth past it once `settleMs` have
+ *   gone by (a collection in the middle of a pass sees the pass's own data as live);
+ * - or the process has just gone quiet (heap used barely moved since the previous sample) after being busy, and
+ *   has not been collected since: once per quiet spell, whatever the last collection saw, so the garbage a pass
+ *   leaves (and the memory V8 committed for it) goes at the end of every pass, not only when it has grown.
  */
-export function settleHeap(options: { intervalMs?: number; factor?: number; floorBytes?: number; settleMs?: number } = {}): HeapSettler {
+export function shouldCollect(rule: HeapRule, state: HeapState, sample: { used: number; total: number }, now: number): boolean {
+  if (sample.total < rule.floorBytes) return false;
+  if (sample.used >= state.live * rule.factor) return true;
+  if (now - state.at >= rule.settleMs && sample.used >= state.live * 1.1) return true;
+  const quiet = Math.abs(sample.used - state.previous) < rule.quietBytes;
+  return quiet && !state.collectedWhileQuiet;
+}
+
+export function settleHeap(options: { intervalMs?: number } & Partial<HeapRule> = {}): HeapSettler {
   const gc = exposedGc();
   if (!gc) return { stop: () => undefined };
-  const factor = options.factor ?? 1.5;
-  const floor = options.floorBytes ?? 64 << 20;
-  const settleMs = options.settleMs ?? 10_000;
-  let live = 0;
-  let at = 0;
+  const rule: HeapRule = {
+    factor: options.factor ?? 1.5,
+    floorBytes: options.floorBytes ?? 48 << 20,
+    settleMs: options.settleMs ?? 10_000,
+    quietBytes: options.quietBytes ?? 1 << 20,
+  };
+  // Starting as collected: a daemon that has not worked yet has nothing to give back.
+  let state: HeapState = { live: 0, at: 0, previous: 0, collectedWhileQuiet: true };
   const timer = setInterval(() => {
-    const used = process.memoryUsage().heapUsed;
-    if (used < floor || (used < live * factor && (Date.now() - at < settleMs || used < live * 1.1))) return;
+    const m = process.memoryUsage();
+    const sample = { used: m.heapUsed, total: m.heapTotal };
+    const busy = Math.abs(sample.used - state.previous) >= rule.quietBytes;
+    if (!shouldCollect(rule, state, sample, Date.now())) {
+      state = { ...state, previous: sample.used, collectedWhileQuiet: state.collectedWhileQuiet && !busy };
+      return;
+    }
     gc();
-    live = process.memoryUsage().heapUsed;
-    at = Date.now();
+    const after = process.memoryUsage().heapUsed;
+    state = { live: after, at: Date.now(), previous: after, collectedWhileQuiet: !busy };
   }, options.intervalMs ?? 5000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
