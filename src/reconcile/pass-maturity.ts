@@ -52,6 +52,8 @@ export function applyMaturity<S extends StreamInput>(
       const o = results.get(t.name);
       const minAge = minAgeOf(t, defaultMinAgeMs);
       const recorded = readPending(t);
+      // No minimum age and nothing recorded: nothing to hold back or clear (the everyday case: skip the lookups).
+      if (minAge <= 0 && !recorded) continue;
       const head = findStatusTag(statusTagsOf(s.value), t.name)?.items?.[0];
       let write: string | null | undefined; // a pending text to write, null to clear, undefined to leave
       // When a new image was first seen: the record in the file, else the caller's memory (the daemon's: in
