@@ -41,7 +41,7 @@ export function withRegistryOptions(command: Command): Command {
     )
     .option(
       '--cache-dir <dir>',
-      'metadata cache directory (default $XDG_CACHE_HOME/imagestreams or ~/.cache/imagestreams; env IMAGESTREAMS_CACHE_DIR)',
+      'cache directory: image metadata by digest, and parsed files by content (default $XDG_CACHE_HOME/imagestreams or ~/.cache/imagestreams; env IMAGESTREAMS_CACHE_DIR)',
     )
     .option(
       '--certs-dir <dir>',

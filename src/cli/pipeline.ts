@@ -12,6 +12,7 @@
  * Never throws for a file, an import or a render: those are diagnostics, reports and render failures in the result;
  * it throws only when the repository itself cannot be read, or for a bug.
  */
+import path from 'node:path';
 import type { Importer, Observation } from '../import/index.js';
 import type { DueImport } from '../reconcile/due.js';
 import type {
@@ -34,7 +35,6 @@ import type { LoadLimits } from '../render/limits.js';
 import { loadRepository } from '../render/repository.js';
 import type { LoadCache } from '../render/repository.js';
 import { ParseStore } from '../render/parse-store.js';
-import path from 'node:path';
 import type { ParsedFile } from '../render/source.js';
 import { parseCronSchedule } from '../render/cron.js';
 import { validateRepository } from '../render/validate.js';

@@ -347,8 +347,8 @@ export class Transport {
         url = next;
         continue;
       }
-      if (method === 'HEAD') await res.body.dump();
-      const body = method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(res, req.maxBytes, url);
+      // A HEAD has no body; finishing it hands the kept-alive connection (reset: false above) to the next request.
+      const body = method === 'HEAD' ? await res.body.dump().then(() => Buffer.alloc(0)) : await this.readBody(res, req.maxBytes, url);
       return { status: res.statusCode, headers: flatten(res.headers), body, url: url.href };
     }
   }

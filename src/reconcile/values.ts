@@ -47,14 +47,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
- * A deep copy of a parsed value: plain objects and arrays are copied, Dates are new Dates, every other value is
- * kept as is (strings, numbers, booleans, null). Five times faster than structuredClone on the many small objects of
- * a stream's status, which a pass copies for every stream. A `__proto__` key stays an own key, as the parser made it.
+ * A deep copy of a parsed value that keeps none of the sharing YAML aliases create, so editing one place never edits
+ * another: plain objects and arrays are copied key by key, Dates are new Dates, Maps, Sets and typed arrays go
+ * through structuredClone, every other value is kept as is. Five times faster than structuredClone on the many small
+ * objects of a stream's status, which a pass copies for every stream. A `__proto__` key stays an own key, as the
+ * parser made it. The core's copies and the renderer's reference values both use it.
  */
 export function cloneValue<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneValue) as T;
-  if (value instanceof Date) return new Date(value.getTime()) as T;
   if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (ArrayBuffer.isView(value) || value instanceof Map || value instanceof Set) return structuredClone(value);
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(value)) {
     const v = cloneValue((value as Record<string, unknown>)[k]);

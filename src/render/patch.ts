@@ -1,4 +1,4 @@
-import { deepEqual } from '../reconcile/values.js';
+import { cloneValue, deepEqual } from '../reconcile/values.js';
 import { parsePointer } from './positions.js';
 import { applyJsonOps, parseJsonValue } from './patch-json.js';
 import { applyYamlOps, parseYamlStream, spliceYamlEdits } from './patch-yaml.js';
@@ -71,20 +71,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
     !(v instanceof Map) &&
     !(v instanceof Set)
   );
-}
-
-/** A deep copy that does not keep the sharing aliases create, so editing one place never edits another. */
-export function cloneValue(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(cloneValue);
-  if (v instanceof Date) return new Date(v.getTime());
-  if (isRecord(v)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v))
-      Object.defineProperty(out, k, { value: cloneValue(x), enumerable: true, writable: true, configurable: true });
-    return out;
-  }
-  if (typeof v === 'object' && v !== null) return structuredClone(v);
-  return v;
 }
 
 export { deepEqual };

@@ -46,7 +46,7 @@ async function loadCached(
   cache: LoadCache | undefined,
   store: ParseStore | undefined,
 ): Promise<LoadResult> {
-  const parse = store ? store.parse.bind(store) : undefined;
+  const parse = store ? (d: string, text: string, l: LoadLimits) => store.parse(d, text, l) : undefined;
   if (!cache) return loadFile(absolute, display, limits, parse);
   let info: Awaited<ReturnType<typeof stat>>;
   try {

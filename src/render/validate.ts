@@ -78,8 +78,8 @@ function schemaFindings(object: ManifestObject): LocatedFinding[] {
 /**
  * The last validation of a repository, for whoever loads the same repository again (the daemon, pass after pass):
  * when every file is the very object the last load gave (the load cache's hit), the load's own problems are the
- * same and the options are (the same custom kinds, by identity), the diagnostics are the last ones. Any other change validates everything again, since
- * rules cross files (duplicates, references between streams).
+ * same and the options are (the same custom kinds, by identity), the diagnostics are the last ones. Any other
+ * change validates everything again, since rules cross files (duplicates, references between streams).
  */
 export class ValidationMemo {
   last: { files: ReadonlyMap<string, unknown>; loadDiagnostics: string; options: ValidateOptions; diagnostics: Diagnostic[] } | undefined;

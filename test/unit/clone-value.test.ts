@@ -32,6 +32,16 @@ describe('cloneValue', () => {
     expect(deepEqual(copy, parsed)).toBe(true);
   });
 
+  it('copies Maps, Sets and typed arrays too (the renderer clones whatever a patch carries)', () => {
+    const original = { m: new Map([['a', { b: 1 }]]), s: new Set([1, 2]), t: new Int32Array([3, 4]) };
+    const copy = cloneValue(original);
+    expect(copy).toEqual(original);
+    expect(copy.m).not.toBe(original.m);
+    expect(copy.m.get('a')).not.toBe(original.m.get('a'));
+    expect(copy.s).not.toBe(original.s);
+    expect(copy.t).not.toBe(original.t);
+  });
+
   it('returns scalars as they are', () => {
     for (const v of ['s', 0, -0, Number.NaN, Number.POSITIVE_INFINITY, true, null, undefined])
       expect(Object.is(cloneValue(v), v)).toBe(true);

@@ -56,8 +56,12 @@ export function shouldCollect(rule: HeapRule, state: HeapState, sample: { used: 
   if (sample.total < rule.floorBytes) return false;
   if (sample.used >= state.live * rule.factor) return true;
   if (now - state.at >= rule.settleMs && sample.used >= state.live * 1.1) return true;
-  const quiet = Math.abs(sample.used - state.previous) < rule.quietBytes;
-  return quiet && !state.collectedWhileQuiet;
+  return isQuiet(rule, state, sample) && !state.collectedWhileQuiet;
+}
+
+/** Heap used barely moved since the previous sample: the process is idle. */
+function isQuiet(rule: HeapRule, state: HeapState, sample: { used: number }): boolean {
+  return Math.abs(sample.used - state.previous) < rule.quietBytes;
 }
 
 export function settleHeap(options: { intervalMs?: number } & Partial<HeapRule> = {}): HeapSettler {
@@ -74,14 +78,14 @@ export function settleHeap(options: { intervalMs?: number } & Partial<HeapRule> 
   const timer = setInterval(() => {
     const m = process.memoryUsage();
     const sample = { used: m.heapUsed, total: m.heapTotal };
-    const busy = Math.abs(sample.used - state.previous) >= rule.quietBytes;
+    const quiet = isQuiet(rule, state, sample);
     if (!shouldCollect(rule, state, sample, Date.now())) {
-      state = { ...state, previous: sample.used, collectedWhileQuiet: state.collectedWhileQuiet && !busy };
+      state = { ...state, previous: sample.used, collectedWhileQuiet: state.collectedWhileQuiet && quiet };
       return;
     }
     gc();
     const after = process.memoryUsage().heapUsed;
-    state = { live: after, at: Date.now(), previous: after, collectedWhileQuiet: !busy };
+    state = { live: after, at: Date.now(), previous: after, collectedWhileQuiet: quiet };
   }, options.intervalMs ?? 5000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
