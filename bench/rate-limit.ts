@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRegistryImporter } from '../src/import/index.js';
-import type { ImportRequest, Observation } from '../src/import/index.js';
+import type { FullImportRequest, Observation } from '../src/import/index.js';
 import { testSettings } from '../test/helpers/importer.js';
 import { buildImage } from '../test/support/images.js';
 import { pushImage } from '../test/support/push.js';
@@ -40,7 +40,7 @@ export async function rateLimitBench(): Promise<void> {
     for (let run = 0; run < runs; run += 1) {
       for (const mode of ['plain', 'budget'] as const) {
         const proxy = await startRateLimitProxy(registry.url, { limit, windowMs: 3_600_000 });
-        const requests: ImportRequest[] = Array.from({ length: tags }, (_, i) => ({
+        const requests: FullImportRequest[] = Array.from({ length: tags }, (_, i) => ({
           from: `${proxy.host}/bench/limited:t${i}`,
           importMode: 'Legacy',
           insecure: true,

@@ -13,7 +13,7 @@
  * it throws only when the repository itself cannot be read, or for a bug.
  */
 import path from 'node:path';
-import type { Importer, Observation } from '../import/index.js';
+import type { CheckObservation, Importer } from '../import/index.js';
 import type { DueImport } from '../reconcile/due.js';
 import type {
   ImportFailure,
@@ -73,7 +73,7 @@ export interface PassOptions {
 /** `listTags` is needed only by policy tags (a recorded source without it lists nothing). */
 export type ImportSource = Pick<Importer, 'importImages' | 'repositoryTags'> & Partial<Pick<Importer, 'listTags'>>;
 
-export type ImportReport = CoreImportReport<Observation>;
+export type ImportReport = CoreImportReport<CheckObservation>;
 
 export interface PassResult {
   readonly diagnostics: readonly Diagnostic[];
@@ -103,9 +103,9 @@ async function runImports(
   streams: readonly SelectedStream[],
   now: string,
   minAgeMs: number,
-): Promise<PassObservations<Observation>> {
+): Promise<PassObservations<CheckObservation>> {
   const tags = work.tags.length > 0 ? await importer.importImages(work.tags.map((t) => t.request)) : [];
-  const repositories: Array<PassObservations<Observation>['repositories'][number]> = [];
+  const repositories: Array<PassObservations<CheckObservation>['repositories'][number]> = [];
   for (const d of work.repositories) {
     const listed = await importer.repositoryTags(d.from, d.insecure, d.cap);
     if (!listed.ok) {

@@ -16,14 +16,18 @@ import {
 import type { OpenShiftReference } from '../reconcile/reference.js';
 import { prioritizeTags } from '../reconcile/tag-order.js';
 import type { MetadataCache } from './cache.js';
-import { choosePlatform, defaultPlatform, digestOf, ManifestError, parseManifest, verifyDigest } from './manifest.js';
+import { choosePlatform, defaultPlatform, digestOf, ManifestError, manifestKindOfType, parseManifest, verifyDigest } from './manifest.js';
 import type { Descriptor } from './manifest.js';
 import { imageMetadata, layersOf } from './metadata.js';
 import type { RegistryClient, Target } from './registry-client.js';
 import { manifestAccept, RegistryError } from './registry-client.js';
 import { DeferredError } from './rate-budget.js';
+import { importFailure } from './failures.js';
 import type {
+  CheckObservation,
+  ConfirmedImage,
   DockerImageMetadata,
+  FullImportRequest,
   ImportDeferral,
   ImportedImage,
   ImportFailure,
@@ -91,12 +95,19 @@ const deferral = (err: DeferredError): ImportDeferral => ({
   retryAt: new Date(err.retryAtMs).toISOString(),
 });
 
-/** What resolving one source came to: the image, or why not. */
-type Resolution = { readonly resolved: Resolved } | { readonly failure: ImportFailure } | { readonly deferred: ImportDeferral };
+/** A known image the HEAD confirmed, before it is dressed with the user's own reference. */
+type Confirmed = Omit<ConfirmedImage, 'dockerImageReference'>;
 
-/** What resolving a tag found: its digest, and the manifest itself when the HEAD gave no digest and a GET was needed. */
+/** What resolving one source came to: the image, or why not. */
+type Resolution = { readonly resolved: Resolved | Confirmed } | { readonly failure: ImportFailure } | { readonly deferred: ImportDeferral };
+
+/**
+ * What resolving a tag found: its digest and the Content-Type the registry stated, and the manifest itself when the
+ * HEAD gave no digest and a GET was needed.
+ */
 interface TagDigest {
   readonly digest: string;
+  readonly mediaType?: string | undefined;
   readonly manifest?: { readonly bytes: Buffer; readonly mediaType: string };
 }
 
@@ -140,12 +151,22 @@ export class Importer {
    * One observation per request, in order. Identical sources (same repository, reference, mode, platform) are
    * resolved once; a tag is resolved with one HEAD whatever modes and platforms ask for it.
    */
-  async importImages(requests: readonly ImportRequest[]): Promise<Observation[]> {
+  importImages(requests: readonly FullImportRequest[]): Promise<Observation[]>;
+  /** With `known` images: a request whose tag's HEAD confirms its known image gets that image back, read no further. */
+  importImages(requests: readonly ImportRequest[]): Promise<CheckObservation[]>;
+  async importImages(requests: readonly ImportRequest[]): Promise<CheckObservation[]> {
     const inflight = new Map<string, Promise<Resolution>>();
     const tags: TagResolutions = new Map();
+    // Many tags follow one source: each distinct `from` is parsed once per call.
+    const sources = new Map<string, ParsedSource | ImportFailure>();
     return Promise.all(
       requests.map(async (request) => {
-        const source = this.parseSource(request.from, request.insecure);
+        const sourceKey = `${request.insecure}\0${request.from}`;
+        let source = sources.get(sourceKey);
+        if (!source) {
+          source = this.parseSource(request.from, request.insecure);
+          sources.set(sourceKey, source);
+        }
         if (!('target' in source)) return fail(source);
         const blocked = this.checkPolicy(source, request.insecure);
         if (blocked) return fail(blocked);
@@ -157,19 +178,20 @@ export class Importer {
           request.importMode,
           request.insecure,
           platform,
+          request.known ?? '',
         ]);
         let p = inflight.get(key);
         if (!p) {
-          p = this.resolveWithFallback(source, request.importMode, platform, tags);
+          p = this.resolveWithFallback(source, request.importMode, platform, tags, request.known);
           inflight.set(key, p);
         }
         const result = await p;
         if ('failure' in result) return fail(result.failure);
-        if ('deferred' in result) return { ok: false, deferred: result.deferred } satisfies Observation;
+        if ('deferred' in result) return { ok: false, deferred: result.deferred } satisfies CheckObservation;
         const { resolved } = result;
         const dockerImageReference = exactReference(mostSpecific({ ...source.ref, id: resolved.digest }));
-        const image: ImportedImage = { ...resolved, dockerImageReference };
-        return { ok: true, image } satisfies Observation;
+        const image: ImportedImage | ConfirmedImage = { ...resolved, dockerImageReference };
+        return { ok: true, image } satisfies CheckObservation;
       }),
     );
   }
@@ -178,15 +200,21 @@ export class Importer {
    * Like OpenShift (semantics.md §6.9): when credentials are refused as a wrong username or password, try once
    * without them (a public image stays importable); if that fails too, the original failure stands.
    */
-  private async resolveWithFallback(source: ParsedSource, mode: ImportMode, platform: Platform, tags: TagResolutions): Promise<Resolution> {
+  private async resolveWithFallback(
+    source: ParsedSource,
+    mode: ImportMode,
+    platform: Platform,
+    tags: TagResolutions,
+    known: string | undefined,
+  ): Promise<Resolution> {
     try {
-      return { resolved: await this.resolve(source, mode, platform, false, tags) };
+      return { resolved: await this.resolve(source, mode, platform, false, tags, known) };
     } catch (err) {
       if (err instanceof DeferredError) return { deferred: deferral(err) };
-      const failure = this.failure(err, source);
+      const failure = importFailure(err, source);
       if (!(err instanceof RegistryError) || err.details.credentialsRefused !== true) return { failure };
       try {
-        return { resolved: await this.resolve(source, mode, platform, true, tags) };
+        return { resolved: await this.resolve(source, mode, platform, true, tags, known) };
       } catch (again) {
         return again instanceof DeferredError ? { deferred: deferral(again) } : { failure };
       }
@@ -225,7 +253,7 @@ export class Importer {
       return { ok: true, tags: tags.map((t) => (t === '' ? 'latest' : t)) };
     } catch (err) {
       if (err instanceof DeferredError) return { ok: false, deferred: deferral(err) };
-      return { ok: false, failure: this.failure(err, { ...source, normalized: exactReference({ ...source.ref, tag: '', id: '' }) }) };
+      return { ok: false, failure: importFailure(err, { ...source, normalized: exactReference({ ...source.ref, tag: '', id: '' }) }) };
     }
   }
 
@@ -257,7 +285,8 @@ export class Importer {
     platform: Platform,
     anonymous: boolean,
     tags: TagResolutions,
-  ): Promise<Resolved> {
+    known?: string,
+  ): Promise<Resolved | Confirmed> {
     const target = anonymous ? { ...source.target, anonymous: true } : source.target;
     const { reference } = source;
     const { cache } = this.options;
@@ -272,7 +301,12 @@ export class Importer {
         resolving = this.tagDigest(target, reference);
         tags.set(key, resolving);
       }
-      ({ digest, manifest } = await resolving);
+      const tag = await resolving;
+      ({ digest, manifest } = tag);
+      if (known !== undefined) {
+        const confirmed = await this.confirm(digest, tag.mediaType, mode, platform, known);
+        if (confirmed) return confirmed;
+      }
     }
     manifest ??= await this.manifest(target, digest);
     const parsed = parseManifest(manifest.bytes, manifest.mediaType);
@@ -302,17 +336,19 @@ export class Importer {
     }
 
     // Legacy: one child, by platform; remembered so the next HEAD returning this list digest needs no GET.
-    let childDigest = await cache.getResolved(digest, platform);
+    const childDigest = await cache.getResolved(digest, platform);
     let child: Descriptor | undefined = childDigest ? parsed.manifests.find((m) => m.digest === childDigest) : undefined;
+    let chosen = false;
     if (!child) {
       child = choosePlatform(parsed.manifests, { os: platform.os, architecture: platform.architecture, variant: platform.variant });
       if (!child) throw new ManifestError('malformed', 'the manifest list is empty');
-      childDigest = child.digest;
-      await cache.putResolved(digest, platform, childDigest);
+      chosen = true;
     }
     const childManifest = parseManifest((await this.manifest(target, child.digest)).bytes, child.mediaType);
     if (childManifest.kind !== 'image') throw new ManifestError('unsupported', `list entry ${child.digest} is not an image manifest`);
     const img = await this.image(target, childManifest.config, childManifest.layers);
+    // Remembered only once the child imported: `confirm` takes a remembered child as one that imports.
+    if (chosen) await cache.putResolved(digest, platform, child.digest);
     return {
       digest: child.digest,
       manifestMediaType: childManifest.mediaType,
@@ -322,11 +358,32 @@ export class Importer {
     };
   }
 
+  /**
+   * Whether the tag's HEAD confirms the image the caller knew, so that a full import would give that same image: the
+   * HEAD names it and says it is a single image (in either mode a single image imports as itself), or, in Legacy
+   * mode, the HEAD names a list whose child for this platform was imported before and is the known image. Anything
+   * else (a list in PreserveOriginal mode, a Content-Type that says nothing, schema 1) takes the full import.
+   */
+  private async confirm(
+    digest: string,
+    mediaType: string | undefined,
+    mode: ImportMode,
+    platform: Platform,
+    known: string,
+  ): Promise<Confirmed | undefined> {
+    const kind = manifestKindOfType(mediaType);
+    if (kind === 'image' && digest === known) return { confirmed: true, digest };
+    if (kind === 'list' && mode === 'Legacy' && (await this.options.cache.getResolved(digest, platform)) === known) {
+      return { confirmed: true, digest: known, listDigest: digest };
+    }
+    return undefined;
+  }
+
   /** One HEAD resolves a tag; the body is fetched only when the registry states no digest. */
   private async tagDigest(target: Target, reference: string): Promise<TagDigest> {
     const head = await this.options.client.call(target, 'HEAD', `manifests/${reference}`, { accept: manifestAccept, maxBytes: 0 });
     const headerDigest = head.headers['docker-content-digest'];
-    if (headerDigest && isDigest(headerDigest)) return { digest: headerDigest };
+    if (headerDigest && isDigest(headerDigest)) return { digest: headerDigest, mediaType: head.headers['content-type'] };
     const res = await this.options.client.call(target, 'GET', `manifests/${reference}`, {
       accept: manifestAccept,
       maxBytes: this.maxManifest,
@@ -375,54 +432,5 @@ export class Importer {
     }
     const layers = layersOf(layerDescriptors);
     return { metadata: imageMetadata(parsed, layers), layers };
-  }
-
-  /** A failure in OpenShift's reason and message (§6.9), with our detail. */
-  private failure(err: unknown, source: Pick<ParsedSource, 'normalized' | 'target'>): ImportFailure {
-    const ref = source.normalized;
-    const internal = (kind: ImportFailure['kind'], text: string, detail?: string): ImportFailure => ({
-      kind,
-      reason: 'InternalError',
-      message: `Internal error occurred: ${ref}: ${text}`,
-      ...(detail ? { detail } : {}),
-    });
-    if (err instanceof ManifestError) return internal(err.kind === 'unsupported' ? 'unsupported' : 'bad-response', err.message);
-    if (!(err instanceof RegistryError)) return internal('bad-response', err instanceof Error ? err.message : String(err));
-    switch (err.kind) {
-      case 'not-found':
-        return { kind: 'not-found', reason: 'NotFound', message: `dockerimage.image.openshift.io "${ref}" not found`, detail: err.message };
-      case 'unauthorized':
-      case 'forbidden': {
-        const badCredentials = err.details.credentialsRefused === true;
-        const message = badCredentials
-          ? `incorrect username or password for image "${ref}"`
-          : err.details.hadCredentials === false
-            ? `you may not have access to the container image "${ref}" and did not have credentials to the repository`
-            : `you may not have access to the container image "${ref}"`;
-        return { kind: 'unauthorized', reason: 'Unauthorized', message, detail: err.message };
-      }
-      case 'insecure-required':
-        return {
-          kind: 'insecure-required',
-          reason: 'BadRequest',
-          message: `the repository ${source.target.host}/${source.target.repository} is HTTP only and requires the insecure flag to import`,
-        };
-      case 'not-v2':
-        return {
-          kind: 'bad-response',
-          reason: 'NotV2Registry',
-          message: `registry "${source.target.host}" does not support the v2 Registry API`,
-        };
-      case 'forbidden-address':
-        return { kind: 'forbidden', reason: 'Forbidden', message: `forbidden: ${ref}: ${err.message}` };
-      case 'rate-limited':
-        return internal('rate-limited', err.message, err.details.detail);
-      case 'timeout':
-        return internal('timeout', err.message);
-      case 'unavailable':
-        return internal('unavailable', err.message);
-      default:
-        return internal('bad-response', err.message);
-    }
   }
 }

@@ -20,6 +20,9 @@ export type {
   ImportMode,
   ImportRequest,
   ImportedImage,
+  CheckObservation,
+  ConfirmedImage,
+  FullImportRequest,
   Observation,
   Platform,
 } from './types.js';

@@ -50,6 +50,23 @@ export function verifyDigest(bytes: Uint8Array, expected: string, what: string):
 
 const bare = (contentType: string | undefined): string => (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
+/**
+ * What a Content-Type alone says a manifest is: a single image (Docker schema 2, OCI), a list (Docker list, OCI
+ * index), or undefined when it cannot tell (schema 1, a generic type, none).
+ */
+export function manifestKindOfType(contentType: string | undefined): 'image' | 'list' | undefined {
+  switch (bare(contentType)) {
+    case mediaTypes.ociManifest:
+    case mediaTypes.dockerManifest:
+      return 'image';
+    case mediaTypes.ociIndex:
+    case mediaTypes.dockerList:
+      return 'list';
+    default:
+      return undefined;
+  }
+}
+
 function descriptor(value: unknown, where: string): Descriptor {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (typeof v.digest !== 'string' || !/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(v.digest))

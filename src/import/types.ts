@@ -69,6 +69,19 @@ export interface ImportedImage {
   readonly platform?: Platform;
 }
 
+/**
+ * The image a request said it already knew (`ImportRequest.known`), confirmed by the tag's HEAD alone: the
+ * registry still serves that digest, so a full import would give this same image. Nothing else was read (no
+ * manifest, no config: no metadata).
+ */
+export interface ConfirmedImage {
+  readonly confirmed: true;
+  readonly digest: string;
+  readonly dockerImageReference: string;
+  /** When `digest` is the child chosen from a list (Legacy), the list's digest (the HEAD's). */
+  readonly listDigest?: string;
+}
+
 /** Why an import failed, in our words; `reason` is OpenShift's Status reason written into the condition. */
 export type FailureKind =
   | 'invalid'
@@ -102,3 +115,11 @@ export type Observation =
   | { readonly ok: true; readonly image: ImportedImage }
   | { readonly ok: false; readonly failure: ImportFailure }
   | { readonly ok: false; readonly deferred: ImportDeferral };
+
+/** A request that wants the whole image (metadata, layers): one with no `known` image. */
+export type FullImportRequest = ImportRequest & { readonly known?: undefined };
+
+/** What an import that may stop at a confirming HEAD gives: an Observation, or the known image confirmed. */
+export type CheckObservation =
+  | { readonly ok: true; readonly image: ImportedImage | ConfirmedImage }
+  | Exclude<Observation, { readonly ok: true }>;

@@ -42,6 +42,11 @@ export interface DueTagImport {
   readonly preferArch?: string;
   readonly preferOs?: string;
   readonly reason: DueReason;
+  /**
+   * A scheduled check of a tag whose last import succeeded for this spec: the image its status shows. The importer
+   * may stop at the HEAD that confirms it (the result would be this same image).
+   */
+  readonly known?: string;
 }
 
 export interface DueRepositoryImport {
@@ -172,6 +177,13 @@ export function tagDue(
   return undefined;
 }
 
+/** The image a tag's last import gave, when nothing since says it failed (a failed import leaves a condition). */
+function confirmedImage(entry: NamedTagEventList | undefined): string | undefined {
+  if (!entry || (entry.conditions?.length ?? 0) > 0) return undefined;
+  const image = entry.items?.[0]?.image;
+  return typeof image === 'string' && isDigest(image) ? image : undefined;
+}
+
 function sameRepository(pullSpec: string, from: string): boolean {
   const a = parseOpenShiftReference(pullSpec);
   const b = parseOpenShiftReference(from);
@@ -235,6 +247,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         typeof notesOfTag[knownAnnotations.preferArch] === 'string' ? (notesOfTag[knownAnnotations.preferArch] as string) : undefined;
       const preferOs =
         typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : undefined;
+      const known = reason === 'scheduled' ? confirmedImage(findStatusTag(status, t.name)) : undefined;
       const due = {
         stream: stream.key,
         tag: t.name,
@@ -246,7 +259,9 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         reason,
       };
       imports.push(
-        policyRepo ? { kind: 'policy', ...due, repository: policyRepo.repository, current: policyRepo.current } : { kind: 'tag', ...due },
+        policyRepo
+          ? { kind: 'policy', ...due, repository: policyRepo.repository, current: policyRepo.current }
+          : { kind: 'tag', ...due, ...(known ? { known } : {}) },
       );
     }
   }

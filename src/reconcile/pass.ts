@@ -142,6 +142,11 @@ export interface ImageImportRequest {
   readonly insecure: boolean;
   readonly preferArch?: string | undefined;
   readonly preferOs?: string | undefined;
+  /**
+   * The image the tag's status already shows, for a scheduled check (DueTagImport.known): a HEAD that confirms it
+   * may end the import there, since the full import would give this same image.
+   */
+  readonly known?: string | undefined;
 }
 
 /** The clock and memory of the caller: the one-shot run remembers nothing, the daemon its own checks and events. */
@@ -181,7 +186,14 @@ export function importsToRun(selection: PassSelection, clock: PassClock, setting
     .filter((d): d is DueTagImport => d.kind === 'tag')
     .map((d) => ({
       due: d,
-      request: { from: d.from, importMode: d.importMode, insecure: d.insecure, preferArch: d.preferArch, preferOs: d.preferOs },
+      request: {
+        from: d.from,
+        importMode: d.importMode,
+        insecure: d.insecure,
+        preferArch: d.preferArch,
+        preferOs: d.preferOs,
+        ...(d.known ? { known: d.known } : {}),
+      },
     }));
   return {
     due,

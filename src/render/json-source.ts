@@ -1,7 +1,7 @@
 import { getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import type { LoadLimits } from './limits.js';
-import { PositionMap, joinPointer } from './positions.js';
+import { PositionMap } from './positions.js';
 import type { ParseProblem, ParsedText } from './source.js';
 
 /** Nesting depth of JSON text and the offset where the limit is first passed, scanned without recursion. */
@@ -72,11 +72,13 @@ export function parseJson(text: string, limits: LoadLimits): ParsedText {
   }
   const positions = new PositionMap();
   const problems: ParseProblem[] = [];
-  const stack: Array<{ node: JsonNode; pointer: string; keyStart?: number }> = [{ node: root, pointer: '' }];
+  const stack: Array<{ node: JsonNode; parent: number; segment: string | number; keyStart?: number }> = [
+    { node: root, parent: -1, segment: '' },
+  ];
   while (stack.length > 0) {
-    const { node, pointer, keyStart } = stack.pop() as { node: JsonNode; pointer: string; keyStart?: number };
+    const { node, parent, segment, keyStart } = stack.pop() as (typeof stack)[number];
     const range = { start: node.offset, end: node.offset + node.length };
-    positions.set(pointer, keyStart === undefined ? range : { ...range, keyStart });
+    const at = positions.add(parent, segment, keyStart === undefined ? range : { ...range, keyStart });
     if (node.type === 'object') {
       const seen = new Set<string>();
       for (const prop of node.children ?? []) {
@@ -93,13 +95,14 @@ export function parseJson(text: string, limits: LoadLimits): ParsedText {
           });
         }
         seen.add(key);
-        stack.push({ node: valueNode, pointer: joinPointer(pointer, key), keyStart: keyNode.offset });
+        stack.push({ node: valueNode, parent: at, segment: key, keyStart: keyNode.offset });
       }
     } else if (node.type === 'array') {
       (node.children ?? []).forEach((child, i) => {
-        stack.push({ node: child, pointer: joinPointer(pointer, i) });
+        stack.push({ node: child, parent: at, segment: i });
       });
     }
   }
+  positions.trim();
   return { documents: [{ index: 0, value: getNodeValue(root), positions, start: root.offset }], problems };
 }

@@ -257,9 +257,8 @@ function rehydrate(entry: unknown): boolean {
   if (e.ok === false) return typeof e.diagnostic === 'object' && e.diagnostic !== null;
   if (e.ok !== true || !Array.isArray(e.documents) || !Array.isArray(e.problems) || !Array.isArray(e.markers)) return false;
   for (const d of e.documents as unknown[]) {
-    const doc = d as { positions?: { index?: unknown; ranges?: unknown } } | null;
-    const p = doc?.positions;
-    if (!p || !(p.index instanceof Map) || !(p.ranges instanceof Int32Array)) return false;
+    const p = (d as { positions?: unknown } | null)?.positions;
+    if (!PositionMap.wellFormed(p)) return false;
     Object.setPrototypeOf(p, PositionMap.prototype);
   }
   return true;

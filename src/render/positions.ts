@@ -31,36 +31,60 @@ export interface SourceRange {
   readonly keyStart?: number;
 }
 
+import { joinPointer } from '../reconcile/values.js';
+
 export { joinPointer, parsePointer, pointerSegment } from '../reconcile/values.js';
+
+/** Each map's pointer index, built on its first lookup (a WeakMap: maps come back from the parse store as plain data). */
+const indexes = new WeakMap<PositionMap, Map<string, number>>();
 
 /**
  * Positions of every value in one document, keyed by JSON pointer. A pointer that has no entry of its own (a
  * value that came from an alias or a merge key, or a field that is missing) resolves to its nearest ancestor, so
- * a diagnostic always lands on the closest thing the user wrote. The ranges are kept as three integers each in
- * one typed array (the daemon keeps every file's map between passes: an object per value was a third of it).
+ * a diagnostic always lands on the closest thing the user wrote.
+ *
+ * Kept compact, since the daemon keeps every file's map between passes and the parse store writes and reads them
+ * all: each entry is its parent's entry and its own key (a pointer segment), so a map is three integer arrays and
+ * one string whatever its size; the pointer index is built only when a lookup needs it (in a pass where nothing
+ * changes and nothing is wrong, none does). Entries are added parent first (`add`); an entry added again for the
+ * same pointer (a duplicate key) takes the place of the earlier one, as the last write wins.
  */
 export class PositionMap {
-  private readonly index = new Map<string, number>();
-  private ranges = new Int32Array(48);
+  /** Per entry: start, end, key start (-1: none). */
+  private ranges: Int32Array = new Int32Array(48);
+  /** Per entry: the parent entry (-1: the root). */
+  private parents: Int32Array = new Int32Array(16);
+  /** Per entry: where its segment ends in `segments`. */
+  private ends: Int32Array = new Int32Array(16);
+  private segments = '';
+  private pending: string[] | undefined = [];
+  private count = 0;
 
-  set(pointer: string, range: SourceRange): void {
-    let i = this.index.get(pointer);
-    if (i === undefined) {
-      i = this.index.size;
-      this.index.set(pointer, i);
-      if (i * 3 + 3 > this.ranges.length) {
-        const grown = new Int32Array(this.ranges.length * 2);
-        grown.set(this.ranges);
-        this.ranges = grown;
-      }
+  /** Add the entry `segment` under entry `parent` (-1 and '' for the document's root); returns the new entry. */
+  add(parent: number, segment: string | number, range: SourceRange): number {
+    const i = this.count++;
+    if (i >= this.parents.length) {
+      this.parents = grow(this.parents, this.parents.length * 2);
+      this.ends = grow(this.ends, this.ends.length * 2);
     }
+    if (i * 3 + 3 > this.ranges.length) this.ranges = grow(this.ranges, this.ranges.length * 2);
+    const text = typeof segment === 'number' ? String(segment) : segment;
+    if (this.pending === undefined) {
+      // Sealed (a lookup or trim happened): back to a list, and the index is stale.
+      this.pending = segmentsOf(this.segments, this.ends, i);
+      indexes.delete(this);
+    }
+    this.pending.push(text);
+    this.parents[i] = parent;
+    this.ends[i] = (i > 0 ? (this.ends[i - 1] as number) : 0) + text.length;
     this.ranges[i * 3] = range.start;
     this.ranges[i * 3 + 1] = range.end;
     this.ranges[i * 3 + 2] = range.keyStart ?? -1;
+    return i;
   }
 
   get(pointer: string): SourceRange | undefined {
-    const i = this.index.get(pointer);
+    const i = this.lookup().get(pointer);
     if (i === undefined) return undefined;
     const start = this.ranges[i * 3] as number;
     const end = this.ranges[i * 3 + 1] as number;
@@ -68,9 +92,14 @@ export class PositionMap {
     return keyStart < 0 ? { start, end } : { start, end, keyStart };
   }
 
-  /** Drop the spare room the map grew with (once it is complete). */
+  /** Drop the spare room the map grew with and join its segments (once it is complete). */
   trim(): void {
-    if (this.ranges.length > this.index.size * 3) this.ranges = this.ranges.slice(0, this.index.size * 3);
+    this.seal();
+    if (this.ranges.length > this.count * 3) this.ranges = this.ranges.slice(0, this.count * 3);
+    if (this.parents.length > this.count) {
+      this.parents = this.parents.slice(0, this.count);
+      this.ends = this.ends.slice(0, this.count);
+    }
   }
 
   /** The range of the pointer or of its nearest recorded ancestor. */
@@ -84,7 +113,64 @@ export class PositionMap {
     }
   }
 
+  /** Distinct pointers. */
   get size(): number {
-    return this.index.size;
+    return this.lookup().size;
   }
+
+  /**
+   * Whether this is the shape the class writes (a map read back from the parse store is checked before use): arrays
+   * of one length, each parent before its child, the segments' ends in order within the string.
+   */
+  static wellFormed(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const m = value as Record<string, unknown>;
+    const { ranges, parents, ends, segments, count } = m;
+    if (!(ranges instanceof Int32Array) || !(parents instanceof Int32Array) || !(ends instanceof Int32Array)) return false;
+    if (typeof segments !== 'string' || typeof count !== 'number' || !Number.isInteger(count) || count < 0) return false;
+    if (m.pending !== undefined || parents.length < count || ends.length < count || ranges.length < count * 3) return false;
+    let last = 0;
+    for (let i = 0; i < count; i++) {
+      const parent = parents[i] as number;
+      const end = ends[i] as number;
+      if (parent < -1 || parent >= i || (i > 0 && parent === -1) || end < last || end > segments.length) return false;
+      last = end;
+    }
+    return true;
+  }
+
+  private seal(): void {
+    if (this.pending === undefined) return;
+    this.segments = this.pending.join('');
+    this.pending = undefined;
+  }
+
+  private lookup(): Map<string, number> {
+    let index = indexes.get(this);
+    if (index) return index;
+    this.seal();
+    index = new Map();
+    const pointers: string[] = new Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      const parent = this.parents[i] as number;
+      const from = i > 0 ? (this.ends[i - 1] as number) : 0;
+      const pointer = parent < 0 ? '' : joinPointer(pointers[parent] as string, this.segments.slice(from, this.ends[i]));
+      pointers[i] = pointer;
+      index.set(pointer, i);
+    }
+    indexes.set(this, index);
+    return index;
+  }
+}
+
+function grow(a: Int32Array, length: number): Int32Array {
+  const grown = new Int32Array(length);
+  grown.set(a);
+  return grown;
+}
+
+function segmentsOf(joined: string, ends: Int32Array, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(joined.slice(i > 0 ? ends[i - 1] : 0, ends[i]));
+  return out;
 }

@@ -4,6 +4,8 @@ import { collectObjects } from '../reconcile/objects.js';
 import type { Diagnostic } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
 import type { LoadLimits } from './limits.js';
+import { statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { LoadResult } from './load.js';
 import { displayPath, loadFile } from './load.js';
@@ -48,10 +50,14 @@ async function loadCached(
 ): Promise<LoadResult> {
   const parse = store ? (d: string, text: string, l: LoadLimits) => store.parse(d, text, l) : undefined;
   if (!cache) return loadFile(absolute, display, limits, parse);
-  let info: Awaited<ReturnType<typeof stat>>;
+  // Synchronous, as loadFile's read (the loop that calls this yields between batches).
+  let info: Stats | undefined;
   try {
-    info = await stat(absolute);
+    info = statSync(absolute);
   } catch {
+    info = undefined;
+  }
+  if (!info) {
     cache.delete(absolute);
     return loadFile(absolute, display, limits, parse);
   }
@@ -126,6 +132,8 @@ export async function loadRepository(paths: readonly string[], options: LoadOpti
     const batch = await Promise.all(
       targets.slice(i, i + concurrency).map((t) => loadCached(t.absolute, t.display, options.limits, options.cache, options.store)),
     );
+    // Reads and parses are synchronous: let timers and requests (the daemon's webhooks, health checks) in between.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (const result of batch) {
       if (!result.ok) {
         diagnostics.push(result.diagnostic);

@@ -1,7 +1,7 @@
 import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { CST, Document, Node, ParsedNode } from 'yaml';
 import type { LoadLimits } from './limits.js';
-import { PositionMap, joinPointer } from './positions.js';
+import { PositionMap } from './positions.js';
 import type { ParseProblem, ParsedText, SourceDocument } from './source.js';
 import { detectStyle } from './yaml-style.js';
 
@@ -47,12 +47,14 @@ function cstDepth(token: CST.Token): number {
  */
 function mapPositions(doc: Document.Parsed, docIndex: number, problems: ParseProblem[]): PositionMap {
   const positions = new PositionMap();
-  const stack: Array<{ node: ParsedNode | null; pointer: string; keyStart?: number }> = [{ node: doc.contents, pointer: '' }];
+  const stack: Array<{ node: ParsedNode | null; parent: number; segment: string | number; keyStart?: number }> = [
+    { node: doc.contents, parent: -1, segment: '' },
+  ];
   while (stack.length > 0) {
-    const { node, pointer, keyStart } = stack.pop() as { node: ParsedNode | null; pointer: string; keyStart?: number };
+    const { node, parent, segment, keyStart } = stack.pop() as (typeof stack)[number];
     if (!node) continue;
     const [start, end] = node.range;
-    positions.set(pointer, keyStart === undefined ? { start, end } : { start, end, keyStart });
+    const at = positions.add(parent, segment, keyStart === undefined ? { start, end } : { start, end, keyStart });
     if (isAlias(node)) continue; // the aliased values live elsewhere; children resolve to the alias itself
     if (isMap(node)) {
       const seen = new Set<string>();
@@ -73,12 +75,12 @@ function mapPositions(doc: Document.Parsed, docIndex: number, problems: ParsePro
         seen.add(name);
         if (name === '<<' && key.type === 'PLAIN') continue; // merge key: values come from the merged mapping
         const value = pair.value as ParsedNode | null;
-        if (value) stack.push({ node: value, pointer: joinPointer(pointer, name), keyStart: key.range[0] });
-        else positions.set(joinPointer(pointer, name), { start: key.range[0], end: key.range[1], keyStart: key.range[0] });
+        if (value) stack.push({ node: value, parent: at, segment: name, keyStart: key.range[0] });
+        else positions.add(at, name, { start: key.range[0], end: key.range[1], keyStart: key.range[0] });
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
-        stack.push({ node: item as ParsedNode | null, pointer: joinPointer(pointer, i) });
+        stack.push({ node: item as ParsedNode | null, parent: at, segment: i });
       });
     }
   }

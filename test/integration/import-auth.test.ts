@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportRequest } from '../../src/import/index.js';
+import type { FullImportRequest } from '../../src/import/index.js';
 import { buildImage } from '../support/images.js';
 import { pushImage } from '../support/push.js';
 import type { Registry } from '../support/registry.js';
@@ -13,7 +13,7 @@ import { makeTempDir, removeDir } from '../support/tmp.js';
 import { testSettings, withImporter } from '../helpers/importer.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
-const req = (from: string, extra: Partial<ImportRequest> = {}): ImportRequest => ({
+const req = (from: string, extra: Partial<FullImportRequest> = {}): FullImportRequest => ({
   from,
   importMode: 'Legacy',
   insecure: false,

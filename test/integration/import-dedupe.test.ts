@@ -4,7 +4,7 @@
  * the real registry, with an empty cache each time.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { ImportRequest } from '../../src/import/index.js';
+import type { FullImportRequest } from '../../src/import/index.js';
 import type { CountingProxy } from '../support/counting-proxy.js';
 import { startCountingProxy } from '../support/counting-proxy.js';
 import { buildImage, buildMultiArch } from '../support/images.js';
@@ -13,7 +13,12 @@ import { pushImage, pushIndex } from '../support/push.js';
 import { testSettings, withImporter } from '../helpers/importer.js';
 
 const registryUrl = inject('registryUrl');
-const req = (from: string, extra: Partial<ImportRequest> = {}): ImportRequest => ({ from, importMode: 'Legacy', insecure: true, ...extra });
+const req = (from: string, extra: Partial<FullImportRequest> = {}): FullImportRequest => ({
+  from,
+  importMode: 'Legacy',
+  insecure: true,
+  ...extra,
+});
 
 // 50 distinct OCI manifests that differ only in an annotation: one config and one layer between them.
 const shared: BuiltImage[] = Array.from({ length: 50 }, (_, i) =>

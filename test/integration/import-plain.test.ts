@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ImportRequest } from '../../src/import/index.js';
+import type { FullImportRequest } from '../../src/import/index.js';
 import { buildImage, buildMultiArch } from '../support/images.js';
 import { pushImage, pushIndex } from '../support/push.js';
 import type { CountingProxy } from '../support/counting-proxy.js';
@@ -13,7 +13,12 @@ import { testSettings, withImporter } from '../helpers/importer.js';
 const exec = promisify(execFile);
 const registryUrl = inject('registryUrl');
 const host = inject('registryHost');
-const req = (from: string, extra: Partial<ImportRequest> = {}): ImportRequest => ({ from, importMode: 'Legacy', insecure: true, ...extra });
+const req = (from: string, extra: Partial<FullImportRequest> = {}): FullImportRequest => ({
+  from,
+  importMode: 'Legacy',
+  insecure: true,
+  ...extra,
+});
 
 const image = buildImage({
   format: 'docker',

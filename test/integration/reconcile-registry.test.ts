@@ -116,11 +116,15 @@ describe('reconcile against the real registry', () => {
     expect(deployed()).toBe(deployment.replace('image: storefront:dev', `image: ${proxy.host}/shop/web@${digests.web}`));
   });
 
-  it('a second run changes nothing and makes only HEAD requests (plus the ping)', async () => {
+  it('a second run changes nothing and makes only HEAD requests (plus the ping), even with an empty metadata cache', async () => {
     rmSync(path.join(work, 'broken.yaml'));
     const before = readFileSync(path.join(work, 'streams.yaml'), 'utf8');
     proxy.reset();
-    const r = await runCli(['reconcile', '--now', '2024-05-01T12:05:00Z', '--exclude', '.cache/**'], { cwd: work, env: env() });
+    // No manifest or config cached: the scheduled tag's HEAD confirms the image its status holds, and that is all.
+    const r = await runCli(['reconcile', '--now', '2024-05-01T12:05:00Z', '--exclude', '.cache*/**'], {
+      cwd: work,
+      env: { ...env(), XDG_CACHE_HOME: path.join(work, '.cache-empty') },
+    });
     expect(r.code).toBe(0);
     expect(readFileSync(path.join(work, 'streams.yaml'), 'utf8')).toBe(before);
     expect(proxy.requests.filter((q) => q.path !== '/v2/').map((q) => q.method)).toEqual(['HEAD']); // only the scheduled tag

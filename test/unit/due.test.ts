@@ -108,6 +108,33 @@ describe('record-based change detection and scheduling', () => {
     fast.metadata.annotations = { ...fast.metadata.annotations, 'imagestreams.dev/import-interval': '5m' };
     expect(dueImports([input(fast)], { now, lastChecked: checked }).imports).toMatchObject([{ reason: 'scheduled' }]);
   });
+  it('a scheduled check carries the image the status shows (known), only when that import succeeded for this spec', () => {
+    const scheduled = { ...tag, importPolicy: { scheduled: true } };
+    const image = `sha256:${'a'.repeat(64)}`;
+    const due = (s: Stream) => dueImports([input(s)], { now }).imports;
+    expect(due(stream([scheduled], { 1: hash }, imported))).toMatchObject([{ reason: 'scheduled', known: image }]);
+    // Failed since: the condition says the last import did not give that image; the check imports in full.
+    const failed = {
+      tags: [
+        {
+          ...imported.tags[0],
+          conditions: [{ type: 'ImportSuccess', status: 'False', reason: 'NotFound', message: 'gone', generation: 2 }],
+        },
+      ],
+    };
+    expect(due(stream([scheduled], { 1: hash }, failed))[0]).not.toHaveProperty('known');
+    // A changed spec, a re-import asked for, a forced run: none of them is a check of the same import.
+    const moved = { ...scheduled, from: { kind: 'DockerImage', name: 'quay.io/a/b:2' } };
+    expect(due(stream([moved], { 1: hash }, imported))[0]).toMatchObject({ reason: 'spec-changed' });
+    expect(due(stream([moved], { 1: hash }, imported))[0]).not.toHaveProperty('known');
+    expect(due(stream([{ ...scheduled, generation: 0 }], { 1: hash }, imported))[0]).not.toHaveProperty('known');
+    const forced = dueImports([input(stream([scheduled], { 1: hash }, imported))], { now, forceImport: true }).imports;
+    expect(forced[0]).toMatchObject({ reason: 'forced' });
+    expect(forced[0]).not.toHaveProperty('known');
+    // An item with no image (a DockerImage reference tag) is nothing to confirm.
+    const bare = { tags: [{ tag: '1', items: [{ created: now, dockerImageReference: 'quay.io/a/b:1', image: '', generation: 2 }] }] };
+    expect(due(stream([scheduled], { 1: hash }, bare))[0]).not.toHaveProperty('known');
+  });
   it('a pinned digest stops being scheduled once imported', () => {
     const pinned = {
       name: '1',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -159,6 +160,20 @@ describe('walking a repository', () => {
       displayBase: dir,
     });
     expect(repo.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['missing.yaml read-error']);
+    expect(repo.objects).toHaveLength(1);
+  });
+  it('refuses a FIFO named as a file, without blocking on it (reads are synchronous)', async () => {
+    const dir = await fixture({ 'ok.yaml': 'kind: ImageStream\napiVersion: v1\nmetadata: {name: ok}\n' });
+    execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
+    // No writer ever opens the FIFO: a blocking open would hang this test.
+    const repo = await loadRepository(['pipe.yaml', 'ok.yaml'], {
+      walk: defaultWalkOptions,
+      limits: defaultLoadLimits,
+      displayBase: dir,
+    });
+    expect(repo.diagnostics.map((d) => `${d.file} ${d.code} ${d.message}`)).toEqual([
+      'pipe.yaml read-error cannot read file: not a regular file',
+    ]);
     expect(repo.objects).toHaveLength(1);
   });
 });
