@@ -23,6 +23,8 @@ import type { RegistryClient, Target } from './registry-client.js';
 import { manifestAccept, RegistryError } from './registry-client.js';
 import { DeferredError } from './rate-budget.js';
 import { importFailure } from './failures.js';
+import type { RegistryMirror, RegistryPolicy } from './registry-policy.js';
+import { policyRefusal, registryMatches } from './registry-policy.js';
 import type {
   CheckObservation,
   ConfirmedImage,
@@ -36,21 +38,6 @@ import type {
   Observation,
   Platform,
 } from './types.js';
-
-/** Fetch a registry's images from another host (a pull-through cache, an air-gapped copy). Pull specs keep the original. */
-export interface RegistryMirror {
-  readonly registry: string;
-  readonly mirror: string;
-  readonly insecure?: boolean;
-}
-
-export interface RegistryPolicy {
-  /** When non-empty, only these registries may be imported from. */
-  readonly allowed?: readonly string[];
-  readonly blocked?: readonly string[];
-  /** Registries for which insecure imports are refused even when a tag asks for them. */
-  readonly insecureForbidden?: readonly string[];
-}
 
 export interface ImporterOptions {
   readonly client: RegistryClient;
@@ -81,9 +68,6 @@ interface ParsedSource {
   /** The tag or digest to ask the registry for. */
   readonly reference: string;
 }
-
-const registryMatches = (list: readonly string[] | undefined, registry: string, host: string): boolean =>
-  (list ?? []).some((r) => r === registry || r === host || (r === 'docker.io' && host === 'registry-1.docker.io'));
 
 const fail = (failure: ImportFailure): Observation => ({ ok: false, failure });
 
@@ -133,9 +117,7 @@ export class Importer {
     const repository = d.namespace ? `${d.namespace}/${d.name}` : d.name;
     const normalized = exactReference(mostSpecific(d));
     const reference = d.id && isDigest(d.id) ? d.id : d.tag;
-    const mirror = this.options.mirrors?.find(
-      (m) => m.registry === d.registry || m.registry === host || (m.registry === 'docker.io' && host === 'registry-1.docker.io'),
-    );
+    const mirror = this.options.mirrors?.find((m) => registryMatches([m.registry], d.registry, host));
     if (mirror) {
       return {
         ref,
@@ -157,43 +139,60 @@ export class Importer {
   async importImages(requests: readonly ImportRequest[]): Promise<CheckObservation[]> {
     const inflight = new Map<string, Promise<Resolution>>();
     const tags: TagResolutions = new Map();
-    // Many tags follow one source: each distinct `from` is parsed once per call.
-    const sources = new Map<string, ParsedSource | ImportFailure>();
+    // Many tags follow one source: identical requests share one observation (the same object: read-only).
+    const same = new Map<string, Promise<CheckObservation>>();
     return Promise.all(
-      requests.map(async (request) => {
-        const sourceKey = `${request.insecure}\0${request.from}`;
-        let source = sources.get(sourceKey);
-        if (!source) {
-          source = this.parseSource(request.from, request.insecure);
-          sources.set(sourceKey, source);
-        }
-        if (!('target' in source)) return fail(source);
-        const blocked = this.checkPolicy(source, request.insecure);
-        if (blocked) return fail(blocked);
-        const platform = this.wantedPlatform(request);
+      requests.map((request) => {
         const key = JSON.stringify([
-          source.target.host,
-          source.target.repository,
-          source.reference,
+          request.from,
           request.importMode,
           request.insecure,
-          platform,
-          request.known ?? '',
+          request.preferArch,
+          request.preferOs,
+          request.known,
         ]);
-        let p = inflight.get(key);
+        let p = same.get(key);
         if (!p) {
-          p = this.resolveWithFallback(source, request.importMode, platform, tags, request.known);
-          inflight.set(key, p);
+          p = this.importOne(request, inflight, tags);
+          same.set(key, p);
         }
-        const result = await p;
-        if ('failure' in result) return fail(result.failure);
-        if ('deferred' in result) return { ok: false, deferred: result.deferred } satisfies CheckObservation;
-        const { resolved } = result;
-        const dockerImageReference = exactReference(mostSpecific({ ...source.ref, id: resolved.digest }));
-        const image: ImportedImage | ConfirmedImage = { ...resolved, dockerImageReference };
-        return { ok: true, image } satisfies CheckObservation;
+        return p;
       }),
     );
+  }
+
+  private async importOne(
+    request: ImportRequest,
+    inflight: Map<string, Promise<Resolution>>,
+    tags: TagResolutions,
+  ): Promise<CheckObservation> {
+    const source = this.parseSource(request.from, request.insecure);
+    if (!('target' in source)) return fail(source);
+    const blocked = policyRefusal(this.options.policy, source.target, request.insecure);
+    if (blocked) return fail(blocked);
+    const platform = this.wantedPlatform(request);
+    // Requests that differ only in how they name a source (`ruby` and `docker.io/library/ruby`) resolve it once.
+    const key = JSON.stringify([
+      source.target.host,
+      source.target.repository,
+      source.reference,
+      request.importMode,
+      request.insecure,
+      platform,
+      request.known ?? '',
+    ]);
+    let p = inflight.get(key);
+    if (!p) {
+      p = this.resolveWithFallback(source, request.importMode, platform, tags, request.known);
+      inflight.set(key, p);
+    }
+    const result = await p;
+    if ('failure' in result) return fail(result.failure);
+    if ('deferred' in result) return { ok: false, deferred: result.deferred };
+    const { resolved } = result;
+    const dockerImageReference = exactReference(mostSpecific({ ...source.ref, id: resolved.digest }));
+    const image: ImportedImage | ConfirmedImage = { ...resolved, dockerImageReference };
+    return { ok: true, image };
   }
 
   /**
@@ -246,7 +245,7 @@ export class Importer {
   ): Promise<{ ok: true; tags: string[] } | { ok: false; failure: ImportFailure } | { ok: false; deferred: ImportDeferral }> {
     const source = this.parseSource(from, insecure);
     if (!('target' in source)) return { ok: false, failure: source };
-    const blocked = this.checkPolicy(source, insecure);
+    const blocked = policyRefusal(this.options.policy, source.target, insecure);
     if (blocked) return { ok: false, failure: blocked };
     try {
       const tags = await this.options.client.listTags(source.target);
@@ -264,19 +263,6 @@ export class Importer {
       architecture: request.preferArch ?? configured.architecture,
       ...(request.preferArch === undefined && configured.variant ? { variant: configured.variant } : {}),
     };
-  }
-
-  private checkPolicy(source: ParsedSource, insecure: boolean): ImportFailure | undefined {
-    const { registry, host } = source.target;
-    const policy = this.options.policy ?? {};
-    const notAllowed = (policy.allowed?.length ?? 0) > 0 && !registryMatches(policy.allowed, registry, host);
-    if (registryMatches(policy.blocked, registry, host) || notAllowed) {
-      return { kind: 'forbidden', reason: 'Forbidden', message: `forbidden: registry ${registry} blocked` };
-    }
-    if (insecure && registryMatches(policy.insecureForbidden, registry, host)) {
-      return { kind: 'forbidden', reason: 'Forbidden', message: `forbidden: insecure imports from registry ${registry} are not allowed` };
-    }
-    return undefined;
   }
 
   private async resolve(

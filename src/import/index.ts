@@ -2,7 +2,7 @@
 import { MetadataCache } from './cache.js';
 import { CredentialStore } from './credentials.js';
 import { Importer } from './importer.js';
-import type { RegistryMirror } from './importer.js';
+import type { RegistryMirror } from './registry-policy.js';
 import type { Clock } from './limits.js';
 import { systemClock } from './limits.js';
 import { RateBudgets } from './rate-budget.js';
@@ -29,7 +29,7 @@ export type {
 export type { BudgetCounts, BudgetSnapshot, RateLimitSetting } from './rate-budget.js';
 export type { RequestEvent } from './registry-client.js';
 export { Importer } from './importer.js';
-export type { RegistryMirror } from './importer.js';
+export type { RegistryMirror } from './registry-policy.js';
 export { CredentialError } from './credentials.js';
 
 export interface ImporterSettings {
