@@ -14,8 +14,12 @@
  *   SCALE_SIZES=10000 npm run bench -- scale
  *   SCALE_FROM=sources npm run bench -- scale   the daemon from the sources (tsx): the tests' way, a larger floor
  *   SCALE_HEAP_SNAPSHOT=/tmp/snap SCALE_SIZES=10000 npm run bench -- scale   and a heap snapshot at the steady point
+ *   SCALE_RUNTIME=plain       without the container image's environment (its memory settings; the default uses them)
+ *   SCALE_NODE_OPTIONS=... / SCALE_ENV="K=V ..."   other Node options / environment for the daemon
+ *   SCALE_SAMPLE=1 / SCALE_SMAPS=1   where RSS peaks in the warm passes / which mappings hold the settled RSS
+ *   SCALE_KEEP_LOGS=DIR       keep each daemon's log
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -25,6 +29,23 @@ import type { DaemonProcess } from '../test/support/daemon-process.js';
 import { startRegistry } from '../test/support/registry.js';
 import { gitServerProcess } from './git-server-spawn.js';
 import { tagImage } from './tag-image.js';
+
+/**
+ * The environment the container image gives the daemon (its `ENV` lines, NODE_ENV aside): what users run, so what
+ * the bench measures by default. SCALE_RUNTIME=plain leaves it out (Node's and glibc's defaults).
+ */
+function containerEnv(): Record<string, string> {
+  const text = readFileSync(new URL('../Containerfile', import.meta.url), 'utf8').replace(/\\\n/g, ' ');
+  const env: Record<string, string> = {};
+  const lines = text.split('\n');
+  const last = lines.map((l, i) => (l.startsWith('FROM ') ? i : -1)).reduce((a, b) => Math.max(a, b), 0);
+  for (const line of lines.slice(last)) {
+    if (!line.startsWith('ENV ')) continue;
+    for (const m of line.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) if (m[1] !== 'NODE_ENV') env[m[1] as string] = m[2] as string;
+  }
+  return env;
+}
+const runtimeEnv = process.env.SCALE_RUNTIME === 'plain' ? {} : containerEnv();
 
 const sizes = (process.env.SCALE_SIZES ?? '1000,5000,10000,20000').split(',').map(Number);
 const perStream = 5;
@@ -47,7 +68,7 @@ interface Row {
   coldPeakMib: number;
   warmPeakMib: number;
   /** At the steady point, from the daemon's /metrics: V8 heap used / heap committed / external (Buffers), MiB. */
-  heap: { used: number; total: number; external: number };
+  heap: { used: number; total: number; external: number; spaces: string };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -65,10 +86,15 @@ async function heapOf(d: DaemonProcess): Promise<Row['heap']> {
   const text = await (await fetch(`${d.url}/metrics`)).text();
   const mib = (name: string): number =>
     Number(new RegExp(`^imagestreams_process_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 1048576;
+  // Committed MiB per V8 heap space (new space is the young generation: its semi-spaces stay committed).
+  const spaces = [...text.matchAll(/^imagestreams_process_nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)/gm)]
+    .map((m) => `${m[1]} ${(Number(m[2]) / 1048576).toFixed(0)}`)
+    .join(', ');
   return {
     used: mib('nodejs_heap_size_used_bytes'),
     total: mib('nodejs_heap_size_total_bytes'),
     external: mib('nodejs_external_memory_bytes'),
+    spaces,
   };
 }
 async function registryRequests(d: DaemonProcess): Promise<number> {
@@ -121,8 +147,24 @@ async function measure(
     {
       logFile: path.join(dir, 'daemon.log'),
       built,
-      // SCALE_HEAP_SNAPSHOT=DIR: a heap snapshot of each daemon at its steady point, written into DIR.
-      ...(snapshotDir ? { env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` } } : {}),
+      // SCALE_HEAP_SNAPSHOT=DIR: a heap snapshot of each daemon at its steady point, written into DIR;
+      // SCALE_NODE_OPTIONS: Node options for the daemon, SCALE_ENV="K=V ...": its environment (to try V8 or
+      // allocator settings).
+      env: {
+        ...runtimeEnv,
+        ...Object.fromEntries(
+          (process.env.SCALE_ENV ?? '')
+            .split(' ')
+            .filter((kv) => kv.includes('='))
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        ),
+        NODE_OPTIONS: [
+          process.env.SCALE_NODE_OPTIONS ?? runtimeEnv.NODE_OPTIONS ?? '',
+          snapshotDir ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` : '',
+        ]
+          .join(' ')
+          .trim(),
+      },
     },
   );
   try {
@@ -141,6 +183,17 @@ async function measure(
     }
     // The scheduled tags come due a minute after the first pass checked them: the daemon's own alarm runs the pass.
     // (A cold pass longer than the interval makes the alarm fire early: the pass that HEADs every tag is the one.)
+    // SCALE_SAMPLE=1: sample RSS and the V8 heap through the warm passes, and print where RSS peaked.
+    const samples: Array<{ at: number; rss: number; heap: Row['heap'] }> = [];
+    let sampling = process.env.SCALE_SAMPLE === '1';
+    const sampler = (async () => {
+      const t0 = Date.now();
+      while (sampling) {
+        const heap = await heapOf(d).catch(() => undefined);
+        if (heap) samples.push({ at: Date.now() - t0, rss: procStatus(d.proc.pid, 'VmRSS'), heap });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     let before = await registryRequests(d);
     let warm = { ms: 0 };
     let warmRequests = 0;
@@ -152,11 +205,35 @@ async function measure(
       warmRequests = after - before;
       if (warmRequests < tags) before = after;
     }
+    sampling = false;
+    await sampler;
+    const top = samples.reduce(
+      (a, b) => (b.rss > a.rss ? b : a),
+      samples[0] ?? { at: 0, rss: 0, heap: { used: 0, total: 0, external: 0, spaces: '' } },
+    );
+    if (samples.length > 0)
+      console.log(
+        `  ${tags} tags, warm passes: RSS peaked at ${top.rss.toFixed(0)} MiB (${(top.at / 1000).toFixed(1)} s in): V8 heap ${top.heap.used.toFixed(0)} used of ${top.heap.total.toFixed(0)} committed (${top.heap.spaces}), external ${top.heap.external.toFixed(0)}; heap used at most ${Math.max(...samples.map((x) => x.heap.used)).toFixed(0)} MiB`,
+      );
     await new Promise((r) => setTimeout(r, 2000));
     const steadyMib = procStatus(d.proc.pid, 'VmRSS');
     // V8's memory reducer starts 8 s after the heap stops growing: what the daemon holds once it has settled.
     await new Promise((r) => setTimeout(r, 13_000));
     const settledMib = procStatus(d.proc.pid, 'VmRSS');
+    // SCALE_SMAPS=1: where the settled RSS lives (the largest mappings by RSS: [heap] is malloc's main arena).
+    if (process.env.SCALE_SMAPS === '1') {
+      const maps = readFileSync(`/proc/${d.proc.pid}/smaps`, 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/);
+      const rows = maps.map((m) => {
+        const [range = '', , , , , name = ''] = (m.split('\n')[0] ?? '').split(/\s+/);
+        const [a = '0', b = '0'] = range.split('-');
+        const rss = Number(/^Rss:\s+(\d+)/m.exec(m)?.[1] ?? 0) / 1024;
+        return { name: name || 'anon', size: (Number.parseInt(b, 16) - Number.parseInt(a, 16)) / 1048576, rss };
+      });
+      const top = rows.sort((x, y) => y.rss - x.rss).slice(0, 12);
+      console.log(
+        `  ${tags} tags settled, largest mappings: ${top.map((r) => `${r.name} ${r.rss.toFixed(1)}/${r.size.toFixed(1)}`).join(', ')}`,
+      );
+    }
     const heap = await heapOf(d);
     if (snapshotDir && tags > 0) {
       const before = new Set(readdirSync(snapshotDir));
@@ -185,6 +262,8 @@ async function measure(
     };
   } finally {
     await d.stop();
+    // SCALE_KEEP_LOGS=DIR: keep each daemon's log (with SCALE_NODE_OPTIONS=--trace-gc, its collections).
+    if (process.env.SCALE_KEEP_LOGS) copyFileSync(path.join(dir, 'daemon.log'), path.join(process.env.SCALE_KEEP_LOGS, `${name}.log`));
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -204,7 +283,13 @@ export async function scaleBench(): Promise<void> {
     for (const n of sizes) rows.push(await measure(n, ctx));
     const mib = (x: number): string => `${x.toFixed(0).padStart(5)} MiB`;
     console.log(
-      `scale (the daemon as a child process, ${built ? 'built (bin/imagestreams.js on dist/)' : 'from the sources through tsx'}; ${perStream} tags per stream and file, distinct sources; idle = hook-triggered pass with nothing due, median of ${idlePasses}; warm = the scheduled pass a minute later, nothing new)`,
+      `scale (the daemon as a child process, ${built ? 'built (bin/imagestreams.js on dist/)' : 'from the sources through tsx'}; ${perStream} tags per stream and file, distinct sources; idle = hook-triggered pass with nothing due, median of ${idlePasses}; warm = the scheduled pass a minute later, nothing new; environment: ${
+        Object.keys(runtimeEnv).length > 0
+          ? `the container image's (${Object.entries(runtimeEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')})`
+          : "Node's and glibc's defaults (SCALE_RUNTIME=plain)"
+      })`,
     );
     console.log(
       `  ${'tags'.padStart(6)}  ${'cold pass'.padStart(10)}  ${'idle pass'.padStart(10)}  ${'warm pass'.padStart(10)}  ${'requests cold/warm'.padStart(19)}  ${'steady RSS'.padStart(10)}  ${'peak cold'.padStart(9)}  ${'peak warm'.padStart(9)}  per tag vs the first row (cold, idle, warm, warm requests, RSS above the floor)`,
@@ -230,7 +315,7 @@ export async function scaleBench(): Promise<void> {
     }
     for (const r of [floor, ...rows])
       console.log(
-        `  ${String(r.tags).padStart(6)} tags: RSS ${r.steadyMib.toFixed(0)} MiB 2 s after the warm pass, ${r.settledMib.toFixed(0)} MiB settled (15 s); then V8 heap ${r.heap.used.toFixed(0)} MiB used of ${r.heap.total.toFixed(0)} MiB committed, external ${r.heap.external.toFixed(0)} MiB`,
+        `  ${String(r.tags).padStart(6)} tags: RSS ${r.steadyMib.toFixed(0)} MiB 2 s after the warm pass, ${r.settledMib.toFixed(0)} MiB settled (15 s); then V8 heap ${r.heap.used.toFixed(0)} MiB used of ${r.heap.total.toFixed(0)} MiB committed (${r.heap.spaces}), external ${r.heap.external.toFixed(0)} MiB`,
       );
     const last = rows[rows.length - 1] as Row;
     if (rows.length > 1)

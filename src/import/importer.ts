@@ -47,6 +47,8 @@ export interface ImporterOptions {
   readonly maxConfigBytes?: number;
   readonly policy?: RegistryPolicy;
   readonly mirrors?: readonly RegistryMirror[];
+  /** Imports run at once per registry host (default 32; a few times the client's concurrency per registry). */
+  readonly tasksPerRegistry?: number;
 }
 
 /** What a network resolution yields, before it is dressed with the user's own reference. */
@@ -140,34 +142,52 @@ export class Importer {
     const inflight = new Map<string, Promise<Resolution>>();
     const tags: TagResolutions = new Map();
     // Many tags follow one source: identical requests share one observation (the same object: read-only).
-    const same = new Map<string, Promise<CheckObservation>>();
-    return Promise.all(
-      requests.map((request) => {
-        const key = JSON.stringify([
-          request.from,
-          request.importMode,
-          request.insecure,
-          request.preferArch,
-          request.preferOs,
-          request.known,
-        ]);
-        let p = same.get(key);
-        if (!p) {
-          p = this.importOne(request, inflight, tags);
-          same.set(key, p);
+    const same = new Map<string, number>();
+    const slots: number[] = [];
+    const unique: Array<{ readonly request: ImportRequest; readonly source: ParsedSource | ImportFailure }> = [];
+    for (const request of requests) {
+      const key = JSON.stringify([request.from, request.importMode, request.insecure, request.preferArch, request.preferOs, request.known]);
+      let u = same.get(key);
+      if (u === undefined) {
+        u = unique.length;
+        same.set(key, u);
+        unique.push({ request, source: this.parseSource(request.from, request.insecure) });
+      }
+      slots.push(u);
+    }
+    // A few imports at a time per registry (its requests are limited to `concurrency` anyway): starting all of them
+    // at once held every pending import's state through the whole pass (10,000 tags: 100 MiB of old generation).
+    const results: CheckObservation[] = new Array(unique.length);
+    const byHost = new Map<string, number[]>();
+    unique.forEach(({ source }, u) => {
+      if (!('target' in source)) results[u] = fail(source);
+      else {
+        const list = byHost.get(source.target.host);
+        if (list) list.push(u);
+        else byHost.set(source.target.host, [u]);
+      }
+    });
+    const width = Math.max(1, this.options.tasksPerRegistry ?? 32);
+    const lanes = [...byHost.values()].flatMap((list) => {
+      let next = 0;
+      return Array.from({ length: Math.min(width, list.length) }, async () => {
+        while (next < list.length) {
+          const u = list[next++] as number;
+          const { request, source } = unique[u] as { request: ImportRequest; source: ParsedSource };
+          results[u] = await this.importOne(request, source, inflight, tags);
         }
-        return p;
-      }),
-    );
+      });
+    });
+    await Promise.all(lanes);
+    return slots.map((u) => results[u] as CheckObservation);
   }
 
   private async importOne(
     request: ImportRequest,
+    source: ParsedSource,
     inflight: Map<string, Promise<Resolution>>,
     tags: TagResolutions,
   ): Promise<CheckObservation> {
-    const source = this.parseSource(request.from, request.insecure);
-    if (!('target' in source)) return fail(source);
     const blocked = policyRefusal(this.options.policy, source.target, request.insecure);
     if (blocked) return fail(blocked);
     const platform = this.wantedPlatform(request);

@@ -59,6 +59,8 @@ export interface ImporterSettings {
    * as it was before budgets; benchmarks measure against it). Default true.
    */
   readonly pacing?: boolean;
+  /** Imports under way at once per registry host (default 4 × concurrency; not a user setting). */
+  readonly tasksPerRegistry?: number;
 }
 
 export interface RegistryImporter {
@@ -105,6 +107,7 @@ export async function createRegistryImporter(
     maxConfigBytes: settings.maxConfigBytes,
     policy: { allowed: settings.allowed, blocked: settings.blocked, insecureForbidden: settings.insecureForbidden },
     ...(settings.mirrors ? { mirrors: settings.mirrors } : {}),
+    tasksPerRegistry: settings.tasksPerRegistry ?? Math.max(1, settings.concurrency) * 4,
   });
   return { importer, budgets: () => budgets?.snapshots() ?? [], close: () => client.close() };
 }

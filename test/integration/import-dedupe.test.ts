@@ -106,6 +106,17 @@ describe('cold import: one GET per distinct digest, one HEAD per source', () => 
   });
 });
 
+describe('imports under way at once', () => {
+  it('a few per registry at a time (not every request of the call at once), every observation in its request order', async () => {
+    const all = shared.map((_, i) => req(`${proxy.host}/dedupe/shared:t${i}`));
+    const out = await withImporter(testSettings({ concurrency: 8, tasksPerRegistry: 3 }), (r) => r.importer.importImages(all));
+    expect(out.map((o) => o.ok && o.image.digest)).toEqual(shared.map((s) => s.manifest.digest));
+    // The client would send 8 at once; three imports under way send at most three.
+    expect(proxy.maxInFlight()).toBeLessThanOrEqual(3);
+    expect(proxy.maxInFlight()).toBeGreaterThan(1);
+  });
+});
+
 describe('connections', () => {
   it('HEADs keep their connection: a warm call of 50 HEADs opens no more connections than the concurrency allows', async () => {
     const settings = testSettings({ concurrency: 4 });

@@ -13,6 +13,8 @@ export interface CountingProxy {
   readonly requests: CountedRequest[];
   /** TCP connections clients opened to the proxy since the last reset. */
   connections(): number;
+  /** The most requests in flight at once since the last reset. */
+  maxInFlight(): number;
   count(filter?: (r: CountedRequest) => boolean): number;
   reset(): void;
   stop(): Promise<void>;
@@ -22,7 +24,14 @@ export interface CountingProxy {
 export async function startCountingProxy(upstream: string): Promise<CountingProxy> {
   const target = new URL(upstream);
   const requests: CountedRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer((req, res) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => {
+      inFlight -= 1;
+    });
     const out = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (up) => {
@@ -51,10 +60,12 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     host: `127.0.0.1:${port}`,
     requests,
     connections: () => connections,
+    maxInFlight: () => maxInFlight,
     count: (filter) => (filter ? requests.filter(filter).length : requests.length),
     reset: () => {
       requests.length = 0;
       connections = 0;
+      maxInFlight = inFlight;
     },
     stop: () =>
       new Promise<void>((resolve) => {
