@@ -55,7 +55,12 @@ const bare = (contentType: string | undefined): string => (contentType ?? '').sp
  * index), or undefined when it cannot tell (schema 1, a generic type, none).
  */
 export function manifestKindOfType(contentType: string | undefined): 'image' | 'list' | undefined {
-  switch (bare(contentType)) {
+  return kindOf(bare(contentType));
+}
+
+/** The kind of a media type as written (exact: a manifest's own `mediaType` is not case-folded). */
+function kindOf(mediaType: string): 'image' | 'list' | undefined {
+  switch (mediaType) {
     case mediaTypes.ociManifest:
     case mediaTypes.dockerManifest:
       return 'image';
@@ -103,23 +108,17 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     else if (Array.isArray(doc.manifests)) mediaType = mediaTypes.ociIndex;
     else if (doc.config !== undefined) mediaType = mediaTypes.ociManifest;
   }
-  switch (mediaType) {
-    case mediaTypes.ociIndex:
-    case mediaTypes.dockerList: {
-      if (!Array.isArray(doc.manifests)) throw new ManifestError('malformed', 'a manifest list without "manifests"');
-      return { kind: 'list', mediaType, manifests: doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`)) };
-    }
-    case mediaTypes.ociManifest:
-    case mediaTypes.dockerManifest: {
-      const layers = Array.isArray(doc.layers) ? doc.layers.map((l, i) => descriptor(l, `layers[${i}]`)) : [];
-      return { kind: 'image', mediaType, config: descriptor(doc.config, 'config'), layers };
-    }
-    case mediaTypes.dockerSchema1:
-    case mediaTypes.dockerSchema1Signed:
-      return { kind: 'schema1', mediaType };
-    default:
-      throw new ManifestError('unsupported', `unsupported manifest media type "${mediaType || 'unknown'}"`);
+  const kind = kindOf(mediaType);
+  if (kind === 'list') {
+    if (!Array.isArray(doc.manifests)) throw new ManifestError('malformed', 'a manifest list without "manifests"');
+    return { kind: 'list', mediaType, manifests: doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`)) };
   }
+  if (kind === 'image') {
+    const layers = Array.isArray(doc.layers) ? doc.layers.map((l, i) => descriptor(l, `layers[${i}]`)) : [];
+    return { kind: 'image', mediaType, config: descriptor(doc.config, 'config'), layers };
+  }
+  if (mediaType === mediaTypes.dockerSchema1 || mediaType === mediaTypes.dockerSchema1Signed) return { kind: 'schema1', mediaType };
+  throw new ManifestError('unsupported', `unsupported manifest media type "${mediaType || 'unknown'}"`);
 }
 
 export const defaultPlatform: Platform = { os: 'linux', architecture: 'amd64' };

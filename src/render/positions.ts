@@ -1,3 +1,5 @@
+import { joinPointer } from '../reconcile/values.js';
+
 /**
  * Offsets to 1-based line:column. Columns count UTF-16 code units, as editors and GitHub annotations do for
  * the characters a Kubernetes manifest holds in practice.
@@ -30,8 +32,6 @@ export interface SourceRange {
   readonly end: number;
   readonly keyStart?: number;
 }
-
-import { joinPointer } from '../reconcile/values.js';
 
 export { joinPointer, parsePointer, pointerSegment } from '../reconcile/values.js';
 
