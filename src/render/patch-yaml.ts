@@ -61,16 +61,26 @@ interface Slot {
   readonly indicatorEnd: number;
   readonly col: number;
 }
-interface Edit {
+/** One splice of the text; `entry` marks a whole new block entry in it (where its `-` or its key line starts, in `text`). */
+export interface Edit {
   readonly start: number;
   readonly end: number;
   readonly text: string;
+  readonly entry?: NewEntry;
+}
+
+/** A new entry of a block collection the edit writes: a `key:` at column `col`, or an item whose `-` is there. */
+export interface NewEntry {
+  readonly kind: 'pair' | 'item';
+  /** Offset in the edit's text of the entry's key or `-`. */
+  readonly lead: number;
+  readonly col: number;
 }
 
 const pad = (n: number): string => ' '.repeat(n);
 const isBlockScalar = (n: ParsedNode): boolean => isScalar(n) && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED');
 
-class Ctx {
+export class Ctx {
   readonly eol: string;
   private styleCache: BlockStyle | undefined;
   readonly aliased = new Set<string>();
@@ -278,10 +288,10 @@ function replaceInSlot(ctx: Ctx, slot: Slot, node: ParsedNode | null, value: unk
   return { start: slot.indicatorEnd, end: lineEnd, text: `${props ? ` ${props}` : ''}${comment}${eol}${lines.join(eol)}` };
 }
 
-/** New block lines after the line where `end` is (after its trailing comment). */
-function insertAfter(ctx: Ctx, end: number, lines: readonly string[]): Edit {
+/** New block lines after the line where `end` is (after its trailing comment): one new entry at column `col`. */
+function insertAfter(ctx: Ctx, end: number, lines: readonly string[], kind: NewEntry['kind'], col: number): Edit {
   const at = ctx.lineEnd(end);
-  return { start: at, end: at, text: ctx.eol + lines.join(ctx.eol) };
+  return { start: at, end: at, text: ctx.eol + lines.join(ctx.eol), entry: { kind, lead: ctx.eol.length + col, col } };
 }
 
 function replaceOp(ctx: Ctx, steps: Step[], value: unknown): Edit {
@@ -315,8 +325,9 @@ function addOp(ctx: Ctx, steps: Step[], last: string, value: unknown): Edit {
     }
     const first = parent.items[0] as Pair<unknown, unknown>;
     const lastPair = parent.items[parent.items.length - 1] as Pair<unknown, unknown>;
-    const lines = renderPairLines(last, value, columnOf(ctx.text, (first.key as ParsedNode).range[0]), ctx.style);
-    return insertAfter(ctx, ctx.contentEnd(lastPair.value as ParsedNode | null, ctx.indicatorEnd(lastPair)), lines);
+    const col = columnOf(ctx.text, (first.key as ParsedNode).range[0]);
+    const lines = renderPairLines(last, value, col, ctx.style);
+    return insertAfter(ctx, ctx.contentEnd(lastPair.value as ParsedNode | null, ctx.indicatorEnd(lastPair)), lines, 'pair', col);
   }
   if (isSeq(parent)) {
     const index = last === '-' ? parent.items.length : Number(last);
@@ -328,10 +339,16 @@ function addOp(ctx: Ctx, steps: Step[], last: string, value: unknown): Edit {
     const lines = renderItemLines(value, col, ctx.style);
     if (index < parent.items.length) {
       const dash = ctx.dash(parent, index);
-      return { start: dash, end: dash, text: lines.join(ctx.eol).slice(col) + ctx.eol + pad(col) };
+      return { start: dash, end: dash, text: lines.join(ctx.eol).slice(col) + ctx.eol + pad(col), entry: { kind: 'item', lead: 0, col } };
     }
     const lastIndex = parent.items.length - 1;
-    return insertAfter(ctx, ctx.contentEnd(parent.items[lastIndex] as ParsedNode | null, ctx.dash(parent, lastIndex) + 1), lines);
+    return insertAfter(
+      ctx,
+      ctx.contentEnd(parent.items[lastIndex] as ParsedNode | null, ctx.dash(parent, lastIndex) + 1),
+      lines,
+      'item',
+      col,
+    );
   }
   throw new PatchError('cannot add to a value that is not a mapping or a sequence', 'path-not-found');
 }
@@ -374,7 +391,7 @@ function removeOp(ctx: Ctx, steps: Step[]): Edit {
 }
 
 /** The edit one operation makes, computed on the document `ctx` holds. */
-function editOf(ctx: Ctx, op: PatchOp): Edit {
+export function editOf(ctx: Ctx, op: PatchOp): Edit {
   if (op.path !== '' && !op.path.startsWith('/')) throw new PatchError(`"${op.path}" is not a JSON pointer`, 'invalid-op');
   const segments = parsePointer(op.path);
   if (op.op === 'remove') return removeOp(ctx, resolve(ctx, segments));
@@ -396,54 +413,4 @@ export function applyYamlOps(text: string, docIndex: number, ops: readonly Patch
   let out = text;
   for (const op of ops) out = applyYamlOp(out, docIndex, op, eol);
   return out;
-}
-
-/** An operation whose indexes refer to the document as parsed, and the collection it edits (its parent's path). */
-export interface PlannedOp {
-  readonly op: PatchOp;
-  readonly group: string;
-}
-
-/**
- * The ops of several documents, all computed on the one parse of the stream they come from and spliced in one pass:
- * one parse however many ops. Insertions at the same point into the same collection keep their order. Returns
- * undefined when the edits cannot be combined (ranges that overlap, insertions at one point into different
- * collections, an op this parse cannot place): the caller then applies the ops one by one.
- */
-export function spliceYamlEdits(
-  text: string,
-  docs: ReadonlyArray<{ readonly doc: Document.Parsed; readonly ops: readonly PlannedOp[]; readonly style?: BlockStyle | undefined }>,
-  eol: string,
-): string | undefined {
-  const edits: Array<Edit & { readonly group: string; readonly order: number }> = [];
-  try {
-    for (const { doc, ops, style } of docs) {
-      const ctx = new Ctx(text, doc, eol, style);
-      for (const { op, group } of ops) edits.push({ ...editOf(ctx, op), group, order: edits.length });
-    }
-  } catch (err) {
-    if (err instanceof PatchError) return undefined; // the op-by-op path gives the authoritative answer
-    throw err;
-  }
-  edits.sort((a, b) => a.start - b.start || a.order - b.order);
-  const merged: Array<Edit & { readonly group: string }> = [];
-  for (const e of edits) {
-    const prev = merged[merged.length - 1];
-    if (prev && e.start === prev.start) {
-      // Two insertions at one point into one collection: in op order, as applying them one by one would place them.
-      if (prev.start !== prev.end || e.start !== e.end || prev.group !== e.group) return undefined;
-      merged[merged.length - 1] = { start: prev.start, end: prev.end, text: prev.text + e.text, group: prev.group };
-      continue;
-    }
-    if (prev && e.start < prev.end) return undefined;
-    merged.push(e);
-  }
-  const parts: string[] = [];
-  let at = 0;
-  for (const e of merged) {
-    parts.push(text.slice(at, e.start), e.text);
-    at = e.end;
-  }
-  parts.push(text.slice(at));
-  return parts.join('');
 }

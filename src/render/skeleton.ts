@@ -31,6 +31,21 @@ export interface Skeleton {
   readonly text: string;
   /** Per edited document, the kept pointers and where each one's value starts. */
   readonly kept: ReadonlyMap<number, ReadonlyMap<string, number>>;
+  /** The values blanked out, in text order. */
+  readonly holes: readonly Hole[];
+}
+
+/** A value the skeleton blanks out: an entry of a block collection, off every op's path. */
+export interface Hole {
+  readonly document: number;
+  readonly pointer: string;
+  /** The value's range. */
+  readonly start: number;
+  readonly end: number;
+  /** Where its entry starts: its key, or (an item of a sequence) the value itself. */
+  readonly anchor: number;
+  /** Whether it is an item of a sequence. */
+  readonly item: boolean;
 }
 
 const isIndex = (s: string): boolean => /^(0|[1-9][0-9]*)$/.test(s);
@@ -106,7 +121,7 @@ export function buildSkeleton(
   byDoc: ReadonlyMap<number, readonly PatchOp[]>,
   loaded: ReadonlyMap<number, LoadedDocument>,
 ): Skeleton | undefined {
-  const blanks: Array<readonly [number, number]> = [];
+  const blanks: Hole[] = [];
   const kept = new Map<number, Map<string, number>>();
   for (const [index, ops] of byDoc) {
     const doc = loaded.get(index);
@@ -125,16 +140,16 @@ export function buildSkeleton(
         const r = doc.positions.get(c);
         // An entry without a value is recorded at its key, which stays.
         if (!r || r.keyStart === r.start || r.start < range.start || r.end > range.end || r.start >= r.end) continue;
-        blanks.push([r.start, r.end]);
+        blanks.push({ document: index, pointer: c, start: r.start, end: r.end, anchor: r.keyStart ?? r.start, item: Array.isArray(v) });
       }
     }
     kept.set(index, starts);
   }
   if (blanks.length === 0) return undefined;
-  blanks.sort((a, b) => a[0] - b[0]);
+  blanks.sort((a, b) => a.start - b.start);
   const parts: string[] = [];
   let at = 0;
-  for (const [start, end] of blanks) {
+  for (const { start, end } of blanks) {
     if (start < at) return undefined;
     const blanked = text.slice(start, end);
     if (blanked.includes('*')) return undefined; // an alias the edits must know of (ctx.aliased)
@@ -144,7 +159,7 @@ export function buildSkeleton(
     at = end;
   }
   parts.push(text.slice(at));
-  return { text: parts.join(''), kept };
+  return { text: parts.join(''), kept, holes: blanks };
 }
 
 /** Whether every kept node of the document sits in the skeleton's parse where the loader saw it. */

@@ -1,5 +1,5 @@
 /**
- * Many ops on one file are computed on one parse (src/render/patch.ts planAgainstOriginal, patch-yaml.ts
+ * Many ops on one file are computed on one parse (src/render/patch.ts planAgainstOriginal, splice-yaml.ts
  * spliceYamlEdits). Whatever the ops, the text must be exactly what applying them one at a time gives; failures
  * carry a code; a result over the size limit is refused.
  */
@@ -8,7 +8,8 @@ import { streamText } from '../helpers/stream-texts.js';
 import { describe, expect, it } from 'vitest';
 import { diffValues } from '../../src/reconcile/json-diff.js';
 import { applyPatches, planAgainstOriginal } from '../../src/render/patch.js';
-import { parseYamlStream, spliceYamlEdits } from '../../src/render/patch-yaml.js';
+import { parseYamlStream } from '../../src/render/patch-yaml.js';
+import { spliceYamlEdits } from '../../src/render/splice-yaml.js';
 import type { PatchOp } from '../../src/render/patch.js';
 import { isPlainSafe } from '../../src/render/yaml-style.js';
 
@@ -27,7 +28,7 @@ function oneAtATime(text: string, ops: readonly PatchOp[]): { ok: true; text: st
 function combinedOnly(text: string, ops: readonly PatchOp[]): string | undefined {
   const { docs } = parseYamlStream(text);
   const plan = planAgainstOriginal(ops, docs[0]?.toJS());
-  return plan && docs[0] ? spliceYamlEdits(text, [{ doc: docs[0], ops: plan }], '\n') : undefined;
+  return plan && docs[0] ? spliceYamlEdits(text, [{ doc: docs[0], ops: plan }], '\n')?.text : undefined;
 }
 
 function together(text: string, ops: readonly PatchOp[], maxBytes?: number) {
