@@ -99,6 +99,8 @@ interface Work {
   readonly spec: readonly TagReference[];
   readonly status: NamedTagEventList[];
   readonly record: Map<string, string>;
+  /** Each spec tag's hash (tagSpecHash), computed once: spec tags are not written while planning. */
+  readonly hashes: Map<TagReference, string>;
   readonly nextGeneration: number;
   readonly changes: TagChange[];
   readonly generationWrites: Map<string, number>;
@@ -122,6 +124,12 @@ function streamGeneration(
     for (const c of t.conditions ?? []) if (typeof c.generation === 'number') g = Math.max(g, c.generation);
   }
   return g;
+}
+
+function specHash(w: Work, t: TagReference): string {
+  let h = w.hashes.get(t);
+  if (h === undefined) w.hashes.set(t, (h = tagSpecHash(t, w.input.namespace)));
+  return h;
 }
 
 const head = (w: Work, tag: string): TagEvent | undefined => findStatusTag(w.status, tag)?.items?.[0];
@@ -165,7 +173,7 @@ function applyImports(w: Work, input: PlanInput): void {
     }
     // The tool's own bookkeeping (§6.7): an explicit `generation: 0` asked for this import; now it has happened.
     if (spec.generation === 0) w.generationWrites.set(tag, w.nextGeneration);
-    w.record.set(tag, tagSpecHash(spec, w.input.namespace));
+    w.record.set(tag, specHash(w, spec));
   }
   const repo = input.repositoryResults.get(w.input.key);
   if (repo) {
@@ -202,7 +210,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
   for (const t of w.spec) {
     const from = t.from;
     if (!from?.name || !from.kind) continue;
-    const changed = w.record.get(t.name) !== tagSpecHash(t, ns);
+    const changed = w.record.get(t.name) !== specHash(w, t);
     if (from.kind === 'DockerImage') {
       if (!t.reference || !changed) continue;
       const before = previous(w, t.name);
@@ -210,7 +218,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
         w.changes.push({ tag: t.name, from: before, to: from.name, kind: 'derived' });
         any = true;
       }
-      w.record.set(t.name, tagSpecHash(t, ns));
+      w.record.set(t.name, specHash(w, t));
       continue;
     }
     if (from.kind === 'ImageStreamTag') {
@@ -235,7 +243,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
         w.changes.push({ tag: t.name, from: before, to: copied.image || copied.dockerImageReference, kind: 'derived' });
         any = true;
       }
-      w.record.set(t.name, tagSpecHash(t, ns));
+      w.record.set(t.name, specHash(w, t));
       continue;
     }
     if (from.kind === 'ImageStreamImage' && changed) {
@@ -261,7 +269,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
         w.changes.push({ tag: t.name, from: before, to: resolved.event.image, kind: 'derived' });
         any = true;
       }
-      w.record.set(t.name, tagSpecHash(t, ns));
+      w.record.set(t.name, specHash(w, t));
     }
   }
   if (any) w.statusChanged = true;
@@ -352,6 +360,7 @@ export function planStreams(input: PlanInput): Plan {
       spec,
       status,
       record: readImportRecord(annotationsOf(s.value)),
+      hashes: new Map(),
       nextGeneration: streamGeneration(s.value, spec, status) + 1,
       changes: [],
       generationWrites: new Map(),
