@@ -99,26 +99,32 @@ function valueAt(root: unknown, pointer: string): { found: boolean; value?: unkn
 }
 
 /**
- * A value the skeleton blanked out that the edits left where it was, with the text around it: from the start of
- * its entry's line to the end of the first line after it that holds anything. The same text in the same place
- * reads the same, so its value is the loader's. Undefined when an edit is in that window.
+ * The values the skeleton blanked out that the edits left where they were, with the text around them: from the
+ * start of the entry's line to the end of the first line after the value that holds anything. The same text in the
+ * same place reads the same, so such a value is the loader's. A hole with an edit in that window is left to the
+ * parse. Holes and splices are both in text order: one walk over the splices for all the holes.
  */
-function unchangedHole(text: string, out: SplicedText, hole: Hole, original: unknown): Part | undefined {
-  const ws = lineStart(text, hole.anchor);
-  // An item's value must share its line with its `-`, so that its column is in the window too.
-  if (hole.item && !/^ *(?:- +)+$/.test(text.slice(ws, hole.start))) return undefined;
-  const we = nextContentLineEnd(text, hole.end);
+function unchangedHoles(text: string, out: SplicedText, holes: readonly Hole[], originals: ReadonlyMap<number, unknown>): Part[] {
+  const parts: Part[] = [];
+  let k = 0;
   let shift = 0;
-  for (const s of out.splices) {
-    if (s.end <= ws && (s.start < ws || s.start === s.end)) shift += s.length - (s.end - s.start);
-    else if (s.start < we || (s.start === we && we === text.length)) return undefined;
-    else break;
+  let lastWs = 0;
+  for (const hole of holes) {
+    const ws = lineStart(text, hole.anchor);
+    if (ws < lastWs) [k, shift] = [0, 0]; // out of order (never, for a skeleton's holes): walk again
+    lastWs = ws;
+    // An item's value must share its line with its `-`, so that its column is in the window too.
+    if (hole.item && !/^ *(?:- +)+$/.test(text.slice(ws, hole.start))) continue;
+    const we = nextContentLineEnd(text, hole.end);
+    for (let s = out.splices[k]; s && s.end <= ws; s = out.splices[++k]) shift += s.length - (s.end - s.start);
+    const s = out.splices[k];
+    if (s && (s.start < we || (s.start === we && we === text.length))) continue;
+    if (out.text.slice(ws + shift, we + shift) !== text.slice(ws, we)) continue;
+    if (we === text.length && we + shift !== out.text.length) continue;
+    const at = valueAt(originals.get(hole.document), hole.pointer);
+    if (at.found) parts.push({ start: hole.start + shift, end: hole.end + shift, value: at.value });
   }
-  if (out.text.slice(ws + shift, we + shift) !== text.slice(ws, we)) return undefined;
-  if (we === text.length && we + shift !== out.text.length) return undefined;
-  const at = valueAt(original, hole.pointer);
-  if (!at.found) return undefined;
-  return { start: hole.start + shift, end: hole.end + shift, value: at.value };
+  return parts;
 }
 
 /**
@@ -182,11 +188,7 @@ export function verifiedInParts(
   holes: readonly Hole[],
 ): boolean {
   if (/^%/m.test(text)) return false; // directives: how a scalar reads could depend on them
-  const parts: Part[] = [];
-  for (const hole of holes) {
-    const part = unchangedHole(text, out, hole, originals.get(hole.document));
-    if (part) parts.push(part);
-  }
+  const parts = unchangedHoles(text, out, holes, originals);
   for (const entry of out.entries) {
     const read = readBlockEntry(out.text, entry.at, entry.kind, entry.col);
     if (read) parts.push(read);
@@ -213,24 +215,25 @@ export function verifiedInParts(
   }
   if (after.docs.length !== shape.count || after.prefix !== shape.prefix) return false;
   const slots = new Map<number, string>();
+  // The parts are in text order, and so are the documents.
+  let doc = 0;
   const docOf = (pos: number): number => {
-    let i = 0;
-    while (i + 1 < after.docs.length && (after.docs[i + 1]?.range[0] ?? Infinity) <= pos) i++;
-    return i;
+    while (doc + 1 < after.docs.length && (after.docs[doc + 1]?.range[0] ?? Infinity) <= pos) doc++;
+    return doc;
   };
   for (const i of expected.keys()) emptySlots(blanked, (after.docs[i]?.contents ?? null) as ParsedNode | null, '', slots);
   const nulls = new Map<number, Set<string>>();
   for (const part of parts) {
     let s = part.start;
-    while (s > 0 && /\s/.test(blanked[s - 1] ?? '') && blanked[s - 1] !== ':' && blanked[s - 1] !== '-') s--;
+    while (s > 0 && /\s/.test(blanked[s - 1] ?? '')) s--;
     const pointer = slots.get(s);
-    const doc = docOf(part.start);
-    if (pointer === undefined || !expected.has(doc)) return false;
-    const want = valueAt(expected.get(doc), pointer);
+    const at = docOf(part.start);
+    if (pointer === undefined || !expected.has(at)) return false;
+    const want = valueAt(expected.get(at), pointer);
     if (!want.found || !deepEqual(want.value, part.value)) return false;
-    const set = nulls.get(doc) ?? new Set<string>();
+    const set = nulls.get(at) ?? new Set<string>();
     set.add(pointer);
-    nulls.set(doc, set);
+    nulls.set(at, set);
   }
   for (let i = 0; i < shape.count; i++) {
     if (expected.has(i)) {
