@@ -119,6 +119,8 @@ function unchangedHoles(text: string, out: SplicedText, holes: readonly Hole[], 
     for (let s = out.splices[k]; s && s.end <= ws; s = out.splices[++k]) shift += s.length - (s.end - s.start);
     const s = out.splices[k];
     if (s && (s.start < we || (s.start === we && we === text.length))) continue;
+    // The window starts a line in the result too (an insertion just before it ended with a line break).
+    if (ws + shift > 0 && out.text[ws + shift - 1] !== '\n') continue;
     if (out.text.slice(ws + shift, we + shift) !== text.slice(ws, we)) continue;
     if (we === text.length && we + shift !== out.text.length) continue;
     const at = valueAt(originals.get(hole.document), hole.pointer);
