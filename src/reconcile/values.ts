@@ -19,6 +19,22 @@ export function parsePointer(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** Whether a pointer segment is an array index as RFC 6901 writes one (no sign, no leading zero). */
+export const isIndexSegment = (segment: string): boolean => /^(0|[1-9][0-9]*)$/.test(segment);
+
+/** What a pointer names in a plain value: through own keys and existing indexes only (`found` false otherwise). */
+export function valueAtPointer(root: unknown, pointer: string): { readonly found: boolean; readonly value?: unknown } {
+  let v = root;
+  for (const seg of parsePointer(pointer)) {
+    if (Array.isArray(v)) {
+      if (!isIndexSegment(seg) || Number(seg) >= v.length) return { found: false };
+      v = v[Number(seg)];
+    } else if (typeof v === 'object' && v !== null && Object.hasOwn(v, seg)) v = (v as Record<string, unknown>)[seg];
+    else return { found: false };
+  }
+  return { found: true, value: v };
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;

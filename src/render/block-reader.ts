@@ -140,6 +140,13 @@ class Reader {
     return this.text[l.content] === '-' && (l.content + 1 === l.end || isSpace(this.text[l.content + 1]));
   }
 
+  /** The rest of a `- ` line as a line of its own, at the column its text starts at; undefined when nothing follows the `-`. */
+  afterDash(l: Line): Line | undefined {
+    let at = l.content + 1;
+    while (at < l.end && isSpace(this.text[at])) at++;
+    return at === l.end ? undefined : { start: l.start, indent: at - l.start, content: at, end: l.end, next: l.next };
+  }
+
   /** The line after `l`, or undefined at the end of the text. */
   after(l: Line): Line | undefined {
     this.last = l.end;
@@ -224,17 +231,15 @@ class Reader {
     const out: unknown[] = [];
     let cur: Line | undefined = first;
     while (cur && !this.empty(cur) && cur.indent === col && this.isDash(cur)) {
-      let at = cur.content + 1;
-      while (at < cur.end && isSpace(this.text[at])) at++;
+      const rest = this.afterDash(cur);
       let value: unknown;
       let next: Line | undefined;
-      if (at === cur.end) [value, next] = this.child(this.after(cur), col, false);
+      if (!rest) [value, next] = this.child(this.after(cur), col, false);
       else {
-        const rest: Line = { start: cur.start, indent: at - cur.start, content: at, end: cur.end, next: cur.next };
         if (this.isDash(rest)) decline();
         if (this.key(rest)) [value, next] = this.map(rest, rest.indent);
         else {
-          value = this.inline(at, cur.end);
+          value = this.inline(rest.content, cur.end);
           next = this.after(cur);
         }
       }
@@ -265,7 +270,7 @@ export function readBlockEntry(text: string, at: number, kind: 'pair' | 'item', 
   const r = new Reader(text);
   try {
     const ls = text.lastIndexOf('\n', at - 1) + 1;
-    if (at - ls !== col || text.slice(ls, at).trim() !== '') return undefined;
+    if (at - ls !== col) return undefined;
     const line = r.lineAt(ls);
     if (!line || line.content !== at) return undefined;
     let key: string | undefined;
@@ -282,10 +287,8 @@ export function readBlockEntry(text: string, at: number, kind: 'pair' | 'item', 
     } else {
       if (!r.isDash(line)) return undefined;
       start = at + 1;
-      let c = start;
-      while (c < line.end && isSpace(text[c])) c++;
-      const rest: Line = { start: line.start, indent: c - line.start, content: c, end: line.end, next: line.next };
-      if (c === line.end || r.isDash(rest) || !r.key(rest)) return undefined;
+      const rest = r.afterDash(line);
+      if (!rest || r.isDash(rest) || !r.key(rest)) return undefined;
       [value, next] = r.map(rest, rest.indent);
     }
     while (next && r.empty(next)) next = r.lineAt(next.next);

@@ -1,6 +1,7 @@
 import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { CST, Document, Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { PatchOp } from './patch.js';
+import { isIndexSegment } from '../reconcile/values.js';
 import { parsePointer } from './positions.js';
 import {
   PatchError,
@@ -196,7 +197,7 @@ function resolve(ctx: Ctx, segments: readonly string[]): Step[] {
       }
       steps.push({ node: (cur.items[index] as Pair<unknown, unknown>).value as ParsedNode | null, parent: cur, index });
     } else if (isSeq(cur)) {
-      const index = /^(0|[1-9][0-9]*)$/.test(seg) ? Number(seg) : -1;
+      const index = isIndexSegment(seg) ? Number(seg) : -1;
       if (index < 0 || index >= cur.items.length) throw new PatchError(`${at}: no such array element`, 'path-not-found');
       steps.push({ node: cur.items[index] as ParsedNode | null, parent: cur, index });
     } else throw new PatchError(`${at}: the path goes through a scalar`, 'path-not-found');

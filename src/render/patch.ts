@@ -1,4 +1,4 @@
-import { cloneValue, deepEqual } from '../reconcile/values.js';
+import { cloneValue, deepEqual, isIndexSegment as isIndex } from '../reconcile/values.js';
 import { parsePointer } from './positions.js';
 import { applyJsonOps, parseJsonValue } from './patch-json.js';
 import { applyYamlOps, parseYamlStream } from './patch-yaml.js';
@@ -62,8 +62,6 @@ export function pointerSegments(path: string): string[] {
     throw new PatchError(`"${path}" is not a JSON pointer (it must be empty or start with "/")`, 'invalid-op');
   return parsePointer(path);
 }
-
-const isIndex = (s: string): boolean => /^(0|[1-9][0-9]*)$/.test(s);
 
 export { deepEqual };
 

@@ -1,12 +1,12 @@
+import { statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestObject, LocatedFinding } from '../reconcile/objects.js';
 import { collectObjects } from '../reconcile/objects.js';
 import type { Diagnostic } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
 import type { LoadLimits } from './limits.js';
-import { statSync } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { LoadResult } from './load.js';
 import { displayPath, loadFile } from './load.js';
 import type { ParsedFile } from './source.js';
@@ -51,13 +51,10 @@ async function loadCached(
   const parse = store ? (d: string, text: string, l: LoadLimits) => store.parse(d, text, l) : undefined;
   if (!cache) return loadFile(absolute, display, limits, parse);
   // Synchronous, as loadFile's read (the loop that calls this yields between batches).
-  let info: Stats | undefined;
+  let info: Stats;
   try {
     info = statSync(absolute);
   } catch {
-    info = undefined;
-  }
-  if (!info) {
     cache.delete(absolute);
     return loadFile(absolute, display, limits, parse);
   }

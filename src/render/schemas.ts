@@ -1,3 +1,4 @@
+import { valueAtPointer } from '../reconcile/values.js';
 import { pointerSegment } from './positions.js';
 /**
  * JSON Schema checks for ImageStream objects (`schemas/imagestream.schema.json`) and for the value of the
@@ -86,18 +87,6 @@ function describeValue(value: unknown): string {
   return article(typeof value);
 }
 
-function valueAt(root: unknown, instancePath: string): unknown {
-  if (instancePath === '') return root;
-  let v: unknown = root;
-  for (const raw of instancePath.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(v)) v = v[Number(key)];
-    else if (typeof v === 'object' && v !== null) v = (v as Record<string, unknown>)[key];
-    else return undefined;
-  }
-  return v;
-}
-
 function listValues(values: readonly unknown[]): string {
   const mixed = values.some((v) => typeof v !== 'string');
   return values.map((v) => (typeof v === 'string' && !mixed && v !== '' ? v : JSON.stringify(v))).join(', ');
@@ -117,7 +106,7 @@ function toFinding(e: ErrorObject, root: unknown): SchemaFinding {
       return {
         pointer: e.instancePath,
         keyword: e.keyword,
-        message: `must be ${types.map(article).join(' or ')}, not ${describeValue(valueAt(root, e.instancePath))}`,
+        message: `must be ${types.map(article).join(' or ')}, not ${describeValue(valueAtPointer(root, e.instancePath).value)}`,
       };
     }
     case 'enum': {

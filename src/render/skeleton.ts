@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Document, ParsedNode } from 'yaml';
 import type { PatchOp } from './patch.js';
+import { isIndexSegment as isIndex } from '../reconcile/values.js';
 import { joinPointer, parsePointer } from './positions.js';
 import type { PositionMap } from './positions.js';
 import type { BlockStyle } from './yaml-style.js';
@@ -48,7 +49,6 @@ export interface Hole {
   readonly item: boolean;
 }
 
-const isIndex = (s: string): boolean => /^(0|[1-9][0-9]*)$/.test(s);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function child(v: unknown, seg: string): unknown {
@@ -147,19 +147,28 @@ export function buildSkeleton(
   }
   if (blanks.length === 0) return undefined;
   blanks.sort((a, b) => a.start - b.start);
+  // An alias the edits must know of (ctx.aliased) is never blanked.
+  if (blanks.some(({ start, end }) => text.slice(start, end).includes('*'))) return undefined;
+  const blanked = blankOut(text, blanks);
+  return blanked === undefined ? undefined : { text: blanked, kept, holes: blanks };
+}
+
+/**
+ * `text` with each range (in text order) made one line of spaces as long as its text, then its own final line
+ * break, if any: every offset stays where it was, and the lexer's cost is per line. Undefined when ranges overlap.
+ */
+export function blankOut(text: string, ranges: ReadonlyArray<{ readonly start: number; readonly end: number }>): string | undefined {
   const parts: string[] = [];
   let at = 0;
-  for (const { start, end } of blanks) {
-    if (start < at) return undefined;
+  for (const { start, end } of ranges) {
+    if (start < at || end < start) return undefined;
     const blanked = text.slice(start, end);
-    if (blanked.includes('*')) return undefined; // an alias the edits must know of (ctx.aliased)
-    // One line of spaces (the lexer's cost is per line), then the value's own final line break, if any.
     const lineBreak = blanked.endsWith('\r\n') ? 2 : blanked.endsWith('\n') ? 1 : 0;
     parts.push(text.slice(at, start), ' '.repeat(blanked.length - lineBreak), blanked.slice(blanked.length - lineBreak));
     at = end;
   }
   parts.push(text.slice(at));
-  return { text: parts.join(''), kept, holes: blanks };
+  return parts.join('');
 }
 
 /** Whether every kept node of the document sits in the skeleton's parse where the loader saw it. */

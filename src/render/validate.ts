@@ -1,7 +1,7 @@
 import type { DiagnosticCode } from '../reconcile/codes.js';
 import { finding } from '../reconcile/codes.js';
 import type { LocatedFinding, ManifestObject } from '../reconcile/objects.js';
-import { holdsTemplateParameter, isRecord, locate } from '../reconcile/objects.js';
+import { holdsTemplateParameter, locate } from '../reconcile/objects.js';
 import { StreamIndex } from '../reconcile/stream-index.js';
 import { validateStreams } from '../reconcile/validate-streams.js';
 import { validateWorkloads } from '../reconcile/validate-workloads.js';
@@ -11,6 +11,7 @@ import { validateKustomization } from '../reconcile/kustomize.js';
 import type { CustomWorkloadKind } from '../reconcile/fieldpath.js';
 import type { Diagnostic } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
+import { valueAtPointer } from '../reconcile/values.js';
 import { parsePointer } from './positions.js';
 import type { LoadedRepository } from './repository.js';
 import { placeFinding } from './repository.js';
@@ -24,15 +25,7 @@ export interface ValidateOptions {
   readonly workloadKinds?: readonly CustomWorkloadKind[];
 }
 
-function valueAt(value: unknown, pointer: string): unknown {
-  let v = value;
-  for (const key of parsePointer(pointer)) {
-    if (Array.isArray(v)) v = v[Number(key)];
-    else if (isRecord(v)) v = v[key];
-    else return undefined;
-  }
-  return v;
-}
+const valueAt = (value: unknown, pointer: string): unknown => valueAtPointer(value, pointer).value;
 
 /** Upstream validation texts for the enums the schema also checks (oas validation.go; semantics.md §1.3, §1.4, §1.9). */
 function schemaCode(pointer: string, keyword: string): { code: DiagnosticCode; message?: string } {

@@ -1,9 +1,10 @@
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { ParsedNode } from 'yaml';
-import { deepEqual } from '../reconcile/values.js';
+import { deepEqual, valueAtPointer } from '../reconcile/values.js';
 import { readBlockEntry } from './block-reader.js';
 import { parseYamlStream } from './patch-yaml.js';
-import { joinPointer, parsePointer } from './positions.js';
+import { joinPointer } from './positions.js';
+import { blankOut } from './skeleton.js';
 import type { Hole } from './skeleton.js';
 import type { SplicedText } from './splice-yaml.js';
 import { PatchError } from './yaml-style.js';
@@ -88,16 +89,6 @@ function nextContentLineEnd(text: string, pos: number): number {
   return text.length;
 }
 
-function valueAt(root: unknown, pointer: string): { found: boolean; value?: unknown } {
-  let v = root;
-  for (const seg of parsePointer(pointer)) {
-    if (Array.isArray(v) && /^(0|[1-9][0-9]*)$/.test(seg) && Number(seg) < v.length) v = v[Number(seg)];
-    else if (isRecord(v) && Object.hasOwn(v, seg)) v = v[seg];
-    else return { found: false };
-  }
-  return { found: true, value: v };
-}
-
 /**
  * The values the skeleton blanked out that the edits left where they were, with the text around them: from the
  * start of the entry's line to the end of the first line after the value that holds anything. The same text in the
@@ -123,10 +114,17 @@ function unchangedHoles(text: string, out: SplicedText, holes: readonly Hole[], 
     if (ws + shift > 0 && out.text[ws + shift - 1] !== '\n') continue;
     if (out.text.slice(ws + shift, we + shift) !== text.slice(ws, we)) continue;
     if (we === text.length && we + shift !== out.text.length) continue;
-    const at = valueAt(originals.get(hole.document), hole.pointer);
+    const at = valueAtPointer(originals.get(hole.document), hole.pointer);
     if (at.found) parts.push({ start: hole.start + shift, end: hole.end + shift, value: at.value });
   }
   return parts;
+}
+
+/** Just past the last character before `pos` that is not white space: where an empty value's `:` or `-` ends. */
+function slotBefore(text: string, pos: number): number {
+  let i = pos;
+  while (i > 0 && /\s/.test(text[i - 1] ?? '')) i--;
+  return i;
 }
 
 /**
@@ -152,8 +150,7 @@ function emptySlots(text: string, node: ParsedNode | null, at: string, slots: Ma
       const n = item as ParsedNode | null;
       const p = joinPointer(at, k);
       if (isScalar(n) && n.value === null && n.source === '') {
-        let i = n.range[0];
-        while (i > 0 && /\s/.test(text[i - 1] ?? '')) i--;
+        const i = slotBefore(text, n.range[0]);
         if (text[i - 1] === '-') slots.set(i, p);
       } else emptySlots(text, n, p, slots);
     });
@@ -197,17 +194,8 @@ export function verifiedInParts(
   }
   if (parts.length === 0) return false;
   parts.sort((a, b) => a.start - b.start);
-  const pieces: string[] = [];
-  let at = 0;
-  for (const { start, end } of parts) {
-    if (start < at || end < start) return false;
-    const blanked = out.text.slice(start, end);
-    const lineBreak = blanked.endsWith('\r\n') ? 2 : blanked.endsWith('\n') ? 1 : 0;
-    pieces.push(out.text.slice(at, start), ' '.repeat(blanked.length - lineBreak), blanked.slice(blanked.length - lineBreak));
-    at = end;
-  }
-  pieces.push(out.text.slice(at));
-  const blanked = pieces.join('');
+  const blanked = blankOut(out.text, parts);
+  if (blanked === undefined) return false;
   let after: ReturnType<typeof parseYamlStream>;
   try {
     after = parseYamlStream(blanked, 'the edited YAML', 'verify-failed', false);
@@ -226,12 +214,10 @@ export function verifiedInParts(
   for (const i of expected.keys()) emptySlots(blanked, (after.docs[i]?.contents ?? null) as ParsedNode | null, '', slots);
   const nulls = new Map<number, Set<string>>();
   for (const part of parts) {
-    let s = part.start;
-    while (s > 0 && /\s/.test(blanked[s - 1] ?? '')) s--;
-    const pointer = slots.get(s);
+    const pointer = slots.get(slotBefore(blanked, part.start));
     const at = docOf(part.start);
     if (pointer === undefined || !expected.has(at)) return false;
-    const want = valueAt(expected.get(at), pointer);
+    const want = valueAtPointer(expected.get(at), pointer);
     if (!want.found || !deepEqual(want.value, part.value)) return false;
     const set = nulls.get(at) ?? new Set<string>();
     set.add(pointer);

@@ -43,11 +43,13 @@ function prepare(text: string, document: number, ops: readonly PatchOp[], skelet
   if (!plan) return undefined;
   let holes: readonly Hole[] = [];
   let source = text;
+  let kept: ReadonlyMap<string, number> | undefined;
   if (skeleton) {
     const sk = buildSkeleton(text, new Map([[document, plan.map((p) => p.op)]]), docs);
     if (!sk) return undefined;
     holes = sk.holes;
     source = sk.text;
+    kept = sk.kept.get(document);
   }
   let parsed: ReturnType<typeof parseYamlStream>;
   try {
@@ -56,7 +58,6 @@ function prepare(text: string, document: number, ops: readonly PatchOp[], skelet
     return undefined;
   }
   const doc = parsed.docs[document];
-  const kept = skeleton ? buildSkeleton(text, new Map([[document, plan.map((p) => p.op)]]), docs)?.kept.get(document) : undefined;
   if (!doc || (kept && !skeletonMatches(doc, kept))) return undefined;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const out = spliceYamlEdits(text, [{ doc, ops: plan, style: docs.get(document)?.style }], eol);
