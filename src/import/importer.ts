@@ -73,6 +73,13 @@ interface ParsedSource {
 
 const fail = (failure: ImportFailure): Observation => ({ ok: false, failure });
 
+/** A field of a request key: its length first, so no two different requests share a key (and no JSON per request). */
+const keyField = (value: string | undefined): string => (value === undefined ? '-' : `${value.length}:${value}`);
+
+/** What makes two requests the same import. */
+const requestKey = (r: ImportRequest): string =>
+  `${keyField(r.from)}${keyField(r.importMode)}${r.insecure ? 1 : 0}${keyField(r.preferArch)}${keyField(r.preferOs)}${keyField(r.known)}`;
+
 /** A request the registry's budget did not send, as the core's deferral. */
 const deferral = (err: DeferredError): ImportDeferral => ({
   code: err.code,
@@ -146,7 +153,7 @@ export class Importer {
     const slots: number[] = [];
     const unique: Array<{ readonly request: ImportRequest; readonly source: ParsedSource | ImportFailure }> = [];
     for (const request of requests) {
-      const key = JSON.stringify([request.from, request.importMode, request.insecure, request.preferArch, request.preferOs, request.known]);
+      const key = requestKey(request);
       let u = same.get(key);
       if (u === undefined) {
         u = unique.length;

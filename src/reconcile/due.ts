@@ -5,7 +5,7 @@
  */
 import { parseGoDuration } from './duration.js';
 import { annotationsOf, findStatusTag, importable, importModeOf, specOf, specTagsOf, statusTagsOf } from './accessors.js';
-import { readImportRecord, tagSpecHash } from './import-record.js';
+import { readImportRecord, SpecHashes } from './import-record.js';
 import type { ImportMode, NamedTagEventList, TagReference } from './model.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
@@ -88,6 +88,8 @@ export interface DueOptions {
    * dialect). Without it, or for an expression it refuses, a stream's scheduled tags follow the interval.
    */
   readonly parseSchedule?: ScheduleParser;
+  /** The pass's spec hashes (planning reads them again); a new set when absent. */
+  readonly specHashes?: SpecHashes;
 }
 
 /** A cron schedule: the first scheduled time strictly after a time (milliseconds since the epoch), if there is one. */
@@ -128,7 +130,9 @@ export const defaultScheduleIntervalMs = 15 * 60_000;
 
 /** A tag pinned by digest stops being scheduled once an import of it succeeded (§6.13). */
 function pinnedAndImported(t: TagReference, entry: NamedTagEventList | undefined): boolean {
-  const parsed = parseOpenShiftReference(t.from?.name ?? '');
+  const name = t.from?.name ?? '';
+  if (!name.includes('@')) return false; // no digest: not pinned (the common case, without a parse)
+  const parsed = parseOpenShiftReference(name);
   if (!parsed.ok || !isDigest(parsed.value.id)) return false;
   const head = entry?.items?.[0];
   if (!head) return false;
@@ -139,19 +143,25 @@ export function scheduleKey(namespace: string, name: string, tag: string): strin
   return `${namespace}/${name}:${tag}`;
 }
 
+/** A spec tag as due reads it: its status entry, and whether it is pinned and imported (looked up once). */
+interface TagFacts {
+  readonly entry: NamedTagEventList | undefined;
+  readonly pinned: boolean;
+}
+
 /** Why a tag needs an import now, or undefined. */
-export function tagDue(
+function tagDue(
   stream: StreamInput,
   t: TagReference,
-  status: readonly NamedTagEventList[],
+  { entry, pinned }: TagFacts,
   record: ReadonlyMap<string, string>,
   options: DueOptions,
   timing: ImportTiming,
+  hashes: SpecHashes,
 ): DueReason | undefined {
   if (!importable(t)) return undefined;
   if (options.forceImport) return 'forced';
   if (options.forceSources?.(t.from?.name ?? '')) return 'notified';
-  const entry = findStatusTag(status, t.name);
   if (t.generation === 0) return 'generation-zero';
   // OpenShift's own rule (§6.3), for files that carry spec generations (exported from a cluster, or ours).
   if (typeof t.generation === 'number' && t.generation > observedGeneration(entry)) return 'pending-generation';
@@ -165,10 +175,10 @@ export function tagDue(
       if (!hasItems) return undefined; // a failure recorded by someone else for this spec: like §6.3, wait
       if (!sameRepository(entry?.items?.[0]?.dockerImageReference ?? '', t.from?.name ?? '')) return 'spec-changed';
     }
-  } else if (recorded !== tagSpecHash(t, stream.namespace)) {
+  } else if (recorded !== hashes.of(t, stream.namespace)) {
     return 'spec-changed';
   }
-  if (t.importPolicy?.scheduled && !pinnedAndImported(t, entry)) {
+  if (t.importPolicy?.scheduled && !pinned) {
     // Due when a scheduled time has come since the last check (the interval: when it has run out).
     const last = options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name));
     const next = last === undefined ? undefined : nextCheck(timing, Date.parse(last));
@@ -207,6 +217,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
   const imports: DueImport[] = [];
   let next: number | undefined;
   const now = Date.parse(options.now);
+  const hashes = options.specHashes ?? new SpecHashes();
   for (const stream of streams) {
     const notes = annotationsOf(stream.value);
     const streamInsecure = notes[knownAnnotations.insecureRepository] === 'true';
@@ -234,9 +245,15 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
       const policyRepo = repo && !('error' in repo) ? repo : undefined;
       // A policy tag is watched like a scheduled one.
       const t: TagReference = policyRepo ? { ...spec, importPolicy: { ...spec.importPolicy, scheduled: true } } : spec;
+      const entry = findStatusTag(status, t.name);
+      const facts = { entry, pinned: pinnedAndImported(t, entry) };
       const reason =
-        fullImport && importable(t) ? (options.forceImport ? 'forced' : 'repository') : tagDue(stream, t, status, record, options, timing);
-      if (t.importPolicy?.scheduled && importable(t) && !pinnedAndImported(t, findStatusTag(status, t.name))) {
+        fullImport && importable(t)
+          ? options.forceImport
+            ? 'forced'
+            : 'repository'
+          : tagDue(stream, t, facts, record, options, timing, hashes);
+      if (t.importPolicy?.scheduled && importable(t) && !facts.pinned) {
         const last = reason ? now : Date.parse(options.lastChecked?.get(scheduleKey(stream.namespace, stream.name, t.name)) ?? options.now);
         const at = nextCheck(timing, last);
         if (at !== undefined) next = Math.min(next ?? Infinity, at);
@@ -247,7 +264,7 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         typeof notesOfTag[knownAnnotations.preferArch] === 'string' ? (notesOfTag[knownAnnotations.preferArch] as string) : undefined;
       const preferOs =
         typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : undefined;
-      const known = reason === 'scheduled' ? confirmedImage(findStatusTag(status, t.name)) : undefined;
+      const known = reason === 'scheduled' ? confirmedImage(entry) : undefined;
       const due = {
         stream: stream.key,
         tag: t.name,

@@ -9,22 +9,72 @@ import type { TagReference } from './model.js';
 
 export const importRecordAnnotation = 'imagestreams.dev/import-spec';
 
-/** FNV-1a, 32 bits, as 8 hex digits: short, stable, and pure (no node:crypto in the core). */
-export function shortHash(text: string): string {
-  let h = 0x811c9dc5;
+const fnvOffset = 0x811c9dc5;
+
+/** FNV-1a over a string's UTF-16 code units, from hash `h`. */
+function fnv(h: number, text: string): number {
   for (let i = 0; i < text.length; i += 1) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h.toString(16).padStart(8, '0');
+  return h;
 }
 
-/** The hash of what makes a tag "changed" (§5.3). Kind, referencePolicy, insecure and scheduled are left out. */
+/**
+ * FNV-1a over `"text"` as JSON writes it, from hash `h`; -1 when JSON would escape a character of it (a quote, a
+ * backslash, a control character, a surrogate): then only JSON.stringify itself gives the same text.
+ */
+function fnvJsonString(h: number, text: string): number {
+  h = Math.imul(h ^ 0x22, 0x01000193) >>> 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return -1;
+    h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  }
+  return Math.imul(h ^ 0x22, 0x01000193) >>> 0;
+}
+
+const hex8 = (h: number): string => h.toString(16).padStart(8, '0');
+
+/** FNV-1a, 32 bits, as 8 hex digits: short, stable, and pure (no node:crypto in the core). */
+export function shortHash(text: string): string {
+  return hex8(fnv(fnvOffset, text));
+}
+
+/**
+ * The hash of what makes a tag "changed" (§5.3). Kind, referencePolicy, insecure and scheduled are left out.
+ * It is shortHash of `JSON.stringify([namespace, name, reference, importMode])`, the text the first records were made
+ * from; for plain strings and a boolean the hash is taken as that text is written, without building it.
+ */
 export function tagSpecHash(tag: TagReference, streamNamespace: string): string {
   const from = tag.from;
-  return shortHash(
-    JSON.stringify([from?.namespace || streamNamespace, from?.name ?? '', tag.reference ?? false, tag.importPolicy?.importMode ?? '']),
-  );
+  const namespace: unknown = from?.namespace || streamNamespace;
+  const name: unknown = from?.name ?? '';
+  const reference: unknown = tag.reference ?? false;
+  const mode: unknown = tag.importPolicy?.importMode ?? '';
+  if (typeof namespace === 'string' && typeof name === 'string' && typeof reference === 'boolean' && typeof mode === 'string') {
+    let h = fnvJsonString(fnv(fnvOffset, '['), namespace);
+    if (h !== -1) h = fnvJsonString(fnv(h, ','), name);
+    if (h !== -1) h = fnvJsonString(fnv(h, reference ? ',true,' : ',false,'), mode);
+    if (h !== -1) return hex8(fnv(h, ']'));
+  }
+  return shortHash(JSON.stringify([namespace, name, reference, mode]));
+}
+
+/**
+ * tagSpecHash once per spec tag of a pass: due asks for it, planning asks again for every tag it records. Keyed on the
+ * tag object (spec tags are read-only while a pass plans) and checked against the namespace it was hashed for.
+ */
+export class SpecHashes {
+  private readonly known = new WeakMap<TagReference, { readonly namespace: string; readonly hash: string }>();
+
+  of(tag: TagReference, streamNamespace: string): string {
+    const seen = this.known.get(tag);
+    if (seen !== undefined && seen.namespace === streamNamespace) return seen.hash;
+    const hash = tagSpecHash(tag, streamNamespace);
+    this.known.set(tag, { namespace: streamNamespace, hash });
+    return hash;
+  }
 }
 
 /** Tag names are not validated by OpenShift (§1.9): escape the record's own separators. */
@@ -42,7 +92,7 @@ export function readImportRecord(annotations: unknown): Map<string, string> {
   if (typeof raw !== 'string') return out;
   for (const entry of raw.split(',')) {
     const m = /^\s*([^=]+)=([0-9a-f]{8})\s*$/.exec(entry);
-    if (m) out.set(unescapeTag(m[1] as string), m[2] as string);
+    if (m) out.set((m[1] as string).includes('%') ? unescapeTag(m[1] as string) : (m[1] as string), m[2] as string);
   }
   return out;
 }

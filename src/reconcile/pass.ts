@@ -18,6 +18,7 @@ export { decidePolicies } from './pass-policies.js';
 export type { Listing, PolicyDecision } from './pass-policies.js';
 import { dueImports } from './due.js';
 import type { ScheduleParser } from './due.js';
+import { SpecHashes } from './import-record.js';
 import { podSpecPathOf, podSpecSegments } from './fieldpath.js';
 import type { FieldEdit } from './json-diff.js';
 import { diffValues } from './json-diff.js';
@@ -170,9 +171,12 @@ export interface ImportWork {
   readonly repositories: readonly DueRepositoryImport[];
   /** Policy tags: their repositories are listed, `decidePolicies` picks a tag each, and that one is imported. */
   readonly policies: readonly DuePolicyCheck[];
+  /** The spec hashes due computed, for planning to read again. */
+  readonly specHashes?: SpecHashes;
 }
 
 export function importsToRun(selection: PassSelection, clock: PassClock, settings: ReconcileSettings): ImportWork {
+  const specHashes = new SpecHashes();
   const { imports: due, nextDueAt } = dueImports(selection.streams, {
     now: clock.now,
     forceImport: clock.forceImport,
@@ -181,6 +185,7 @@ export function importsToRun(selection: PassSelection, clock: PassClock, setting
     ...(clock.lastChecked ? { lastChecked: clock.lastChecked } : {}),
     ...(clock.forceSources ? { forceSources: clock.forceSources } : {}),
     ...(clock.parseSchedule ? { parseSchedule: clock.parseSchedule } : {}),
+    specHashes,
   });
   const tags = due
     .filter((d): d is DueTagImport => d.kind === 'tag')
@@ -201,6 +206,7 @@ export function importsToRun(selection: PassSelection, clock: PassClock, setting
     tags,
     repositories: due.filter((d): d is DueRepositoryImport => d.kind === 'repository'),
     policies: due.filter((d): d is DuePolicyCheck => d.kind === 'policy'),
+    specHashes,
   };
 }
 
@@ -353,6 +359,7 @@ export function planPass<O extends ImportOutcome>(
     repositoryResults,
     now,
     policy: { localRegistry: settings.localRegistry, historyLimit: settings.historyLimit },
+    ...(work.specHashes ? { specHashes: work.specHashes } : {}),
   });
   // A stream the decisions changed: its edits are against the file as it is, spec edits included.
   const original = new Map(selection.streams.map((s) => [s.key, s.value] as const));

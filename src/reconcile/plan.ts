@@ -4,7 +4,7 @@
  */
 import { annotationsOf, findStatusTag, metadataOf, specOf, specTagsOf, statusTagsOf } from './accessors.js';
 import type { DueImport, StreamInput } from './due.js';
-import { formatImportRecord, importRecordAnnotation, readImportRecord, tagSpecHash } from './import-record.js';
+import { formatImportRecord, importRecordAnnotation, readImportRecord, SpecHashes } from './import-record.js';
 import type { FieldEdit } from './json-diff.js';
 import { diffValues } from './json-diff.js';
 import type { NamedTagEventList, TagEvent, TagReference } from './model.js';
@@ -61,6 +61,8 @@ export interface PlanInput {
   readonly repositoryResults: ReadonlyMap<string, RepositoryOutcome>;
   readonly now: string;
   readonly policy: ReconcilePolicy;
+  /** The pass's spec hashes, shared with due (a new set when absent). */
+  readonly specHashes?: SpecHashes;
 }
 
 export interface TagChange {
@@ -99,8 +101,8 @@ interface Work {
   readonly spec: readonly TagReference[];
   readonly status: NamedTagEventList[];
   readonly record: Map<string, string>;
-  /** Each spec tag's hash (tagSpecHash), computed once: spec tags are not written while planning. */
-  readonly hashes: Map<TagReference, string>;
+  /** Each spec tag's hash (tagSpecHash), computed once a pass: spec tags are not written while planning. */
+  readonly hashes: SpecHashes;
   readonly nextGeneration: number;
   readonly changes: TagChange[];
   readonly generationWrites: Map<string, number>;
@@ -126,11 +128,7 @@ function streamGeneration(
   return g;
 }
 
-function specHash(w: Work, t: TagReference): string {
-  let h = w.hashes.get(t);
-  if (h === undefined) w.hashes.set(t, (h = tagSpecHash(t, w.input.namespace)));
-  return h;
-}
+const specHash = (w: Work, t: TagReference): string => w.hashes.of(t, w.input.namespace);
 
 const head = (w: Work, tag: string): TagEvent | undefined => findStatusTag(w.status, tag)?.items?.[0];
 
@@ -352,6 +350,7 @@ function streamValueAfter(w: Work, input: PlanInput): Readonly<Record<string, un
 
 export function planStreams(input: PlanInput): Plan {
   const skips: Skip[] = [];
+  const hashes = input.specHashes ?? new SpecHashes();
   const works: Work[] = input.streams.map((s) => {
     const spec = specTagsOf(s.value); // only read: the new value gets its own copy in render
     const status = cloneValue(statusTagsOf(s.value));
@@ -360,7 +359,7 @@ export function planStreams(input: PlanInput): Plan {
       spec,
       status,
       record: readImportRecord(annotationsOf(s.value)),
-      hashes: new Map(),
+      hashes,
       nextGeneration: streamGeneration(s.value, spec, status) + 1,
       changes: [],
       generationWrites: new Map(),

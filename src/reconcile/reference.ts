@@ -111,7 +111,27 @@ function matchOld(input: string): Result<RegExpExecArray> {
   return ok(m);
 }
 
+/**
+ * Parses of recent inputs. A pass reads the same pull specs many times (validation, due, the importer, planning;
+ * many tags follow one source), and the grammar's regular expression is the costly part. A result is a value of its
+ * input alone and frozen, so sharing it changes nothing; the memo forgets everything when it is full.
+ */
+const parsedReferences = new Map<string, Result<OpenShiftReference>>();
+const parsedReferencesMax = 16_384;
+
 export function parseOpenShiftReference(input: string): Result<OpenShiftReference> {
+  let result = parsedReferences.get(input);
+  if (result === undefined) {
+    result = parseReference(input);
+    if (result.ok) Object.freeze(result.value);
+    Object.freeze(result);
+    if (parsedReferences.size >= parsedReferencesMax) parsedReferences.clear();
+    parsedReferences.set(input, result);
+  }
+  return result;
+}
+
+function parseReference(input: string): Result<OpenShiftReference> {
   const matched = matchOld(input);
   if (!matched.ok) return matched;
   const [, fullName = '', tag = '', id = ''] = matched.value;
