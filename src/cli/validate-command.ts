@@ -26,11 +26,13 @@ export async function validateCommand(paths: readonly string[], options: Validat
     displayBase: io.cwd,
     ...(store ? { store } : {}),
   });
+  const diagnostics = validateRepository(
+    repo,
+    { defaultNamespace: config.settings.defaultNamespace, workloadKinds: config.settings.workloadKinds },
+    undefined,
+    store,
+  );
   await store?.save();
-  const diagnostics = validateRepository(repo, {
-    defaultNamespace: config.settings.defaultNamespace,
-    workloadKinds: config.settings.workloadKinds,
-  });
   const streams = repo.objects.filter((o) => o.kind === kinds.imageStream).length;
   const workloads = repo.objects.filter((o) => podSpecPathOf(o, config.settings.workloadKinds) !== undefined).length;
   const summary = { files: repo.files.size, streams, workloads };

@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import type { Diagnostic } from './diagnostic.js';
 import type { LoadLimits } from './limits.js';
 import type { LoadResult } from './load.js';
 import { formatOf, parseText } from './load.js';
@@ -37,10 +38,23 @@ type Entry =
     }
   | { readonly ok: false; readonly diagnostic: Extract<LoadResult, { ok: false }>['diagnostic'] };
 
+/**
+ * An entry as written: the documents' values as one JSON text when JSON reads them back exactly (V8's deserializer
+ * builds an object graph several times slower than JSON.parse builds the same tree), else kept in the documents.
+ */
+type StoredEntry = Exclude<Entry, { ok: true }> | (Extract<Entry, { ok: true }> & { readonly values?: string });
+
+/** A repository's last validation, by a key over every file's entry, the load's own diagnostics and the options. */
+interface StoredValidation {
+  readonly key: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
 interface StoreFile {
   readonly format: 'imagestreams-parse-store';
   readonly fingerprint: string;
-  readonly entries: Map<string, Entry>;
+  readonly entries: Map<string, StoredEntry>;
+  readonly validation?: StoredValidation;
 }
 
 let codeFingerprint: string | undefined;
@@ -66,10 +80,16 @@ function computeFingerprint(): string {
       .filter((f) => !only || only.includes(f.replace(/\.(js|ts|mjs)$/, '')))
       .sort()
       .map((f) => path.join(dir, f));
-  for (const file of [...modules(here), ...modules(path.join(here, '..', 'reconcile'), ['markers', 'codes', 'values'])])
-    hash.update(file.slice(here.length)).update(readFileSync(file));
+  // The core's modules too: the store also keeps a repository's last validation (its rules are there).
+  const schemas = path.join(here, '..', '..', 'schemas');
+  const schemaFiles = readdirSync(schemas)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(schemas, f));
+  for (const file of [...modules(here), ...modules(path.join(here, '..', 'reconcile')), ...schemaFiles])
+    hash.update(path.relative(here, file)).update(readFileSync(file));
   const require = createRequire(import.meta.url);
-  for (const name of ['yaml', 'jsonc-parser']) hash.update(name).update(packageVersion(require, name));
+  for (const name of ['yaml', 'jsonc-parser', 'ajv', 'ajv-formats', 'node-cron']) hash.update(name).update(packageVersion(require, name));
   return hash.digest('hex');
 }
 
@@ -103,6 +123,7 @@ export class ParseStore {
   private dirty = false;
   private lastSaved = Number.NEGATIVE_INFINITY;
   private counts = { hits: 0, misses: 0 };
+  private validation: StoredValidation | undefined;
 
   /**
    * @param dir the directory of store files (`<cache dir>/parsed`)
@@ -140,7 +161,9 @@ export class ParseStore {
         if (stored.format !== 'imagestreams-parse-store' || stored.fingerprint !== this.fingerprint || !(stored.entries instanceof Map))
           return;
         for (const entry of stored.entries.values()) if (!rehydrate(entry)) return;
-        this.entries = stored.entries as Map<string, Entry>;
+        if (stored.validation !== undefined && !isStoredValidation(stored.validation)) return;
+        this.entries = stored.entries as unknown as Map<string, Entry>;
+        this.validation = stored.validation;
       } catch {
         // missing or damaged: an empty store
       }
@@ -206,6 +229,22 @@ export class ParseStore {
     return this.save();
   }
 
+  /** The entry of a file's last load through this store (a name for its display name, limits and text). */
+  entryOf(display: string): string | undefined {
+    return this.keyOfFile.get(display);
+  }
+
+  /** The repository's last validation, when it was made under this key (see validateRepository). */
+  recallValidation(key: string): readonly Diagnostic[] | undefined {
+    return this.validation?.key === key ? this.validation.diagnostics : undefined;
+  }
+
+  rememberValidation(key: string, diagnostics: readonly Diagnostic[]): void {
+    if (this.validation?.key === key) return;
+    this.validation = { key, diagnostics };
+    this.dirty = true;
+  }
+
   /** The file's last parse (through this store) is still current: this load uses its entry (the daemon's cache hit). */
   keep(display: string): void {
     const key = this.keyOfFile.get(display);
@@ -228,7 +267,14 @@ export class ParseStore {
     const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const content: StoreFile = { format: 'imagestreams-parse-store', fingerprint: this.fingerprint, entries: kept };
+      const entries = new Map<string, StoredEntry>();
+      for (const [key, entry] of kept) entries.set(key, stored(entry));
+      const content: StoreFile = {
+        format: 'imagestreams-parse-store',
+        fingerprint: this.fingerprint,
+        entries,
+        ...(this.validation ? { validation: this.validation } : {}),
+      };
       await writeFile(tmp, v8.serialize(content), { mode: 0o600 });
       await rename(tmp, this.file);
       await pruneStale(this.dir);
@@ -250,16 +296,95 @@ async function pruneStale(dir: string): Promise<void> {
   }
 }
 
-/** Give stored position maps their class back; false for anything not shaped like an entry this module wrote. */
+function isStoredValidation(v: unknown): v is StoredValidation {
+  if (typeof v !== 'object' || v === null) return false;
+  const { key, diagnostics } = v as Record<string, unknown>;
+  return typeof key === 'string' && Array.isArray(diagnostics) && diagnostics.every(isDiagnostic);
+}
+
+function isDiagnostic(d: unknown): boolean {
+  if (typeof d !== 'object' || d === null) return false;
+  const r = d as Record<string, unknown>;
+  return (
+    typeof r.file === 'string' &&
+    Number.isInteger(r.line) &&
+    Number.isInteger(r.col) &&
+    Number.isInteger(r.document) &&
+    typeof r.pointer === 'string' &&
+    (r.severity === 'error' || r.severity === 'warning') &&
+    typeof r.code === 'string' &&
+    typeof r.message === 'string'
+  );
+}
+
+/** An entry as it is written (see StoredEntry): a new object, the entry itself is shared and left as it is. */
+function stored(entry: Entry): StoredEntry {
+  if (!entry.ok || !entry.documents.every((d) => jsonExact(d.value, new Set()))) return entry;
+  return {
+    ...entry,
+    documents: entry.documents.map((d) => ({ ...d, value: null })),
+    values: JSON.stringify(entry.documents.map((d) => d.value)),
+  };
+}
+
+/**
+ * Whether JSON.parse(JSON.stringify(value)) gives the same tree: plain objects and arrays, each reached once (an
+ * alias's shared value would come back as copies, possibly very many), strings, booleans, null and finite numbers
+ * other than -0.
+ */
+function jsonExact(value: unknown, seen: Set<object>): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (seen.has(value)) return false;
+      seen.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonExact(value[i], seen)) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key of Reflect.ownKeys(value)) {
+        const d = Object.getOwnPropertyDescriptor(value, key);
+        if (typeof key !== 'string' || !d?.enumerable || !('value' in d) || !jsonExact(d.value, seen)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Give stored position maps their class back and the documents their values; false for anything not shaped like an
+ * entry this module wrote.
+ */
 function rehydrate(entry: unknown): boolean {
   if (typeof entry !== 'object' || entry === null) return false;
   const e = entry as Record<string, unknown>;
   if (e.ok === false) return typeof e.diagnostic === 'object' && e.diagnostic !== null;
   if (e.ok !== true || !Array.isArray(e.documents) || !Array.isArray(e.problems) || !Array.isArray(e.markers)) return false;
-  for (const d of e.documents as unknown[]) {
-    const p = (d as { positions?: unknown } | null)?.positions;
+  let values: unknown[] | undefined;
+  if (e.values !== undefined) {
+    if (typeof e.values !== 'string') return false;
+    try {
+      values = JSON.parse(e.values) as unknown[];
+    } catch {
+      return false;
+    }
+    if (!Array.isArray(values) || values.length !== e.documents.length) return false;
+    delete e.values;
+  }
+  for (const [i, d] of (e.documents as unknown[]).entries()) {
+    if (typeof d !== 'object' || d === null) return false;
+    const p = (d as { positions?: unknown }).positions;
     if (!PositionMap.wellFormed(p)) return false;
     Object.setPrototypeOf(p, PositionMap.prototype);
+    if (values) (d as { value: unknown }).value = values[i];
   }
   return true;
 }

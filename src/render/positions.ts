@@ -5,25 +5,29 @@ import { joinPointer } from '../reconcile/values.js';
  * the characters a Kubernetes manifest holds in practice.
  */
 export class LineIndex {
-  private readonly starts: number[] = [0];
+  /** Where each line starts, built on the first lookup (most files of a pass are never asked: nothing in them is wrong). */
+  private starts: number[] | undefined;
 
-  constructor(text: string) {
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10 /* \n */) this.starts.push(i + 1);
-    }
-  }
+  constructor(private readonly text: string) {}
 
   /** Line and column (both 1-based) of a 0-based offset. */
   position(offset: number): { readonly line: number; readonly col: number } {
+    const starts = (this.starts ??= lineStarts(this.text));
     let lo = 0;
-    let hi = this.starts.length - 1;
+    let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      if ((starts[mid] ?? 0) <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, col: offset - (this.starts[lo] ?? 0) + 1 };
+    return { line: lo + 1, col: offset - (starts[lo] ?? 0) + 1 };
   }
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
 
 /** Where one value sits in its file: the value's own range and, for a mapping entry, where its key starts. */

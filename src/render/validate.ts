@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DiagnosticCode } from '../reconcile/codes.js';
 import { finding } from '../reconcile/codes.js';
 import type { LocatedFinding, ManifestObject } from '../reconcile/objects.js';
@@ -85,9 +86,40 @@ function sameInputs(memo: ValidationMemo['last'], repo: LoadedRepository, option
   return memo.loadDiagnostics === JSON.stringify(repo.diagnostics);
 }
 
-export function validateRepository(repo: LoadedRepository, options: ValidateOptions, memo?: ValidationMemo): Diagnostic[] {
+/**
+ * Validations kept between processes (the parse store): the last one, recalled when every file's entry, the load's
+ * own diagnostics and the options are the same.
+ */
+export interface ValidationStore {
+  /** The store's name for a file's last load (its display name, the limits and its text), if it loaded it. */
+  entryOf(file: string): string | undefined;
+  recallValidation(key: string): readonly Diagnostic[] | undefined;
+  rememberValidation(key: string, diagnostics: readonly Diagnostic[]): void;
+}
+
+function storedKey(store: ValidationStore, repo: LoadedRepository, options: ValidateOptions): string | undefined {
+  const files: string[] = [];
+  for (const file of repo.files.keys()) {
+    const entry = store.entryOf(file);
+    if (entry === undefined) return undefined;
+    files.push(file, entry);
+  }
+  return createHash('sha256')
+    .update(JSON.stringify([files, repo.diagnostics, options.defaultNamespace, options.workloadKinds ?? null]))
+    .digest('base64url');
+}
+
+export function validateRepository(
+  repo: LoadedRepository,
+  options: ValidateOptions,
+  memo?: ValidationMemo,
+  store?: ValidationStore,
+): Diagnostic[] {
   if (memo && sameInputs(memo.last, repo, options)) return [...(memo.last?.diagnostics ?? [])];
-  const diagnostics = validateAll(repo, options);
+  const key = store ? storedKey(store, repo, options) : undefined;
+  const recalled = key === undefined ? undefined : store?.recallValidation(key);
+  const diagnostics = recalled ? [...recalled] : validateAll(repo, options);
+  if (key !== undefined && !recalled) store?.rememberValidation(key, [...diagnostics]);
   if (memo) memo.last = { files: new Map(repo.files), loadDiagnostics: JSON.stringify(repo.diagnostics), options, diagnostics };
   return diagnostics;
 }

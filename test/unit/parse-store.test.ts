@@ -12,6 +12,8 @@ import { ParseStore, loaderFingerprint } from '../../src/render/parse-store.js';
 import type { LoadCache, LoadedRepository } from '../../src/render/repository.js';
 import { loadRepository } from '../../src/render/repository.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
+import type { Diagnostic } from '../../src/render/diagnostic.js';
+import { validateRepository } from '../../src/render/validate.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -223,5 +225,86 @@ describe('parse store', () => {
     const again = await runCli(['reconcile', '--offline', '--dry-run', '-o', 'json'], { cwd: repo, env });
     expect(again).toEqual(reconciled);
     expect(JSON.parse(reconciled.stdout).diagnostics.length).toBeGreaterThan(0);
+  });
+
+  it("values JSON would not give back exactly (-0, NaN, infinities, an alias's shared value) are stored as they are", async () => {
+    writeFileSync(
+      path.join(repo, 'odd.yaml'),
+      'neg: -0.0\nnan: .nan\ninf: -.inf\nbase: &b {k: v}\nalias: *b\n---\n__proto__: {polluted: true}\nlist: [1, 2.5, "x", null, true]\n',
+    );
+    const s1 = store();
+    await load(s1);
+    await s1.save();
+    const written = v8.deserialize(readFileSync(s1.file)) as { entries: Map<string, { ok: boolean; values?: unknown }> };
+    // The plain YAML files' values went as JSON text. The odd file's stayed in its documents, and so did c.json's
+    // (the JSON loader's objects have no prototype, which JSON.parse would not give back).
+    const ok = [...written.entries.values()].filter((e) => e.ok);
+    expect(ok.filter((e) => typeof e.values !== 'string')).toHaveLength(2);
+    expect(ok.filter((e) => typeof e.values === 'string')).toHaveLength(ok.length - 2);
+    const s2 = store();
+    const loaded = await load(s2);
+    expect(s2.stats.misses).toBe(0);
+    expect(meaning(loaded)).toEqual(meaning(await load()));
+    const [first, second] = loaded.files.get('odd.yaml')?.documents ?? [];
+    const odd = first?.value as Record<string, unknown>;
+    expect(Object.is(odd.neg, -0)).toBe(true);
+    expect(odd.nan).toBeNaN();
+    expect(odd.inf).toBe(Number.NEGATIVE_INFINITY);
+    expect(odd.alias).toBe(odd.base);
+    // A `__proto__` key is the document's own data, through JSON as through the YAML library; nothing is polluted.
+    const other = second?.value as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(other, '__proto__')?.value).toEqual({ polluted: true });
+    expect(Object.getPrototypeOf(other)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  describe('the last validation', () => {
+    const options = { defaultNamespace: 'default' };
+    /** Validate through a store, saying whether the stored validation was used. */
+    async function validated(s: ParseStore, opts = options): Promise<{ diagnostics: Diagnostic[]; recalled: boolean }> {
+      const repository = await load(s);
+      let recalled = false;
+      const recall = s.recallValidation.bind(s);
+      s.recallValidation = (key) => {
+        const found = recall(key);
+        recalled ||= found !== undefined;
+        return found;
+      };
+      const diagnostics = validateRepository(repository, opts, undefined, s);
+      await s.save();
+      expect(diagnostics).toEqual(validateRepository(await load(), opts));
+      return { diagnostics, recalled };
+    }
+
+    it('is recalled by the next process while no file and no option changed, and made again when one did', async () => {
+      const first = await validated(store());
+      expect(first.recalled).toBe(false);
+      expect(first.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+      const second = await validated(store());
+      expect(second).toEqual({ diagnostics: first.diagnostics, recalled: true });
+      // A file changes: validated again, and the new finding is there.
+      writeFileSync(path.join(repo, 'streams', 'a.yaml'), stream('a').replace('kind: DockerImage', 'kind: Nope'));
+      const changed = await validated(store());
+      expect(changed.recalled).toBe(false);
+      expect(changed.diagnostics.some((d) => d.file === 'streams/a.yaml' && d.severity === 'error')).toBe(true);
+      expect((await validated(store())).recalled).toBe(true);
+      // Other options: validated again.
+      expect((await validated(store(), { defaultNamespace: 'other' })).recalled).toBe(false);
+      // A file that is gone, or a new one.
+      writeFileSync(path.join(repo, 'streams', 'd.yaml'), stream('d'));
+      expect((await validated(store(), { defaultNamespace: 'other' })).recalled).toBe(false);
+    });
+
+    it('one not shaped like diagnostics fails the whole store (parsed and validated again)', async () => {
+      await validated(store());
+      const written = v8.deserialize(readFileSync(store().file)) as { validation: { diagnostics: Array<Record<string, unknown>> } };
+      expect(written.validation.diagnostics.length).toBeGreaterThan(0);
+      (written.validation.diagnostics[0] as Record<string, unknown>).line = 'one';
+      writeFileSync(store().file, v8.serialize(written));
+      const s = store();
+      const again = await validated(s);
+      expect(again.recalled).toBe(false);
+      expect(s.stats.hits).toBe(0);
+    });
   });
 });
