@@ -86,13 +86,30 @@ const unescapeTag = (text: string): string => text.replace(/%(25|2C|3D)/gi, (_m,
  * Entries that do not read count as no record for that tag (it looks changed and is imported again).
  */
 export function readImportRecord(annotations: unknown): Map<string, string> {
-  const out = new Map<string, string>();
-  if (typeof annotations !== 'object' || annotations === null) return out;
+  if (typeof annotations !== 'object' || annotations === null) return new Map();
   const raw = (annotations as Record<string, unknown>)[importRecordAnnotation];
-  if (typeof raw !== 'string') return out;
+  if (typeof raw !== 'string') return new Map();
+  let entries = readRecords.get(raw);
+  if (entries === undefined) {
+    entries = parseRecord(raw);
+    if (readRecords.size >= readRecordsMax) readRecords.clear();
+    readRecords.set(raw, entries);
+  }
+  return new Map(entries);
+}
+
+/**
+ * Records read recently, by their text: due and planning both read every stream's record each pass, and the daemon
+ * sees the same texts pass after pass. The memo forgets everything when it is full; callers get a map of their own.
+ */
+const readRecords = new Map<string, ReadonlyArray<readonly [string, string]>>();
+const readRecordsMax = 16_384;
+
+function parseRecord(raw: string): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [];
   for (const entry of raw.split(',')) {
     const m = /^\s*([^=]+)=([0-9a-f]{8})\s*$/.exec(entry);
-    if (m) out.set((m[1] as string).includes('%') ? unescapeTag(m[1] as string) : (m[1] as string), m[2] as string);
+    if (m) out.push([(m[1] as string).includes('%') ? unescapeTag(m[1] as string) : (m[1] as string), m[2] as string]);
   }
   return out;
 }

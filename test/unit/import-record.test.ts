@@ -95,4 +95,20 @@ describe('readImportRecord', () => {
       ['a,b=c%', '89abcdef'],
     ]);
   });
+
+  it('gives each caller a map of its own (the text was read before: changing one map changes no other)', () => {
+    const notes = { 'imagestreams.dev/import-spec': 'v1=0123abcd,v2=89abcdef,v1=00000000' };
+    const first = readImportRecord(notes);
+    expect([...first]).toEqual([
+      ['v1', '00000000'],
+      ['v2', '89abcdef'],
+    ]);
+    first.set('v3', 'ffffffff');
+    first.delete('v1');
+    expect([...readImportRecord(notes)]).toEqual([
+      ['v1', '00000000'],
+      ['v2', '89abcdef'],
+    ]);
+    expect(readImportRecord({ 'imagestreams.dev/import-spec': 42 }).size).toBe(0);
+  });
 });
