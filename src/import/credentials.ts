@@ -248,6 +248,7 @@ export class CredentialStore {
 
   /** Credentials for `registry` (as written: `quay.io`, `localhost:5000`, `docker.io`) and a repository path. */
   async lookup(registry: string, repository: string): Promise<Credential | undefined> {
+    if (this.sources.length === 0) return undefined; // asked before every request: nothing configured, nothing to find
     const keys = candidateKeys(registry, repository);
     const host = keys.at(-1) ?? registry;
     for (const source of this.sources) {

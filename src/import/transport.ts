@@ -121,6 +121,17 @@ const linkLocalV4 = (a: number, b: number): boolean => a === 169 && b === 254;
  * the metadata.google.internal name). No DNS: names are checked when they resolve (see `guardedLookup`).
  */
 export function forbiddenAddress(host: string): string | undefined {
+  // Asked before every request: the answer for a host is kept (a pass talks to a handful of hosts).
+  if (checkedHosts.has(host)) return checkedHosts.get(host);
+  const why = addressProblem(host);
+  if (checkedHosts.size >= 1024) checkedHosts.clear();
+  checkedHosts.set(host, why);
+  return why;
+}
+
+const checkedHosts = new Map<string, string | undefined>();
+
+function addressProblem(host: string): string | undefined {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h === 'metadata.google.internal') return 'a cloud metadata service';
   if (isIP(h) === 4) {
