@@ -16,6 +16,8 @@
  *   SCALE_HEAP_SNAPSHOT=/tmp/snap SCALE_SIZES=10000 npm run bench -- scale   and a heap snapshot at the steady point
  *   SCALE_RUNTIME=plain       without the container image's environment (its memory settings; the default uses them)
  *   SCALE_NODE_OPTIONS=... / SCALE_ENV="K=V ..."   other Node options / environment for the daemon
+ *   SCALE_NODE_ARGS="--trace-gc ..."   flags before the daemon's entry point (V8 flags NODE_OPTIONS refuses)
+ *   SCALE_LOG_LEVEL=info      the daemon's log level (default warn; with SCALE_KEEP_LOGS, to line passes up with GCs)
  *   SCALE_SAMPLE=1 / SCALE_SMAPS=1   where RSS peaks in the warm passes / which mappings hold the settled RSS
  *   SCALE_KEEP_LOGS=DIR       keep each daemon's log
  */
@@ -140,13 +142,14 @@ async function measure(
       '--poll-interval',
       '1h',
       '--log-level',
-      'warn',
+      process.env.SCALE_LOG_LEVEL ?? 'warn',
       '--pass-timeout',
       '30m',
     ],
     {
       logFile: path.join(dir, 'daemon.log'),
       built,
+      nodeArgs: (process.env.SCALE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
       // SCALE_HEAP_SNAPSHOT=DIR: a heap snapshot of each daemon at its steady point, written into DIR;
       // SCALE_NODE_OPTIONS: Node options for the daemon, SCALE_ENV="K=V ...": its environment (to try V8 or
       // allocator settings).
@@ -262,7 +265,7 @@ async function measure(
     };
   } finally {
     await d.stop();
-    // SCALE_KEEP_LOGS=DIR: keep each daemon's log (with SCALE_NODE_OPTIONS=--trace-gc, its collections).
+    // SCALE_KEEP_LOGS=DIR: keep each daemon's log (with SCALE_NODE_ARGS=--trace-gc, its collections).
     if (process.env.SCALE_KEEP_LOGS) copyFileSync(path.join(dir, 'daemon.log'), path.join(process.env.SCALE_KEEP_LOGS, `${name}.log`));
     rmSync(dir, { recursive: true, force: true });
   }

@@ -34,7 +34,10 @@ function fnvJsonString(h: number, text: string): number {
   return Math.imul(h ^ 0x22, 0x01000193) >>> 0;
 }
 
-const hex8 = (h: number): string => h.toString(16).padStart(8, '0');
+function hex8(h: number): string {
+  const s = h.toString(16);
+  return s.length === 8 ? s : s.padStart(8, '0');
+}
 
 /** FNV-1a, 32 bits, as 8 hex digits: short, stable, and pure (no node:crypto in the core). */
 export function shortHash(text: string): string {
@@ -66,7 +69,8 @@ export function tagSpecHash(tag: TagReference, streamNamespace: string): string 
  * tag object (spec tags are read-only while a pass plans) and checked against the namespace it was hashed for.
  */
 export class SpecHashes {
-  private readonly known = new WeakMap<TagReference, { readonly namespace: string; readonly hash: string }>();
+  // A Map, not a WeakMap: a set lives for one pass, and a WeakMap's entries cost several times more to make.
+  private readonly known = new Map<TagReference, { readonly namespace: string; readonly hash: string }>();
 
   of(tag: TagReference, streamNamespace: string): string {
     const seen = this.known.get(tag);

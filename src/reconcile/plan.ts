@@ -11,7 +11,15 @@ import type { NamedTagEventList, TagEvent, TagReference } from './model.js';
 import { annotations as knownAnnotations } from './model.js';
 import { isRecord } from './objects.js';
 import { ambiguousStream, ByName } from './stream-index.js';
-import { addTagEvent, applyImportFailure, applyImportSuccess, resolveImageID, trackedTag } from './status.js';
+import {
+  addTagEvent,
+  applyImportFailure,
+  applyImportSuccess,
+  importSuccessChanges,
+  resolveImageID,
+  tagEventChanges,
+  trackedTag,
+} from './status.js';
 import { parseImageSource, parseTagSource } from './tag-names.js';
 import { cloneValue } from './values.js';
 
@@ -99,7 +107,12 @@ export interface Plan {
 interface Work {
   readonly input: StreamInput;
   readonly spec: readonly TagReference[];
-  readonly status: NamedTagEventList[];
+  /**
+   * The status tags: the input's own (read-only) until the first change, then a copy of them (`writableStatus`). A pass with
+   * nothing new copies no stream's status.
+   */
+  status: NamedTagEventList[];
+  ownStatus: boolean;
   readonly record: Map<string, string>;
   /** Each spec tag's hash (tagSpecHash), computed once a pass: spec tags are not written while planning. */
   readonly hashes: SpecHashes;
@@ -130,6 +143,15 @@ function streamGeneration(
 
 const specHash = (w: Work, t: TagReference): string => w.hashes.of(t, w.input.namespace);
 
+/** The stream's status tags to change: copied from the input on the first call. */
+function writableStatus(w: Work): NamedTagEventList[] {
+  if (!w.ownStatus) {
+    w.status = cloneValue(w.status);
+    w.ownStatus = true;
+  }
+  return w.status;
+}
+
 const head = (w: Work, tag: string): TagEvent | undefined => findStatusTag(w.status, tag)?.items?.[0];
 
 /** What a tag showed before this pass changed it, as its report names it (undefined: it had no image yet). */
@@ -155,11 +177,11 @@ function applyImports(w: Work, input: PlanInput): void {
       // `generation: 0` means "re-import": the update that asked for it gives the tag the new generation (§5.2).
       const specGeneration = spec.generation === 0 ? w.nextGeneration : (spec.generation ?? head(w, tag)?.generation ?? null);
       const e = event(input.now, outcome.image.dockerImageReference, outcome.image.digest, w.nextGeneration);
-      if (applyImportSuccess(w.status, tag, specGeneration, e)) {
+      if (importSuccessChanges(w.status, tag, specGeneration, e) && applyImportSuccess(writableStatus(w), tag, specGeneration, e)) {
         w.statusChanged = true;
         if (before !== outcome.image.digest) w.changes.push({ tag, from: before, to: outcome.image.digest, kind: 'imported' });
       }
-    } else if (applyImportFailure(w.status, tag, outcome.failure, w.nextGeneration, input.now)) {
+    } else if (applyImportFailure(writableStatus(w), tag, outcome.failure, w.nextGeneration, input.now)) {
       w.statusChanged = true;
       w.changes.push({
         tag,
@@ -185,7 +207,7 @@ function applyImports(w: Work, input: PlanInput): void {
       if (outcome.ok) {
         if (
           applyImportSuccess(
-            w.status,
+            writableStatus(w),
             tag,
             head(w, tag)?.generation ?? null,
             event(input.now, outcome.image.dockerImageReference, outcome.image.digest, w.nextGeneration),
@@ -194,7 +216,7 @@ function applyImports(w: Work, input: PlanInput): void {
           w.statusChanged = true;
           if (before !== outcome.image.digest) w.changes.push({ tag, from: before, to: outcome.image.digest, kind: 'imported' });
         }
-      } else if (applyImportFailure(w.status, tag, outcome.failure, w.nextGeneration, input.now)) {
+      } else if (applyImportFailure(writableStatus(w), tag, outcome.failure, w.nextGeneration, input.now)) {
         w.statusChanged = true;
       }
     }
@@ -212,7 +234,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
     if (from.kind === 'DockerImage') {
       if (!t.reference || !changed) continue;
       const before = previous(w, t.name);
-      if (addTagEvent(w.status, t.name, event(input.now, from.name, '', w.nextGeneration))) {
+      if (addTagEvent(writableStatus(w), t.name, event(input.now, from.name, '', w.nextGeneration))) {
         w.changes.push({ tag: t.name, from: before, to: from.name, kind: 'derived' });
         any = true;
       }
@@ -224,7 +246,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
       if (own !== undefined) {
         const target = head(w, own);
         const before = previous(w, t.name);
-        if (target && addTagEvent(w.status, t.name, { ...target })) {
+        if (target && tagEventChanges(w.status, t.name, target) && addTagEvent(writableStatus(w), t.name, { ...target })) {
           w.changes.push({ tag: t.name, from: before, to: target.image || target.dockerImageReference, kind: 'tracked' });
           any = true;
         }
@@ -237,7 +259,7 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
       const copied = source ? head(source, parsed.tag) : undefined;
       if (!copied) continue; // nothing to copy yet: tried again on the next pass (§13)
       const before = previous(w, t.name);
-      if (addTagEvent(w.status, t.name, { ...copied, generation: w.nextGeneration })) {
+      if (addTagEvent(writableStatus(w), t.name, { ...copied, generation: w.nextGeneration })) {
         w.changes.push({ tag: t.name, from: before, to: copied.image || copied.dockerImageReference, kind: 'derived' });
         any = true;
       }
@@ -263,7 +285,13 @@ function derive(w: Work, works: ByName<Work>, input: PlanInput, skips: Skip[]): 
         continue;
       }
       const before = previous(w, t.name);
-      if (addTagEvent(w.status, t.name, event(input.now, resolved.event.dockerImageReference, resolved.event.image, w.nextGeneration))) {
+      if (
+        addTagEvent(
+          writableStatus(w),
+          t.name,
+          event(input.now, resolved.event.dockerImageReference, resolved.event.image, w.nextGeneration),
+        )
+      ) {
         w.changes.push({ tag: t.name, from: before, to: resolved.event.image, kind: 'derived' });
         any = true;
       }
@@ -330,18 +358,19 @@ function streamValueAfter(w: Work, input: PlanInput): Readonly<Record<string, un
       if (isRecord(t) && typeof t.name === 'string' && w.generationWrites.has(t.name)) t.generation = w.generationWrites.get(t.name);
   }
   if (w.statusChanged) {
+    const tags = writableStatus(w); // a changed repository alone (a local registry) changes no tag, but the value gets a copy
     const limit = input.policy.historyLimit ?? 0;
-    if (limit > 0) for (const t of w.status) if (t.items && t.items.length > limit) t.items = t.items.slice(0, limit);
+    if (limit > 0) for (const t of tags) if (t.items && t.items.length > limit) t.items = t.items.slice(0, limit);
     const status = isRecord(value.status) ? value.status : undefined;
     const repository = input.policy.localRegistry ? `${input.policy.localRegistry}/${w.input.namespace}/${w.input.name}` : undefined;
     if (status) {
-      status.tags = w.status;
+      status.tags = tags;
       if (repository !== undefined && status.dockerImageRepository !== repository) status.dockerImageRepository = repository;
     } else {
       const spec = specOf(value);
       value.status = {
         dockerImageRepository: repository ?? (typeof spec.dockerImageRepository === 'string' ? spec.dockerImageRepository : ''),
-        tags: w.status,
+        tags,
       };
     }
   }
@@ -353,11 +382,12 @@ export function planStreams(input: PlanInput): Plan {
   const hashes = input.specHashes ?? new SpecHashes();
   const works: Work[] = input.streams.map((s) => {
     const spec = specTagsOf(s.value); // only read: the new value gets its own copy in render
-    const status = cloneValue(statusTagsOf(s.value));
+    const status = statusTagsOf(s.value) as NamedTagEventList[]; // read-only until `writableStatus`
     return {
       input: s,
       spec,
       status,
+      ownStatus: false,
       record: readImportRecord(annotationsOf(s.value)),
       hashes,
       nextGeneration: streamGeneration(s.value, spec, status) + 1,

@@ -37,6 +37,17 @@ export function addTagEvent(tags: NamedTagEventList[], tag: string, next: TagEve
   return true;
 }
 
+/** Whether addTagEvent would change the status (when it would not, it changes nothing). */
+export function tagEventChanges(tags: readonly NamedTagEventList[], tag: string, next: TagEvent): boolean {
+  const head = findStatusTag(tags, tag)?.items?.[0];
+  return !(
+    head &&
+    head.dockerImageReference === next.dockerImageReference &&
+    head.image === next.image &&
+    head.generation === next.generation
+  );
+}
+
 /** §4.4: items[0] of a tag (an empty name means `latest`). */
 export function latestTaggedImage(tags: readonly NamedTagEventList[], tag: string): TagEvent | undefined {
   const name = tag === '' ? defaultImageTag : tag;
@@ -176,6 +187,26 @@ export function applyImportSuccess(
     any = true;
   }
   return any;
+}
+
+/**
+ * Whether applyImportSuccess would change the status (when it would not, it changes nothing): lets a caller leave a
+ * status it only reads uncopied.
+ */
+export function importSuccessChanges(
+  tags: readonly NamedTagEventList[],
+  tag: string,
+  specGeneration: number | null | undefined,
+  event: TagEvent,
+): boolean {
+  const entry = findStatusTag(tags, tag);
+  if (entry?.conditions && entry.conditions.length > 0) return true;
+  const head = entry?.items?.[0];
+  if (!head) return true;
+  const sameRef = head.dockerImageReference === event.dockerImageReference;
+  const sameImage = head.image === event.image;
+  if (specGeneration != null && sameRef && sameImage && !(specGeneration > head.generation)) return false;
+  return tagEventChanges(tags, tag, event);
 }
 
 /**

@@ -21,27 +21,42 @@ export function ambiguousStream(namespace: string, name: string, count: number):
   return `the image stream ${namespace}/${name} is defined ${count} times in the repository; which one is meant is ambiguous`;
 }
 
+const missing: NameLookup<never> = Object.freeze({ kind: 'missing' });
+
 /**
  * Anything addressed by namespace and name, where a name defined twice is ambiguous rather than silently the first
  * (validation, the planner and the workload rules all look streams up this way).
  */
 export class ByName<T> {
   private readonly byKey = new Map<string, T[]>();
+  /** The answer for each name, made on its first lookup (planning looks the same streams up many times). */
+  private readonly answers = new Map<string, NameLookup<T>>();
 
   constructor(items: Iterable<T>, key: (item: T) => { readonly namespace: string; readonly name: string } | undefined) {
     for (const item of items) {
       const k = key(item);
       if (!k) continue;
       const id = `${k.namespace}/${k.name}`;
-      this.byKey.set(id, [...(this.byKey.get(id) ?? []), item]);
+      const list = this.byKey.get(id);
+      if (list) list.push(item);
+      else this.byKey.set(id, [item]);
     }
   }
 
   lookup(namespace: string, name: string): NameLookup<T> {
-    const list = this.byKey.get(`${namespace}/${name}`);
-    if (!list || list.length === 0) return { kind: 'missing' };
-    if (list.length > 1) return { kind: 'ambiguous', entries: list };
-    return { kind: 'found', entry: list[0] as T };
+    const id = `${namespace}/${name}`;
+    let answer = this.answers.get(id);
+    if (answer === undefined) {
+      const list = this.byKey.get(id);
+      answer =
+        !list || list.length === 0
+          ? missing
+          : list.length > 1
+            ? { kind: 'ambiguous', entries: list }
+            : { kind: 'found', entry: list[0] as T };
+      this.answers.set(id, answer);
+    }
+    return answer;
   }
 
   /** Every namespace/name defined more than once, in a stable order. */

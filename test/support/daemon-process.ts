@@ -17,13 +17,20 @@ export interface DaemonProcess {
 /** `imagestreams run ...` as a child process (from the sources, through tsx), ready when /healthz answers. */
 export async function startDaemon(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; logFile: string /** run the published entry point on the build (dist/) instead */; built?: boolean },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    logFile: string;
+    /** run the published entry point on the build (dist/) instead */
+    built?: boolean;
+    /** Node's own options before the entry point (V8 flags NODE_OPTIONS refuses, such as --trace-gc) */
+    nodeArgs?: readonly string[];
+  },
 ): Promise<DaemonProcess> {
   const port = await freePort();
   // `node --import tsx` runs the daemon in this one process (the tsx CLI would put it in a grandchild that a
   // SIGKILL of the child would leave running).
   const entry = options.built ? [path.join(root, 'bin/imagestreams.js')] : ['--import', 'tsx', path.join(root, 'scripts/cli.ts')];
-  const proc = startProcess(process.execPath, [...entry, 'run', '--listen', `127.0.0.1:${port}`, ...args], {
+  const proc = startProcess(process.execPath, [...(options.nodeArgs ?? []), ...entry, 'run', '--listen', `127.0.0.1:${port}`, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(options.logFile), ...options.env },
     logFile: options.logFile,

@@ -2,7 +2,7 @@
  * The daemon's heap kept near what it holds. V8 lets a heap grow to several times its live size before a full
  * collection (a throughput choice for short programs): a daemon whose passes each parse and render thousands of
  * files then sits at hundreds of MiB of garbage between passes (bench scale: 299 MiB of heap used for ~80 MiB
- * live at 10,000 tags, and the resident size with it). Every few seconds, when the heap has grown well past what
+ * live at 10,000 tags, and the resident size with it). Every second, when the heap has grown well past what
  * the last full collection left, one is run; an idle daemon with nothing to collect costs one memoryUsage() call.
  */
 import v8 from 'node:v8';
@@ -86,7 +86,7 @@ export function settleHeap(options: { intervalMs?: number } & Partial<HeapRule> 
     gc();
     const after = process.memoryUsage().heapUsed;
     state = { live: after, at: Date.now(), previous: after, collectedWhileQuiet: quiet };
-  }, options.intervalMs ?? 5000);
+  }, options.intervalMs ?? 1000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
