@@ -188,6 +188,10 @@ export class ParseStore {
       .update(text)
       .digest('base64url');
     this.used.add(key);
+    const previous = this.keyOfFile.get(display);
+    // The file's older text, parsed by an earlier load of this process: dropped now, not when the load settles, so a
+    // load that finds every file changed (the daemon's, after its own commit) never holds two parses of them all.
+    if (previous !== undefined && previous !== key && !this.used.has(previous) && this.entries.delete(previous)) this.dirty = true;
     this.keyOfFile.set(display, key);
     const hit = this.entries.get(key);
     if (hit) {

@@ -76,13 +76,20 @@ function schemaFindings(object: ManifestObject): LocatedFinding[] {
  * change validates everything again, since rules cross files (duplicates, references between streams).
  */
 export class ValidationMemo {
-  last: { files: ReadonlyMap<string, unknown>; loadDiagnostics: string; options: ValidateOptions; diagnostics: Diagnostic[] } | undefined;
+  /**
+   * The files by weak reference: the memo must not keep a load's parses alive into the next load (the daemon's
+   * after its own commit reads every file again, and would hold two parses of each). A file collected since is a
+   * new object anyway.
+   */
+  last:
+    | { files: ReadonlyMap<string, WeakRef<object>>; loadDiagnostics: string; options: ValidateOptions; diagnostics: Diagnostic[] }
+    | undefined;
 }
 
 function sameInputs(memo: ValidationMemo['last'], repo: LoadedRepository, options: ValidateOptions): boolean {
   if (!memo || memo.files.size !== repo.files.size) return false;
   if (memo.options.defaultNamespace !== options.defaultNamespace || memo.options.workloadKinds !== options.workloadKinds) return false;
-  for (const [file, parsed] of repo.files) if (memo.files.get(file) !== parsed) return false;
+  for (const [file, parsed] of repo.files) if (memo.files.get(file)?.deref() !== parsed) return false;
   return memo.loadDiagnostics === JSON.stringify(repo.diagnostics);
 }
 
@@ -120,7 +127,11 @@ export function validateRepository(
   const recalled = key === undefined ? undefined : store?.recallValidation(key);
   const diagnostics = recalled ? [...recalled] : validateAll(repo, options);
   if (key !== undefined && !recalled) store?.rememberValidation(key, [...diagnostics]);
-  if (memo) memo.last = { files: new Map(repo.files), loadDiagnostics: JSON.stringify(repo.diagnostics), options, diagnostics };
+  if (memo) {
+    const files = new Map<string, WeakRef<object>>();
+    for (const [file, parsed] of repo.files) files.set(file, new WeakRef(parsed));
+    memo.last = { files, loadDiagnostics: JSON.stringify(repo.diagnostics), options, diagnostics };
+  }
   return diagnostics;
 }
 

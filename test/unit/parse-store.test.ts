@@ -195,6 +195,20 @@ describe('parse store', () => {
     expect(restarted.stats).toEqual({ hits: 5, misses: 0 });
   });
 
+  it("a file's older parse goes as soon as its new text is parsed, not when the load settles", async () => {
+    const s = store();
+    await s.open();
+    s.parse('x.yaml', stream('x'), defaultLoadLimits);
+    s.parse('y.yaml', stream('y'), defaultLoadLimits);
+    s.settle();
+    await s.open(); // the next load
+    s.parse('x.yaml', stream('x', 'v2'), defaultLoadLimits);
+    expect(s.size).toBe(2); // x's old entry is gone, y's waits for the load to settle
+    s.keep('y.yaml');
+    s.settle();
+    expect(s.size).toBe(2);
+  });
+
   it('saveIfDue saves at its first call, then only once the interval has passed', async () => {
     const s = store();
     await load(s);

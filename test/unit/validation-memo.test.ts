@@ -3,6 +3,9 @@
  * again; any changed, added or removed file, or other options, validates everything again (rules cross files).
  */
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultLoadLimits } from '../../src/render/limits.js';
@@ -55,6 +58,25 @@ describe('ValidationMemo', () => {
     const other = memo.last;
     validateRepository(await load(), { defaultNamespace: 'other' }, memo);
     expect(memo.last).not.toBe(other);
+  });
+
+  it("keeps no load's parses alive: once the load cache lets them go, they can be collected", async () => {
+    cache.clear();
+    const memo = new ValidationMemo();
+    const refs = await (async () => {
+      const repository = await load();
+      validateRepository(repository, options, memo);
+      return [...repository.files.values()].map((f) => new WeakRef(f));
+    })();
+    cache.clear(); // what a changed file does to its cache entry
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    await sleep(0); // a WeakRef's target is kept until the job that made or read it has ended
+    gc();
+    expect(refs.length).toBe(2);
+    expect(refs.filter((r) => r.deref() !== undefined)).toEqual([]);
+    // The memo then validates again (its files are gone), with the same result.
+    expect(codes(validateRepository(await load(), options, memo))).toEqual(['s/b.yaml unknown-field']);
   });
 
   it('a changed file is validated again', async () => {
