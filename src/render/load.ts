@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { Diagnostic } from './diagnostic.js';
@@ -35,7 +35,15 @@ function readBounded(absolute: string, maxBytes: number): { bytes: Buffer } | { 
     const info = fstatSync(fd);
     if (!info.isFile()) return { error: info.isDirectory() ? 'EISDIR' : 'not a regular file' };
     if (info.size > maxBytes) return { size: info.size };
-    return { bytes: readFileSync(fd) };
+    // Read to the size just taken (readFileSync(fd) would take it again): a file that shrank since ends early.
+    const bytes = Buffer.allocUnsafe(info.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, null);
+      if (n === 0) break;
+      read += n;
+    }
+    return { bytes: read === bytes.length ? bytes : bytes.subarray(0, read) };
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
   } finally {
