@@ -108,8 +108,8 @@ interface Work {
   readonly input: StreamInput;
   readonly spec: readonly TagReference[];
   /**
-   * The status tags: the input's own (read-only) until the first change, then a copy of them (`writableStatus`). A pass with
-   * nothing new copies no stream's status.
+   * The status tags: the input's own (read-only) until the first change, then a copy of them (`writableStatus`).
+   * A pass with nothing new copies no stream's status.
    */
   status: NamedTagEventList[];
   ownStatus: boolean;
@@ -358,7 +358,8 @@ function streamValueAfter(w: Work, input: PlanInput): Readonly<Record<string, un
       if (isRecord(t) && typeof t.name === 'string' && w.generationWrites.has(t.name)) t.generation = w.generationWrites.get(t.name);
   }
   if (w.statusChanged) {
-    const tags = writableStatus(w); // a changed repository alone (a local registry) changes no tag, but the value gets a copy
+    // A changed repository alone (a local registry) changes no tag, but the new value still gets its own copy.
+    const tags = writableStatus(w);
     const limit = input.policy.historyLimit ?? 0;
     if (limit > 0) for (const t of tags) if (t.items && t.items.length > limit) t.items = t.items.slice(0, limit);
     const status = isRecord(value.status) ? value.status : undefined;
