@@ -281,7 +281,12 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
     },
     'imagestreams daemon started',
   );
-  const heap = settleHeap();
+  const heap = settleHeap({
+    passesDone: () => {
+      const { passes, passStartedAt } = daemon.status.snapshot;
+      return passStartedAt === undefined ? passes : passes - 1;
+    },
+  });
   await daemon.start();
   const name = await stopRequested;
   heap.stop();

@@ -30,4 +30,13 @@ describe('the daemon heap rule (src/cli/daemon/heap.ts)', () => {
     // Still busy (the heap moved a lot since the previous sample): wait for quiet.
     expect(shouldCollect(rule, { ...ended, previous: 80 * MiB }, { used: 65 * MiB, total: 132 * MiB }, 3_000)).toBe(false);
   });
+
+  it('collects once after each finished pass, as soon as the daemon says one finished', () => {
+    // Busy (no quiet), no growth past the last collection: only the finished pass asks for it.
+    const s = state({ live: 65 * MiB, previous: 90 * MiB, at: 0, collectedWhileQuiet: true, passesDone: 3 });
+    expect(shouldCollect(rule, s, { used: 70 * MiB, total: 132 * MiB, passesDone: 3 }, 1_000)).toBe(false);
+    expect(shouldCollect(rule, s, { used: 70 * MiB, total: 132 * MiB, passesDone: 4 }, 1_000)).toBe(true);
+    // Never for a small heap.
+    expect(shouldCollect(rule, s, { used: 30 * MiB, total: 40 * MiB, passesDone: 4 }, 1_000)).toBe(false);
+  });
 });

@@ -42,6 +42,8 @@ export interface HeapState {
   readonly previous: number;
   /** Whether a collection ran since the process was last busy. */
   readonly collectedWhileQuiet: boolean;
+  /** Passes finished at the last collection (when the daemon tells). */
+  readonly passesDone?: number;
 }
 
 /**
@@ -52,8 +54,15 @@ export interface HeapState {
  *   has not been collected since: once per quiet spell, whatever the last collection saw, so the garbage a pass
  *   leaves (and the memory V8 committed for it) goes at the end of every pass, not only when it has grown.
  */
-export function shouldCollect(rule: HeapRule, state: HeapState, sample: { used: number; total: number }, now: number): boolean {
+export function shouldCollect(
+  rule: HeapRule,
+  state: HeapState,
+  sample: { used: number; total: number; passesDone?: number },
+  now: number,
+): boolean {
   if (sample.total < rule.floorBytes) return false;
+  // A pass finished since the last collection: what it left goes now, not once the heap is seen to be quiet.
+  if (sample.passesDone !== undefined && sample.passesDone !== state.passesDone) return true;
   if (sample.used >= state.live * rule.factor) return true;
   if (now - state.at >= rule.settleMs && sample.used >= state.live * 1.1) return true;
   return isQuiet(rule, state, sample) && !state.collectedWhileQuiet;
@@ -64,7 +73,13 @@ function isQuiet(rule: HeapRule, state: HeapState, sample: { used: number }): bo
   return Math.abs(sample.used - state.previous) < rule.quietBytes;
 }
 
-export function settleHeap(options: { intervalMs?: number } & Partial<HeapRule> = {}): HeapSettler {
+export function settleHeap(
+  options: {
+    intervalMs?: number;
+    /** How many passes have finished (the daemon's status): a finished pass is collected after at the next sample. */
+    passesDone?: () => number;
+  } & Partial<HeapRule> = {},
+): HeapSettler {
   const gc = exposedGc();
   if (!gc) return { stop: () => undefined };
   const rule: HeapRule = {
@@ -74,10 +89,12 @@ export function settleHeap(options: { intervalMs?: number } & Partial<HeapRule> 
     quietBytes: options.quietBytes ?? 1 << 20,
   };
   // Starting as collected: a daemon that has not worked yet has nothing to give back.
-  let state: HeapState = { live: 0, at: 0, previous: 0, collectedWhileQuiet: true };
+  const done = options.passesDone?.();
+  let state: HeapState = { live: 0, at: 0, previous: 0, collectedWhileQuiet: true, ...(done !== undefined ? { passesDone: done } : {}) };
   const timer = setInterval(() => {
     const m = process.memoryUsage();
-    const sample = { used: m.heapUsed, total: m.heapTotal };
+    const passesDone = options.passesDone?.();
+    const sample = { used: m.heapUsed, total: m.heapTotal, ...(passesDone !== undefined ? { passesDone } : {}) };
     const quiet = isQuiet(rule, state, sample);
     if (!shouldCollect(rule, state, sample, Date.now())) {
       state = { ...state, previous: sample.used, collectedWhileQuiet: state.collectedWhileQuiet && quiet };
@@ -85,7 +102,13 @@ export function settleHeap(options: { intervalMs?: number } & Partial<HeapRule> 
     }
     gc();
     const after = process.memoryUsage().heapUsed;
-    state = { live: after, at: Date.now(), previous: after, collectedWhileQuiet: quiet };
+    state = {
+      live: after,
+      at: Date.now(),
+      previous: after,
+      collectedWhileQuiet: quiet,
+      ...(passesDone !== undefined ? { passesDone } : {}),
+    };
   }, options.intervalMs ?? 1000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
