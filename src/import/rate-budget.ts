@@ -230,6 +230,8 @@ export class RegistryBudget {
   }
 }
 
+const dockerHubNames: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
 /** The budgets of every registry a client talks to, by registry name (`docker.io` for all of Docker Hub's names). */
 export class RateBudgets {
   private readonly budgets = new Map<string, RegistryBudget>();
@@ -244,8 +246,7 @@ export class RateBudgets {
 
   /** The name a budget is kept under: the registry as configured, Docker Hub's hosts as `docker.io`. */
   static nameOf(registry: string, host: string): string {
-    const hub = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-    return hub.has(registry) || hub.has(host) ? 'docker.io' : registry;
+    return dockerHubNames.has(registry) || dockerHubNames.has(host) ? 'docker.io' : registry;
   }
 
   for(registry: string, host: string): RegistryBudget {

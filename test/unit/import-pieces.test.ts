@@ -8,6 +8,7 @@ import { CredentialStore, Secret, normalizeAuthKey } from '../../src/import/cred
 import { Circuit, backoffMs, parseRetryAfter } from '../../src/import/limits.js';
 import { choosePlatform, digestOf, parseManifest, verifyDigest } from '../../src/import/manifest.js';
 import { imageMetadata } from '../../src/import/metadata.js';
+import { pathOf } from '../../src/import/registry-client.js';
 import { forbiddenAddress, guardedLookup } from '../../src/import/transport.js';
 import type { LookupCallback } from '../../src/import/transport.js';
 import { parseWwwAuthenticate } from '../../src/import/www-authenticate.js';
@@ -408,5 +409,21 @@ describe('link-local and metadata addresses', () => {
       message: expect.stringContaining('169.254.169.254 is a link-local address'),
     });
     expect((await ask(['10.1.2.3', 'fe80::5'], true)).err).toMatchObject({ message: expect.stringContaining('fe80::5') });
+  });
+});
+
+describe('pathOf (the request path for metrics and budgets, without parsing the URL)', () => {
+  it('is what URL.pathname gives for the endpoints the client builds', () => {
+    for (const url of [
+      'https://quay.io/v2/',
+      'http://127.0.0.1:5000/v2/bench/app/manifests/t1',
+      'https://registry-1.docker.io/v2/library/ruby/manifests/sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'https://r.io/v2/a/b/c/blobs/sha256:aa',
+      'https://r.io/v2/a/b/tags/list?n=1000&last=v1.2',
+      'https://r.io:8443/v2/a/tags/list?n=10#frag',
+      'https://r.io',
+      'https://[::1]:5000/v2/x/manifests/latest',
+    ])
+      expect(pathOf(url), url).toBe(new URL(url).pathname);
   });
 });
