@@ -23,6 +23,7 @@ import type { RegistryClient, Target } from './registry-client.js';
 import { manifestAccept, RegistryError } from './registry-client.js';
 import { DeferredError } from './rate-budget.js';
 import { importFailure } from './failures.js';
+import { distinctRequests } from './same-requests.js';
 import type { RegistryMirror, RegistryPolicy } from './registry-policy.js';
 import { policyRefusal, registryMatches } from './registry-policy.js';
 import type {
@@ -72,13 +73,6 @@ interface ParsedSource {
 }
 
 const fail = (failure: ImportFailure): Observation => ({ ok: false, failure });
-
-/** A field of a request key: its length first, so no two different requests share a key (and no JSON per request). */
-const keyField = (value: string | undefined): string => (value === undefined ? '-' : `${value.length}:${value}`);
-
-/** What makes two requests the same import. */
-const requestKey = (r: ImportRequest): string =>
-  `${keyField(r.from)}${keyField(r.importMode)}${r.insecure ? 1 : 0}${keyField(r.preferArch)}${keyField(r.preferOs)}${keyField(r.known)}`;
 
 /** A request the registry's budget did not send, as the core's deferral. */
 const deferral = (err: DeferredError): ImportDeferral => ({
@@ -149,19 +143,9 @@ export class Importer {
     const inflight = new Map<string, Promise<Resolution>>();
     const tags: TagResolutions = new Map();
     // Many tags follow one source: identical requests share one observation (the same object: read-only).
-    const same = new Map<string, number>();
-    const slots: number[] = [];
-    const unique: Array<{ readonly request: ImportRequest; readonly source: ParsedSource | ImportFailure }> = [];
-    for (const request of requests) {
-      const key = requestKey(request);
-      let u = same.get(key);
-      if (u === undefined) {
-        u = unique.length;
-        same.set(key, u);
-        unique.push({ request, source: this.parseSource(request.from, request.insecure) });
-      }
-      slots.push(u);
-    }
+    const distinct = distinctRequests(requests);
+    const { slots } = distinct;
+    const unique = distinct.unique.map((request) => ({ request, source: this.parseSource(request.from, request.insecure) }));
     // A few imports at a time per registry (its requests are limited to `concurrency` anyway): starting all of them
     // at once held every pending import's state through the whole pass (10,000 tags: 100 MiB of old generation).
     const results: CheckObservation[] = new Array(unique.length);
