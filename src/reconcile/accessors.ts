@@ -108,6 +108,11 @@ function tagIndex(tags: readonly NamedTagEventList[]): TagIndex {
 
 /** The status entry of a tag (the first, should a list name it twice). */
 export function findStatusTag(tags: readonly NamedTagEventList[], tag: string): NamedTagEventList | undefined {
+  // A short list (most streams) is scanned: cheaper than building and keeping its index.
+  if (tags.length <= scanned) {
+    for (const t of tags) if (t.tag === tag) return t;
+    return undefined;
+  }
   const entry = tagIndex(tags).byName.get(tag);
   // An entry renamed in place since it was indexed: look the slow way (and index again next time).
   if (entry !== undefined && entry.tag !== tag) {
@@ -115,6 +120,15 @@ export function findStatusTag(tags: readonly NamedTagEventList[], tag: string): 
     return tags.find((t) => t.tag === tag);
   }
   return entry;
+}
+
+/** Lists this long or shorter are scanned, never indexed. */
+const scanned = 16;
+
+/** Whether a list is in name order (a short list's, checked as it is asked). */
+function inOrder(tags: readonly NamedTagEventList[]): boolean {
+  for (let i = 1; i < tags.length; i++) if ((tags[i - 1] as NamedTagEventList).tag > (tags[i] as NamedTagEventList).tag) return false;
+  return true;
 }
 
 /** Where `tag` goes: before the first entry with a greater name. */
@@ -137,8 +151,12 @@ function insertionPoint(tags: readonly NamedTagEventList[], tag: string, sorted:
 export function statusTagFor(tags: NamedTagEventList[], tag: string): NamedTagEventList {
   let entry = findStatusTag(tags, tag);
   if (!entry) {
-    const index = tagIndex(tags);
     entry = { tag, items: null };
+    if (tags.length < scanned) {
+      tags.splice(insertionPoint(tags, tag, inOrder(tags)), 0, entry);
+      return entry;
+    }
+    const index = tagIndex(tags);
     tags.splice(insertionPoint(tags, tag, index.sorted), 0, entry);
     index.byName.set(tag, entry);
     index.length = tags.length;
