@@ -32,6 +32,8 @@ export type DueReason =
   | 'notified'
   | 'repository';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface DueTagImport {
   readonly kind: 'tag';
   readonly stream: string;
@@ -259,27 +261,33 @@ export function dueImports(streams: readonly StreamInput[], options: DueOptions)
         if (at !== undefined) next = Math.min(next ?? Infinity, at);
       }
       if (!reason) continue;
-      const notesOfTag = isRecord(t.annotations) ? t.annotations : {};
+      const notesOfTag = isRecord(t.annotations) ? t.annotations : undefined;
       const preferArch =
-        typeof notesOfTag[knownAnnotations.preferArch] === 'string' ? (notesOfTag[knownAnnotations.preferArch] as string) : undefined;
+        notesOfTag && typeof notesOfTag[knownAnnotations.preferArch] === 'string'
+          ? (notesOfTag[knownAnnotations.preferArch] as string)
+          : '';
       const preferOs =
-        typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : undefined;
-      const known = reason === 'scheduled' ? confirmedImage(entry) : undefined;
-      const due = {
+        notesOfTag && typeof notesOfTag[knownAnnotations.preferOs] === 'string' ? (notesOfTag[knownAnnotations.preferOs] as string) : '';
+      // One object per due tag (built, then given its optional fields): a pass makes one for every tag.
+      const due: Mutable<DueTagImport> = {
+        kind: 'tag',
         stream: stream.key,
         tag: t.name,
         from: t.from?.name ?? '',
         importMode: importModeOf(t),
         insecure: t.importPolicy?.insecure === true || streamInsecure,
-        ...(preferArch ? { preferArch } : {}),
-        ...(preferOs ? { preferOs } : {}),
         reason,
       };
-      imports.push(
-        policyRepo
-          ? { kind: 'policy', ...due, repository: policyRepo.repository, current: policyRepo.current }
-          : { kind: 'tag', ...due, ...(known ? { known } : {}) },
-      );
+      if (preferArch) due.preferArch = preferArch;
+      if (preferOs) due.preferOs = preferOs;
+      if (policyRepo) {
+        const { kind: _tag, ...rest } = due;
+        imports.push({ kind: 'policy', ...rest, repository: policyRepo.repository, current: policyRepo.current });
+        continue;
+      }
+      const known = reason === 'scheduled' ? confirmedImage(entry) : undefined;
+      if (known) due.known = known;
+      imports.push(due);
     }
   }
   return { imports, nextDueAt: next === undefined || !Number.isFinite(next) ? undefined : new Date(next).toISOString() };

@@ -187,19 +187,8 @@ export function importsToRun(selection: PassSelection, clock: PassClock, setting
     ...(clock.parseSchedule ? { parseSchedule: clock.parseSchedule } : {}),
     specHashes,
   });
-  const tags = due
-    .filter((d): d is DueTagImport => d.kind === 'tag')
-    .map((d) => ({
-      due: d,
-      request: {
-        from: d.from,
-        importMode: d.importMode,
-        insecure: d.insecure,
-        preferArch: d.preferArch,
-        preferOs: d.preferOs,
-        ...(d.known ? { known: d.known } : {}),
-      },
-    }));
+  // A due tag is its own import request (it holds every field of one; no copy per tag).
+  const tags = due.filter((d): d is DueTagImport => d.kind === 'tag').map((d) => ({ due: d, request: d as ImageImportRequest }));
   return {
     due,
     nextDueAt,
