@@ -165,8 +165,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   const diagnostics = validateRepository(
     repo,
     { defaultNamespace: settings.defaultNamespace, workloadKinds: settings.workloadKinds },
-    options.validationMemo,
-    options.parseStore,
+    { memo: options.validationMemo, store: options.parseStore },
   );
   const invalidFiles = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
   const selection = selectPassInputs(repo.objects, invalidFiles, settings, repo.markers, repo.kustomizations);

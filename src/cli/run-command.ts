@@ -281,12 +281,7 @@ async function runDaemon(options: RunOptions, io: CliIo, stopRequested: Promise<
     },
     'imagestreams daemon started',
   );
-  const heap = settleHeap({
-    passesDone: () => {
-      const { passes, passStartedAt } = daemon.status.snapshot;
-      return passStartedAt === undefined ? passes : passes - 1;
-    },
-  });
+  const heap = settleHeap({ passesDone: () => daemon.status.finishedPasses });
   await daemon.start();
   const name = await stopRequested;
   heap.stop();

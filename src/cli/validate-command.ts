@@ -29,8 +29,7 @@ export async function validateCommand(paths: readonly string[], options: Validat
   const diagnostics = validateRepository(
     repo,
     { defaultNamespace: config.settings.defaultNamespace, workloadKinds: config.settings.workloadKinds },
-    undefined,
-    store,
+    { store },
   );
   await store?.save();
   const streams = repo.objects.filter((o) => o.kind === kinds.imageStream).length;

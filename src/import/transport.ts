@@ -12,6 +12,7 @@ import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request } from 'undici';
 import type { Dispatcher } from 'undici';
+import { BoundedMemo } from '../reconcile/memo.js';
 
 export interface ProxySettings {
   readonly httpProxy?: string | undefined;
@@ -122,14 +123,10 @@ const linkLocalV4 = (a: number, b: number): boolean => a === 169 && b === 254;
  */
 export function forbiddenAddress(host: string): string | undefined {
   // Asked before every request: the answer for a host is kept (a pass talks to a handful of hosts).
-  if (checkedHosts.has(host)) return checkedHosts.get(host);
-  const why = addressProblem(host);
-  if (checkedHosts.size >= 1024) checkedHosts.clear();
-  checkedHosts.set(host, why);
-  return why;
+  return checkedHosts.get(host, addressProblem);
 }
 
-const checkedHosts = new Map<string, string | undefined>();
+const checkedHosts = new BoundedMemo<string | undefined>(1024);
 
 function addressProblem(host: string): string | undefined {
   const h = host.toLowerCase().replace(/\.$/, '');

@@ -5,6 +5,7 @@
  * tags a user changed, whatever the Git history looks like (shallow clones, uncommitted trees, PR checkouts). The
  * record is one annotation, so files stay valid for `oc apply`.
  */
+import { BoundedMemo } from './memo.js';
 import type { TagReference } from './model.js';
 
 export const importRecordAnnotation = 'imagestreams.dev/import-spec';
@@ -93,21 +94,14 @@ export function readImportRecord(annotations: unknown): Map<string, string> {
   if (typeof annotations !== 'object' || annotations === null) return new Map();
   const raw = (annotations as Record<string, unknown>)[importRecordAnnotation];
   if (typeof raw !== 'string') return new Map();
-  let entries = readRecords.get(raw);
-  if (entries === undefined) {
-    entries = parseRecord(raw);
-    if (readRecords.size >= readRecordsMax) readRecords.clear();
-    readRecords.set(raw, entries);
-  }
-  return new Map(entries);
+  return new Map(readRecords.get(raw, parseRecord));
 }
 
 /**
  * Records read recently, by their text: due and planning both read every stream's record each pass, and the daemon
  * sees the same texts pass after pass. The memo forgets everything when it is full; callers get a map of their own.
  */
-const readRecords = new Map<string, ReadonlyArray<readonly [string, string]>>();
-const readRecordsMax = 16_384;
+const readRecords = new BoundedMemo<ReadonlyArray<readonly [string, string]>>(16_384);
 
 function parseRecord(raw: string): Array<readonly [string, string]> {
   const out: Array<readonly [string, string]> = [];

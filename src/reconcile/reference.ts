@@ -9,6 +9,7 @@
  *
  * Pure functions; the upstream error texts are kept verbatim because users search for them.
  */
+import { BoundedMemo } from './memo.js';
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
@@ -116,19 +117,14 @@ function matchOld(input: string): Result<RegExpExecArray> {
  * many tags follow one source), and the grammar's regular expression is the costly part. A result is a value of its
  * input alone and frozen, so sharing it changes nothing; the memo forgets everything when it is full.
  */
-const parsedReferences = new Map<string, Result<OpenShiftReference>>();
-const parsedReferencesMax = 16_384;
+const parsedReferences = new BoundedMemo<Result<OpenShiftReference>>(16_384);
 
 export function parseOpenShiftReference(input: string): Result<OpenShiftReference> {
-  let result = parsedReferences.get(input);
-  if (result === undefined) {
-    result = parseReference(input);
+  return parsedReferences.get(input, (text) => {
+    const result = parseReference(text);
     if (result.ok) Object.freeze(result.value);
-    Object.freeze(result);
-    if (parsedReferences.size >= parsedReferencesMax) parsedReferences.clear();
-    parsedReferences.set(input, result);
-  }
-  return result;
+    return Object.freeze(result);
+  });
 }
 
 function parseReference(input: string): Result<OpenShiftReference> {

@@ -19,10 +19,10 @@ export function addTagEvent(tags: NamedTagEventList[], tag: string, next: TagEve
     delete entry.conditions;
     return true;
   }
+  if (isHead(head, next)) return false;
   const sameRef = head.dockerImageReference === next.dockerImageReference;
   const sameImage = head.image === next.image;
   if (sameRef && sameImage) {
-    if (head.generation === next.generation) return false;
     head.generation = next.generation;
   } else if (sameRef) {
     head.image = next.image;
@@ -37,15 +37,19 @@ export function addTagEvent(tags: NamedTagEventList[], tag: string, next: TagEve
   return true;
 }
 
-/** Whether addTagEvent would change the status (when it would not, it changes nothing). */
-export function tagEventChanges(tags: readonly NamedTagEventList[], tag: string, next: TagEvent): boolean {
-  const head = findStatusTag(tags, tag)?.items?.[0];
-  return !(
-    head &&
+/** addTagEvent's one case of changing nothing: the head already is this event, generation included. */
+function isHead(head: TagEvent | undefined, next: TagEvent): boolean {
+  return (
+    head !== undefined &&
     head.dockerImageReference === next.dockerImageReference &&
     head.image === next.image &&
     head.generation === next.generation
   );
+}
+
+/** Whether addTagEvent would change the status (when it would not, it changes nothing). */
+export function tagEventChanges(tags: readonly NamedTagEventList[], tag: string, next: TagEvent): boolean {
+  return !isHead(findStatusTag(tags, tag)?.items?.[0], next);
 }
 
 /** §4.4: items[0] of a tag (an empty name means `latest`). */
@@ -173,15 +177,8 @@ export function applyImportSuccess(
   event: TagEvent,
 ): boolean {
   const entry = findStatusTag(tags, tag);
-  const head = entry?.items?.[0];
-  const changed =
-    !head ||
-    specGeneration == null ||
-    head.dockerImageReference !== event.dockerImageReference ||
-    head.image !== event.image ||
-    specGeneration > head.generation;
   let any = false;
-  if (changed) any = addTagEvent(tags, tag, event);
+  if (importMovesHead(entry?.items?.[0], specGeneration, event)) any = addTagEvent(tags, tag, event);
   if (entry?.conditions && entry.conditions.length > 0) {
     delete entry.conditions;
     any = true;
@@ -202,11 +199,18 @@ export function importSuccessChanges(
   const entry = findStatusTag(tags, tag);
   if (entry?.conditions && entry.conditions.length > 0) return true;
   const head = entry?.items?.[0];
-  if (!head) return true;
-  const sameRef = head.dockerImageReference === event.dockerImageReference;
-  const sameImage = head.image === event.image;
-  if (specGeneration != null && sameRef && sameImage && !(specGeneration > head.generation)) return false;
-  return tagEventChanges(tags, tag, event);
+  return importMovesHead(head, specGeneration, event) && !isHead(head, event);
+}
+
+/** Whether an import's event is written at all (§6.7): a new image or reference, or a newer spec generation. */
+function importMovesHead(head: TagEvent | undefined, specGeneration: number | null | undefined, event: TagEvent): boolean {
+  return (
+    !head ||
+    specGeneration == null ||
+    head.dockerImageReference !== event.dockerImageReference ||
+    head.image !== event.image ||
+    specGeneration > head.generation
+  );
 }
 
 /**

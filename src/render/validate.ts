@@ -116,12 +116,16 @@ function storedKey(store: ValidationStore, repo: LoadedRepository, options: Vali
     .digest('base64url');
 }
 
+/**
+ * Every diagnostic of a loaded repository. `reuse` may hand in the last validation: the daemon's in-memory memo,
+ * and the parse store's, which outlives the process.
+ */
 export function validateRepository(
   repo: LoadedRepository,
   options: ValidateOptions,
-  memo?: ValidationMemo,
-  store?: ValidationStore,
+  reuse: { readonly memo?: ValidationMemo | undefined; readonly store?: ValidationStore | undefined } = {},
 ): Diagnostic[] {
+  const { memo, store } = reuse;
   if (memo && sameInputs(memo.last, repo, options)) return [...(memo.last?.diagnostics ?? [])];
   const key = store ? storedKey(store, repo, options) : undefined;
   const recalled = key === undefined ? undefined : store?.recallValidation(key);

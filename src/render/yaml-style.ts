@@ -1,6 +1,7 @@
 import { Composer, Document as YamlDocument, Parser, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Node, ParsedNode } from 'yaml';
 import { yamlOptions } from './yaml-source.js';
+import { BoundedMemo } from '../reconcile/memo.js';
 
 /**
  * How new YAML text is written so that it reads like the file it lands in: scalars in the least surprising style
@@ -60,7 +61,7 @@ const onlyKey = (c: ParsedNode | null): Node | null | undefined =>
 const onlyItem = (c: ParsedNode | null): Node | null | undefined =>
   isSeq(c) && c.items.length === 1 ? (c.items[0] as Node | null) : undefined;
 
-const plainCache = new Map<string, boolean>();
+const plainCache = new BoundedMemo<boolean>(10_000);
 
 /**
  * Safe in block context as far as where a plain scalar ends goes: starts with a letter, holds only letters, digits
@@ -115,18 +116,15 @@ export function isPlainSafe(s: string, context: 'block' | 'flow' | 'key' | 'flow
  * direct check is tested against, and what answers for the rare strings it leaves open.
  */
 export function plainSafeByProbe(s: string, context: 'block' | 'flow' | 'key' | 'flow-key'): boolean {
-  const cacheKey = `${context}\u0000${s}`;
-  const cached = plainCache.get(cacheKey);
-  if (cached !== undefined) return cached;
-  const same = (r: unknown): boolean => typeof r === 'object' && r !== null && (r as { value: unknown }).value === s;
-  let ok = same(probe(`k: ${s}\n`, onlyValue));
-  if (ok && (context === 'flow' || context === 'flow-key'))
-    ok = same(probe(`k: [${s}]\n`, (c) => onlyItem(onlyValue(c) as ParsedNode | null)));
-  if (ok && (context === 'key' || context === 'flow-key')) ok = same(probe(`${s}: v\n`, onlyKey));
-  if (ok && context === 'flow-key') ok = same(probe(`k: {${s}: v}\n`, (c) => onlyKey(onlyValue(c) as ParsedNode | null)));
-  if (plainCache.size > 10_000) plainCache.clear();
-  plainCache.set(cacheKey, ok);
-  return ok;
+  return plainCache.get(`${context}\u0000${s}`, () => {
+    const same = (r: unknown): boolean => typeof r === 'object' && r !== null && (r as { value: unknown }).value === s;
+    let ok = same(probe(`k: ${s}\n`, onlyValue));
+    if (ok && (context === 'flow' || context === 'flow-key'))
+      ok = same(probe(`k: [${s}]\n`, (c) => onlyItem(onlyValue(c) as ParsedNode | null)));
+    if (ok && (context === 'key' || context === 'flow-key')) ok = same(probe(`${s}: v\n`, onlyKey));
+    if (ok && context === 'flow-key') ok = same(probe(`k: {${s}: v}\n`, (c) => onlyKey(onlyValue(c) as ParsedNode | null)));
+    return ok;
+  });
 }
 
 /** A YAML double-quoted scalar; every character YAML would not keep as-is is escaped. */

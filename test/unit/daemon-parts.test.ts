@@ -164,8 +164,11 @@ describe('the daemon status', () => {
     s.passFailed(s.passStarted(), 0, { code: 'git-auth', message: 'refused', terminal: true }, 5000);
     expect(s.snapshot).toMatchObject({ state: 'stalled', code: 'git-auth' });
     s.stopping();
-    s.passLanded(s.passStarted(), 'nothing-to-do', 0);
+    const last = s.passStarted();
+    expect(s.finishedPasses).toBe(last - 1); // the running pass is not finished
+    s.passLanded(last, 'nothing-to-do', 0);
     expect(s.snapshot.state).toBe('stopping');
+    expect(s.finishedPasses).toBe(last);
   });
 });
 

@@ -284,7 +284,7 @@ describe('parse store', () => {
         recalled ||= found !== undefined;
         return found;
       };
-      const diagnostics = validateRepository(repository, opts, undefined, s);
+      const diagnostics = validateRepository(repository, opts, { store: s });
       await s.save();
       expect(diagnostics).toEqual(validateRepository(await load(), opts));
       return { diagnostics, recalled };

@@ -36,27 +36,27 @@ describe('ValidationMemo', () => {
   it('reuses the last diagnostics while every file is unchanged, and validates again on any change', async () => {
     cache.clear();
     const memo = new ValidationMemo();
-    const first = validateRepository(await load(), options, memo);
+    const first = validateRepository(await load(), options, { memo });
     expect(codes(first)).toEqual(['s/b.yaml unknown-field']);
     const kept = memo.last;
-    const second = validateRepository(await load(), options, memo);
+    const second = validateRepository(await load(), options, { memo });
     expect(second).toEqual(first);
     expect(memo.last).toBe(kept); // not validated again
     second.length = 0; // a caller's copy: the memo keeps its own
-    expect(validateRepository(await load(), options, memo)).toEqual(first);
+    expect(validateRepository(await load(), options, { memo })).toEqual(first);
 
     // A new file that duplicates a stream of an unchanged one: the rule across files is seen.
     writeFileSync(path.join(repo, 's', 'c.yaml'), stream('a'));
-    const third = validateRepository(await load(), options, memo);
+    const third = validateRepository(await load(), options, { memo });
     expect(memo.last).not.toBe(kept);
     expect(codes(third).filter((c) => c.includes('duplicate')).length).toBeGreaterThan(0);
     expect(third).toEqual(validateRepository(await load(), options));
 
     // A removed file, and other options.
     rmSync(path.join(repo, 's', 'c.yaml'));
-    expect(validateRepository(await load(), options, memo)).toEqual(first);
+    expect(validateRepository(await load(), options, { memo })).toEqual(first);
     const other = memo.last;
-    validateRepository(await load(), { defaultNamespace: 'other' }, memo);
+    validateRepository(await load(), { defaultNamespace: 'other' }, { memo });
     expect(memo.last).not.toBe(other);
   });
 
@@ -65,7 +65,7 @@ describe('ValidationMemo', () => {
     const memo = new ValidationMemo();
     const refs = await (async () => {
       const repository = await load();
-      validateRepository(repository, options, memo);
+      validateRepository(repository, options, { memo });
       return [...repository.files.values()].map((f) => new WeakRef(f));
     })();
     cache.clear(); // what a changed file does to its cache entry
@@ -76,14 +76,14 @@ describe('ValidationMemo', () => {
     expect(refs.length).toBe(2);
     expect(refs.filter((r) => r.deref() !== undefined)).toEqual([]);
     // The memo then validates again (its files are gone), with the same result.
-    expect(codes(validateRepository(await load(), options, memo))).toEqual(['s/b.yaml unknown-field']);
+    expect(codes(validateRepository(await load(), options, { memo }))).toEqual(['s/b.yaml unknown-field']);
   });
 
   it('a changed file is validated again', async () => {
     cache.clear();
     const memo = new ValidationMemo();
-    validateRepository(await load(), options, memo);
+    validateRepository(await load(), options, { memo });
     writeFileSync(path.join(repo, 's', 'b.yaml'), stream('b'));
-    expect(validateRepository(await load(), options, memo)).toEqual([]);
+    expect(validateRepository(await load(), options, { memo })).toEqual([]);
   });
 });

@@ -89,12 +89,11 @@ export function settleHeap(
     quietBytes: options.quietBytes ?? 1 << 20,
   };
   // Starting as collected: a daemon that has not worked yet has nothing to give back.
-  const done = options.passesDone?.();
-  let state: HeapState = { live: 0, at: 0, previous: 0, collectedWhileQuiet: true, ...(done !== undefined ? { passesDone: done } : {}) };
+  const passesDone = options.passesDone ?? (() => 0);
+  let state: HeapState = { live: 0, at: 0, previous: 0, collectedWhileQuiet: true, passesDone: passesDone() };
   const timer = setInterval(() => {
     const m = process.memoryUsage();
-    const passesDone = options.passesDone?.();
-    const sample = { used: m.heapUsed, total: m.heapTotal, ...(passesDone !== undefined ? { passesDone } : {}) };
+    const sample = { used: m.heapUsed, total: m.heapTotal, passesDone: passesDone() };
     const quiet = isQuiet(rule, state, sample);
     if (!shouldCollect(rule, state, sample, Date.now())) {
       state = { ...state, previous: sample.used, collectedWhileQuiet: state.collectedWhileQuiet && quiet };
@@ -102,13 +101,7 @@ export function settleHeap(
     }
     gc();
     const after = process.memoryUsage().heapUsed;
-    state = {
-      live: after,
-      at: Date.now(),
-      previous: after,
-      collectedWhileQuiet: quiet,
-      ...(passesDone !== undefined ? { passesDone } : {}),
-    };
+    state = { live: after, at: Date.now(), previous: after, collectedWhileQuiet: quiet, passesDone: sample.passesDone };
   }, options.intervalMs ?? 1000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

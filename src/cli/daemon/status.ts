@@ -72,6 +72,11 @@ export class DaemonStatus {
     return this.snap;
   }
 
+  /** Passes that have ended (landed or failed): the running one, if any, is not counted. */
+  get finishedPasses(): number {
+    return this.snap.passStartedAt === undefined ? this.snap.passes : this.snap.passes - 1;
+  }
+
   get ready(): boolean {
     return this.snap.state === 'ready';
   }
