@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
@@ -28,7 +29,7 @@ function fileProblem(file: string, code: Diagnostic['code'], message: string, li
  * through the thread pool (the callers yield between batches). Opened non-blocking and refused unless it is a
  * regular file, so a FIFO or a device never stalls the process.
  */
-function readBounded(absolute: string, maxBytes: number): { bytes: Buffer } | { size: number } | { error: string } {
+function readBounded(absolute: string, maxBytes: number): { bytes: Buffer; info: Stats } | { size: number } | { error: string } {
   let fd: number | undefined;
   try {
     fd = openSync(absolute, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -43,7 +44,7 @@ function readBounded(absolute: string, maxBytes: number): { bytes: Buffer } | { 
       if (n === 0) break;
       read += n;
     }
-    return { bytes: read === bytes.length ? bytes : bytes.subarray(0, read) };
+    return { bytes: read === bytes.length ? bytes : bytes.subarray(0, read), info };
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
   } finally {
@@ -60,7 +61,7 @@ export async function loadFile(
   absolute: string,
   display: string,
   limits: LoadLimits = defaultLoadLimits,
-  parse: (display: string, text: string, limits: LoadLimits) => LoadResult = parseText,
+  parse: (display: string, text: string, limits: LoadLimits, info: Stats) => LoadResult = parseText,
 ): Promise<LoadResult> {
   const read = readBounded(absolute, limits.maxFileBytes);
   if ('error' in read) return fileProblem(display, 'read-error', `cannot read file: ${read.error}`);
@@ -71,7 +72,7 @@ export async function loadFile(
       `file is ${read.size} bytes, larger than the limit of ${limits.maxFileBytes} bytes; not read`,
     );
   }
-  const { bytes } = read;
+  const { bytes, info } = read;
   if (bytes.length > limits.maxFileBytes) {
     return fileProblem(
       display,
@@ -90,7 +91,7 @@ export async function loadFile(
       at.col,
     );
   }
-  return parse(display, bytes.toString('utf8'), limits);
+  return parse(display, bytes.toString('utf8'), limits, info);
 }
 
 /** Parse a file's text as loadFile does (the verbs that change a file's text read the result back this way). */

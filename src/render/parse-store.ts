@@ -12,50 +12,31 @@
  * - The store is a cache: a missing, unreadable, damaged or foreign store file is an empty store, and a store that
  *   cannot be written costs only the next run's parse. Nothing in it is trusted beyond its shape: every entry is
  *   checked before use, and a bad one fails the whole store (parsed again).
+ * - A file is not even read when its stat (size, mtime, ctime, inode, device) is the one the store last read it
+ *   with, under the same limits, and that read came at least racyWindowMs after the file's last change: git's
+ *   index rule (a change within one timestamp tick of the read could keep the stat). The entry keeps the text.
  * - Results are shared, never copied: like the daemon's LoadCache, whatever reads them must not change them.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
 import type { Diagnostic } from './diagnostic.js';
 import type { LoadLimits } from './limits.js';
 import type { LoadResult } from './load.js';
 import { formatOf, parseText } from './load.js';
-import { LineIndex, PositionMap } from './positions.js';
-import type { ParsedFile } from './source.js';
-
-/** What a file's load produced, without what is cheap to make again from its text (the text, the line index). */
-type Entry =
-  | {
-      readonly ok: true;
-      readonly documents: ParsedFile['documents'];
-      readonly problems: ParsedFile['problems'];
-      readonly markers: ParsedFile['markers'];
-    }
-  | { readonly ok: false; readonly diagnostic: Extract<LoadResult, { ok: false }>['diagnostic'] };
+import type { Entry, FileRecord, StoredValidation } from './parse-store-format.js';
+import { decodeStore, encodeStore } from './parse-store-format.js';
+import { LineIndex } from './positions.js';
 
 /**
- * An entry as written: the documents' values as one JSON text when JSON reads them back exactly (V8's deserializer
- * builds an object graph several times slower than JSON.parse builds the same tree), else kept in the documents.
+ * How long after a file's last change its stat is trusted to stand for its text: a change within the same tick of
+ * a coarse timestamp (FAT's 2 s) as the read could keep the size and times (git's "racily clean" entries).
  */
-type StoredEntry = Exclude<Entry, { ok: true }> | (Extract<Entry, { ok: true }> & { readonly values?: string });
-
-/** A repository's last validation, by a key over every file's entry, the load's own diagnostics and the options. */
-interface StoredValidation {
-  readonly key: string;
-  readonly diagnostics: readonly Diagnostic[];
-}
-
-interface StoreFile {
-  readonly format: 'imagestreams-parse-store';
-  readonly fingerprint: string;
-  readonly entries: Map<string, StoredEntry>;
-  readonly validation?: StoredValidation;
-}
+export const racyWindowMs = 3_000;
 
 let codeFingerprint: string | undefined;
 
@@ -109,32 +90,40 @@ function packageVersion(require: NodeJS.Require, name: string): string {
 }
 
 export interface ParseStoreStats {
-  /** Files whose load came from the store. */
+  /** Files whose load came from the store (by their stat or by their text). */
   readonly hits: number;
+  /** Of those, the files not read at all: their stat was the one the store last read them with. */
+  readonly recalled: number;
   /** Files parsed (new or changed text). */
   readonly misses: number;
 }
 
 export class ParseStore {
   private entries = new Map<string, Entry>();
+  private files = new Map<string, FileRecord>();
   private readonly used = new Set<string>();
+  private readonly usedFiles = new Set<string>();
   private readonly keyOfFile = new Map<string, string>();
   private opened: Promise<void> | undefined;
   private dirty = false;
   private lastSaved = Number.NEGATIVE_INFINITY;
-  private counts = { hits: 0, misses: 0 };
+  private counts = { hits: 0, recalled: 0, misses: 0 };
   private validation: StoredValidation | undefined;
+  private readonly now: () => number;
 
   /**
    * @param dir the directory of store files (`<cache dir>/parsed`)
    * @param scope what the store is for: the repository's absolute path and the display base (one store each)
+   * @param options.now the clock reads are stamped with (tests move it to look past the racy window)
    */
   constructor(
     private readonly dir: string,
     scope: string,
     private readonly fingerprint: string = loaderFingerprint(),
+    options: { readonly now?: () => number } = {},
   ) {
     this.file = path.join(dir, `${createHash('sha256').update(scope).digest('hex').slice(0, 32)}.bin`);
+    this.now = options.now ?? Date.now;
   }
 
   /** The store's file (for tests and `--help`-level docs). */
@@ -155,15 +144,15 @@ export class ParseStore {
    */
   async open(): Promise<void> {
     this.used.clear();
+    this.usedFiles.clear();
     await (this.opened ??= (async () => {
       try {
-        const stored = v8.deserialize(await readFile(this.file)) as Partial<StoreFile>;
-        if (stored.format !== 'imagestreams-parse-store' || stored.fingerprint !== this.fingerprint || !(stored.entries instanceof Map))
-          return;
-        for (const entry of stored.entries.values()) if (!rehydrate(entry)) return;
-        if (stored.validation !== undefined && !isStoredValidation(stored.validation)) return;
-        this.entries = stored.entries as unknown as Map<string, Entry>;
-        this.validation = stored.validation;
+        // One read (the thread pool would take it in 512 KiB pieces); the load reads its files synchronously too.
+        const content = decodeStore(readFileSync(this.file), this.fingerprint);
+        if (!content) return;
+        this.entries = content.entries;
+        this.files = content.files;
+        this.validation = content.validation;
       } catch {
         // missing or damaged: an empty store
       }
@@ -175,52 +164,76 @@ export class ParseStore {
    * once: in the daemon they would otherwise stay in memory beside their new parses until the next save).
    */
   settle(): void {
+    if (this.usedFiles.size !== this.files.size)
+      for (const display of this.files.keys()) if (!this.usedFiles.has(display)) this.files.delete(display);
     if (this.used.size === this.entries.size) return;
     for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
+    for (const [display, record] of this.files) if (!this.entries.has(record.key)) this.files.delete(display);
     this.dirty = true;
   }
 
-  /** Load a file's text as `parseText` would, from the store when this name, these limits and this text are in it. */
-  parse(display: string, text: string, limits: LoadLimits): LoadResult {
-    const key = createHash('sha256')
-      .update(JSON.stringify([display, limits.maxFileBytes, limits.maxAliasCount, limits.maxDepth]))
-      .update('\0')
-      .update(text)
-      .digest('base64url');
-    this.used.add(key);
+  /**
+   * The file's load without reading it, when its stat (`info`, or taken now) is the one the store last read it
+   * with under these limits, and that read came well after the file's last change (racyWindowMs). Else undefined,
+   * and the caller reads it (loadFile through `parse`).
+   */
+  recall(absolute: string, display: string, limits: LoadLimits, info?: Stats): LoadResult | undefined {
+    const record = this.files.get(display);
+    if (!record || record.limits !== limitsKey(limits)) return undefined;
+    if (record.mtimeMs > record.readAtMs - racyWindowMs || record.ctimeMs > record.readAtMs - racyWindowMs) return undefined;
+    const entry = this.entries.get(record.key);
+    if (!entry) return undefined;
+    const s = info ?? statSync(absolute, { throwIfNoEntry: false });
+    if (!s?.isFile() || !sameStat(s, record)) return undefined;
+    this.counts.hits += 1;
+    this.counts.recalled += 1;
+    this.use(display, record.key);
+    return resultOf(entry, display);
+  }
+
+  /**
+   * Load a file's text as `parseText` would, from the store when this name, these limits and this text are in it.
+   * `info` is the stat the text was read with (recorded for `recall`).
+   */
+  parse(display: string, text: string, limits: LoadLimits, info?: Stats): LoadResult {
+    const limitsText = limitsKey(limits);
+    const key = createHash('sha256').update(display).update('\0').update(limitsText).update('\0').update(text).digest('base64url');
     const previous = this.keyOfFile.get(display);
     // The file's older text, parsed by an earlier load of this process: dropped now, not when the load settles, so a
     // load that finds every file changed (the daemon's, after its own commit) never holds two parses of them all.
     if (previous !== undefined && previous !== key && !this.used.has(previous) && this.entries.delete(previous)) this.dirty = true;
-    this.keyOfFile.set(display, key);
+    this.use(display, key);
+    if (info) this.record(display, key, limitsText, info);
     const hit = this.entries.get(key);
     if (hit) {
       this.counts.hits += 1;
-      return hit.ok
-        ? {
-            ok: true,
-            file: {
-              path: display,
-              format: formatOf(display),
-              text,
-              lines: new LineIndex(text),
-              documents: hit.documents,
-              problems: hit.problems,
-              markers: hit.markers,
-            },
-          }
-        : { ok: false, diagnostic: hit.diagnostic };
+      return resultOf(hit, display);
     }
     this.counts.misses += 1;
     const result = parseText(display, text, limits);
     this.entries.set(
       key,
       result.ok
-        ? { ok: true, documents: result.file.documents, problems: result.file.problems, markers: result.file.markers }
+        ? { ok: true, text, documents: result.file.documents, problems: result.file.problems, markers: result.file.markers }
         : { ok: false, diagnostic: result.diagnostic },
     );
     this.dirty = true;
     return result;
+  }
+
+  private use(display: string, key: string): void {
+    this.used.add(key);
+    this.usedFiles.add(display);
+    this.keyOfFile.set(display, key);
+  }
+
+  private record(display: string, key: string, limits: string, s: Stats): void {
+    const old = this.files.get(display);
+    const readAtMs = this.now();
+    // A read that changes nothing the next recall would decide on is not worth a save.
+    if (old && old.key === key && old.limits === limits && sameStat(s, old) && recallable(old) === recallable({ ...old, readAtMs })) return;
+    this.files.set(display, { key, limits, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, readAtMs });
+    this.dirty = true;
   }
 
   /**
@@ -252,7 +265,10 @@ export class ParseStore {
   /** The file's last parse (through this store) is still current: this load uses its entry (the daemon's cache hit). */
   keep(display: string): void {
     const key = this.keyOfFile.get(display);
-    if (key !== undefined) this.used.add(key);
+    if (key !== undefined) {
+      this.used.add(key);
+      this.usedFiles.add(display);
+    }
   }
 
   /**
@@ -266,20 +282,12 @@ export class ParseStore {
       await utimes(this.file, now, now).catch(() => undefined);
       return false;
     }
-    const kept = this.entries;
     this.dirty = false;
     const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const entries = new Map<string, StoredEntry>();
-      for (const [key, entry] of kept) entries.set(key, stored(entry));
-      const content: StoreFile = {
-        format: 'imagestreams-parse-store',
-        fingerprint: this.fingerprint,
-        entries,
-        ...(this.validation ? { validation: this.validation } : {}),
-      };
-      await writeFile(tmp, v8.serialize(content), { mode: 0o600 });
+      const content = encodeStore(this.fingerprint, { entries: this.entries, files: this.files, validation: this.validation });
+      await writeFile(tmp, content, { mode: 0o600 });
       await rename(tmp, this.file);
       await pruneStale(this.dir);
       return true;
@@ -290,6 +298,36 @@ export class ParseStore {
   }
 }
 
+function limitsKey(limits: LoadLimits): string {
+  return `${limits.maxFileBytes}/${limits.maxAliasCount}/${limits.maxDepth}`;
+}
+
+function sameStat(s: Stats, r: FileRecord): boolean {
+  return s.size === r.size && s.mtimeMs === r.mtimeMs && s.ctimeMs === r.ctimeMs && s.ino === r.ino && s.dev === r.dev;
+}
+
+/** Whether a record's read came late enough after the file's last change for its stat to stand for the text. */
+function recallable(r: FileRecord): boolean {
+  return r.mtimeMs <= r.readAtMs - racyWindowMs && r.ctimeMs <= r.readAtMs - racyWindowMs;
+}
+
+function resultOf(entry: Entry, display: string): LoadResult {
+  return entry.ok
+    ? {
+        ok: true,
+        file: {
+          path: display,
+          format: formatOf(display),
+          text: entry.text,
+          lines: new LineIndex(entry.text),
+          documents: entry.documents,
+          problems: entry.problems,
+          markers: entry.markers,
+        },
+      }
+    : { ok: false, diagnostic: entry.diagnostic };
+}
+
 /** Stores of repositories not loaded for 30 days (a CI job's one-off checkout), and leftover temporary files. */
 async function pruneStale(dir: string): Promise<void> {
   const now = Date.now();
@@ -298,97 +336,4 @@ async function pruneStale(dir: string): Promise<void> {
     const age = now - (await stat(file).catch(() => ({ mtimeMs: now }))).mtimeMs;
     if ((name.endsWith('.bin') && age > 30 * 86_400_000) || (name.endsWith('.tmp') && age > 86_400_000)) await rm(file, { force: true });
   }
-}
-
-function isStoredValidation(v: unknown): v is StoredValidation {
-  if (typeof v !== 'object' || v === null) return false;
-  const { key, diagnostics } = v as Record<string, unknown>;
-  return typeof key === 'string' && Array.isArray(diagnostics) && diagnostics.every(isDiagnostic);
-}
-
-function isDiagnostic(d: unknown): boolean {
-  if (typeof d !== 'object' || d === null) return false;
-  const r = d as Record<string, unknown>;
-  return (
-    typeof r.file === 'string' &&
-    Number.isInteger(r.line) &&
-    Number.isInteger(r.col) &&
-    Number.isInteger(r.document) &&
-    typeof r.pointer === 'string' &&
-    (r.severity === 'error' || r.severity === 'warning') &&
-    typeof r.code === 'string' &&
-    typeof r.message === 'string'
-  );
-}
-
-/** An entry as it is written (see StoredEntry): a new object, the entry itself is shared and left as it is. */
-function stored(entry: Entry): StoredEntry {
-  if (!entry.ok || !entry.documents.every((d) => jsonExact(d.value, new Set()))) return entry;
-  return {
-    ...entry,
-    documents: entry.documents.map((d) => ({ ...d, value: null })),
-    values: JSON.stringify(entry.documents.map((d) => d.value)),
-  };
-}
-
-/**
- * Whether JSON.parse(JSON.stringify(value)) gives the same tree: plain objects and arrays, each reached once (an
- * alias's shared value would come back as copies, possibly very many), strings, booleans, null and finite numbers
- * other than -0.
- */
-function jsonExact(value: unknown, seen: Set<object>): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object': {
-      if (value === null) return true;
-      if (seen.has(value)) return false;
-      seen.add(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonExact(value[i], seen)) return false;
-        return true;
-      }
-      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-      for (const key of Reflect.ownKeys(value)) {
-        const d = Object.getOwnPropertyDescriptor(value, key);
-        if (typeof key !== 'string' || !d?.enumerable || !('value' in d) || !jsonExact(d.value, seen)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/**
- * Give stored position maps their class back and the documents their values; false for anything not shaped like an
- * entry this module wrote.
- */
-function rehydrate(entry: unknown): boolean {
-  if (typeof entry !== 'object' || entry === null) return false;
-  const e = entry as Record<string, unknown>;
-  if (e.ok === false) return typeof e.diagnostic === 'object' && e.diagnostic !== null;
-  if (e.ok !== true || !Array.isArray(e.documents) || !Array.isArray(e.problems) || !Array.isArray(e.markers)) return false;
-  let values: unknown[] | undefined;
-  if (e.values !== undefined) {
-    if (typeof e.values !== 'string') return false;
-    try {
-      values = JSON.parse(e.values) as unknown[];
-    } catch {
-      return false;
-    }
-    if (!Array.isArray(values) || values.length !== e.documents.length) return false;
-    delete e.values;
-  }
-  for (const [i, d] of (e.documents as unknown[]).entries()) {
-    if (typeof d !== 'object' || d === null) return false;
-    const p = (d as { positions?: unknown }).positions;
-    if (!PositionMap.wellFormed(p)) return false;
-    Object.setPrototypeOf(p, PositionMap.prototype);
-    if (values) (d as { value: unknown }).value = values[i];
-  }
-  return true;
 }

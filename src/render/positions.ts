@@ -143,6 +143,56 @@ export class PositionMap {
     return true;
   }
 
+  /**
+   * Every map's arrays in one Int32Array and its segments in one string (the parse store writes all of a
+   * repository's maps so: one buffer to read back instead of three per document), and where each map went.
+   */
+  static pack(maps: readonly PositionMap[]): { ints: Int32Array; segments: string; places: Array<[number, number, number]> } {
+    let total = 0;
+    for (const m of maps) total += m.count * 5;
+    const ints = new Int32Array(total);
+    const parts: string[] = [];
+    const places: Array<[number, number, number]> = [];
+    let at = 0;
+    let segAt = 0;
+    for (const m of maps) {
+      m.seal();
+      const c = m.count;
+      ints.set(m.ranges.subarray(0, c * 3), at);
+      ints.set(m.parents.subarray(0, c), at + c * 3);
+      ints.set(m.ends.subarray(0, c), at + c * 4);
+      const used = c > 0 ? (m.ends[c - 1] as number) : 0;
+      parts.push(used === m.segments.length ? m.segments : m.segments.slice(0, used));
+      places.push([at, c, segAt]);
+      at += c * 5;
+      segAt += used;
+    }
+    return { ints, segments: parts.join(''), places };
+  }
+
+  /**
+   * A map `pack` wrote, as views into the packed arrays (nothing copied); undefined unless the place lies inside
+   * them and the map is well formed.
+   */
+  static unpack(ints: Int32Array, at: unknown, count: unknown, segments: string, segAt: unknown): PositionMap | undefined {
+    if (!Number.isInteger(at) || !Number.isInteger(count) || !Number.isInteger(segAt)) return undefined;
+    const a = at as number;
+    const c = count as number;
+    const s = segAt as number;
+    if (a < 0 || c < 0 || s < 0 || a + c * 5 > ints.length || s > segments.length) return undefined;
+    const ends = ints.subarray(a + c * 4, a + c * 5);
+    const used = c > 0 ? (ends[c - 1] as number) : 0;
+    if (used < 0 || s + used > segments.length) return undefined;
+    const m = Object.create(PositionMap.prototype) as PositionMap;
+    m.ranges = ints.subarray(a, a + c * 3);
+    m.parents = ints.subarray(a + c * 3, a + c * 4);
+    m.ends = ends;
+    m.segments = segments.slice(s, s + used);
+    m.pending = undefined;
+    m.count = c;
+    return PositionMap.wellFormed(m) ? m : undefined;
+  }
+
   private seal(): void {
     if (this.pending === undefined) return;
     this.segments = this.pending.join('');

@@ -48,8 +48,8 @@ async function loadCached(
   cache: LoadCache | undefined,
   store: ParseStore | undefined,
 ): Promise<LoadResult> {
-  const parse = store ? (d: string, text: string, l: LoadLimits) => store.parse(d, text, l) : undefined;
-  if (!cache) return loadFile(absolute, display, limits, parse);
+  const parse = store ? (d: string, text: string, l: LoadLimits, info: Stats) => store.parse(d, text, l, info) : undefined;
+  if (!cache) return store?.recall(absolute, display, limits) ?? loadFile(absolute, display, limits, parse);
   // Synchronous, as loadFile's read (the loop that calls this yields between batches).
   let info: Stats;
   try {
@@ -63,7 +63,7 @@ async function loadCached(
     store?.keep(display);
     return hit.result;
   }
-  const result = await loadFile(absolute, display, limits, parse);
+  const result = store?.recall(absolute, display, limits, info) ?? (await loadFile(absolute, display, limits, parse));
   cache.set(absolute, { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size, result });
   return result;
 }

@@ -2,7 +2,7 @@
  * The parse store (src/render/parse-store.ts): a load through a store of earlier parses gives exactly what a plain
  * load gives, parses only what changed, and survives a missing, damaged, foreign or unwritable store.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,10 +36,16 @@ beforeEach(() => {
 });
 afterEach(() => removeDir(work));
 
-const store = (fingerprint?: string): ParseStore =>
-  fingerprint === undefined
-    ? (parseStoreFor(cacheDir, repo, repo) as ParseStore)
-    : new ParseStore(path.join(cacheDir, 'parsed'), `${repo}\0${repo}`, fingerprint);
+/**
+ * A store as parseStoreFor makes it. Its clock is a minute behind by default, so every read falls in the racy window
+ * of the files just written and no file is recalled by its stat (each test below says when that changes); `later`
+ * stamps reads a minute ahead instead, as if the files had been written long before.
+ */
+const store = (fingerprint: string = loaderFingerprint(), clock: 'racy' | 'later' = 'racy'): ParseStore =>
+  new ParseStore(path.join(cacheDir, 'parsed'), `${repo}\0${repo}`, fingerprint, {
+    now: () => Date.now() + (clock === 'later' ? 60_000 : -60_000),
+  });
+const later = (): ParseStore => store(undefined, 'later');
 const load = (s?: ParseStore, cache?: LoadCache): Promise<LoadedRepository> =>
   loadRepository([repo], {
     walk: defaultWalkOptions,
@@ -77,11 +83,11 @@ describe('parse store', () => {
     const plain = await load();
     const first = store();
     expect(meaning(await load(first))).toEqual(meaning(plain));
-    expect(first.stats).toEqual({ hits: 0, misses: 5 }); // the Go template's refusal is stored too
+    expect(first.stats).toEqual({ hits: 0, recalled: 0, misses: 5 }); // the Go template's refusal is stored too
     expect(await first.save()).toBe(true);
     const second = store();
     expect(meaning(await load(second))).toEqual(meaning(plain));
-    expect(second.stats).toEqual({ hits: 5, misses: 0 });
+    expect(second.stats).toEqual({ hits: 5, recalled: 0, misses: 0 });
     expect(plain.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['go-template']));
     expect(plain.diagnostics.some((d) => d.file === 'broken.yaml' && d.severity === 'error')).toBe(true);
   });
@@ -93,12 +99,13 @@ describe('parse store', () => {
     writeFileSync(path.join(repo, 'streams', 'b.yaml'), stream('b', 'v2'));
     const s2 = store();
     const loaded = await load(s2);
-    expect(s2.stats).toEqual({ hits: 4, misses: 1 });
+    expect(s2.stats).toEqual({ hits: 4, recalled: 0, misses: 1 });
     expect(meaning(loaded)).toEqual(meaning(await load()));
     expect(loaded.markers.find((m) => m.file === 'streams/b.yaml')?.streamTag).toBe('b:v2');
     await s2.save();
-    const stored = v8.deserialize(readFileSync(s2.file)) as { entries: Map<string, unknown> };
-    expect(stored.entries.size).toBe(5);
+    const stored = v8.deserialize(readFileSync(s2.file)) as { entries: unknown[]; files: unknown[] };
+    expect(stored.entries).toHaveLength(5);
+    expect(stored.files).toHaveLength(5);
   });
 
   it('saves nothing when nothing is new (the file is only touched, so it counts as in use)', async () => {
@@ -149,7 +156,7 @@ describe('parse store', () => {
     writeFileSync(s1.file, Buffer.from('not a store at all'));
     const s2 = store();
     expect(meaning(await load(s2))).toEqual(meaning(await load()));
-    expect(s2.stats).toEqual({ hits: 0, misses: 5 });
+    expect(s2.stats).toEqual({ hits: 0, recalled: 0, misses: 5 });
     await s2.save();
     const s3 = store();
     await load(s3);
@@ -157,20 +164,44 @@ describe('parse store', () => {
     // A store written by another version of the loader (another fingerprint) is not read.
     const other = store(`${loaderFingerprint()}-other`);
     await load(other);
-    expect(other.stats).toEqual({ hits: 0, misses: 5 });
+    expect(other.stats).toEqual({ hits: 0, recalled: 0, misses: 5 });
   });
 
-  it('an entry not shaped like a parse fails the whole store (parsed again, never used)', async () => {
-    const s1 = store();
-    await load(s1);
-    await s1.save();
-    const stored = v8.deserialize(readFileSync(s1.file)) as { entries: Map<string, { documents?: Array<{ positions: unknown }> }> };
-    const first = [...stored.entries.values()].find((e) => e.documents && e.documents.length > 0);
-    if (first?.documents?.[0]) first.documents[0].positions = { index: 'nope' };
-    writeFileSync(s1.file, v8.serialize(stored));
-    const s2 = store();
-    expect(meaning(await load(s2))).toEqual(meaning(await load()));
-    expect(s2.stats.hits).toBe(0);
+  describe('a part not shaped as this module writes it fails the whole store (parsed again, never used)', () => {
+    type Written = {
+      entries: Array<{ key: string; text?: [number, number]; json?: boolean; documents?: Array<{ positions: unknown }> }>;
+      files: Array<[string, { key: string; size: unknown }]>;
+      ints: Int32Array;
+      texts: string;
+      values: string;
+    };
+    const withDocuments = (w: Written) => w.entries.find((e) => e.documents && e.documents.length > 0);
+    const cases: Array<[string, (w: Written) => void]> = [
+      ['a position map that is not one', (w) => void ((withDocuments(w)?.documents ?? [])[0] = { positions: { index: 'nope' } })],
+      [
+        'a position map past the packed arrays',
+        (w) => void ((withDocuments(w)?.documents?.[0] ?? { positions: 0 }).positions = [w.ints.length, 2, 0]),
+      ],
+      ['a position map whose parent comes after it', (w) => w.ints.fill(7)],
+      ['a text past the texts', (w) => void ((withDocuments(w) ?? { text: [0, 0] }).text = [w.texts.length, 1])],
+      ['one JSON value list too few', (w) => void (w.values = JSON.stringify((JSON.parse(w.values) as unknown[]).slice(1)))],
+      ['a file record for an entry not in the store', (w) => void ((w.files[0] ?? ['', { key: '' }])[1].key = 'missing')],
+      ['a file record without its size', (w) => void ((w.files[0] ?? ['', { size: 0 }])[1].size = 'big')],
+    ];
+    it.each(cases)('%s', async (_, damage) => {
+      const s1 = later();
+      await load(s1);
+      await s1.save();
+      const bytes = readFileSync(s1.file);
+      const written = v8.deserialize(bytes) as Written;
+      damage(written);
+      const damaged = v8.serialize(written);
+      expect(damaged.equals(bytes)).toBe(false);
+      writeFileSync(s1.file, damaged);
+      const s2 = later();
+      expect(meaning(await load(s2))).toEqual(meaning(await load()));
+      expect(s2.stats).toEqual({ hits: 0, recalled: 0, misses: 5 });
+    });
   });
 
   it('a store that cannot be written costs nothing but the next parse', async () => {
@@ -187,12 +218,12 @@ describe('parse store', () => {
     await s.save();
     writeFileSync(path.join(repo, 'streams', 'a.yaml'), stream('a', 'v9'));
     await load(s, cache); // everything from memory but the changed a.yaml
-    expect(s.stats).toEqual({ hits: 0, misses: 6 });
+    expect(s.stats).toEqual({ hits: 0, recalled: 0, misses: 6 });
     expect(s.size).toBe(5); // a.yaml's old parse is not kept beside its new one
     expect(await s.save()).toBe(true);
     const restarted = store();
     await load(restarted);
-    expect(restarted.stats).toEqual({ hits: 5, misses: 0 });
+    expect(restarted.stats).toEqual({ hits: 5, recalled: 0, misses: 0 });
   });
 
   it("a file's older parse goes as soon as its new text is parsed, not when the load settles", async () => {
@@ -223,6 +254,7 @@ describe('parse store', () => {
     expect(parseStoreFor(path.join(repo, '.cache', 'imagestreams'), repo, repo)).toBeUndefined();
     expect(parseStoreFor(repo, repo, repo)).toBeUndefined();
     expect(parseStoreFor(path.join(work, 'repo-cache'), repo, repo)).toBeInstanceOf(ParseStore);
+    expect(parseStoreFor(cacheDir, repo, repo)?.file).toBe(store().file); // the tests' stores are the same store
     const r = await runCli(['validate'], { cwd: repo, env: { HOME: repo } });
     expect(r.code).toBe(1);
     expect(readdirSync(repo).sort()).toEqual(['broken.yaml', 'c.json', 'chart.yaml', 'streams']);
@@ -249,12 +281,13 @@ describe('parse store', () => {
     const s1 = store();
     await load(s1);
     await s1.save();
-    const written = v8.deserialize(readFileSync(s1.file)) as { entries: Map<string, { ok: boolean; values?: unknown }> };
-    // The plain YAML files' values went as JSON text. The odd file's stayed in its documents, and so did c.json's
-    // (the JSON loader's objects have no prototype, which JSON.parse would not give back).
-    const ok = [...written.entries.values()].filter((e) => e.ok);
-    expect(ok.filter((e) => typeof e.values !== 'string')).toHaveLength(2);
-    expect(ok.filter((e) => typeof e.values === 'string')).toHaveLength(ok.length - 2);
+    const written = v8.deserialize(readFileSync(s1.file)) as { entries: Array<{ ok: boolean; json?: boolean }>; values: string };
+    // The plain YAML files' values went in the store's one JSON text. The odd file's stayed in its documents, and so
+    // did c.json's (the JSON loader's objects have no prototype, which JSON.parse would not give back).
+    const ok = written.entries.filter((e) => e.ok);
+    expect(ok.filter((e) => e.json === false)).toHaveLength(2);
+    expect(ok.filter((e) => e.json === true)).toHaveLength(ok.length - 2);
+    expect(JSON.parse(written.values)).toHaveLength(ok.length - 2);
     const s2 = store();
     const loaded = await load(s2);
     expect(s2.stats.misses).toBe(0);
@@ -270,6 +303,84 @@ describe('parse store', () => {
     expect(Object.getOwnPropertyDescriptor(other, '__proto__')?.value).toEqual({ polluted: true });
     expect(Object.getPrototypeOf(other)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  describe('files recalled by their stat', () => {
+    it('a file read well after its last change is not read again while its stat stands, and loads as a plain load does', async () => {
+      const first = later();
+      await load(first);
+      expect(first.stats).toEqual({ hits: 0, recalled: 0, misses: 5 });
+      await first.save();
+      const second = later();
+      const loaded = await load(second);
+      expect(second.stats).toEqual({ hits: 5, recalled: 5, misses: 0 });
+      expect(meaning(loaded)).toEqual(meaning(await load()));
+      expect(await second.save()).toBe(false); // nothing new: the store is only touched
+      // The Go template's refusal and the broken file's problems come back too, without reading either.
+      expect(loaded.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['go-template']));
+    });
+
+    it('reads within the racy window are not trusted; a later read of the same text makes the file recallable', async () => {
+      const racy = store();
+      await load(racy);
+      await racy.save();
+      const again = store();
+      await load(again);
+      expect(again.stats).toEqual({ hits: 5, recalled: 0, misses: 0 }); // read and found by text
+      expect(await again.save()).toBe(false); // the new reads are as racy as the old: nothing worth saving
+      const settled = later();
+      await load(settled);
+      expect(settled.stats).toEqual({ hits: 5, recalled: 0, misses: 0 });
+      expect(await settled.save()).toBe(true); // these reads came late enough: saved, so the next run recalls
+      const next = later();
+      await load(next);
+      expect(next.stats).toEqual({ hits: 5, recalled: 5, misses: 0 });
+    });
+
+    it('any change of the stat reads the file: same size with the mtime put back, a new inode, other limits', async () => {
+      const a = path.join(repo, 'streams', 'a.yaml');
+      const b = path.join(repo, 'streams', 'b.yaml');
+      utimesSync(a, 1_700_000_000, 1_700_000_000); // whole seconds: set back exactly below
+      const s1 = later();
+      await load(s1);
+      await s1.save();
+      // a.yaml: a new text of the same size, its times set back to the old ones (only its ctime moves).
+      const before = statSync(a);
+      writeFileSync(a, stream('a', 'v2'));
+      utimesSync(a, 1_700_000_000, 1_700_000_000);
+      expect(statSync(a).size).toBe(before.size);
+      expect(statSync(a).mtimeMs).toBe(before.mtimeMs);
+      // b.yaml: the same text in a new file renamed over it (a new inode).
+      writeFileSync(`${b}.new`, readFileSync(b));
+      renameSync(`${b}.new`, b);
+      const s2 = later();
+      const loaded = await load(s2);
+      expect(s2.stats).toEqual({ hits: 4, recalled: 3, misses: 1 }); // b found by its text, a parsed again
+      expect(loaded.markers.find((m) => m.file === 'streams/a.yaml')?.streamTag).toBe('a:v2');
+      expect(meaning(loaded)).toEqual(meaning(await load()));
+      await s2.save();
+      const s3 = later();
+      const deeper = { ...defaultLoadLimits, maxDepth: defaultLoadLimits.maxDepth + 1 };
+      await loadRepository([repo], { walk: defaultWalkOptions, limits: deeper, displayBase: repo, store: s3 });
+      expect(s3.stats).toEqual({ hits: 0, recalled: 0, misses: 5 });
+    });
+
+    it('a file gone or replaced by a directory is not recalled, and its record leaves the store', async () => {
+      const s1 = later();
+      await load(s1);
+      await s1.save();
+      rmSync(path.join(repo, 'c.json'));
+      rmSync(path.join(repo, 'streams', 'b.yaml'));
+      mkdirSync(path.join(repo, 'streams', 'b.yaml'));
+      const s2 = later();
+      const loaded = await load(s2);
+      expect(s2.stats).toEqual({ hits: 3, recalled: 3, misses: 0 });
+      expect(meaning(loaded)).toEqual(meaning(await load()));
+      expect(loaded.files.has('c.json')).toBe(false);
+      await s2.save();
+      const written = v8.deserialize(readFileSync(s2.file)) as { files: Array<[string, unknown]> };
+      expect(written.files.map(([f]) => f).sort()).toEqual(['broken.yaml', 'chart.yaml', 'streams/a.yaml']);
+    });
   });
 
   describe('the last validation', () => {
