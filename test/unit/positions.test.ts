@@ -77,4 +77,39 @@ describe('PositionMap (compact: parent, segment and range per entry; the pointer
     expect(bad((v) => (v.count = 99))).toBe(false);
     expect(PositionMap.wellFormed({ index: new Map(), ranges: new Int32Array(3) })).toBe(false); // the old shape
   });
+
+  it('packs many maps into one buffer and one string, and unpacks each as views that answer as the original', () => {
+    const texts = ['a: 1\nb: [x, {c: 2}]\n', 'spec:\n  tags:\n  - name: a\n  - name: "b~/c"\n', 'x\n', '{}\n', '- 1\n- - 2\n'];
+    const maps = texts.map((t) => {
+      const parsed = parseText('f.yaml', t, defaultLoadLimits);
+      if (!parsed.ok) throw new Error('parse failed');
+      return parsed.file.documents[0] as { positions: PositionMap; value: unknown };
+    });
+    maps[1]?.positions.get('/spec'); // one sealed by a lookup, the others still collecting segments
+    const packed = PositionMap.pack(maps.map((m) => m.positions));
+    const before = packed.ints.slice();
+    const back = packed.places.map(([at, count, segAt]) => PositionMap.unpack(packed.ints, at, count, packed.segments, segAt));
+    maps.forEach((m, i) => {
+      const b = back[i];
+      expect(b).toBeInstanceOf(PositionMap);
+      for (const p of [...pointers(m.value), '/nope', '/spec/tags/9']) {
+        expect(b?.get(p), p).toEqual(m.positions.get(p));
+        expect(b?.nearest(p), p).toEqual(m.positions.nearest(p));
+      }
+      expect(b?.size).toBe(m.positions.size);
+    });
+    // An entry added to an unpacked map goes to arrays of its own: the packed buffer (its neighbours) stays as it was.
+    const first = back[0] as PositionMap;
+    first.add(0, 'added', { start: 0, end: 1 });
+    expect(first.get('/added')).toEqual({ start: 0, end: 1 });
+    expect(packed.ints).toEqual(before);
+    expect(back[1]?.get('/spec/tags/1/name')).toEqual(maps[1]?.positions.get('/spec/tags/1/name'));
+    // Places outside the packed arrays or the string, and maps not well formed there, are refused.
+    const [at, count, segAt] = packed.places[1] as [number, number, number];
+    expect(PositionMap.unpack(packed.ints, packed.ints.length, 1, packed.segments, 0)).toBeUndefined();
+    expect(PositionMap.unpack(packed.ints, at, count, packed.segments, packed.segments.length)).toBeUndefined();
+    expect(PositionMap.unpack(packed.ints, at, count, packed.segments, 0.5)).toBeUndefined();
+    expect(PositionMap.unpack(packed.ints, -1, count, packed.segments, segAt)).toBeUndefined();
+    expect(PositionMap.unpack(packed.ints, at + 1, count, packed.segments, segAt)).toBeUndefined(); // misaligned
+  });
 });
