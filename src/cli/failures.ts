@@ -11,6 +11,7 @@ import { AuthoringError } from '../reconcile/authoring.js';
 import { RenderError } from '../render/patch.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
+import { FileChangedError } from './write-files.js';
 
 /** How a daemon reacts: retry soon (transient), retry slowly and say so (terminal: needs a person), or crash (bug). */
 export type FailureKind = 'transient' | 'terminal' | 'bug';
@@ -59,6 +60,8 @@ export function describeFailure(err: unknown): FailureInfo {
     };
   // A verb that cannot edit a file faithfully wrote nothing: a partial failure, never a crash.
   if (err instanceof RenderError) return { code: `render-${err.code}`, kind: 'terminal', exit: ExitCode.partial, message: err.message };
+  // Someone changed a file while the pass ran: nothing written; the next pass reads the new text.
+  if (err instanceof FileChangedError) return { code: 'file-changed', kind: 'transient', exit: ExitCode.partial, message: err.message };
   if (err instanceof PassTimeoutError) return { code: 'pass-timeout', kind: 'transient', exit: ExitCode.partial, message: err.message };
   if (err instanceof StoppedError) return { code: 'stopped', kind: 'transient', exit: ExitCode.partial, message: err.message };
   const message = err instanceof Error ? err.message : String(err);

@@ -134,18 +134,20 @@ export function decodeStore(bytes: Buffer, fingerprint: string): StoreContent | 
     const r = e as Record<string, unknown>;
     if (typeof r.key !== 'string') return undefined;
     if (r.ok === false) {
-      if (typeof r.diagnostic !== 'object' || r.diagnostic === null) return undefined;
+      if (!isDiagnostic(r.diagnostic)) return undefined;
       entries.set(r.key, { ok: false, diagnostic: r.diagnostic as Diagnostic });
       continue;
     }
     if (r.ok !== true || !Array.isArray(r.documents) || !Array.isArray(r.problems) || !Array.isArray(r.markers)) return undefined;
     const text = sliceOf(texts, r.text);
-    if (text === undefined) return undefined;
+    if (text === undefined || !r.problems.every((p) => isProblem(p, text.length)) || !r.markers.every(isMarker)) return undefined;
     const docValues = r.json === true ? (values[nextValues++] as unknown) : undefined;
     if (r.json === true && (!Array.isArray(docValues) || docValues.length !== r.documents.length)) return undefined;
     for (const [i, d] of (r.documents as unknown[]).entries()) {
       if (typeof d !== 'object' || d === null) return undefined;
       const doc = d as Record<string, unknown>;
+      if (!isOffset(doc.index, Number.MAX_SAFE_INTEGER) || !isOffset(doc.start, text.length)) return undefined;
+      if (doc.style !== undefined && !isStyle(doc.style)) return undefined;
       const place = doc.positions;
       if (!Array.isArray(place) || place.length !== 3) return undefined;
       const map = PositionMap.unpack(ints, place[0], place[1], segments, place[2]);
@@ -177,6 +179,40 @@ function sliceOf(texts: string, place: unknown): string | undefined {
   const a = at as number;
   const l = length as number;
   return a >= 0 && l >= 0 && a + l <= texts.length ? texts.slice(a, a + l) : undefined;
+}
+
+const isOffset = (v: unknown, max: number): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+
+function isProblem(p: unknown, textLength: number): boolean {
+  if (typeof p !== 'object' || p === null) return false;
+  const r = p as Record<string, unknown>;
+  return (
+    typeof r.code === 'string' &&
+    (r.severity === 'error' || r.severity === 'warning') &&
+    typeof r.message === 'string' &&
+    isOffset(r.offset, textLength) &&
+    isOffset(r.document, Number.MAX_SAFE_INTEGER)
+  );
+}
+
+function isMarker(m: unknown): boolean {
+  if (typeof m !== 'object' || m === null) return false;
+  const r = m as Record<string, unknown>;
+  return (
+    typeof r.file === 'string' &&
+    isOffset(r.document, Number.MAX_SAFE_INTEGER) &&
+    typeof r.pointer === 'string' &&
+    isOffset(r.line, Number.MAX_SAFE_INTEGER) &&
+    typeof r.streamTag === 'string' &&
+    typeof r.part === 'string' &&
+    'current' in r
+  );
+}
+
+function isStyle(s: unknown): boolean {
+  if (typeof s !== 'object' || s === null) return false;
+  const r = s as Record<string, unknown>;
+  return isOffset(r.step, Number.MAX_SAFE_INTEGER) && isOffset(r.seqIndent, Number.MAX_SAFE_INTEGER);
 }
 
 function isFileRecord(v: unknown): v is FileRecord {

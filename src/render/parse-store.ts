@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -37,6 +37,23 @@ import { LineIndex } from './positions.js';
  * a coarse timestamp (FAT's 2 s) as the read could keep the size and times (git's "racily clean" entries).
  */
 export const racyWindowMs = 3_000;
+
+/**
+ * Linux filesystems whose timestamps come from this machine's clock (the one reads are stamped with): ext2/3/4, XFS,
+ * Btrfs, tmpfs, overlayfs, ZFS, F2FS, ramfs, bcachefs. On others (NFS, SMB, FUSE, a bind mount of Docker Desktop)
+ * the server's clock stamps the times and cached attributes may hide another client's write, so their files are
+ * always read; so are files on other systems than Linux.
+ */
+const localFilesystems = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x794c7630, 0x2fc12fc1, 0xf2f52010, 0x858458f6, 0xca451a4e]);
+
+export function onLocalFilesystem(dir: string): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    return localFilesystems.has(Number(statfsSync(dir).type));
+  } catch {
+    return false;
+  }
+}
 
 let codeFingerprint: string | undefined;
 
@@ -110,21 +127,27 @@ export class ParseStore {
   private counts = { hits: 0, recalled: 0, misses: 0 };
   private validation: StoredValidation | undefined;
   private readonly now: () => number;
+  /** Per directory of this load: whether its files may be recalled by their stat (onLocalFilesystem). */
+  private readonly local = new Map<string, boolean>();
 
   /**
    * @param dir the directory of store files (`<cache dir>/parsed`)
    * @param scope what the store is for: the repository's absolute path and the display base (one store each)
    * @param options.now the clock reads are stamped with (tests move it to look past the racy window)
+   * @param options.localFilesystem whether a directory's files may be recalled by their stat (onLocalFilesystem)
    */
   constructor(
     private readonly dir: string,
     scope: string,
     private readonly fingerprint: string = loaderFingerprint(),
-    options: { readonly now?: () => number } = {},
+    options: { readonly now?: () => number; readonly localFilesystem?: (dir: string) => boolean } = {},
   ) {
     this.file = path.join(dir, `${createHash('sha256').update(scope).digest('hex').slice(0, 32)}.bin`);
     this.now = options.now ?? Date.now;
+    this.localFilesystem = options.localFilesystem ?? onLocalFilesystem;
   }
+
+  private readonly localFilesystem: (dir: string) => boolean;
 
   /** The store's file (for tests and `--help`-level docs). */
   readonly file: string;
@@ -145,6 +168,7 @@ export class ParseStore {
   async open(): Promise<void> {
     this.used.clear();
     this.usedFiles.clear();
+    this.local.clear();
     await (this.opened ??= (async () => {
       try {
         // One read (the thread pool would take it in 512 KiB pieces); the load reads its files synchronously too.
@@ -164,12 +188,16 @@ export class ParseStore {
    * once: in the daemon they would otherwise stay in memory beside their new parses until the next save).
    */
   settle(): void {
-    if (this.usedFiles.size !== this.files.size)
-      for (const display of this.files.keys()) if (!this.usedFiles.has(display)) this.files.delete(display);
-    if (this.used.size === this.entries.size) return;
-    for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
-    for (const [display, record] of this.files) if (!this.entries.has(record.key)) this.files.delete(display);
-    this.dirty = true;
+    for (const key of this.entries.keys()) {
+      if (this.used.has(key)) continue;
+      this.entries.delete(key);
+      this.dirty = true;
+    }
+    for (const [display, record] of this.files) {
+      if (this.usedFiles.has(display) && this.entries.has(record.key)) continue;
+      this.files.delete(display);
+      this.dirty = true;
+    }
   }
 
   /**
@@ -183,7 +211,16 @@ export class ParseStore {
     if (record.mtimeMs > record.readAtMs - racyWindowMs || record.ctimeMs > record.readAtMs - racyWindowMs) return undefined;
     const entry = this.entries.get(record.key);
     if (!entry) return undefined;
-    const s = info ?? statSync(absolute, { throwIfNoEntry: false });
+    const dir = path.dirname(absolute);
+    let local = this.local.get(dir);
+    if (local === undefined) this.local.set(dir, (local = this.localFilesystem(dir)));
+    if (!local) return undefined;
+    let s: Stats | undefined;
+    try {
+      s = info ?? statSync(absolute, { throwIfNoEntry: false });
+    } catch {
+      return undefined; // a loop of symlinks, no permission: the read says what is wrong
+    }
     if (!s?.isFile() || !sameStat(s, record)) return undefined;
     this.counts.hits += 1;
     this.counts.recalled += 1;
@@ -265,10 +302,10 @@ export class ParseStore {
   /** The file's last parse (through this store) is still current: this load uses its entry (the daemon's cache hit). */
   keep(display: string): void {
     const key = this.keyOfFile.get(display);
-    if (key !== undefined) {
-      this.used.add(key);
-      this.usedFiles.add(display);
-    }
+    // Only what the store still holds (an entry dropped since, a failed read's, stays dropped).
+    if (key === undefined || !this.entries.has(key)) return;
+    this.used.add(key);
+    if (this.files.get(display)?.key === key) this.usedFiles.add(display);
   }
 
   /**

@@ -68,10 +68,11 @@ export class PositionMap {
   add(parent: number, segment: string | number, range: SourceRange): number {
     const i = this.count++;
     if (i >= this.parents.length) {
-      this.parents = grow(this.parents, this.parents.length * 2);
-      this.ends = grow(this.ends, this.ends.length * 2);
+      // At least 16 more: a trimmed or unpacked map with no entry has arrays of length 0.
+      this.parents = grow(this.parents, Math.max(16, this.parents.length * 2));
+      this.ends = grow(this.ends, Math.max(16, this.ends.length * 2));
     }
-    if (i * 3 + 3 > this.ranges.length) this.ranges = grow(this.ranges, this.ranges.length * 2);
+    if (i * 3 + 3 > this.ranges.length) this.ranges = grow(this.ranges, Math.max(48, this.ranges.length * 2));
     const text = typeof segment === 'number' ? String(segment) : segment;
     if (this.pending === undefined) {
       // Sealed (a lookup or trim happened): back to a list, and the index is stale.

@@ -2,13 +2,13 @@
  * The parse store (src/render/parse-store.ts): a load through a store of earlier parses gives exactly what a plain
  * load gives, parses only what changed, and survives a missing, damaged, foreign or unwritable store.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseStoreFor } from '../../src/cli/pipeline.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
-import { ParseStore, loaderFingerprint } from '../../src/render/parse-store.js';
+import { ParseStore, loaderFingerprint, onLocalFilesystem } from '../../src/render/parse-store.js';
 import type { LoadCache, LoadedRepository } from '../../src/render/repository.js';
 import { loadRepository } from '../../src/render/repository.js';
 import { defaultWalkOptions } from '../../src/render/walk.js';
@@ -44,6 +44,8 @@ afterEach(() => removeDir(work));
 const store = (fingerprint: string = loaderFingerprint(), clock: 'racy' | 'later' = 'racy'): ParseStore =>
   new ParseStore(path.join(cacheDir, 'parsed'), `${repo}\0${repo}`, fingerprint, {
     now: () => Date.now() + (clock === 'later' ? 60_000 : -60_000),
+    // Whatever filesystem the machine running the tests keeps its temporary files on (onLocalFilesystem's own test).
+    localFilesystem: () => true,
   });
 const later = (): ParseStore => store(undefined, 'later');
 const load = (s?: ParseStore, cache?: LoadCache): Promise<LoadedRepository> =>
@@ -169,7 +171,15 @@ describe('parse store', () => {
 
   describe('a part not shaped as this module writes it fails the whole store (parsed again, never used)', () => {
     type Written = {
-      entries: Array<{ key: string; text?: [number, number]; json?: boolean; documents?: Array<{ positions: unknown }> }>;
+      entries: Array<{
+        key: string;
+        text?: [number, number];
+        json?: boolean;
+        documents?: Array<{ positions: unknown; start?: unknown }>;
+        problems?: unknown[];
+        markers?: unknown[];
+        diagnostic?: unknown;
+      }>;
       files: Array<[string, { key: string; size: unknown }]>;
       ints: Int32Array;
       texts: string;
@@ -187,6 +197,13 @@ describe('parse store', () => {
       ['one JSON value list too few', (w) => void (w.values = JSON.stringify((JSON.parse(w.values) as unknown[]).slice(1)))],
       ['a file record for an entry not in the store', (w) => void ((w.files[0] ?? ['', { key: '' }])[1].key = 'missing')],
       ['a file record without its size', (w) => void ((w.files[0] ?? ['', { size: 0 }])[1].size = 'big')],
+      ['a problem with no offset', (w) => void w.entries.find((e) => (e.problems ?? []).length > 0)?.problems?.splice(0, 1, { code: 'x' })],
+      ['a marker that is a number', (w) => void w.entries.find((e) => (e.markers ?? []).length > 0)?.markers?.splice(0, 1, 42)],
+      [
+        'a failed load without its diagnostic',
+        (w) => void ((w.entries.find((e) => e.diagnostic) ?? { diagnostic: 0 }).diagnostic = { file: 1 }),
+      ],
+      ['a document starting past its text', (w) => void ((withDocuments(w)?.documents?.[0] ?? { start: 0 }).start = 1e9)],
     ];
     it.each(cases)('%s', async (_, damage) => {
       const s1 = later();
@@ -380,6 +397,60 @@ describe('parse store', () => {
       await s2.save();
       const written = v8.deserialize(readFileSync(s2.file)) as { files: Array<[string, unknown]> };
       expect(written.files.map(([f]) => f).sort()).toEqual(['broken.yaml', 'chart.yaml', 'streams/a.yaml']);
+    });
+  });
+
+  describe('files recalled by their stat, on what may be trusted', () => {
+    it('only on Linux filesystems whose times are this machine’s: not procfs, not a directory that is not there', () => {
+      expect(onLocalFilesystem('/proc')).toBe(false);
+      expect(onLocalFilesystem(path.join(work, 'missing'))).toBe(false);
+      if (process.platform !== 'linux') expect(onLocalFilesystem(work)).toBe(false);
+    });
+
+    it('a store told the filesystem is not local reads every file (found by text, never recalled)', async () => {
+      const options = { now: () => Date.now() + 60_000, localFilesystem: () => false };
+      const first = new ParseStore(path.join(cacheDir, 'parsed'), `${repo}\0${repo}`, loaderFingerprint(), options);
+      await load(first);
+      await first.save();
+      const second = new ParseStore(path.join(cacheDir, 'parsed'), `${repo}\0${repo}`, loaderFingerprint(), options);
+      await load(second);
+      expect(second.stats).toEqual({ hits: 5, recalled: 0, misses: 0 });
+    });
+
+    it('a file named on the command line and turned into a loop of symlinks is reported as unreadable', async () => {
+      const c = path.join(repo, 'c.json');
+      const a = path.join(repo, 'streams', 'a.yaml');
+      const named = (s: ParseStore) =>
+        loadRepository([c, a], { walk: defaultWalkOptions, limits: defaultLoadLimits, displayBase: repo, store: s });
+      const s1 = later();
+      await named(s1);
+      await s1.save();
+      rmSync(c);
+      symlinkSync('c.json', c);
+      const s2 = later();
+      const loaded = await named(s2);
+      expect(loaded.diagnostics.find((d) => d.file === 'c.json')?.code).toBe('read-error');
+      expect(s2.stats).toEqual({ hits: 1, recalled: 1, misses: 0 });
+    });
+
+    it("the daemon's loads: a file whose read failed and one deleted leave the store, even when the rest come from memory", async () => {
+      const s = later();
+      const cache: LoadCache = new Map();
+      await load(s, cache);
+      const a = path.join(repo, 'streams', 'a.yaml');
+      const good = readFileSync(a);
+      writeFileSync(a, Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0x0a])); // not UTF-8: its entry and record go
+      await load(s, cache);
+      rmSync(path.join(repo, 'c.json'));
+      await load(s, cache); // a.yaml still broken (from memory), c.json gone
+      expect(await s.save()).toBe(true);
+      const written = v8.deserialize(readFileSync(s.file)) as { entries: unknown[]; files: Array<[string, unknown]> };
+      expect(written.files.map(([f]) => f).sort()).toEqual(['broken.yaml', 'chart.yaml', 'streams/b.yaml']);
+      expect(written.entries).toHaveLength(3);
+      writeFileSync(a, good); // back to the text the store knew: parsed again, since its entry went
+      await load(s, cache);
+      expect(s.stats.misses).toBe(6);
+      expect(s.size).toBe(4);
     });
   });
 
