@@ -1,14 +1,25 @@
 /**
- * The parse store's file (src/render/parse-store.ts): written with V8's serializer, laid out so that reading it
- * back builds as few objects as it can. A repository's texts are one string (each file's text a slice of it), the
- * documents' values one JSON text (JSON.parse builds a tree about twice as fast as V8's deserializer, and one
- * large string is never copied by the young generation's collector), and the position maps one Int32Array plus one
- * string (views, not three buffers per document).
+ * The parse store's file (src/render/parse-store.ts), laid out so that writing it holds little beyond what the store
+ * already holds, and reading it back builds as few objects as it can. Sections first, each written in pieces as it
+ * is made (one V8-serialized buffer of the whole store held about 40 MiB more than the store itself while the daemon
+ * saved 2,000 files):
+ *
+ * - texts: every file's text, UTF-8, one after another (each file's text is decoded on its own);
+ * - values: one JSON array of each entry's documents' values, for the entries whose values JSON gives back exactly
+ *   (JSON.parse builds a tree about twice as fast as V8's deserializer);
+ * - segments: the position maps' key segments, UTF-16 (any string, exactly);
+ * - ints: the position maps' integer arrays, packed (PositionMap.pack), 4-byte aligned;
+ * - then a header (V8-serialized: the entries without their texts, values and maps, the file records, where each
+ *   section lies) and a 16-byte footer: the header's offset and length and a magic number.
  *
  * Values JSON would not give back exactly (aliases, -0, NaN, infinities, the JSON loader's prototype-less objects)
- * stay in their documents in V8's form. Nothing read is trusted beyond its shape: `decodeStore` checks every part
- * and answers undefined for anything this module did not write, so the whole store is parsed again.
+ * stay in their documents in the header, in V8's form. Nothing read is trusted beyond its shape: `decodeStore`
+ * checks every part and answers undefined for anything this module did not write, so the whole store is parsed
+ * again.
  */
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import v8 from 'node:v8';
 import type { Diagnostic } from './diagnostic.js';
 import type { LoadResult } from './load.js';
@@ -55,77 +66,156 @@ export interface StoreContent {
 }
 
 const format = 'imagestreams-parse-store';
-const version = 2;
+const version = 3;
+const magic = 0x33505349; // "ISP3"
 
 type WrittenDocument = Record<string, unknown> & { value: unknown; positions: [number, number, number] };
 type WrittenEntry =
   | { key: string; ok: false; diagnostic: unknown }
   | { key: string; ok: true; text: [number, number]; json: boolean; documents: WrittenDocument[]; problems: unknown; markers: unknown };
 
-interface WrittenStore {
+/** Where a section lies in the file: byte offset and length. */
+type Section = [number, number];
+
+interface Header {
   readonly format: typeof format;
   readonly version: typeof version;
   readonly fingerprint: string;
+  readonly endianness: string;
   readonly entries: WrittenEntry[];
   readonly files: Array<[string, FileRecord]>;
-  readonly texts: string;
-  /** JSON: for each entry written with `json`, in order, its documents' values. */
-  readonly values: string;
-  readonly ints: Int32Array;
-  readonly segments: string;
+  readonly sections: { readonly texts: Section; readonly values: Section; readonly segments: Section; readonly ints: Section };
   readonly validation?: StoredValidation;
 }
 
-export function encodeStore(fingerprint: string, content: StoreContent): Buffer {
-  const texts: string[] = [];
-  let textAt = 0;
-  const values: unknown[][] = [];
-  const maps: PositionMap[] = [];
-  const written: WrittenEntry[] = [];
-  for (const [key, entry] of content.entries) {
-    if (!entry.ok) {
-      written.push({ key, ok: false, diagnostic: entry.diagnostic });
-      continue;
-    }
-    const json = entry.documents.every((d) => jsonExact(d.value, new Set()));
-    if (json) values.push(entry.documents.map((d) => d.value));
-    const documents = entry.documents.map((d) => {
-      maps.push(d.positions);
-      return { ...d, value: json ? null : d.value, positions: [0, 0, 0] as [number, number, number] };
-    });
-    written.push({ key, ok: true, text: [textAt, entry.text.length], json, documents, problems: entry.problems, markers: entry.markers });
-    texts.push(entry.text);
-    textAt += entry.text.length;
+/** Appends to a file in pieces of about 256 KiB, counting bytes. */
+class Appender {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  offset = 0;
+  constructor(private readonly fh: FileHandle) {}
+
+  async add(piece: string | Buffer, encoding: BufferEncoding = 'utf8'): Promise<void> {
+    const bytes = typeof piece === 'string' ? Buffer.from(piece, encoding) : piece;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    this.offset += bytes.length;
+    if (this.pendingBytes >= 256 * 1024) await this.flush();
   }
-  const packed = PositionMap.pack(maps);
-  let m = 0;
-  for (const e of written) if (e.ok) for (const d of e.documents) d.positions = packed.places[m++] as [number, number, number];
-  const file: WrittenStore = {
-    format,
-    version,
-    fingerprint,
-    entries: written,
-    files: [...content.files],
-    texts: texts.join(''),
-    values: JSON.stringify(values),
-    ints: packed.ints,
-    segments: packed.segments,
-    ...(content.validation ? { validation: content.validation } : {}),
-  };
-  return v8.serialize(file);
+
+  async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const chunk = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.fh.write(chunk);
+  }
+}
+
+/**
+ * Write the store to `file` (a new file: the caller renames it into place). What is written is the content as it
+ * is at the call (the daemon's next load may change the maps while the pieces are written).
+ */
+export async function writeStore(file: string, fingerprint: string, content: StoreContent): Promise<void> {
+  const all = [...content.entries];
+  const records = [...content.files];
+  const { validation } = content;
+  const fh = await open(file, 'w', 0o600);
+  try {
+    const out = new Appender(fh);
+    const written: WrittenEntry[] = [];
+    const jsonValues: Array<Extract<Entry, { ok: true }>> = [];
+    const maps: PositionMap[] = [];
+    const kept = new Set<string>();
+    // texts
+    for (const [key, entry] of all) {
+      if (!entry.ok) {
+        written.push({ key, ok: false, diagnostic: entry.diagnostic });
+        kept.add(key);
+        continue;
+      }
+      // UTF-8 gives back any text read from a file; a string with a lone surrogate (none is) is not stored.
+      if (!(entry.text as unknown as { isWellFormed(): boolean }).isWellFormed()) continue;
+      const json = entry.documents.every((d) => jsonExact(d.value, new Set()));
+      if (json) jsonValues.push(entry);
+      const documents = entry.documents.map((d) => {
+        maps.push(d.positions);
+        return { ...d, value: json ? null : d.value, positions: [0, 0, 0] as [number, number, number] };
+      });
+      const at = out.offset;
+      await out.add(entry.text);
+      written.push({ key, ok: true, text: [at, out.offset - at], json, documents, problems: entry.problems, markers: entry.markers });
+      kept.add(key);
+    }
+    const texts: Section = [0, out.offset];
+    // values: the JSON entries' documents' values, in entry order
+    const valuesAt = out.offset;
+    await out.add('[');
+    let first = true;
+    for (const entry of jsonValues) {
+      await out.add(`${first ? '' : ','}${JSON.stringify(entry.documents.map((d) => d.value))}`);
+      first = false;
+    }
+    await out.add(']');
+    const values: Section = [valuesAt, out.offset - valuesAt];
+    const packed = PositionMap.pack(maps);
+    let m = 0;
+    for (const e of written) if (e.ok) for (const d of e.documents) d.positions = packed.places[m++] as [number, number, number];
+    const segmentsAt = out.offset;
+    await out.add(packed.segments, 'utf16le');
+    const segments: Section = [segmentsAt, out.offset - segmentsAt];
+    if (out.offset % 4 !== 0) await out.add(Buffer.alloc(4 - (out.offset % 4)));
+    const intsAt = out.offset;
+    await out.add(Buffer.from(packed.ints.buffer, packed.ints.byteOffset, packed.ints.byteLength));
+    const ints: Section = [intsAt, out.offset - intsAt];
+    const header: Header = {
+      format,
+      version,
+      fingerprint,
+      endianness: endianness(),
+      entries: written,
+      files: records.filter(([, r]) => kept.has(r.key)),
+      sections: { texts, values, segments, ints },
+      ...(validation ? { validation } : {}),
+    };
+    const headerAt = out.offset;
+    const headerBytes = v8.serialize(header);
+    await out.add(headerBytes);
+    const footer = Buffer.alloc(16);
+    footer.writeDoubleLE(headerAt, 0);
+    footer.writeUInt32LE(headerBytes.length, 8);
+    footer.writeUInt32LE(magic, 12);
+    await out.add(footer);
+    await out.flush();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The store's content, or undefined when the bytes are not a store this module wrote for this fingerprint. */
 export function decodeStore(bytes: Buffer, fingerprint: string): StoreContent | undefined {
-  const w = v8.deserialize(bytes) as Partial<Record<keyof WrittenStore, unknown>>;
+  if (bytes.length < 16 || bytes.readUInt32LE(bytes.length - 4) !== magic) return undefined;
+  const headerAt = bytes.readDoubleLE(bytes.length - 16);
+  const headerLength = bytes.readUInt32LE(bytes.length - 8);
+  if (!within([headerAt, headerLength], bytes.length - 16)) return undefined;
+  const w = v8.deserialize(bytes.subarray(headerAt, headerAt + headerLength)) as Partial<Record<keyof Header, unknown>>;
   if (typeof w !== 'object' || w === null || w.format !== format || w.version !== version || w.fingerprint !== fingerprint)
     return undefined;
-  const { texts, segments, ints } = w;
-  if (typeof texts !== 'string' || typeof segments !== 'string' || !(ints instanceof Int32Array) || typeof w.values !== 'string')
-    return undefined;
-  if (!Array.isArray(w.entries) || !Array.isArray(w.files)) return undefined;
+  if (w.endianness !== endianness() || !Array.isArray(w.entries) || !Array.isArray(w.files)) return undefined;
   if (w.validation !== undefined && !isStoredValidation(w.validation)) return undefined;
-  const values = JSON.parse(w.values) as unknown;
+  const sections = w.sections as Partial<Record<keyof Header['sections'], unknown>> | undefined;
+  const [texts, valuesAt, segmentsAt, intsAt] = [sections?.texts, sections?.values, sections?.segments, sections?.ints];
+  if (![texts, valuesAt, segmentsAt, intsAt].every((x) => within(x, headerAt))) return undefined;
+  const [tAt, tLength] = texts as Section;
+  const [iAt, iLength] = intsAt as Section;
+  const [sAt, sLength] = segmentsAt as Section;
+  if (iAt % 4 !== 0 || iLength % 4 !== 0 || sLength % 2 !== 0) return undefined;
+  const ints = new Int32Array(iLength / 4);
+  new Uint8Array(ints.buffer).set(bytes.subarray(iAt, iAt + iLength));
+  const segments = bytes.toString('utf16le', sAt, sAt + sLength);
+  const values = JSON.parse(
+    bytes.toString('utf8', (valuesAt as Section)[0], (valuesAt as Section)[0] + (valuesAt as Section)[1]),
+  ) as unknown;
   if (!Array.isArray(values)) return undefined;
   let nextValues = 0;
   const entries = new Map<string, Entry>();
@@ -139,8 +229,10 @@ export function decodeStore(bytes: Buffer, fingerprint: string): StoreContent | 
       continue;
     }
     if (r.ok !== true || !Array.isArray(r.documents) || !Array.isArray(r.problems) || !Array.isArray(r.markers)) return undefined;
-    const text = sliceOf(texts, r.text);
-    if (text === undefined || !r.problems.every((p) => isProblem(p, text.length)) || !r.markers.every(isMarker)) return undefined;
+    if (!within(r.text, tLength)) return undefined;
+    const [at, length] = r.text as Section;
+    const text = bytes.toString('utf8', tAt + at, tAt + at + length);
+    if (!r.problems.every((p) => isProblem(p, text.length)) || !r.markers.every(isMarker)) return undefined;
     const docValues = r.json === true ? (values[nextValues++] as unknown) : undefined;
     if (r.json === true && (!Array.isArray(docValues) || docValues.length !== r.documents.length)) return undefined;
     for (const [i, d] of (r.documents as unknown[]).entries()) {
@@ -172,13 +264,17 @@ export function decodeStore(bytes: Buffer, fingerprint: string): StoreContent | 
   return { entries, files, validation: w.validation as StoredValidation | undefined };
 }
 
-function sliceOf(texts: string, place: unknown): string | undefined {
-  if (!Array.isArray(place) || place.length !== 2) return undefined;
+/** A [offset, length] pair of integers lying within `size`. */
+function within(place: unknown, size: number): boolean {
+  if (!Array.isArray(place) || place.length !== 2) return false;
   const [at, length] = place as unknown[];
-  if (!Number.isInteger(at) || !Number.isInteger(length)) return undefined;
-  const a = at as number;
-  const l = length as number;
-  return a >= 0 && l >= 0 && a + l <= texts.length ? texts.slice(a, a + l) : undefined;
+  return (
+    Number.isInteger(at) &&
+    Number.isInteger(length) &&
+    (at as number) >= 0 &&
+    (length as number) >= 0 &&
+    (at as number) + (length as number) <= size
+  );
 }
 
 const isOffset = (v: unknown, max: number): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;

@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,7 @@ import type { LoadLimits } from './limits.js';
 import type { LoadResult } from './load.js';
 import { formatOf, parseText } from './load.js';
 import type { Entry, FileRecord, StoredValidation } from './parse-store-format.js';
-import { decodeStore, encodeStore } from './parse-store-format.js';
+import { decodeStore, writeStore } from './parse-store-format.js';
 import { LineIndex } from './positions.js';
 
 /**
@@ -323,13 +323,13 @@ export class ParseStore {
     const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const content = encodeStore(this.fingerprint, { entries: this.entries, files: this.files, validation: this.validation });
-      await writeFile(tmp, content, { mode: 0o600 });
+      await writeStore(tmp, this.fingerprint, { entries: this.entries, files: this.files, validation: this.validation });
       await rename(tmp, this.file);
       await pruneStale(this.dir);
       return true;
     } catch {
       await rm(tmp, { force: true }).catch(() => undefined);
+      this.dirty = true; // tried again at the next save
       return false;
     }
   }

@@ -48,6 +48,34 @@ const store = (fingerprint: string = loaderFingerprint(), clock: 'racy' | 'later
     localFilesystem: () => true,
   });
 const later = (): ParseStore => store(undefined, 'later');
+
+/** The store file's parts (parse-store-format.ts: sections, a V8-serialized header, a 16-byte footer). */
+interface StoreFileParts {
+  readonly bytes: Buffer;
+  readonly header: Record<string, unknown> & {
+    entries: Array<Record<string, unknown>>;
+    files: Array<[string, Record<string, unknown>]>;
+    sections: Record<'texts' | 'values' | 'segments' | 'ints', [number, number]>;
+  };
+}
+function readParts(file: string): StoreFileParts {
+  const bytes = readFileSync(file);
+  const at = bytes.readDoubleLE(bytes.length - 16);
+  const header = v8.deserialize(bytes.subarray(at, at + bytes.readUInt32LE(bytes.length - 8))) as StoreFileParts['header'];
+  return { bytes, header };
+}
+/** Write the store file again with its (changed) sections and header. */
+function writeParts(file: string, { bytes, header }: StoreFileParts): void {
+  const at = bytes.readDoubleLE(bytes.length - 16);
+  const h = v8.serialize(header);
+  const footer = Buffer.from(bytes.subarray(bytes.length - 16));
+  footer.writeUInt32LE(h.length, 8);
+  writeFileSync(file, Buffer.concat([bytes.subarray(0, at), h, footer]));
+}
+const section = (p: StoreFileParts, name: 'texts' | 'values' | 'segments' | 'ints'): Buffer => {
+  const [at, length] = p.header.sections[name];
+  return p.bytes.subarray(at, at + length);
+};
 const load = (s?: ParseStore, cache?: LoadCache): Promise<LoadedRepository> =>
   loadRepository([repo], {
     walk: defaultWalkOptions,
@@ -105,9 +133,9 @@ describe('parse store', () => {
     expect(meaning(loaded)).toEqual(meaning(await load()));
     expect(loaded.markers.find((m) => m.file === 'streams/b.yaml')?.streamTag).toBe('b:v2');
     await s2.save();
-    const stored = v8.deserialize(readFileSync(s2.file)) as { entries: unknown[]; files: unknown[] };
-    expect(stored.entries).toHaveLength(5);
-    expect(stored.files).toHaveLength(5);
+    const { header } = readParts(s2.file);
+    expect(header.entries).toHaveLength(5);
+    expect(header.files).toHaveLength(5);
   });
 
   it('saves nothing when nothing is new (the file is only touched, so it counts as in use)', async () => {
@@ -170,54 +198,55 @@ describe('parse store', () => {
   });
 
   describe('a part not shaped as this module writes it fails the whole store (parsed again, never used)', () => {
-    type Written = {
-      entries: Array<{
-        key: string;
-        text?: [number, number];
-        json?: boolean;
-        documents?: Array<{ positions: unknown; start?: unknown }>;
-        problems?: unknown[];
-        markers?: unknown[];
-        diagnostic?: unknown;
-      }>;
-      files: Array<[string, { key: string; size: unknown }]>;
-      ints: Int32Array;
-      texts: string;
-      values: string;
-    };
-    const withDocuments = (w: Written) => w.entries.find((e) => e.documents && e.documents.length > 0);
-    const cases: Array<[string, (w: Written) => void]> = [
-      ['a position map that is not one', (w) => void ((withDocuments(w)?.documents ?? [])[0] = { positions: { index: 'nope' } })],
+    const withDocuments = (p: StoreFileParts) =>
+      p.header.entries.find((e) => Array.isArray(e.documents) && e.documents.length > 0) as
+        | { documents: Array<Record<string, unknown>>; text: unknown }
+        | undefined;
+    const firstDocument = (p: StoreFileParts): Record<string, unknown> => withDocuments(p)?.documents[0] ?? {};
+    const withList = (p: StoreFileParts, list: 'problems' | 'markers'): unknown[] =>
+      (p.header.entries.find((e) => Array.isArray(e[list]) && (e[list] as unknown[]).length > 0)?.[list] as unknown[]) ?? [];
+    const cases: Array<[string, (p: StoreFileParts) => void]> = [
+      ['a position map that is not one', (p) => void (firstDocument(p).positions = { index: 'nope' })],
+      ['a position map past the packed arrays', (p) => void (firstDocument(p).positions = [section(p, 'ints').length / 4, 2, 0])],
+      ['a position map whose parent comes after it', (p) => void section(p, 'ints').fill(7)],
+      ['a text past the texts', (p) => void ((withDocuments(p) ?? { text: 0 }).text = [section(p, 'texts').length, 1])],
       [
-        'a position map past the packed arrays',
-        (w) => void ((withDocuments(w)?.documents?.[0] ?? { positions: 0 }).positions = [w.ints.length, 2, 0]),
+        'an entry no longer marked as JSON (one value list too many)',
+        (p) => void ((p.header.entries.find((e) => e.json) ?? {}).json = false),
       ],
-      ['a position map whose parent comes after it', (w) => w.ints.fill(7)],
-      ['a text past the texts', (w) => void ((withDocuments(w) ?? { text: [0, 0] }).text = [w.texts.length, 1])],
-      ['one JSON value list too few', (w) => void (w.values = JSON.stringify((JSON.parse(w.values) as unknown[]).slice(1)))],
-      ['a file record for an entry not in the store', (w) => void ((w.files[0] ?? ['', { key: '' }])[1].key = 'missing')],
-      ['a file record without its size', (w) => void ((w.files[0] ?? ['', { size: 0 }])[1].size = 'big')],
-      ['a problem with no offset', (w) => void w.entries.find((e) => (e.problems ?? []).length > 0)?.problems?.splice(0, 1, { code: 'x' })],
-      ['a marker that is a number', (w) => void w.entries.find((e) => (e.markers ?? []).length > 0)?.markers?.splice(0, 1, 42)],
-      [
-        'a failed load without its diagnostic',
-        (w) => void ((w.entries.find((e) => e.diagnostic) ?? { diagnostic: 0 }).diagnostic = { file: 1 }),
-      ],
-      ['a document starting past its text', (w) => void ((withDocuments(w)?.documents?.[0] ?? { start: 0 }).start = 1e9)],
+      ['values that are not a JSON array', (p) => void section(p, 'values').fill(0x20, 0, 1)],
+      ['a section past the header', (p) => void (p.header.sections.segments = [0, p.bytes.length])],
+      ['a store of the other byte order', (p) => void (p.header.endianness = p.header.endianness === 'LE' ? 'BE' : 'LE')],
+      ['a file record for an entry not in the store', (p) => void ((p.header.files[0] ?? ['', {}])[1].key = 'missing')],
+      ['a file record without its size', (p) => void ((p.header.files[0] ?? ['', {}])[1].size = 'big')],
+      ['a problem with no offset', (p) => void withList(p, 'problems').splice(0, 1, { code: 'x' })],
+      ['a marker that is a number', (p) => void withList(p, 'markers').splice(0, 1, 42)],
+      ['a failed load without its diagnostic', (p) => void ((p.header.entries.find((e) => e.diagnostic) ?? {}).diagnostic = { file: 1 })],
+      ['a document starting past its text', (p) => void (firstDocument(p).start = 1e9)],
+      ['the footer of something else', (p) => void p.bytes.writeUInt32LE(0, p.bytes.length - 4)],
     ];
     it.each(cases)('%s', async (_, damage) => {
       const s1 = later();
       await load(s1);
       await s1.save();
-      const bytes = readFileSync(s1.file);
-      const written = v8.deserialize(bytes) as Written;
-      damage(written);
-      const damaged = v8.serialize(written);
-      expect(damaged.equals(bytes)).toBe(false);
-      writeFileSync(s1.file, damaged);
+      const before = readFileSync(s1.file);
+      const parts = readParts(s1.file);
+      damage(parts);
+      writeParts(s1.file, parts);
+      expect(readFileSync(s1.file).equals(before)).toBe(false);
       const s2 = later();
       expect(meaning(await load(s2))).toEqual(meaning(await load()));
       expect(s2.stats).toEqual({ hits: 0, recalled: 0, misses: 5 });
+    });
+
+    it('and the file as written, read back through the same helpers, is whole (the damage above is all there is)', async () => {
+      const s1 = later();
+      await load(s1);
+      await s1.save();
+      writeParts(s1.file, readParts(s1.file));
+      const s2 = later();
+      await load(s2);
+      expect(s2.stats).toEqual({ hits: 5, recalled: 5, misses: 0 });
     });
   });
 
@@ -298,13 +327,13 @@ describe('parse store', () => {
     const s1 = store();
     await load(s1);
     await s1.save();
-    const written = v8.deserialize(readFileSync(s1.file)) as { entries: Array<{ ok: boolean; json?: boolean }>; values: string };
+    const parts = readParts(s1.file);
     // The plain YAML files' values went in the store's one JSON text. The odd file's stayed in its documents, and so
     // did c.json's (the JSON loader's objects have no prototype, which JSON.parse would not give back).
-    const ok = written.entries.filter((e) => e.ok);
+    const ok = parts.header.entries.filter((e) => e.ok);
     expect(ok.filter((e) => e.json === false)).toHaveLength(2);
     expect(ok.filter((e) => e.json === true)).toHaveLength(ok.length - 2);
-    expect(JSON.parse(written.values)).toHaveLength(ok.length - 2);
+    expect(JSON.parse(section(parts, 'values').toString('utf8'))).toHaveLength(ok.length - 2);
     const s2 = store();
     const loaded = await load(s2);
     expect(s2.stats.misses).toBe(0);
@@ -395,7 +424,7 @@ describe('parse store', () => {
       expect(meaning(loaded)).toEqual(meaning(await load()));
       expect(loaded.files.has('c.json')).toBe(false);
       await s2.save();
-      const written = v8.deserialize(readFileSync(s2.file)) as { files: Array<[string, unknown]> };
+      const written = readParts(s2.file).header;
       expect(written.files.map(([f]) => f).sort()).toEqual(['broken.yaml', 'chart.yaml', 'streams/a.yaml']);
     });
   });
@@ -444,7 +473,7 @@ describe('parse store', () => {
       rmSync(path.join(repo, 'c.json'));
       await load(s, cache); // a.yaml still broken (from memory), c.json gone
       expect(await s.save()).toBe(true);
-      const written = v8.deserialize(readFileSync(s.file)) as { entries: unknown[]; files: Array<[string, unknown]> };
+      const written = readParts(s.file).header;
       expect(written.files.map(([f]) => f).sort()).toEqual(['broken.yaml', 'chart.yaml', 'streams/b.yaml']);
       expect(written.entries).toHaveLength(3);
       writeFileSync(a, good); // back to the text the store knew: parsed again, since its entry went
@@ -493,10 +522,11 @@ describe('parse store', () => {
 
     it('one not shaped like diagnostics fails the whole store (parsed and validated again)', async () => {
       await validated(store());
-      const written = v8.deserialize(readFileSync(store().file)) as { validation: { diagnostics: Array<Record<string, unknown>> } };
-      expect(written.validation.diagnostics.length).toBeGreaterThan(0);
-      (written.validation.diagnostics[0] as Record<string, unknown>).line = 'one';
-      writeFileSync(store().file, v8.serialize(written));
+      const parts = readParts(store().file);
+      const { diagnostics } = parts.header.validation as { diagnostics: Array<Record<string, unknown>> };
+      expect(diagnostics.length).toBeGreaterThan(0);
+      (diagnostics[0] as Record<string, unknown>).line = 'one';
+      writeParts(store().file, parts);
       const s = store();
       const again = await validated(s);
       expect(again.recalled).toBe(false);
