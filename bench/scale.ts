@@ -14,14 +14,15 @@
  *   SCALE_SIZES=10000 npm run bench -- scale
  *   SCALE_FROM=sources npm run bench -- scale   the daemon from the sources (tsx): the tests' way, a larger floor
  *   SCALE_HEAP_SNAPSHOT=/tmp/snap SCALE_SIZES=10000 npm run bench -- scale   and a heap snapshot at the steady point
- *   SCALE_RUNTIME=plain       without the container image's environment (its memory settings; the default uses them)
+ *   SCALE_RUNTIME=plain       without the container image's environment (its memory settings, jemalloc included when
+ *                             installed here; the default uses them)
  *   SCALE_NODE_OPTIONS=... / SCALE_ENV="K=V ..."   other Node options / environment for the daemon
  *   SCALE_NODE_ARGS="--trace-gc ..."   flags before the daemon's entry point (V8 flags NODE_OPTIONS refuses)
  *   SCALE_LOG_LEVEL=info      the daemon's log level (default warn; with SCALE_KEEP_LOGS, to line passes up with GCs)
  *   SCALE_SAMPLE=1 / SCALE_SMAPS=1   where RSS peaks in the warm passes / which mappings hold the settled RSS
  *   SCALE_KEEP_LOGS=DIR       keep each daemon's log
  */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -47,7 +48,20 @@ function containerEnv(): Record<string, string> {
   }
   return env;
 }
-const runtimeEnv = process.env.SCALE_RUNTIME === 'plain' ? {} : containerEnv();
+/**
+ * The image's LD_PRELOAD names its own link to jemalloc: here, Debian's library for this architecture when it is
+ * installed (scripts/setup.sh installs it), else none (glibc's allocator, as the header then says).
+ */
+function localPreload(env: Record<string, string>): Record<string, string> {
+  if (!env.LD_PRELOAD) return env;
+  const { LD_PRELOAD: wanted, ...rest } = env;
+  const name = path.basename(wanted);
+  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch;
+  const found = [wanted, `/usr/lib/${arch}-linux-gnu/${name}`].find((f) => existsSync(f));
+  return found ? { ...rest, LD_PRELOAD: found } : rest;
+}
+const runtimeEnv = process.env.SCALE_RUNTIME === 'plain' ? {} : localPreload(containerEnv());
+const preloadMissing = process.env.SCALE_RUNTIME !== 'plain' && containerEnv().LD_PRELOAD !== undefined && !runtimeEnv.LD_PRELOAD;
 
 const sizes = (process.env.SCALE_SIZES ?? '1000,5000,10000,20000').split(',').map(Number);
 const perStream = 5;
@@ -290,7 +304,9 @@ export async function scaleBench(): Promise<void> {
         Object.keys(runtimeEnv).length > 0
           ? `the container image's (${Object.entries(runtimeEnv)
               .map(([k, v]) => `${k}=${v}`)
-              .join(' ')})`
+              .join(
+                ' ',
+              )})${preloadMissing ? "; jemalloc is not installed here, so glibc's allocator ran (scripts/setup.sh installs it)" : ''}`
           : "Node's and glibc's defaults (SCALE_RUNTIME=plain)"
       })`,
     );

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine (as root, or with sudo) to build and test imagestreams:
-# the Debian packages the integration tests run for real, then the npm dependencies (which build the CLI).
+# the Debian packages the integration tests run for real (and jemalloc, which the container image runs the daemon
+# with and `npm run bench -- scale` loads the same way), then the npm dependencies (which build the CLI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry skopeo apache2-utils openssl git)
+packages=(docker-registry skopeo apache2-utils openssl git libjemalloc2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
