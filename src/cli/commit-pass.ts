@@ -13,7 +13,7 @@ import type { PublishError, Publisher, PublishReport } from './publish.js';
 import { pushToBranch } from './publish.js';
 import type { FileChange, PassOptions, PassResult } from './pipeline.js';
 import { reconcilePass } from './pipeline.js';
-import { writeAll } from './write-files.js';
+import { FileChangedError, writeAll } from './write-files.js';
 
 export interface CommitPassOptions {
   /** Publish the commit (with `publisher`, default: push to the branch); false commits only. */
@@ -98,7 +98,8 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
     }
     if (options.localTree && attempt === 0) localBase = await repo.head().catch(() => undefined);
     options.signal?.throwIfAborted();
-    const result = await reconcilePass(pass());
+    const passOptions = pass();
+    const result = await reconcilePass(passOptions);
     const heldBack: string[] = [];
     const changes: Array<FileChange & { readonly rel: string }> = [];
     for (const c of result.changes) {
@@ -124,7 +125,12 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
     }
     options.signal?.throwIfAborted();
     options.beforeWrite?.(changes);
-    await writeAll(changes);
+    await writeAll(changes).catch((err: unknown) => {
+      // The file is not the text this pass planned from: what the load cache holds of it is stale (the next pass
+      // reads it again instead of failing on the same stale parse).
+      if (err instanceof FileChangedError) passOptions.loadCache?.delete(err.absolute);
+      throw err;
+    });
     const commit = await repo.commitFiles(
       changes.map((c) => ({ path: c.rel, content: c.after })),
       withTrailers(commitMessage(result, changes), publisher.trailers?.(changes) ?? []),

@@ -6,7 +6,10 @@ import type { FileChange } from './pipeline.js';
 /** A file to be replaced is no longer the text the pass read and edited: nothing was written. */
 export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    readonly absolute: string,
+  ) {
     super(`${file} changed on disk since it was read; nothing was written (run again to reconcile its new content)`);
   }
 }
@@ -20,7 +23,7 @@ export async function writeAll(changes: readonly FileChange[]): Promise<void> {
   for (const c of changes) {
     if (c.created) continue;
     const now = await readFile(c.absolute, 'utf8').catch(() => undefined);
-    if (now !== c.before) throw new FileChangedError(c.file);
+    if (now !== c.before) throw new FileChangedError(c.file, c.absolute);
   }
   const staged: Array<{ tmp: string; target: string }> = [];
   try {

@@ -1,9 +1,12 @@
 /** Committing and pushing a pass against the real git http-backend: races, convergence, `reconcile --commit --push`. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { commitPass } from '../../src/cli/commit-pass.js';
+import { FileChangedError } from '../../src/cli/write-files.js';
+import { parseText } from '../../src/render/load.js';
+import type { LoadCache } from '../../src/render/repository.js';
 import type { PassOptions } from '../../src/cli/pipeline.js';
 import { GitRepo } from '../../src/gitsource/repo.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
@@ -75,6 +78,29 @@ describe('commit and push a pass', () => {
     expect(out).toMatchObject({ pushed: true, retries: 1 });
     expect(retries).toHaveLength(1);
     expect(await log('race')).toEqual(['imagestreams: 2 files reconciled', 'a person adds stream b', 'initial commit']);
+  });
+
+  it('a stale parse in the load cache writes nothing (file-changed) and is dropped, so the next pass lands', async () => {
+    createBareRepo(projectRoot, 'stale', { files: { 'a.yaml': stream('a') } });
+    const repo = new GitRepo({ dir: path.join(work, 'stale'), url: `${gitUrl}/stale.git`, branch: 'main', author });
+    await repo.ensureCloned();
+    const absolute = path.join(repo.dir, 'a.yaml');
+    // A parse of other text under the file's current stat: what a rewrite within one timestamp tick would leave.
+    const stale = parseText('a.yaml', `${stream('a')}# an older text\n`, defaultLoadLimits);
+    const info = statSync(absolute);
+    const loadCache: LoadCache = new Map([[absolute, { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size, result: stale }]]);
+    const options = { push: true, localTree: false, knownClean: true, sleep: async () => undefined };
+    await expect(commitPass(repo, () => ({ ...passFor(repo.dir), loadCache }), options)).rejects.toBeInstanceOf(FileChangedError);
+    expect(readFileSync(absolute, 'utf8')).toBe(stream('a'));
+    expect(loadCache.has(absolute)).toBe(false);
+    expect(await log('stale')).toEqual(['initial commit']);
+    const out = await commitPass(repo, () => ({ ...passFor(repo.dir), loadCache }), options);
+    expect(out).toMatchObject({ pushed: true });
+    const landed = readFileSync(absolute, 'utf8');
+    expect(landed).not.toBe(stream('a'));
+    expect(landed).toContain('status:');
+    expect(landed).not.toContain('an older text');
+    expect(await log('stale')).toEqual(['imagestreams: 1 file reconciled', 'initial commit']);
   });
 
   it("two writers on one repository converge without losing either's work", async () => {

@@ -50,7 +50,7 @@ describe('writeAll', () => {
   });
 
   it('is a partial failure the next pass mends (exit 4, transient, code file-changed)', () => {
-    expect(describeFailure(new FileChangedError('b.yaml'))).toMatchObject({
+    expect(describeFailure(new FileChangedError('b.yaml', path.join(dir, 'b.yaml')))).toMatchObject({
       code: 'file-changed',
       kind: 'transient',
       exit: ExitCode.partial,
