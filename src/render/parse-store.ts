@@ -13,8 +13,10 @@
  *   cannot be written costs only the next run's parse. Nothing in it is trusted beyond its shape: every entry is
  *   checked before use, and a bad one fails the whole store (parsed again).
  * - A file is not even read when its stat (size, mtime, ctime, inode, device) is the one the store last read it
- *   with, under the same limits, and that read came at least racyWindowMs after the file's last change: git's
- *   index rule (a change within one timestamp tick of the read could keep the stat). The entry keeps the text.
+ *   with, under the same limits, that read came at least racyWindowMs after the file's last change (git's "racily
+ *   clean" rule: a change within one timestamp tick of the read could keep the stat), and the file is on a Linux
+ *   filesystem whose times are this machine's (onLocalFilesystem). The entry keeps the text. What a pass writes
+ *   is checked against the file first (src/cli/write-files.ts), so a stale recall is never written over a file.
  * - Results are shared, never copied: like the daemon's LoadCache, whatever reads them must not change them.
  */
 import { createHash } from 'node:crypto';
@@ -208,7 +210,7 @@ export class ParseStore {
   recall(absolute: string, display: string, limits: LoadLimits, info?: Stats): LoadResult | undefined {
     const record = this.files.get(display);
     if (!record || record.limits !== limitsKey(limits)) return undefined;
-    if (record.mtimeMs > record.readAtMs - racyWindowMs || record.ctimeMs > record.readAtMs - racyWindowMs) return undefined;
+    if (!recallable(record)) return undefined;
     const entry = this.entries.get(record.key);
     if (!entry) return undefined;
     const dir = path.dirname(absolute);
