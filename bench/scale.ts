@@ -49,8 +49,8 @@ function containerEnv(): Record<string, string> {
   return env;
 }
 /**
- * The image's LD_PRELOAD names its own link to jemalloc: here, Debian's library for this architecture when it is
- * installed (scripts/setup.sh installs it), else none (glibc's allocator, as the header then says).
+ * The image's LD_PRELOAD names jemalloc without a path: here, Debian's library for this architecture when it is
+ * installed (scripts/setup.sh installs it), by its full path, else none (glibc's allocator, as the header then says).
  */
 function localPreload(env: Record<string, string>): Record<string, string> {
   if (!env.LD_PRELOAD) return env;

@@ -128,7 +128,7 @@ export async function commitPass(repo: GitRepo, pass: () => PassOptions, options
     await writeAll(changes).catch((err: unknown) => {
       // The file is not the text this pass planned from: what the load cache holds of it is stale (the next pass
       // reads it again instead of failing on the same stale parse).
-      if (err instanceof FileChangedError) passOptions.loadCache?.delete(err.absolute);
+      if (err instanceof FileChangedError) for (const f of err.files) passOptions.loadCache?.delete(f.absolute);
       throw err;
     });
     const commit = await repo.commitFiles(

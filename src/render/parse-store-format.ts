@@ -108,7 +108,8 @@ class Appender {
     const chunk = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    await this.fh.write(chunk);
+    // One write may take less than asked (a signal, a full disk): the rest goes in the next.
+    for (let done = 0; done < chunk.length; ) done += (await this.fh.write(chunk, done, chunk.length - done)).bytesWritten;
   }
 }
 

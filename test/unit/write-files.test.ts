@@ -41,7 +41,12 @@ describe('writeAll', () => {
     const write = writeAll([change('a.yaml', 'a: 1\n', 'a: 2\n'), change('b.yaml', 'b: 1\n', 'b: 2\n')]);
     await expect(write).rejects.toBeInstanceOf(FileChangedError);
     await expect(write).rejects.toThrow(/b\.yaml changed on disk since it was read; nothing was written/);
-    expect(readFileSync(path.join(dir, 'a.yaml'), 'utf8')).toBe('a: 1\n');
+    // Every such file is named (the daemon drops each one's cached parse), not only the first.
+    writeFileSync(path.join(dir, 'a.yaml'), 'a: 1 # edited too\n');
+    const both = await writeAll([change('a.yaml', 'a: 1\n', 'a: 2\n'), change('b.yaml', 'b: 1\n', 'b: 2\n')]).catch((e: unknown) => e);
+    expect((both as FileChangedError).files.map((f) => f.file)).toEqual(['a.yaml', 'b.yaml']);
+    expect((both as FileChangedError).message).toMatch(/^a\.yaml \(and 1 more\) changed on disk/);
+    expect(readFileSync(path.join(dir, 'a.yaml'), 'utf8')).toBe('a: 1 # edited too\n');
     expect(readFileSync(path.join(dir, 'b.yaml'), 'utf8')).toBe('b: 1 # edited meanwhile\n');
     expect(readdirSync(dir).sort()).toEqual(['a.yaml', 'b.yaml']);
     // A file removed meanwhile is no longer the text either.
@@ -50,7 +55,7 @@ describe('writeAll', () => {
   });
 
   it('is a partial failure the next pass mends (exit 4, transient, code file-changed)', () => {
-    expect(describeFailure(new FileChangedError('b.yaml', path.join(dir, 'b.yaml')))).toMatchObject({
+    expect(describeFailure(new FileChangedError([{ file: 'b.yaml', absolute: path.join(dir, 'b.yaml') }]))).toMatchObject({
       code: 'file-changed',
       kind: 'transient',
       exit: ExitCode.partial,
