@@ -23,6 +23,7 @@ import { endianness } from 'node:os';
 import v8 from 'node:v8';
 import type { Diagnostic } from './diagnostic.js';
 import type { LoadResult } from './load.js';
+import type { FileStamp } from './file-stamp.js';
 import { PositionMap } from './positions.js';
 import type { ParsedFile } from './source.js';
 
@@ -41,14 +42,9 @@ export type Entry =
  * A file as it was last read through the store: its entry, the limits it was read under and the stat it was read
  * with. A later stat equal to this one (and old enough, see ParseStore.recall) stands for the same text.
  */
-export interface FileRecord {
+export interface FileRecord extends FileStamp {
   readonly key: string;
   readonly limits: string;
-  readonly dev: number;
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
   /** When the store took the read (its clock). */
   readonly readAtMs: number;
 }

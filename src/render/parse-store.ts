@@ -32,6 +32,7 @@ import type { LoadResult } from './load.js';
 import { formatOf, parseText } from './load.js';
 import type { Entry, FileRecord, StoredValidation } from './parse-store-format.js';
 import { decodeStore, writeStore } from './parse-store-format.js';
+import { sameStamp, stampOf } from './file-stamp.js';
 import { LineIndex } from './positions.js';
 
 /**
@@ -223,7 +224,7 @@ export class ParseStore {
     } catch {
       return undefined; // a loop of symlinks, no permission: the read says what is wrong
     }
-    if (!s?.isFile() || !sameStat(s, record)) return undefined;
+    if (!s?.isFile() || !sameStamp(s, record)) return undefined;
     this.counts.hits += 1;
     this.counts.recalled += 1;
     this.use(display, record.key);
@@ -270,8 +271,9 @@ export class ParseStore {
     const old = this.files.get(display);
     const readAtMs = this.now();
     // A read that changes nothing the next recall would decide on is not worth a save.
-    if (old && old.key === key && old.limits === limits && sameStat(s, old) && recallable(old) === recallable({ ...old, readAtMs })) return;
-    this.files.set(display, { key, limits, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, readAtMs });
+    if (old && old.key === key && old.limits === limits && sameStamp(s, old) && recallable(old) === recallable({ ...old, readAtMs }))
+      return;
+    this.files.set(display, { key, limits, ...stampOf(s), readAtMs });
     this.dirty = true;
   }
 
@@ -339,10 +341,6 @@ export class ParseStore {
 
 function limitsKey(limits: LoadLimits): string {
   return `${limits.maxFileBytes}/${limits.maxAliasCount}/${limits.maxDepth}`;
-}
-
-function sameStat(s: Stats, r: FileRecord): boolean {
-  return s.size === r.size && s.mtimeMs === r.mtimeMs && s.ctimeMs === r.ctimeMs && s.ino === r.ino && s.dev === r.dev;
 }
 
 /** Whether a record's read came late enough after the file's last change for its stat to stand for the text. */

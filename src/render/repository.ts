@@ -1,3 +1,5 @@
+import type { FileStamp } from './file-stamp.js';
+import { sameStamp, stampOf } from './file-stamp.js';
 import { statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -36,10 +38,7 @@ export interface LoadOptions {
   readonly store?: ParseStore;
 }
 
-export type LoadCache = Map<
-  string,
-  { readonly mtimeMs: number; readonly ctimeMs: number; readonly size: number; readonly result: LoadResult }
->;
+export type LoadCache = Map<string, FileStamp & { readonly result: LoadResult }>;
 
 async function loadCached(
   absolute: string,
@@ -59,12 +58,12 @@ async function loadCached(
     return loadFile(absolute, display, limits, parse);
   }
   const hit = cache.get(absolute);
-  if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.ctimeMs === info.ctimeMs) {
+  if (hit && sameStamp(info, hit)) {
     store?.keep(display);
     return hit.result;
   }
   const result = store?.recall(absolute, display, limits, info) ?? (await loadFile(absolute, display, limits, parse));
-  cache.set(absolute, { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size, result });
+  cache.set(absolute, { ...stampOf(info), result });
   return result;
 }
 

@@ -7,6 +7,7 @@ import { commitPass } from '../../src/cli/commit-pass.js';
 import { FileChangedError } from '../../src/cli/write-files.js';
 import { parseText } from '../../src/render/load.js';
 import type { LoadCache } from '../../src/render/repository.js';
+import { stampOf } from '../../src/render/file-stamp.js';
 import type { PassOptions } from '../../src/cli/pipeline.js';
 import { GitRepo } from '../../src/gitsource/repo.js';
 import { defaultLoadLimits } from '../../src/render/limits.js';
@@ -88,7 +89,7 @@ describe('commit and push a pass', () => {
     // A parse of other text under the file's current stat: what a rewrite within one timestamp tick would leave.
     const stale = parseText('a.yaml', `${stream('a')}# an older text\n`, defaultLoadLimits);
     const info = statSync(absolute);
-    const loadCache: LoadCache = new Map([[absolute, { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size, result: stale }]]);
+    const loadCache: LoadCache = new Map([[absolute, { ...stampOf(info), result: stale }]]);
     const options = { push: true, localTree: false, knownClean: true, sleep: async () => undefined };
     await expect(commitPass(repo, () => ({ ...passFor(repo.dir), loadCache }), options)).rejects.toBeInstanceOf(FileChangedError);
     expect(readFileSync(absolute, 'utf8')).toBe(stream('a'));

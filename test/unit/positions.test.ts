@@ -53,7 +53,7 @@ describe('PositionMap (compact: parent, segment and range per entry; the pointer
     expect(m.size).toBe(4);
   });
 
-  it('survives the parse store (v8 serialization) as plain data, checked before its class is given back', () => {
+  it('wellFormed accepts a map as plain data (a V8-serialized copy) only in the shape the class writes; unpack checks with it', () => {
     const parsed = parseText('f.yaml', 'spec:\n  tags:\n  - name: a\n', defaultLoadLimits);
     if (!parsed.ok) throw new Error('parse failed');
     const original = parsed.file.documents[0]?.positions as PositionMap;
