@@ -25,7 +25,8 @@ Exit codes (the same for every command; when several apply, the first of 70, 2, 
   1   findings: invalid input
   2   usage or configuration error
   3   changes pending (--check)
-  4   partial failure: some imports or files failed, everything else done
+  4   partial failure: some imports or files failed, everything else done; or a file changed on disk
+      during the run (nothing written: run again)
   5   could not publish: Git or the forge refused or was unreachable (the work is committed locally)
   70  internal error (please report it)`;
 
